@@ -1,0 +1,1 @@
+"""Persistence adapters: SQLAlchemy 2 models, repositories and the migration runner."""

@@ -1,0 +1,30 @@
+"""Alembic environment: the connection comes from ``bot.storage.migrate`` (or alembic.ini's URL)."""
+
+from alembic import context
+from sqlalchemy import Connection
+
+from bot.storage import models  # noqa: F401  (registers every table on the metadata)
+from bot.storage.base import Base
+from bot.storage.db import make_engine
+
+target_metadata = Base.metadata
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,  # SQLite cannot ALTER most things; batch mode rebuilds the table
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = context.config.attributes.get("connection")
+if connection is not None:
+    _run(connection)
+else:
+    engine = make_engine(context.config.get_main_option("sqlalchemy.url") or "sqlite:///warroom.db")
+    with engine.begin() as conn:
+        _run(conn)

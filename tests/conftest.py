@@ -1,0 +1,50 @@
+"""Shared fixtures.
+
+The database is SQLite in a temporary folder unless ``WARROOM_TEST_DATABASE_URL`` names another
+(CI sets a fresh PostgreSQL database). It is migrated once per run with ``alembic upgrade head``;
+every test that asks for ``engine`` starts with empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.storage import models  # noqa: F401  (registers the tables)
+from bot.storage.base import Base
+from bot.storage.db import make_engine
+from bot.storage.migrate import upgrade_to_head
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("WARROOM_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'warroom.db'}"
+
+
+@pytest.fixture(scope="session")
+def migrated_engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    upgrade_to_head(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(migrated_engine: Engine) -> Engine:
+    with migrated_engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+    return migrated_engine
+
+
+@pytest.fixture
+def on_postgres(database_url: str) -> bool:
+    return database_url.startswith("postgresql")
