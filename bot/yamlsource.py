@@ -28,7 +28,9 @@ class SourceError:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        text = f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        text = (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
         return f"{text} (hint: {self.hint})" if self.hint else text
 
 
@@ -94,13 +96,17 @@ _LineLoader.add_constructor(
 def load_yaml(text: str, file: str) -> Any:
     """Parse YAML keeping line numbers; a syntax error becomes ``SourceErrors`` with its line."""
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506  (SafeLoader subclass)
+        return yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or str(exc)
         raise SourceErrors(
-            [SourceError(file, line, "", f"invalid YAML: {problem}", "check indentation and quoting")]
+            [
+                SourceError(
+                    file, line, "", f"invalid YAML: {problem}", "check indentation and quoting"
+                )
+            ]
         ) from exc
     except yaml.YAMLError as exc:
         raise SourceErrors([SourceError(file, None, "", f"invalid YAML: {exc}")]) from exc
@@ -111,10 +117,9 @@ def line_at(data: Any, loc: tuple[int | str, ...]) -> int | None:
     line: int | None = getattr(data, "line", None)
     node = data
     for part in loc:
-        if isinstance(node, LineDict) and part in node:
-            line = node.line_of(part)
-            node = node[part]
-        elif isinstance(node, LineList) and isinstance(part, int) and 0 <= part < len(node):
+        if (isinstance(node, LineDict) and part in node) or (
+            isinstance(node, LineList) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             line = node.line_of(part)
             node = node[part]
         else:

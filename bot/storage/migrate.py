@@ -21,7 +21,10 @@ MIGRATION_LOCK_ID = 0x7761_7272_6F6F_6D  # "warroom"
 
 def migrations_dir() -> Path:
     """The Alembic script folder: beside the package in a checkout, or in the working folder."""
-    candidates = [Path(bot.__file__).resolve().parent.parent / "migrations", Path.cwd() / "migrations"]
+    candidates = [
+        Path(bot.__file__).resolve().parent.parent / "migrations",
+        Path.cwd() / "migrations",
+    ]
     for candidate in candidates:
         if (candidate / "env.py").is_file():
             return candidate

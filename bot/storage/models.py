@@ -30,6 +30,7 @@ class IncidentRow(Base):
     channel_name: Mapped[str] = mapped_column(String(80))
     channel_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     card_ts: Mapped[str | None] = mapped_column(String(32))
+    topic: Mapped[str | None] = mapped_column(String(250))
     origin_channel_id: Mapped[str | None] = mapped_column(String(32))
     response_url: Mapped[str | None] = mapped_column(Text)
     detected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -42,7 +43,7 @@ class IncidentRow(Base):
     roles: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (concurrent replicas: no lost update)
+    __mapper_args__ = {"version_id_col": version}
 
     events: Mapped[list[TimelineEventRow]] = relationship(
         back_populates="incident", order_by="TimelineEventRow.id", cascade="all, delete-orphan"
@@ -100,7 +101,9 @@ class Timer(Base):
     kind: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|done|cancelled|failed
+    status: Mapped[str] = mapped_column(
+        String(16), default="pending"
+    )  # pending|done|cancelled|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(128))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

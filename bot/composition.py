@@ -1,0 +1,118 @@
+"""The composition root: the one place that builds the running bot from settings.
+
+Importing any module starts nothing; ``build`` wires storage, Slack, timers and the web app, and
+the ASGI lifespan starts and stops the timer runner.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.applications import Starlette
+
+from bot.clock import utc_now
+from bot.services.incidents import IncidentService
+from bot.settings import Settings
+from bot.slack.app import build_app, make_client
+from bot.slack.context import SlackContext
+from bot.slack.provisioning import IncidentEffects
+from bot.storage.db import make_engine, make_session_factory
+from bot.storage.migrate import upgrade_to_head
+from bot.timers.backoff import Backoff
+from bot.timers.outcomes import Observation
+from bot.timers.runner import TimerRunner, default_owner
+from bot.web.asgi import build_asgi
+from bot.web.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+
+class MissingSetting(RuntimeError):
+    """A setting the bot cannot run without, with what to do about it."""
+
+
+@dataclass
+class Warroom:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    client: WebClient
+    bolt: App
+    runner: TimerRunner
+    incidents: IncidentService
+    metrics: Metrics
+    asgi: Starlette
+
+
+def build(
+    settings: Settings, clock: Callable[[], datetime] = utc_now, migrate: bool = True
+) -> Warroom:
+    token, secret = _slack_credentials(settings)
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade_to_head(engine)
+    sessions = make_session_factory(engine)
+    metrics = Metrics(sessions, clock)
+    client = make_client(token, settings.slack_api_url)
+    bot_user_id = str(client.auth_test()["user_id"])
+
+    runner: TimerRunner | None = None
+
+    def wake() -> None:
+        if runner is not None:
+            runner.wake()
+
+    incidents = IncidentService(sessions, clock, settings.reminder_minutes, wake)
+    effects = IncidentEffects(incidents, client, bot_user_id, clock)
+    runner = TimerRunner(
+        session_factory=sessions,
+        handlers=effects.handlers(),
+        owner=default_owner(),
+        clock=clock,
+        lease_seconds=settings.timer_lease_seconds,
+        sweep_seconds=settings.timer_sweep_seconds,
+        max_attempts=settings.timer_max_attempts,
+        backoff=Backoff(base_seconds=settings.timer_backoff_base_seconds),
+        on_failure=effects.on_failure,
+        observe=lambda o: _observe(metrics, o),
+    )
+    ctx = SlackContext(incidents=incidents, metrics=metrics)
+    bolt = build_app(client=client, signing_secret=secret, ctx=ctx, sessions=sessions, clock=clock)
+    asgi = build_asgi(
+        bolt=bolt,
+        engine=engine,
+        metrics=metrics,
+        on_startup=runner.start,
+        on_shutdown=runner.shutdown,
+    )
+    return Warroom(settings, engine, sessions, client, bolt, runner, incidents, metrics, asgi)
+
+
+def _observe(metrics: Metrics, observation: Observation) -> None:
+    metrics.timer_lateness.labels(observation.kind).observe(max(observation.lateness_seconds, 0))
+    metrics.timer_outcomes.labels(observation.kind, observation.outcome).inc()
+
+
+def _slack_credentials(settings: Settings) -> tuple[str, str]:
+    if settings.slack_bot_token is None:
+        raise MissingSetting(
+            "SLACK_BOT_TOKEN is not set. Create the Slack app from slack-manifest.yaml and set "
+            "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README, 'Deploying'), or try the bot "
+            "without Slack: `warroom dev`."
+        )
+    if settings.slack_signing_secret is None:
+        raise MissingSetting(
+            "SLACK_SIGNING_SECRET is not set: copy it from your Slack app's "
+            "'Basic Information' page."
+        )
+    return (
+        settings.slack_bot_token.get_secret_value(),
+        settings.slack_signing_secret.get_secret_value(),
+    )

@@ -1,0 +1,75 @@
+"""Timeline events: immutable facts with an actor and a UTC instant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+BOT_ACTOR = "warroom"
+
+
+class EventKind(StrEnum):
+    DECLARED = "declared"
+    CHANNEL_CREATED = "channel_created"
+    STATUS_CHANGED = "status_changed"
+    SEVERITY_CHANGED = "severity_changed"
+    LEAD_CHANGED = "lead_changed"
+    ROLE_ASSIGNED = "role_assigned"
+    UPDATE_POSTED = "update_posted"
+    NOTE_ADDED = "note_added"
+    ACTION_ADDED = "action_added"
+    MESSAGE_ADDED = "message_added"
+    REMINDER_SENT = "reminder_sent"
+    CLOCK_CORRECTED = "clock_corrected"
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    kind: EventKind
+    at: datetime
+    actor: str
+    data: dict[str, Any] = field(default_factory=dict)
+    # Re-adding the same thing (a message pinned twice) is a no-op when the key repeats.
+    dedup_key: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.at.tzinfo is None:
+            raise ValueError("timeline instants must be timezone-aware")
+
+
+def describe(event: TimelineEvent) -> str:
+    """One line of mrkdwn for the timeline as users read it."""
+    d = event.data
+    who = f"<@{event.actor}>" if event.actor != BOT_ACTOR else "warroom"
+    match event.kind:
+        case EventKind.DECLARED:
+            return f"{who} declared the incident ({d.get('severity')}): {d.get('title')}"
+        case EventKind.CHANNEL_CREATED:
+            return f"Channel <#{d.get('channel_id')}> created"
+        case EventKind.STATUS_CHANGED:
+            note = f": {d['note']}" if d.get("note") else ""
+            return f"{who} changed status {d.get('from')} -> {d.get('to')}{note}"
+        case EventKind.SEVERITY_CHANGED:
+            return f"{who} changed severity {d.get('from')} -> {d.get('to')}"
+        case EventKind.LEAD_CHANGED:
+            return f"{who} made <@{d.get('to')}> the lead"
+        case EventKind.ROLE_ASSIGNED:
+            return f"{who} assigned {d.get('role')} to <@{d.get('user')}>"
+        case EventKind.UPDATE_POSTED:
+            return f"{who} posted a status update: {d.get('text')}"
+        case EventKind.NOTE_ADDED:
+            return f"{who} noted: {d.get('text')}"
+        case EventKind.ACTION_ADDED:
+            owner = f" (owner <@{d['owner']}>)" if d.get("owner") else ""
+            return f"{who} added an action item: {d.get('text')}{owner}"
+        case EventKind.MESSAGE_ADDED:
+            author = f"<@{d['author']}>" if d.get("author") else "a message"
+            link = f" (<{d['permalink']}|message>)" if d.get("permalink") else ""
+            return f"{author}: {d.get('text')}{link}"
+        case EventKind.REMINDER_SENT:
+            return "Reminded the lead to post a status update"
+        case EventKind.CLOCK_CORRECTED:
+            return f"{who} corrected {d.get('clock')} to {d.get('to')}"
+    return f"{who} {event.kind}"  # pragma: no cover  (every kind is matched above)

@@ -1,0 +1,50 @@
+"""Settings from the environment and ``.env`` (DESIGN.md §2).
+
+Secrets are ``SecretStr``, so they are never logged or printed by accident.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.domain.severity import Severity
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    database_url: str = "sqlite:///warroom.db"
+    config_dir: Path = Path("config")
+    playbooks_dir: Path = Path("playbooks")
+    extra_playbooks_dir: Path | None = None
+
+    host: str = "0.0.0.0"
+    port: int = Field(default=3000, validation_alias="PORT")
+    public_url: str = "http://localhost:3000"
+    log_level: str = "INFO"
+
+    reminder_minutes_sev1: int = Field(default=15, gt=0)
+    reminder_minutes_sev2: int = Field(default=30, gt=0)
+    reminder_minutes_sev3: int = Field(default=60, gt=0)
+    reminder_minutes_sev4: int = Field(default=60, gt=0)
+
+    timer_sweep_seconds: float = Field(default=5.0, gt=0)
+    timer_lease_seconds: float = Field(default=60.0, gt=0)
+    timer_backoff_base_seconds: float = Field(default=2.0, gt=0)
+    timer_max_attempts: int = Field(default=8, gt=0)
+
+    def reminder_minutes(self, severity: Severity) -> int:
+        return {
+            Severity.SEV1: self.reminder_minutes_sev1,
+            Severity.SEV2: self.reminder_minutes_sev2,
+            Severity.SEV3: self.reminder_minutes_sev3,
+            Severity.SEV4: self.reminder_minutes_sev4,
+        }[severity]

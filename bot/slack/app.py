@@ -1,0 +1,67 @@
+"""The Bolt app: request verification, event-retry de-duplication, and every listener."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.slack import commands, interactions, timeline_capture
+from bot.slack.context import SlackContext
+from bot.storage.models import SlackEventSeen
+
+
+def make_client(token: str, base_url: str, timeout: int = 15) -> WebClient:
+    """A client that waits out 429 ``Retry-After`` and retries 5xx and dropped connections."""
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=timeout,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=5),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_app(
+    *,
+    client: WebClient,
+    signing_secret: str,
+    ctx: SlackContext,
+    sessions: sessionmaker[Session],
+    clock: Callable[[], datetime],
+) -> App:
+    app = App(client=client, signing_secret=signing_secret, process_before_response=False)
+    app.middleware(_dedupe_event_retries(sessions, clock))
+    commands.register(app, ctx)
+    interactions.register(app, ctx)
+    timeline_capture.register(app, ctx)
+    return app
+
+
+def _dedupe_event_retries(sessions: sessionmaker[Session], clock: Callable[[], datetime]) -> Any:
+    """Slack re-sends an event it thinks we missed; a seen event id is acknowledged and dropped."""
+
+    def dedupe(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            try:
+                with sessions.begin() as session:
+                    session.add(SlackEventSeen(event_id=event_id, received_at=clock()))
+            except IntegrityError:
+                return BoltResponse(status=200, body="")
+        return next()
+
+    return dedupe

@@ -1,0 +1,52 @@
+"""What every listener needs, handed over explicitly at registration (no globals)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+
+from bot.domain.commands import CommandError
+from bot.domain.incident import InvalidChange
+from bot.domain.lifecycle import TransitionRefused
+from bot.domain.naming import TitleHasNoWords
+from bot.services.incidents import IncidentService, NotAnIncidentChannel
+from bot.web.metrics import Metrics
+
+# Errors worded for the user: shown ephemerally, never logged as failures.
+USER_ERRORS = (
+    CommandError,
+    InvalidChange,
+    TransitionRefused,
+    TitleHasNoWords,
+    NotAnIncidentChannel,
+)
+
+
+@dataclass(frozen=True)
+class SlackContext:
+    incidents: IncidentService
+    metrics: Metrics
+
+    @contextmanager
+    def timed(self, command: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.metrics.command_seconds.labels(command).observe(time.perf_counter() - started)
+
+
+def is_member(client: WebClient, channel_id: str, user_id: str) -> bool:
+    """Changing an incident needs membership of its channel (DESIGN.md §2)."""
+    for page in client.conversations_members(channel=channel_id, limit=1000):
+        if user_id in page.get("members", []):
+            return True
+    return False
+
+
+def usage_of(error: Exception) -> str | None:
+    return error.usage if isinstance(error, CommandError) else None

@@ -1,0 +1,1 @@
+"""HTTP surface: Slack's Request URL, webhooks, health, readiness and metrics."""

@@ -1,0 +1,175 @@
+"""Use cases against the real database: state, timeline and the timers that carry side effects."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, select
+
+from bot.domain import commands as cmd
+from bot.domain.incident import InvalidChange
+from bot.domain.lifecycle import Status, TransitionRefused
+from bot.domain.naming import TitleHasNoWords
+from bot.domain.severity import Severity
+from bot.domain.timeline import EventKind
+from bot.services import effects
+from bot.services.incidents import IncidentService, NotAnIncidentChannel
+from bot.storage.db import make_session_factory
+from bot.storage.models import IncidentRow, Timer
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+MINUTES = {Severity.SEV1: 15, Severity.SEV2: 30, Severity.SEV3: 60, Severity.SEV4: 60}
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def service(engine: Engine, clock: Clock) -> IncidentService:
+    return IncidentService(make_session_factory(engine), clock, MINUTES.__getitem__, lambda: None)
+
+
+def timers(engine: Engine) -> dict[str, Timer]:
+    with make_session_factory(engine)() as session:
+        return {t.key: t for t in session.scalars(select(Timer).where(Timer.status == "pending"))}
+
+
+def ready(service: IncidentService, number: int, channel: str = "C1") -> None:
+    service.channel_created(number, channel, f"inc-{number}")
+    service.provisioned(number)
+
+
+def test_declare_writes_the_incident_and_schedules_its_provisioning(
+    service: IncidentService, engine: Engine, clock: Clock
+) -> None:
+    number = service.declare(title="Checkout latency high", severity=Severity.SEV2, declarer="U1")
+    with make_session_factory(engine)() as session:
+        row = session.get(IncidentRow, number)
+        assert row is not None
+        assert row.channel_name == f"inc-{number}-checkout-latency-high"
+        assert row.provision_state == "pending"
+    due = timers(engine)[effects.provision_key(number)]
+    assert due.kind == effects.PROVISION and due.due_at == clock.now
+
+
+def test_a_title_with_no_words_writes_nothing(service: IncidentService, engine: Engine) -> None:
+    with pytest.raises(TitleHasNoWords):
+        service.declare(title="🔥🔥", severity=Severity.SEV2, declarer="U1")
+    with make_session_factory(engine)() as session:
+        assert session.scalars(select(IncidentRow)).first() is None
+    assert timers(engine) == {}
+
+
+def test_commands_need_a_ready_incident_channel(service: IncidentService) -> None:
+    number = service.declare(title="DB down", severity=Severity.SEV1, declarer="U1")
+    with pytest.raises(NotAnIncidentChannel, match="works in an incident channel"):
+        service.execute(cmd.AddNote("hello"), channel_id="C-general", user="U1")
+    service.channel_created(number, "C1", "inc-1-db-down")
+    with pytest.raises(NotAnIncidentChannel):
+        service.execute(cmd.AddNote("too early"), channel_id="C1", user="U1")
+
+
+def test_provisioned_starts_the_update_reminder_by_severity(
+    service: IncidentService, engine: Engine, clock: Clock
+) -> None:
+    number = service.declare(title="DB down", severity=Severity.SEV1, declarer="U1")
+    ready(service, number)
+    reminder = timers(engine)[effects.reminder_key(number)]
+    assert reminder.due_at == clock.now + timedelta(minutes=15)
+
+
+def test_an_update_resets_the_reminder_and_is_announced(
+    service: IncidentService, engine: Engine, clock: Clock
+) -> None:
+    number = service.declare(title="DB down", severity=Severity.SEV2, declarer="U1")
+    ready(service, number)
+    clock.now += timedelta(minutes=20)
+    service.execute(cmd.PostUpdate("failing over"), channel_id="C1", user="U1")
+    pending = timers(engine)
+    assert pending[effects.reminder_key(number)].due_at == clock.now + timedelta(minutes=30)
+    assert pending[effects.card_key(number)].due_at == clock.now
+    announced = [t for k, t in pending.items() if ":announce:" in k]
+    assert len(announced) == 1
+    view = service.view("C1")
+    assert view.incident.last_update_at == clock.now
+    assert [e.kind for e in view.timeline][-1] is EventKind.UPDATE_POSTED
+
+
+def test_severity_change_replans_the_reminder(
+    service: IncidentService, engine: Engine, clock: Clock
+) -> None:
+    number = service.declare(title="DB down", severity=Severity.SEV3, declarer="U1")
+    ready(service, number)
+    clock.now += timedelta(minutes=5)
+    service.execute(cmd.ChangeSeverity(Severity.SEV1), channel_id="C1", user="U1")
+    declared_at = clock.now - timedelta(minutes=5)
+    due = timers(engine)[effects.reminder_key(number)].due_at
+    assert due == declared_at + timedelta(minutes=15)
+
+
+def test_resolve_cancels_the_reminder_and_reopen_restarts_it(
+    service: IncidentService, engine: Engine
+) -> None:
+    number = service.declare(title="DB down", severity=Severity.SEV2, declarer="U1")
+    ready(service, number)
+    service.execute(cmd.Transition(Status.RESOLVED, "fixed"), channel_id="C1", user="U1")
+    assert effects.reminder_key(number) not in timers(engine)
+    with pytest.raises(TransitionRefused, match="already resolved"):
+        service.execute(cmd.Transition(Status.RESOLVED, ""), channel_id="C1", user="U1")
+    service.execute(cmd.Transition(Status.INVESTIGATING, "back"), channel_id="C1", user="U1")
+    assert effects.reminder_key(number) in timers(engine)
+
+
+def test_refused_change_writes_nothing(service: IncidentService, engine: Engine) -> None:
+    number = service.declare(title="DB down", severity=Severity.SEV2, declarer="U1")
+    ready(service, number)
+    before = service.view("C1").timeline
+    with pytest.raises(InvalidChange):
+        service.execute(cmd.ChangeSeverity(Severity.SEV2), channel_id="C1", user="U1")
+    assert service.view("C1").timeline == before
+
+
+def test_lead_and_role_changes_invite_the_person(service: IncidentService, engine: Engine) -> None:
+    number = service.declare(title="DB down", severity=Severity.SEV2, declarer="U1")
+    ready(service, number)
+    service.execute(cmd.ChangeLead("U2"), channel_id="C1", user="U1")
+    service.execute(cmd.AssignRole("comms", "U3"), channel_id="C1", user="U2")
+    pending = timers(engine)
+    assert effects.invite_key(number, "U2") in pending
+    assert effects.invite_key(number, "U3") in pending
+    view = service.view("C1")
+    assert view.incident.lead == "U2"
+    assert view.incident.roles == {"comms": "U3"}
+
+
+def test_a_message_is_added_once_at_its_own_time(service: IncidentService) -> None:
+    number = service.declare(title="DB down", severity=Severity.SEV2, declarer="U1")
+    ready(service, number)
+    kwargs = {
+        "channel_id": "C1", "ts": "1763888400.000100", "text": "p99 back to normal",
+        "author": "U2", "permalink": "https://x/p1", "actor": "U3",
+    }  # fmt: skip
+    assert service.add_message(**kwargs) is True
+    assert service.add_message(**kwargs) is False
+    added = [e for e in service.view("C1").timeline if e.kind is EventKind.MESSAGE_ADDED]
+    assert len(added) == 1
+    assert added[0].at == datetime(2025, 11, 23, 9, 0, 0, 100, tzinfo=UTC)
+    assert added[0].data["permalink"] == "https://x/p1"
+
+
+def test_abandon_removes_an_incident_that_never_got_a_channel(
+    service: IncidentService, engine: Engine
+) -> None:
+    number = service.declare(title="DB down", severity=Severity.SEV2, declarer="U1")
+    service.abandon(number)
+    assert service.view_by_number(number) is None
+    assert timers(engine) == {}

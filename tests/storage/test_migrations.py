@@ -1,0 +1,44 @@
+"""The schema comes from Alembic alone, and the models never drift from it."""
+
+from datetime import datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import StatementError
+
+from bot.storage.base import Base
+from bot.storage.db import make_session_factory
+from bot.storage.migrate import current_revision, head_revision, is_at_head, upgrade_to_head
+from bot.storage.models import SlackEventSeen
+from bot.storage.types import NaiveDatetimeError
+
+
+def test_upgrade_reaches_head_and_is_idempotent(engine: Engine) -> None:
+    upgrade_to_head(engine)
+    assert current_revision(engine) == head_revision()
+    assert is_at_head(engine)
+
+
+def test_models_match_the_migrations(engine: Engine) -> None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_naive_datetimes_are_refused(engine: Engine) -> None:
+    with make_session_factory(engine).begin() as session:
+        session.add(SlackEventSeen(event_id="Ev1", received_at=datetime(2026, 1, 1)))  # noqa: DTZ001
+        with pytest.raises(StatementError, match="naive datetime") as raised:
+            session.flush()
+        assert isinstance(raised.value.orig, NaiveDatetimeError)
+        session.rollback()
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys(engine: Engine, database_url: str) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite pragmas")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
