@@ -49,7 +49,8 @@ def _serve(args: argparse.Namespace) -> int:
     if settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        SocketModeHandler(warroom.bolt, settings.slack_app_token.get_secret_value()).connect()
+        handler = SocketModeHandler(warroom.bolt, settings.slack_app_token.get_secret_value())
+        handler.connect()  # type: ignore[no-untyped-call]
     uvicorn.run(
         warroom.asgi,
         host=args.host or settings.host,

@@ -63,7 +63,7 @@ class LineList(list[Any]):
 
 
 class _LineLoader(yaml.SafeLoader):
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
         result = LineDict()
         result.line = node.start_mark.line + 1
         result.key_lines = {}
@@ -78,7 +78,7 @@ class _LineLoader(yaml.SafeLoader):
             result.key_lines[key] = key_node.start_mark.line + 1
         return result
 
-    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LineList:  # type: ignore[override]
+    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LineList:
         result = LineList(self.construct_object(child, deep=True) for child in node.value)
         result.line = node.start_mark.line + 1
         result.item_lines = [child.start_mark.line + 1 for child in node.value]
@@ -117,11 +117,10 @@ def line_at(data: Any, loc: tuple[int | str, ...]) -> int | None:
     line: int | None = getattr(data, "line", None)
     node = data
     for part in loc:
-        if (isinstance(node, LineDict) and part in node) or (
-            isinstance(node, LineList) and isinstance(part, int) and 0 <= part < len(node)
-        ):
-            line = node.line_of(part)
-            node = node[part]
+        if isinstance(node, LineDict) and part in node:  # noqa: SIM114  (narrowing differs)
+            line, node = node.line_of(part), node[part]
+        elif isinstance(node, LineList) and isinstance(part, int) and 0 <= part < len(node):
+            line, node = node.line_of(part), node[part]
         else:
             break
         line = getattr(node, "line", None) or line

@@ -72,4 +72,3 @@ def describe(event: TimelineEvent) -> str:
             return "Reminded the lead to post a status update"
         case EventKind.CLOCK_CORRECTED:
             return f"{who} corrected {d.get('clock')} to {d.get('to')}"
-    return f"{who} {event.kind}"  # pragma: no cover  (every kind is matched above)

@@ -73,12 +73,14 @@ def _add(
 
 
 def _fetch(client: WebClient, channel_id: str, ts: str) -> dict[str, Any] | None:
+    """The message itself: from the channel's history, or from its thread if it is a reply."""
     history = client.conversations_history(channel=channel_id, latest=ts, inclusive=True, limit=1)
-    for message in history.get("messages", []):
-        if message.get("ts") == ts:
-            return dict(message)
-    replies = client.conversations_replies(channel=channel_id, ts=ts, limit=1000)
-    for message in replies.get("messages", []):
-        if message.get("ts") == ts:
-            return dict(message)
-    return None
+    found = _with_ts(history.get("messages") or [], ts)
+    if found is None:
+        replies = client.conversations_replies(channel=channel_id, ts=ts, limit=1000)
+        found = _with_ts(replies.get("messages") or [], ts)
+    return found
+
+
+def _with_ts(messages: list[dict[str, Any]], ts: str) -> dict[str, Any] | None:
+    return next((dict(m) for m in messages if m.get("ts") == ts), None)
