@@ -1,0 +1,34 @@
+"""The Slack sandbox: a fake Slack Web API on loopback, and Slack's side of talking to the app.
+
+Tests point the app's slack-sdk ``WebClient`` (``SLACK_API_URL``) at :class:`FakeSlackServer` and
+drive the app with :class:`SlackDriver`; ``warroom dev`` will serve the same workspace to a browser.
+
+Map (each module's docstring states its contract):
+
+- ``server``     :class:`FakeSlackServer` (uvicorn on a background thread) and ``BackgroundServer``.
+- ``routes``     HTTP: ``/api/<method>`` (auth, faults, rate limits, log), ``/response/<token>``.
+- ``methods``    the Web API methods, one module per family, with Slack's rules and error codes.
+- ``workspace``  :class:`Workspace`: the state, Slack's operations on it, and the test queries.
+- ``model``      the records (users, channels, messages, views...) and their API shapes.
+- ``modals``     trigger ids, modal stacks, App Home. ``responses``: response_url grants.
+- ``rules``      name, message, Block Kit and view validation. ``seed``: the starting workspace.
+- ``faults``     failure injection, latency, Slack's rate-limit tiers. ``ids``: ids, ts, clocks.
+- ``signing``    v0 request signing and :class:`SlackDriver`; ``payloads`` builds what it sends.
+"""
+
+from bot.sandbox.errors import ApiError
+from bot.sandbox.ids import ManualClock
+from bot.sandbox.server import BackgroundServer, FakeSlackServer
+from bot.sandbox.signing import SlackDriver, signature, signed_headers
+from bot.sandbox.workspace import Workspace
+
+__all__ = [
+    "ApiError",
+    "BackgroundServer",
+    "FakeSlackServer",
+    "ManualClock",
+    "SlackDriver",
+    "Workspace",
+    "signature",
+    "signed_headers",
+]
