@@ -80,3 +80,5 @@ def _configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # APScheduler reports every wake-up of the timer runner at INFO: noise, not news.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))

@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from bot.storage import models  # noqa: F401  (registers the tables)
 from bot.storage.base import Base
@@ -40,8 +40,12 @@ def migrated_engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def engine(migrated_engine: Engine) -> Engine:
     with migrated_engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(table.delete())
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.execute(table.delete())
     return migrated_engine
 
 

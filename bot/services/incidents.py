@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from bot.domain import commands as cmd
 from bot.domain import incident as domain
@@ -25,6 +26,7 @@ from bot.storage.models import ActionItemRow, IncidentRow
 from bot.timers import store as timers
 
 READY = "ready"
+CONFLICT_RETRIES = 5
 
 
 class NotAnIncidentChannel(LookupError):
@@ -112,7 +114,21 @@ class IncidentService:
             return self._view(session, row) if row else None
 
     def execute(self, command: cmd.Command, *, channel_id: str, user: str) -> None:
-        """Apply a changing command in an incident channel (``InvalidChange`` when refused)."""
+        """Apply a changing command in an incident channel (``InvalidChange`` when refused).
+
+        Two people changing one incident at once (or two replicas) conflict on the row's version;
+        the loser re-reads and re-applies, so both changes land in some order and none is lost.
+        """
+        for attempt in range(1, CONFLICT_RETRIES + 1):
+            try:
+                self._execute_once(command, channel_id, user)
+                break
+            except StaleDataError:
+                if attempt == CONFLICT_RETRIES:
+                    raise
+        self._wake()
+
+    def _execute_once(self, command: cmd.Command, channel_id: str, user: str) -> None:
         now = self._clock()
         with self._sessions.begin() as session:
             row = self._row(session, channel_id)
@@ -126,7 +142,6 @@ class IncidentService:
                 timers.schedule(session, key, effects.ANNOUNCE, now, payload, now)
             self._schedule_reminder(session, before, after, now)
             self._refresh_card(session, row.id, now)
-        self._wake()
 
     # Provisioning steps, each idempotent: the provisioning timer may run them more than once.
 
@@ -289,7 +304,7 @@ class IncidentService:
     @staticmethod
     def _row(session: Session, channel_id: str) -> IncidentRow:
         row = repo.by_channel(session, channel_id)
-        if row is None or row.provision_state != READY:
+        if row is None or row.channel_id is None:
             raise NotAnIncidentChannel(
                 "this command works in an incident channel (`inc-...`); declare one with "
                 "`/incident declare <title> [sev1..sev4]`"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.slack import commands, interactions, timeline_capture
 from bot.slack.context import SlackContext
 from bot.storage.models import SlackEventSeen
+
+LISTENER_THREADS = 48
 
 
 def make_client(token: str, base_url: str, timeout: int = 15) -> WebClient:
@@ -43,7 +46,16 @@ def build_app(
     sessions: sessionmaker[Session],
     clock: Callable[[], datetime],
 ) -> App:
-    app = App(client=client, signing_secret=signing_secret, process_before_response=False)
+    # Each listener keeps its thread through its post-ack work (Slack calls, database), and a
+    # request cannot even be acked without a free thread: Bolt's default of 5 caps throughput.
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="bolt"
+        ),
+    )
     app.middleware(_dedupe_event_retries(sessions, clock))
     commands.register(app, ctx)
     interactions.register(app, ctx)

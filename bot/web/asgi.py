@@ -7,7 +7,7 @@ Bolt's ``App`` is synchronous; ``dispatch`` runs in the thread pool so the event
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -27,14 +27,9 @@ log = logging.getLogger(__name__)
 MAX_SLACK_BODY = 1_000_000  # Slack payloads are small; a larger body is not from Slack
 
 
-def build_asgi(
-    *,
-    bolt: App,
-    engine: Engine,
-    metrics: Metrics,
-    on_startup: Callable[[], None],
-    on_shutdown: Callable[[], None],
-) -> Starlette:
+def slack_endpoint(bolt: App) -> Callable[[Request], Awaitable[Response]]:
+    """Slack's Request URL: the raw body and headers go to Bolt, which verifies and dispatches."""
+
     async def slack_events(request: Request) -> Response:
         body = await request.body()
         if len(body) > MAX_SLACK_BODY:
@@ -51,6 +46,17 @@ def build_asgi(
             headers=result.first_headers_without_set_cookie(),
         )
 
+    return slack_events
+
+
+def build_asgi(
+    *,
+    bolt: App,
+    engine: Engine,
+    metrics: Metrics,
+    on_startup: Callable[[], None],
+    on_shutdown: Callable[[], None],
+) -> Starlette:
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")
 
@@ -77,7 +83,7 @@ def build_asgi(
 
     return Starlette(
         routes=[
-            Route("/slack/events", slack_events, methods=["POST"]),
+            Route("/slack/events", slack_endpoint(bolt), methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),

@@ -58,7 +58,8 @@ def test_declare_writes_the_incident_and_schedules_its_provisioning(
         assert row.channel_name == f"inc-{number}-checkout-latency-high"
         assert row.provision_state == "pending"
     due = timers(engine)[effects.provision_key(number)]
-    assert due.kind == effects.PROVISION and due.due_at == clock.now
+    assert due.kind == effects.PROVISION
+    assert due.due_at == clock.now
 
 
 def test_a_title_with_no_words_writes_nothing(service: IncidentService, engine: Engine) -> None:
@@ -74,8 +75,7 @@ def test_commands_need_a_ready_incident_channel(service: IncidentService) -> Non
     with pytest.raises(NotAnIncidentChannel, match="works in an incident channel"):
         service.execute(cmd.AddNote("hello"), channel_id="C-general", user="U1")
     service.channel_created(number, "C1", "inc-1-db-down")
-    with pytest.raises(NotAnIncidentChannel):
-        service.execute(cmd.AddNote("too early"), channel_id="C1", user="U1")
+    service.execute(cmd.AddNote("the channel exists: commands work"), channel_id="C1", user="U1")
 
 
 def test_provisioned_starts_the_update_reminder_by_severity(
