@@ -60,7 +60,9 @@ def build(
         upgrade_to_head(engine)
     sessions = make_session_factory(engine)
     metrics = Metrics(sessions, clock)
-    client = make_client(token, settings.slack_api_url)
+    client = make_client(
+        token, settings.slack_api_url, lambda m, e: metrics.slack_api_errors.labels(m, e).inc()
+    )
     bot_user_id = str(client.auth_test()["user_id"])
 
     runner: TimerRunner | None = None

@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -24,9 +25,33 @@ from bot.storage.models import SlackEventSeen
 LISTENER_THREADS = 48
 
 
-def make_client(token: str, base_url: str, timeout: int = 15) -> WebClient:
+class CountingWebClient(WebClient):
+    """A ``WebClient`` that reports every call that still failed after its retries."""
+
+    def __init__(self, on_error: Callable[[str, str], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._on_error = on_error
+
+    def api_call(self, api_method: str, **kwargs: Any) -> Any:
+        try:
+            return super().api_call(api_method, **kwargs)
+        except SlackApiError as error:
+            self._on_error(api_method, str(error.response.get("error") or "unknown"))
+            raise
+        except OSError as error:  # connection refused, timeouts: Slack unreachable
+            self._on_error(api_method, type(error).__name__)
+            raise
+
+
+def make_client(
+    token: str,
+    base_url: str,
+    on_error: Callable[[str, str], None] = lambda method, error: None,
+    timeout: int = 15,
+) -> WebClient:
     """A client that waits out 429 ``Retry-After`` and retries 5xx and dropped connections."""
-    return WebClient(
+    return CountingWebClient(
+        on_error,
         token=token,
         base_url=base_url,
         timeout=timeout,

@@ -20,3 +20,11 @@ def test_metrics_count_incidents_commands_and_timers(bot: Bot) -> None:
     assert 'warroom_command_seconds_count{command="declare"} 1.0' in text
     assert 'warroom_timer_outcomes_total{kind="incident.provision",outcome="done"} 1.0' in text
     assert "warroom_timers_due" in text
+
+
+def test_metrics_count_slack_api_errors(bot: Bot) -> None:
+    bot.slack.fail("conversations.create", times=1, error="fatal_error")
+    bot.declare("DB down")
+    text = httpx.get(f"{bot.url}/metrics").text
+    series = 'warroom_slack_api_errors_total{error="fatal_error",method="conversations.create"}'
+    assert f"{series} 1.0" in text
