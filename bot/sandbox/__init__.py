@@ -1,10 +1,11 @@
 """The Slack sandbox: a fake Slack Web API on loopback, and Slack's side of talking to the app.
 
 Tests point the app's slack-sdk ``WebClient`` (``SLACK_API_URL``) at :class:`FakeSlackServer` and
-drive the app with :class:`SlackDriver`; ``warroom dev`` will serve the same workspace to a browser.
+drive the app with :class:`SlackDriver`; ``warroom dev`` serves the same workspace to a browser.
 
 Map (each module's docstring states its contract):
 
+- ``emulator``   :class:`SlackEmulator`: the fake as one object (workspace, faults, app, URLs).
 - ``server``     :class:`FakeSlackServer` (uvicorn on a background thread) and ``BackgroundServer``.
 - ``routes``     HTTP: ``/api/<method>`` (auth, faults, rate limits, log), ``/response/<token>``.
 - ``methods``    the Web API methods, one module per family, with Slack's rules and error codes.
@@ -14,8 +15,12 @@ Map (each module's docstring states its contract):
 - ``rules``      name, message, Block Kit and view validation. ``seed``: the starting workspace.
 - ``faults``     failure injection, latency, Slack's rate-limit tiers. ``ids``: ids, ts, clocks.
 - ``signing``    v0 request signing and :class:`SlackDriver`; ``payloads`` builds what it sends.
+- ``dev``        ``warroom dev``: bot, emulator and page on one port. ``snapshot``: the saved
+                 workspace. ``from_config``: the config's people and team channels.
+- ``web``        the browser page (a small Slack client). ``scenario``: scripted incidents.
 """
 
+from bot.sandbox.emulator import SlackEmulator
 from bot.sandbox.errors import ApiError
 from bot.sandbox.ids import ManualClock
 from bot.sandbox.server import BackgroundServer, FakeSlackServer
@@ -28,6 +33,7 @@ __all__ = [
     "FakeSlackServer",
     "ManualClock",
     "SlackDriver",
+    "SlackEmulator",
     "Workspace",
     "signature",
     "signed_headers",

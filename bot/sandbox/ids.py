@@ -98,3 +98,19 @@ class IdFactory:
         with self._lock:
             self._counters.clear()
             # Timestamps stay monotonic across a reset: a message ts is an identity.
+
+    def save(self) -> dict[str, object]:
+        """The counters and the last timestamp, for a workspace saved to disk."""
+        with self._lock:
+            return {"counters": dict(self._counters), "last_ts_micros": self._last_ts_micros}
+
+    def restore(self, saved: dict[str, object]) -> None:
+        """Continue from :meth:`save`'s state: ids and timestamps never repeat across runs."""
+        counters = saved.get("counters")
+        last = saved.get("last_ts_micros")
+        with self._lock:
+            if isinstance(counters, dict):
+                for prefix, value in counters.items():
+                    self._counters[str(prefix)] = max(self._counters[str(prefix)], int(value))
+            if isinstance(last, int):
+                self._last_ts_micros = max(self._last_ts_micros, last)

@@ -140,6 +140,10 @@ class ModalStore:
         """The user dismissed their modals (the Cancel/X button)."""
         self._close_stack(user_id)
 
+    def close_top(self, user_id: str, view_id: str) -> None:
+        """Pop ``view_id`` if it is the top of the user's stack (the Back button)."""
+        self._close_top(user_id, view_id)
+
     def open_stack(self, user_id: str) -> list[StoredView]:
         return [self.views[view_id] for view_id in self.stacks.get(user_id, [])]
 

@@ -1,7 +1,7 @@
 """The records the fake Slack workspace keeps, and how each renders in Slack's API shape.
 
 Records are plain mutable dataclasses owned by :class:`bot.sandbox.workspace.Workspace`; every
-query hands out deep copies, so a test (or the future browser sandbox) can read them without the
+query hands out deep copies, so a test (or the browser sandbox) can read them without the
 lock. ``to_api`` methods produce the JSON objects Slack's Web API returns for the same thing (user,
 conversation, message), so the methods layer never hand-builds them twice.
 

@@ -13,7 +13,7 @@ import copy
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from bot.sandbox.model import Channel, Team, User
+from bot.sandbox.model import Channel, Message, Team, User
 
 VERIFICATION_TOKEN = "sandbox-verification-token"
 """Slack's deprecated verification token; present in payloads, not a secret."""
@@ -212,3 +212,33 @@ def event_envelope(
         "event_context": f"4-sandbox-{event_id}",
         "event": event,
     }
+
+
+def reaction_event(user_id: str, message: Message, reaction: str) -> dict[str, Any]:
+    """The ``reaction_added`` event for ``user_id`` reacting to ``message``."""
+    return {
+        "type": "reaction_added",
+        "user": user_id,
+        "reaction": reaction,
+        "item_user": message.user,
+        "item": {"type": "message", "channel": message.channel, "ts": message.ts},
+    }
+
+
+def message_event(message: Message, channel: Channel, team_id: str) -> dict[str, Any]:
+    """The ``message`` event for a person's new ``message`` in ``channel``."""
+    event: dict[str, Any] = {
+        "type": "message",
+        "channel": channel.id,
+        "user": message.user,
+        "text": message.text,
+        "ts": message.ts,
+        "event_ts": message.ts,
+        "team": team_id,
+        "channel_type": {"im": "im", "mpim": "mpim"}.get(
+            channel.kind, "group" if channel.is_private else "channel"
+        ),
+    }
+    if message.thread_ts:
+        event["thread_ts"] = message.thread_ts
+    return event

@@ -7,7 +7,9 @@ JSON body (slack-sdk uses all three), authenticates like Slack (``Authorization:
 enforced), the method itself under the workspace lock. API errors are HTTP 200 with
 ``ok: false``; an unknown method is HTTP 404 ``unknown_method``. Every call is recorded.
 
-``POST /response/<token>`` is a response_url (see :mod:`bot.sandbox.responses`).
+``POST /response/<token>`` is a response_url (see :mod:`bot.sandbox.responses`); a refused post
+is kept apart from the call log (:meth:`Workspace.response_errors`), so the sandbox page can show
+it.
 """
 
 from __future__ import annotations
@@ -123,6 +125,15 @@ def create_app(ws: Workspace, faults: FaultPlan, limiter: RateLimiter) -> Starle
                 raise ApiError("invalid_payload", status=400) from None
             ws.deliver_response(request.path_params["token"], payload)
         except ApiError as error:
+            ws.record_response_error(
+                ApiCall(
+                    method="response_url",
+                    params={},
+                    status=error.status,
+                    response=error.body(),
+                    at=ws.clock(),
+                )
+            )
             return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
         return JSONResponse({"ok": True})
 

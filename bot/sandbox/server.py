@@ -2,13 +2,16 @@
 
 ``with FakeSlackServer() as slack:`` binds ``127.0.0.1`` on a free port, serves the fake Web API
 with uvicorn on a background thread, and returns once the port accepts connections; leaving the
-block shuts uvicorn down and joins the thread. Point the app's ``WebClient`` at
-``slack.api_url``; assert on ``slack.state`` (the :class:`Workspace`) and ``slack.calls()``.
+block shuts uvicorn down and joins the thread. Point the app's ``WebClient`` at ``slack.api_url``;
+assert on ``slack.state`` (the :class:`Workspace`) and ``slack.calls()``.
+(:class:`bot.sandbox.emulator.SlackEmulator` is the same fake without a port of its own: ``warroom
+dev`` serves it beside the page.)
 
 :class:`BackgroundServer` is the reusable part (tests use it to serve an app under test, too). It
 binds the socket itself so the port is known before uvicorn starts, passes ``log_config=None`` so
-uvicorn leaves the process's logging configuration alone, and runs the ASGI lifespan (apps start
-their background work there) but no WebSocket support (not needed; it only adds import warnings).
+uvicorn leaves the process's logging configuration alone, and runs without lifespan or WebSocket
+support (WebSocket support is not needed, and loading it only adds import-time warnings). The
+ASGI lifespan runs, so an app under test starts and stops what it starts in its lifespan.
 """
 
 from __future__ import annotations
@@ -21,14 +24,10 @@ from types import TracebackType
 import uvicorn
 from starlette.types import ASGIApp
 
-from bot.sandbox.faults import FaultPlan, RateLimiter
+from bot.sandbox.emulator import SlackEmulator
 from bot.sandbox.ids import Clock
 from bot.sandbox.modals import TRIGGER_TTL_SECONDS
-from bot.sandbox.model import ApiCall
 from bot.sandbox.responses import RESPONSE_URL_TTL_SECONDS
-from bot.sandbox.routes import create_app
-from bot.sandbox.seed import ONCALL
-from bot.sandbox.workspace import Workspace
 
 STARTUP_TIMEOUT_SECONDS = 10.0
 SHUTDOWN_TIMEOUT_SECONDS = 10.0
@@ -126,8 +125,8 @@ class BackgroundServer:
         self.stop()
 
 
-class FakeSlackServer:
-    """The fake Slack Web API on loopback, with its workspace, faults and call log.
+class FakeSlackServer(SlackEmulator):
+    """The fake Slack Web API on its own loopback port, with its workspace, faults and call log.
 
     ``clock`` drives message timestamps, response_url expiry, trigger expiry and rate-limit
     windows (pass a :class:`bot.sandbox.ids.ManualClock` to move time by hand).
@@ -143,14 +142,13 @@ class FakeSlackServer:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        self.state = Workspace(clock, trigger_ttl=trigger_ttl, response_url_ttl=response_url_ttl)
-        self.faults = FaultPlan()
-        self.rate_limiter = RateLimiter(clock, enabled=enforce_rate_limits)
-        self._server = BackgroundServer(
-            create_app(self.state, self.faults, self.rate_limiter), host=host, port=port
+        super().__init__(
+            clock=clock,
+            enforce_rate_limits=enforce_rate_limits,
+            trigger_ttl=trigger_ttl,
+            response_url_ttl=response_url_ttl,
         )
-
-    # --- lifecycle --------------------------------------------------------------------------
+        self._server = BackgroundServer(self.app, host=host, port=port)
 
     def start(self) -> FakeSlackServer:
         self._server.start()
@@ -174,69 +172,3 @@ class FakeSlackServer:
     def base_url(self) -> str:
         """``http://127.0.0.1:<port>``."""
         return self._server.url
-
-    @property
-    def api_url(self) -> str:
-        """``http://127.0.0.1:<port>/api/``: the ``base_url`` for slack-sdk's ``WebClient``."""
-        return f"{self._server.url}/api/"
-
-    # --- test controls ----------------------------------------------------------------------
-
-    def reset(self) -> None:
-        """Back to the seeded workspace: no messages, calls, faults or rate-limit history."""
-        self.state.reset()
-        self.faults.clear()
-        self.rate_limiter.clear()
-
-    def fail(
-        self,
-        method: str,
-        times: int = 1,
-        *,
-        status: int | None = None,
-        error: str | None = None,
-        retry_after: int = 1,
-        match: dict[str, str] | None = None,
-    ) -> None:
-        """Make the next ``times`` calls of ``method`` fail; see :meth:`FaultPlan.fail`."""
-        self.faults.fail(
-            method, times, status=status, error=error, retry_after=retry_after, match=match
-        )
-
-    def latency(self, method: str, seconds: float) -> None:
-        """Delay every call of ``method`` by ``seconds``."""
-        self.faults.latency(method, seconds)
-
-    @property
-    def enforce_rate_limits(self) -> bool:
-        return self.rate_limiter.enabled
-
-    @enforce_rate_limits.setter
-    def enforce_rate_limits(self, enabled: bool) -> None:
-        self.rate_limiter.enabled = enabled
-
-    def calls(self, method: str | None = None) -> list[ApiCall]:
-        """The recorded Web API calls (of ``method``), oldest first."""
-        return self.state.calls(method)
-
-    def issue_trigger_id(self, user_id: str = ONCALL) -> str:
-        """A trigger id as Slack puts in an interaction by ``user_id`` (one use, 3 seconds)."""
-        return self.state.issue_trigger_id(user_id)
-
-    def new_response_url(
-        self,
-        channel_id: str,
-        user_id: str,
-        *,
-        message_ts: str | None = None,
-        ephemeral_ts: str | None = None,
-    ) -> str:
-        """A fresh response_url for an interaction by ``user_id`` in ``channel_id``.
-
-        ``message_ts`` (or ``ephemeral_ts``) names the message the interaction came from, which
-        ``replace_original``/``delete_original`` act on.
-        """
-        token = self.state.new_response_token(
-            channel_id, user_id, message_ts=message_ts, ephemeral_ts=ephemeral_ts
-        )
-        return f"{self._server.url}/response/{token}"

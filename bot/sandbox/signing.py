@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from bot.sandbox.emulator import SlackEmulator
 from bot.sandbox.errors import ApiError
 from bot.sandbox.ids import Clock
 from bot.sandbox.model import Channel, Message
@@ -35,13 +36,14 @@ from bot.sandbox.payloads import (
     action,
     channel_name,
     event_envelope,
+    message_event,
+    reaction_event,
     state_values,
     team_ref,
     user_ref,
 )
 from bot.sandbox.rules import validate_view
 from bot.sandbox.seed import GENERAL, ONCALL
-from bot.sandbox.server import FakeSlackServer
 
 SIGNATURE_HEADER = "X-Slack-Signature"
 TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
@@ -76,7 +78,7 @@ class SlackDriver:
         self,
         url: str,
         signing_secret: str,
-        slack: FakeSlackServer,
+        slack: SlackEmulator,
         *,
         client: httpx.Client | None = None,
         timeout: float = 10.0,
@@ -162,11 +164,14 @@ class SlackDriver:
         value: Any = None,
         block_id: str | None = None,
         view: dict[str, Any] | None = None,
+        values: Mapping[str, Any] | None = None,
     ) -> httpx.Response:
         """``user_id`` clicks (or picks ``value`` in) element ``action_id``.
 
         On a message: ``channel_id`` + ``message_ts`` (a message or an ephemeral message of the
-        fake). In a modal: ``view`` as ``views.open`` returned it (channel and ts may be None).
+        fake). In a modal: ``view`` as ``views.open`` returned it (channel and ts may be None),
+        and ``values`` what the user has entered in its inputs so far (as for
+        :meth:`view_submission`), which Slack sends along as the view's state.
         """
         state = self.slack.state
         user = state.user(user_id)
@@ -184,7 +189,7 @@ class SlackDriver:
         }
         if view is not None:
             blocks = list(view.get("blocks") or [])
-            submitted = {**view, "state": {"values": state_values(blocks, {})}}
+            submitted = {**view, "state": {"values": state_values(blocks, values or {})}}
             payload.update(
                 {
                     "container": {"type": "view", "view_id": view["id"]},
@@ -231,7 +236,8 @@ class SlackDriver:
 
         ``values``: ``{block_id: {action_id: value}}`` or ``{action_id: value}``; plain values are
         shaped by the element type (a select gets its ``selected_option``). The app's answer is
-        applied to the user's modal stack (close / ``errors`` / ``update`` / ``push`` / ``clear``).
+        applied to the user's modal stack (close / ``errors`` / ``update`` / ``push`` / ``clear``);
+        an answer other than HTTP 200 leaves the stack as it was, as in Slack.
         """
         state = self.slack.state
         user = state.user(user_id)
@@ -251,6 +257,8 @@ class SlackDriver:
             "enterprise": None,
         }
         response = self._send_payload(payload)
+        if response.status_code != 200:
+            return response  # Slack keeps the modal open and says it could not reach the app
         answer = _ack_body(response)
         if answer is not None and isinstance(answer.get("view"), dict):
             answer = {
@@ -259,6 +267,26 @@ class SlackDriver:
             }
         state.answer_view_submission(user_id, str(view["id"]), answer)
         return response
+
+    def view_closed(self, user_id: str, view: dict[str, Any]) -> httpx.Response:
+        """``user_id`` dismissed ``view``; Slack tells the app only if it set ``notify_on_close``.
+
+        The caller closes the modal stack in the workspace (:meth:`Workspace.close_views`).
+        """
+        state = self.slack.state
+        user = state.user(user_id)
+        payload = {
+            "type": "view_closed",
+            "team": team_ref(state.team),
+            "user": user_ref(user, state.team.id),
+            "api_app_id": state.app_id,
+            "token": VERIFICATION_TOKEN,
+            "view": view,
+            "is_cleared": False,
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
+        return self._send_payload(payload)
 
     def message_shortcut(
         self,
@@ -334,16 +362,7 @@ class SlackDriver:
     ) -> httpx.Response:
         """``user_id`` reacts to a message: recorded in the fake, then the event is sent."""
         message = self.slack.state.react(channel_id, ts, user_id, reaction)
-        return self.event(
-            {
-                "type": "reaction_added",
-                "user": user_id,
-                "reaction": reaction,
-                "item_user": message.user,
-                "item": {"type": "message", "channel": channel_id, "ts": ts},
-            },
-            event_id=event_id,
-        )
+        return self.event(reaction_event(user_id, message, reaction), event_id=event_id)
 
     def user_message(
         self, user_id: str, channel_id: str, text: str, *, thread_ts: str | None = None
@@ -351,22 +370,7 @@ class SlackDriver:
         """``user_id`` writes ``text`` in ``channel_id``: stored, then sent as an event."""
         state = self.slack.state
         message = state.post_as_user(user_id, channel_id, text, thread_ts=thread_ts)
-        channel = state.channel(channel_id)
-        event: dict[str, Any] = {
-            "type": "message",
-            "channel": channel_id,
-            "user": user_id,
-            "text": text,
-            "ts": message.ts,
-            "event_ts": message.ts,
-            "team": state.team.id,
-            "channel_type": {"im": "im", "mpim": "mpim"}.get(
-                channel.kind, "group" if channel.is_private else "channel"
-            ),
-        }
-        if thread_ts:
-            event["thread_ts"] = thread_ts
-        return self.event(event)
+        return self.event(message_event(message, state.channel(channel_id), state.team.id))
 
     # --- helpers ----------------------------------------------------------------------------
 

@@ -113,6 +113,7 @@ class Workspace:
         self.ephemeral: list[Ephemeral] = []
         self.response_posts: list[ResponsePost] = []
         self.call_log: list[ApiCall] = []
+        self.response_error_log: list[ApiCall] = []
         self.modals = ModalStore(self.ids, self.clock, self.team.id, self._trigger_ttl)
         self.response_urls = ResponseDesk(self.ids, self.clock, self._response_url_ttl)
 
@@ -731,11 +732,29 @@ class Workspace:
         """The user pressed Cancel: the whole modal stack closes."""
         self.modals.close(user_id)
 
+    @_locked
+    def close_top_view(self, user_id: str, view_id: str) -> None:
+        """The user pressed Back on a pushed modal: only ``view_id`` (the top one) closes."""
+        self.modals.close_top(user_id, view_id)
+
+    @_locked
+    def dismiss_ephemeral(self, user_id: str, ts: str) -> bool:
+        """The user dismissed an ephemeral message of theirs; False if there was none."""
+        kept = [e for e in self.ephemeral if not (e.user == user_id and e.ts == ts)]
+        dismissed = len(kept) != len(self.ephemeral)
+        self.ephemeral = kept
+        return dismissed
+
     # --- recording --------------------------------------------------------------------------
 
     @_locked
     def record_call(self, call: ApiCall) -> None:
         self.call_log.append(call)
+
+    @_locked
+    def record_response_error(self, call: ApiCall) -> None:
+        """A response_url post the fake refused (expired, used up, invalid blocks...)."""
+        self.response_error_log.append(call)
 
     # --- queries (deep copies) --------------------------------------------------------------
 
@@ -743,6 +762,16 @@ class Workspace:
     def calls(self, method: str | None = None) -> list[ApiCall]:
         """Every Web API call so far (or those of ``method``), oldest first."""
         return copy.deepcopy([c for c in self.call_log if method is None or c.method == method])
+
+    @_locked
+    def response_errors(self) -> list[ApiCall]:
+        """The refused response_url posts, oldest first (method ``response_url``)."""
+        return copy.deepcopy(self.response_error_log)
+
+    @_locked
+    def all_users(self) -> list[User]:
+        """Everyone in the workspace, the bot and deleted users included."""
+        return copy.deepcopy(list(self.users.values()))
 
     @_locked
     def user(self, user_id: str) -> User:

@@ -31,7 +31,8 @@ def test_stop_leaves_no_thread_and_frees_the_port() -> None:
 
     server.stop()
 
-    assert set(threading.enumerate()) == threads_before
+    # No thread of its own is left; threads of earlier tests may have ended meanwhile.
+    assert set(threading.enumerate()) <= threads_before
     with (
         pytest.raises(ConnectionRefusedError),
         socket.create_connection(("127.0.0.1", port), timeout=1),
