@@ -1,11 +1,13 @@
-"""``warroom``: serve the bot, migrate the database, print the version."""
+"""``warroom``: serve the bot, try it in the sandbox, migrate the database, print the version."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import bot
 
@@ -16,7 +18,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    handler = {"serve": _serve, "migrate": _migrate, "version": _version}[args.command]
+    handler = {
+        "serve": _serve,
+        "dev": _dev,
+        "config": _config,
+        "migrate": _migrate,
+        "version": _version,
+    }[args.command]
     return handler(args)
 
 
@@ -28,6 +36,32 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the bot (Slack Request URL at /slack/events)")
     serve.add_argument("--host", help="interface to listen on (default 0.0.0.0)")
     serve.add_argument("--port", type=int, help="port (default: $PORT, else 3000)")
+    dev = sub.add_parser(
+        "dev",
+        help="run the bot against the built-in Slack sandbox, in a browser (no credentials)",
+        description="Run the bot, a local Slack emulator and a browser page on one port.",
+    )
+    dev.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    dev.add_argument("--port", type=int, default=3000, help="port (default 3000)")
+    dev.add_argument(
+        "--database",
+        default="sqlite:///warroom-dev.db",
+        help="database URL (default sqlite:///warroom-dev.db in the working folder)",
+    )
+    dev.add_argument("--scenario", type=Path, help="replay a scripted incident (a YAML file)")
+    dev.add_argument(
+        "--reset",
+        action="store_true",
+        help="start over: delete the sandbox's SQLite database and saved Slack workspace",
+    )
+    config = sub.add_parser("config", help="work with the config folder (users, schedules, ...)")
+    config_actions = config.add_subparsers(dest="config_action", metavar="ACTION", required=True)
+    check = config_actions.add_parser(
+        "check", help="validate the config folder: every error with file, line, field and a hint"
+    )
+    check.add_argument(
+        "--dir", type=Path, help="the config folder (default: $CONFIG_DIR or ./config)"
+    )
     sub.add_parser("migrate", help="upgrade the database schema to the latest version")
     sub.add_parser("version", help="print the version")
     return parser
@@ -37,13 +71,14 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from bot.composition import MissingSetting, build
+    from bot.config.startup import InvalidConfig
     from bot.settings import Settings
 
     settings = Settings()
     _configure_logging(settings.log_level)
     try:
         warroom = build(settings)
-    except MissingSetting as error:
+    except (MissingSetting, InvalidConfig) as error:
         print(f"warroom: {error}", file=sys.stderr)
         return 2
     if settings.slack_app_token is not None:
@@ -56,6 +91,35 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         log_level=settings.log_level.lower(),
+    )
+    return 0
+
+
+def _dev(args: argparse.Namespace) -> int:
+    from bot.sandbox.dev import DevOptions, run
+
+    _configure_logging(os.environ.get("LOG_LEVEL", "WARNING"))
+    options = DevOptions(host=args.host, port=args.port, database_url=args.database)
+    return run(options, scenario_file=args.scenario, reset=args.reset)
+
+
+def _config(args: argparse.Namespace) -> int:
+    """``config check``: print every error and exit 1, or a one-line summary and exit 0."""
+    from bot.config import check_config, load_config
+    from bot.settings import Settings
+
+    folder: Path = args.dir if args.dir is not None else Settings().config_dir
+    errors = check_config(folder)
+    if errors:
+        for error in errors:
+            print(error)
+        count = len(errors)
+        print(f"config {folder}: {count} error{'s' if count != 1 else ''}", file=sys.stderr)
+        return 1
+    config = load_config(folder)
+    print(
+        f"config OK: {len(config.users)} users, {len(config.schedules)} schedules, "
+        f"{len(config.escalation_policies)} escalation policies, {len(config.services)} services"
     )
     return 0
 

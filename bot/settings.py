@@ -36,6 +36,19 @@ class Settings(BaseSettings):
     reminder_minutes_sev3: int = Field(default=60, gt=0)
     reminder_minutes_sev4: int = Field(default=60, gt=0)
 
+    # On-call: DM the outgoing and incoming engineers this long before each shift boundary;
+    # ICAL_SECRET signs the calendar feed tokens (unset: no feeds).
+    handoff_reminder_minutes: int = Field(default=30, gt=0)
+    ical_secret: SecretStr | None = None
+
+    # Pager providers: regions and test fakes are a URL away; credentials are named in users.yaml.
+    pagerduty_events_url: str = "https://events.pagerduty.com"
+    opsgenie_api_url: str = "https://api.opsgenie.com"
+    # Each delivery's own retries; keep the budget under TIMER_LEASE_SECONDS. The durable timer
+    # retries a failed delivery again later, with backoff, before reporting it.
+    notify_max_attempts: int = Field(default=4, gt=0)
+    notify_time_budget_seconds: float = Field(default=30.0, gt=0)
+
     timer_sweep_seconds: float = Field(default=5.0, gt=0)
     timer_lease_seconds: float = Field(default=60.0, gt=0)
     timer_backoff_base_seconds: float = Field(default=2.0, gt=0)

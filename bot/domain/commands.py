@@ -52,6 +52,18 @@ USAGES: dict[str, Usage] = {
             "assign a role (comms, scribe, ops, liaison, executive, ...)",
         ),
         Usage(
+            "ack",
+            "/incident ack",
+            "/incident ack",
+            "acknowledge the pages for this incident: escalation stops",
+        ),
+        Usage(
+            "page",
+            "/incident page <service|schedule|@user> [message]",
+            "/incident page payments-primary Need a DB expert",
+            "page more responders by their escalation policy",
+        ),
+        Usage(
             "update",
             "/incident update <text>",
             "/incident update Rolled back the deploy, error rate falling",
@@ -152,6 +164,19 @@ class AssignRole:
 
 
 @dataclass(frozen=True)
+class Acknowledge:
+    pass
+
+
+@dataclass(frozen=True)
+class Page:
+    """``target`` is ``user:<id>`` for a mention, else a service or schedule name to look up."""
+
+    target: str
+    message: str
+
+
+@dataclass(frozen=True)
 class PostUpdate:
     text: str
 
@@ -182,6 +207,8 @@ Command = (
     | ChangeSeverity
     | ChangeLead
     | AssignRole
+    | Acknowledge
+    | Page
     | PostUpdate
     | AddNote
     | AddAction
@@ -216,6 +243,7 @@ def parse(text: str) -> Command:
     if verb in _TRANSITIONS:
         return Transition(_TRANSITIONS[verb], rest)
     simple: dict[str, Command] = {
+        "ack": Acknowledge(),
         "status": ShowStatus(),
         "timeline": ShowTimeline(),
         "help": ShowHelp(),
@@ -236,6 +264,8 @@ def parse(text: str) -> Command:
         return AssignRole(args[0].lower(), _user(args[1], usage))
     if not rest:
         raise CommandError(f"`{verb}` needs some text", usage)
+    if verb == "page":
+        return _page(args, usage)
     if verb == "update":
         return PostUpdate(rest)
     if verb == "note":
@@ -259,6 +289,13 @@ def _declare(args: list[str], usage: str) -> Declare:
     if not title:
         raise CommandError("a title is required", usage)
     return Declare(" ".join(title), severity or DEFAULT_SEVERITY, service)
+
+
+def _page(args: list[str], usage: str) -> Page:
+    first, message = args[0], " ".join(args[1:])
+    if _MENTION.match(first) or _RAW_ID.match(first) or first.startswith("@"):
+        return Page(f"user:{_user(first, usage)}", message)
+    return Page(first.lower(), message)
 
 
 def _action(args: list[str], usage: str) -> AddAction:

@@ -119,7 +119,7 @@ def transition(
 def change_severity(
     incident: Incident, severity: Severity, actor: str, now: datetime
 ) -> tuple[Incident, list[TimelineEvent]]:
-    _require_open(incident, "change the severity")
+    require_open(incident, "change the severity")
     if severity is incident.severity:
         raise InvalidChange(f"the severity is already {severity}")
     data = {"from": incident.severity.value, "to": severity.value}
@@ -131,7 +131,7 @@ def change_severity(
 def change_lead(
     incident: Incident, lead: str, actor: str, now: datetime
 ) -> tuple[Incident, list[TimelineEvent]]:
-    _require_open(incident, "change the lead")
+    require_open(incident, "change the lead")
     if lead == incident.lead:
         raise InvalidChange(f"<@{lead}> is already the lead")
     data = {"from": incident.lead, "to": lead}
@@ -141,7 +141,7 @@ def change_lead(
 def assign_role(
     incident: Incident, role: str, user: str, actor: str, now: datetime
 ) -> tuple[Incident, list[TimelineEvent]]:
-    _require_open(incident, "assign roles")
+    require_open(incident, "assign roles")
     if not _ROLE_NAME.match(role):
         raise InvalidChange(
             f"{role!r} is not a role name; use a short word such as {', '.join(ROLES)}"
@@ -154,7 +154,7 @@ def assign_role(
 def post_update(
     incident: Incident, text: str, actor: str, now: datetime
 ) -> tuple[Incident, list[TimelineEvent]]:
-    _require_open(incident, "post status updates")
+    require_open(incident, "post status updates")
     event = TimelineEvent(EventKind.UPDATE_POSTED, now, actor, {"text": text})
     return replace(incident, last_update_at=now), [event]
 
@@ -162,7 +162,7 @@ def post_update(
 def add_note(
     incident: Incident, text: str, actor: str, now: datetime
 ) -> tuple[Incident, list[TimelineEvent]]:
-    _require_open(incident, "add notes")
+    require_open(incident, "add notes")
     return incident, [TimelineEvent(EventKind.NOTE_ADDED, now, actor, {"text": text})]
 
 
@@ -179,7 +179,7 @@ def acknowledge(incident: Incident, now: datetime) -> Incident:
     return incident if incident.acknowledged_at else replace(incident, acknowledged_at=now)
 
 
-def _require_open(incident: Incident, what: str) -> None:
+def require_open(incident: Incident, what: str) -> None:
     if not incident.is_open:
         raise InvalidChange(
             f"incident #{incident.number} is resolved; reopen it (`/incident reopen`) to {what}"

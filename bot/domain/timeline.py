@@ -23,6 +23,12 @@ class EventKind(StrEnum):
     MESSAGE_ADDED = "message_added"
     REMINDER_SENT = "reminder_sent"
     CLOCK_CORRECTED = "clock_corrected"
+    PAGED = "paged"
+    NOTIFIED = "notified"
+    ACKNOWLEDGED = "acknowledged"
+    DELIVERY_FAILED = "delivery_failed"
+    NOBODY_ON_CALL = "nobody_on_call"
+    PAGING_EXHAUSTED = "paging_exhausted"
 
 
 @dataclass(frozen=True)
@@ -70,5 +76,21 @@ def describe(event: TimelineEvent) -> str:
             return f"{author}: {d.get('text')}{link}"
         case EventKind.REMINDER_SENT:
             return "Reminded the lead to post a status update"
+        case EventKind.PAGED:
+            note = f": {d['message']}" if d.get("message") else ""
+            return f"{who} paged {d.get('target')} ({d.get('policy')}){note}"
+        case EventKind.NOTIFIED:
+            users = ", ".join(
+                f"<@{u}>" if u.startswith(("U", "W")) else u for u in d.get("users", [])
+            )
+            return f"Paged {users} (level {d.get('level', 0) + 1}, round {d.get('loop', 0) + 1})"
+        case EventKind.ACKNOWLEDGED:
+            return f"{who} acknowledged the page"
+        case EventKind.DELIVERY_FAILED:
+            return f"Could not reach {d.get('user')} via {d.get('channel')}: {d.get('error')}"
+        case EventKind.NOBODY_ON_CALL:
+            return f":rotating_light: Nobody is on call for {d.get('schedule')}: nobody paged there"
+        case EventKind.PAGING_EXHAUSTED:
+            return f"Nobody acknowledged the page for {d.get('target')}: escalation finished"
         case EventKind.CLOCK_CORRECTED:
             return f"{who} corrected {d.get('clock')} to {d.get('to')}"

@@ -27,3 +27,8 @@ def invite_key(number: int, user: str) -> str:
 
 def reminder_key(number: int) -> str:
     return f"incident:{number}:status-reminder"
+
+
+PAGE_ESCALATE = "page.escalate"  # one escalation decision for a page
+PAGE_DELIVER = "page.deliver"  # notify one person through one channel
+PAGE_PROVIDER_UPDATE = "page.provider_update"  # acknowledge/resolve at the provider, update the DM

@@ -7,7 +7,7 @@ Slack side effects (see ``effects``); ``wake`` then lets the local timer runner 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +21,7 @@ from bot.domain.naming import channel_name
 from bot.domain.severity import Severity
 from bot.domain.timeline import BOT_ACTOR, EventKind, TimelineEvent
 from bot.services import effects
+from bot.services.paging import PageSummary, PagingService
 from bot.storage import incidents as repo
 from bot.storage.models import ActionItemRow, IncidentRow
 from bot.timers import store as timers
@@ -42,6 +43,7 @@ class IncidentView:
     card_ts: str | None
     timeline: list[TimelineEvent]
     open_actions: list[tuple[str, str | None]]
+    pages: list[PageSummary] = field(default_factory=list)
 
 
 class IncidentService:
@@ -51,11 +53,13 @@ class IncidentService:
         clock: Callable[[], datetime],
         reminder_minutes: Callable[[Severity], int],
         wake: Callable[[], None],
+        paging: PagingService,
     ) -> None:
         self._sessions = session_factory
         self._clock = clock
         self._reminder_minutes = reminder_minutes
         self._wake = wake
+        self._paging = paging
 
     def declare(
         self,
@@ -83,6 +87,8 @@ class IncidentService:
             description=description,
         )
         channel_name(0, incident.title)  # refuse a title with no words before writing anything
+        if service is not None:
+            self.check_service(service)  # refuse an unknown service before writing anything
         with self._sessions.begin() as session:
             row = repo.new_row(incident, channel_name="")
             row.origin_channel_id = origin_channel_id
@@ -90,6 +96,8 @@ class IncidentService:
             session.add(row)
             session.flush()
             row.channel_name = channel_name(row.id, incident.title)
+            if service is not None:
+                events += self._paging.start(session, row.id, service, declarer, "", now)
             repo.append(session, row.id, events, now)
             timers.schedule(
                 session,
@@ -102,6 +110,10 @@ class IncidentService:
             number = row.id
         self._wake()
         return number
+
+    def check_service(self, service: str) -> None:
+        """Refuses (``InvalidChange``) a service that is not in the config."""
+        self._paging.policy_for(service)
 
     def view(self, channel_id: str) -> IncidentView:
         with self._sessions() as session:
@@ -262,7 +274,15 @@ class IncidentService:
                     )
                 )
                 return domain.add_action(incident, text, owner, user, now)
+            case cmd.Acknowledge():
+                events = self._paging.acknowledge(session, row.id, user, now)
+                return domain.acknowledge(incident, now), events
+            case cmd.Page(target, message):
+                domain.require_open(incident, "page")
+                return incident, self._paging.start(session, row.id, target, user, message, now)
             case cmd.Transition(target, note):
+                if target is Status.RESOLVED:
+                    self._paging.stop(session, row.id, now)
                 return domain.transition(incident, target, user, now, note)
         raise InvalidChange(f"{type(command).__name__} does not change an incident")
 
@@ -311,8 +331,7 @@ class IncidentService:
             )
         return row
 
-    @staticmethod
-    def _view(session: Session, row: IncidentRow) -> IncidentView:
+    def _view(self, session: Session, row: IncidentRow) -> IncidentView:
         actions = [(a.text, a.owner_id) for a in repo.open_action_items(session, row.id)]
         return IncidentView(
             repo.to_domain(row),
@@ -320,6 +339,7 @@ class IncidentService:
             row.card_ts,
             repo.timeline(session, row.id),
             actions,
+            self._paging.summaries(session, row.id),
         )
 
 

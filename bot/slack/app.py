@@ -18,11 +18,17 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.slack import commands, interactions, timeline_capture
+from bot.slack import commands, interactions, oncall, timeline_capture
 from bot.slack.context import SlackContext
 from bot.storage.models import SlackEventSeen
 
+# Each listener keeps its thread through its post-ack work (Slack calls, database), and a request
+# cannot even be acked without a free thread: Bolt's default of 5 caps throughput.
 LISTENER_THREADS = 48
+
+
+def listener_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt")
 
 
 class CountingWebClient(WebClient):
@@ -70,21 +76,20 @@ def build_app(
     ctx: SlackContext,
     sessions: sessionmaker[Session],
     clock: Callable[[], datetime],
+    listeners: ThreadPoolExecutor,
 ) -> App:
-    # Each listener keeps its thread through its post-ack work (Slack calls, database), and a
-    # request cannot even be acked without a free thread: Bolt's default of 5 caps throughput.
+    """``listeners`` runs the listeners; its owner shuts it down when the app stops."""
     app = App(
         client=client,
         signing_secret=signing_secret,
         process_before_response=False,
-        listener_executor=ThreadPoolExecutor(
-            max_workers=LISTENER_THREADS, thread_name_prefix="bolt"
-        ),
+        listener_executor=listeners,
     )
     app.middleware(_dedupe_event_retries(sessions, clock))
     commands.register(app, ctx)
     interactions.register(app, ctx)
     timeline_capture.register(app, ctx)
+    oncall.register(app, ctx)
     return app
 
 

@@ -28,6 +28,7 @@ from bot.domain.incident import Clocks, Incident, format_duration
 from bot.domain.severity import Severity
 from bot.domain.timeline import EventKind, TimelineEvent, describe
 from bot.services.incidents import IncidentView
+from bot.services.paging import PageSummary
 
 SECTION_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
@@ -104,6 +105,8 @@ def card(view: IncidentView) -> list[Block]:
     if incident.description:
         blocks.append(SectionBlock(text=_md(incident.description)))
     blocks.append(ContextBlock(elements=[_md(line) for line in clock_lines(incident)]))
+    if view.pages:
+        blocks.append(SectionBlock(text=_md("*Paging*\n" + "\n".join(map(_page_line, view.pages)))))
     updates = [e for e in view.timeline if e.kind is EventKind.UPDATE_POSTED]
     if updates:
         last = updates[-1]
@@ -112,6 +115,22 @@ def card(view: IncidentView) -> list[Block]:
     summary = f"{len(view.timeline)} timeline events · {len(view.open_actions)} open action items"
     blocks += [ContextBlock(elements=[_md(summary)]), _card_buttons(incident)]
     return blocks
+
+
+def _page_line(page: PageSummary) -> str:
+    people = ", ".join(_mention(u) for u in dict.fromkeys(page.notified)) or "nobody yet"
+    if page.acknowledged_by:
+        state = f"acknowledged by <@{page.acknowledged_by}>"
+    else:
+        state = {
+            "active": "waiting for an acknowledgement",
+            "exhausted": "nobody acknowledged",
+        }.get(page.status, page.status)
+    return f"• {page.target}: paged {people}; {state}"
+
+
+def _mention(ref: str) -> str:
+    return ref if "@" in ref else f"<@{ref}>"
 
 
 def _card_buttons(incident: Incident) -> ActionsBlock:

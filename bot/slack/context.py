@@ -14,6 +14,7 @@ from bot.domain.incident import InvalidChange
 from bot.domain.lifecycle import TransitionRefused
 from bot.domain.naming import TitleHasNoWords
 from bot.services.incidents import IncidentService, NotAnIncidentChannel
+from bot.services.oncall import OnCallService
 from bot.web.metrics import Metrics
 
 # Errors worded for the user: shown ephemerally, never logged as failures.
@@ -30,6 +31,7 @@ USER_ERRORS = (
 class SlackContext:
     incidents: IncidentService
     metrics: Metrics
+    oncall: OnCallService | None = None  # None: on-call not wired in (a bare test context)
 
     @contextmanager
     def timed(self, command: str) -> Iterator[None]:

@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.domain import commands as cmd
-from bot.domain.incident import validate_title
+from bot.domain.incident import InvalidChange, validate_title
 from bot.domain.lifecycle import Status
 from bot.domain.naming import TitleHasNoWords, channel_name
 from bot.domain.severity import Severity
@@ -43,11 +43,18 @@ def register(app: App, ctx: SlackContext) -> None:
     def declare_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = _values(view)
         title = values.get("title") or ""
+        service = (values.get("service") or "").strip().lower() or None
         try:
             title = validate_title(title)
             channel_name(0, title)
         except (ValueError, TitleHasNoWords) as error:
             ack(response_action="errors", errors={"title": str(error)[:150]})
+            return
+        try:
+            if service is not None:
+                ctx.incidents.check_service(service)
+        except InvalidChange as error:
+            ack(response_action="errors", errors={"service": str(error)[:150]})
             return
         ack()
         origin = json.loads(view.get("private_metadata") or "{}").get("channel_id")
@@ -55,7 +62,7 @@ def register(app: App, ctx: SlackContext) -> None:
             ctx.incidents.declare(
                 title=title,
                 severity=Severity(values.get("severity") or "SEV3"),
-                service=(values.get("service") or "").strip().lower() or None,
+                service=service,
                 description=(values.get("description") or "").strip(),
                 declarer=body["user"]["id"],
                 origin_channel_id=origin,

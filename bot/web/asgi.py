@@ -56,6 +56,7 @@ def build_asgi(
     metrics: Metrics,
     on_startup: Callable[[], None],
     on_shutdown: Callable[[], None],
+    oncall_feed: Callable[[Request], Awaitable[Response]] | None = None,
 ) -> Starlette:
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")
@@ -87,6 +88,7 @@ def build_asgi(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            *([Route("/oncall/{schedule}.ics", oncall_feed)] if oncall_feed else []),
         ],
         lifespan=lifespan,
     )

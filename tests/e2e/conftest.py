@@ -7,7 +7,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from pydantic import SecretStr
@@ -21,6 +22,8 @@ from bot.sandbox.signing import SlackDriver
 from bot.settings import Settings
 
 SECRET = "e2e-signing-secret"
+ICAL_SECRET = "e2e-ical-secret"
+CONFIG_DIR = Path(__file__).parent / "config"  # users, schedules, policies, services (see there)
 ONCALL, LEAD, MANAGER, BOB = "U0ONCALL", "U0LEAD", "U0MGR", "U0BOB"
 GENERAL = "C0GENERAL"
 
@@ -141,7 +144,21 @@ def slack(fake_slack_server: FakeSlackServer) -> Iterator[FakeSlackServer]:
     fake_slack_server.reset()
 
 
-def e2e_settings(slack: FakeSlackServer, database_url: str) -> Settings:
+@pytest.fixture
+def config_dir() -> Path:
+    """The config folder the app loads; a test module may override this fixture."""
+    return CONFIG_DIR
+
+
+@pytest.fixture
+def extra_settings() -> dict[str, Any]:
+    """More settings for the app (e.g. provider URLs); a test module may override this fixture."""
+    return {}
+
+
+def e2e_settings(
+    slack: FakeSlackServer, database_url: str, config_dir: Path = CONFIG_DIR, **extra: Any
+) -> Settings:
     return Settings(
         _env_file=None,
         slack_bot_token=SecretStr("xoxb-e2e"),
@@ -152,13 +169,23 @@ def e2e_settings(slack: FakeSlackServer, database_url: str) -> Settings:
         timer_backoff_base_seconds=0.05,
         timer_max_attempts=4,
         timer_lease_seconds=30,
+        config_dir=config_dir,
+        ical_secret=SecretStr(ICAL_SECRET),
+        **extra,
     )
 
 
 @pytest.fixture
-def bot(slack: FakeSlackServer, engine: Engine, database_url: str) -> Iterator[Bot]:
+def bot(
+    slack: FakeSlackServer,
+    engine: Engine,
+    database_url: str,
+    config_dir: Path,
+    extra_settings: dict[str, Any],
+) -> Iterator[Bot]:
     clock = Clock()
-    warroom = build(e2e_settings(slack, database_url), clock=clock, migrate=False)
+    settings = e2e_settings(slack, database_url, config_dir, **extra_settings)
+    warroom = build(settings, clock=clock, migrate=False)
     with (
         BackgroundServer(warroom.asgi) as server,
         SlackDriver(f"{server.url}/slack/events", SECRET, slack) as driver,

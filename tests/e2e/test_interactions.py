@@ -21,13 +21,18 @@ def test_incident_with_no_text_opens_the_declare_modal_which_validates(bot: Bot)
     assert "no letters or digits" in refused.json()["errors"]["title"]
     assert bot.slack.state.calls("conversations.create") == []
 
+    unknown = bot.driver.view_submission(
+        ONCALL, view, {"title": {"value": "Payments failing"}, "service": {"value": "payments"}}
+    )
+    assert "`payments` is not a service" in unknown.json()["errors"]["service"]
+
     accepted = bot.driver.view_submission(
         ONCALL,
         view,
         {
             "title": {"value": "Payments failing in EU"},
             "severity": {"value": "SEV1"},
-            "service": {"value": "Payments"},
+            "service": {"value": "Checkout-API"},
             "description": {"value": "Card payments return 502 since 09:05"},
         },
     )
@@ -35,7 +40,7 @@ def test_incident_with_no_text_opens_the_declare_modal_which_validates(bot: Bot)
     channel = bot.incident_channel("inc-1-payments-failing-in-eu")
     card = bot.card(channel.id).all_text
     assert "SEV1 (critical)" in card
-    assert "payments" in card
+    assert "checkout-api" in card
     assert "Card payments return 502 since 09:05" in card
     bot.said_to(ONCALL, "declared incident #1")
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, select
 
+from bot.config import Config
 from bot.domain import commands as cmd
 from bot.domain.incident import InvalidChange
 from bot.domain.lifecycle import Status, TransitionRefused
@@ -13,6 +14,7 @@ from bot.domain.severity import Severity
 from bot.domain.timeline import EventKind
 from bot.services import effects
 from bot.services.incidents import IncidentService, NotAnIncidentChannel
+from bot.services.paging import PagingService
 from bot.storage.db import make_session_factory
 from bot.storage.models import IncidentRow, Timer
 
@@ -35,7 +37,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 def service(engine: Engine, clock: Clock) -> IncidentService:
-    return IncidentService(make_session_factory(engine), clock, MINUTES.__getitem__, lambda: None)
+    sessions = make_session_factory(engine)
+    paging = PagingService(sessions, clock, Config, lambda: None)
+    return IncidentService(sessions, clock, MINUTES.__getitem__, lambda: None, paging)
 
 
 def timers(engine: Engine) -> dict[str, Timer]:
