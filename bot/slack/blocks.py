@@ -209,7 +209,8 @@ def help_blocks() -> list[Block]:
             elements=[
                 _md(
                     "Inside an incident channel, react with :pushpin: or use the *Add to timeline* "
-                    "shortcut to put a message on the timeline."
+                    "shortcut to put a message on the timeline. Who is on call: `/oncall` "
+                    "(see `/oncall help`)."
                 )
             ]
         )
