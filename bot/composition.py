@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 
 from bot.clock import utc_now
+from bot.config.live import LiveConfig
 from bot.config.startup import load_startup_config
 from bot.notify import Notifiers, RetryPolicy
 from bot.services.incidents import IncidentService
@@ -69,7 +70,12 @@ def build(
     settings: Settings, clock: Callable[[], datetime] = utc_now, migrate: bool = True
 ) -> Warroom:
     token, secret = _slack_credentials(settings)
-    config = load_startup_config(settings.config_dir)
+    config = LiveConfig(
+        settings.config_dir,
+        load_startup_config(settings.config_dir),
+        settings.config_reload_seconds,
+        on_reload=lambda _: reminders.seed(),
+    )
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade_to_head(engine)
@@ -86,7 +92,7 @@ def build(
         if runner is not None:
             runner.wake()
 
-    paging = PagingService(sessions, clock, lambda: config, wake)
+    paging = PagingService(sessions, clock, config, wake)
     incidents = IncidentService(sessions, clock, settings.reminder_minutes, wake, paging)
     notifiers = Notifiers(
         os.environ.get,
@@ -97,14 +103,12 @@ def build(
             total_budget=settings.notify_time_budget_seconds,
         ),
     )
-    paging_effects = PagingEffects(paging, incidents, client, notifiers, lambda: config)
+    paging_effects = PagingEffects(paging, incidents, client, notifiers, config)
     effects = IncidentEffects(incidents, client, bot_user_id, clock)
     feeds = CalendarFeeds(settings.public_url, settings.ical_secret)
     handoff_lead = timedelta(minutes=settings.handoff_reminder_minutes)
     directory = SlackDirectory(client)
-    oncall = OnCallService(
-        sessions, clock, lambda: config, directory, wake, handoff_lead, feeds.url
-    )
+    oncall = OnCallService(sessions, clock, config, directory, wake, handoff_lead, feeds.url)
     reminders = OnCallReminders(oncall, sessions, clock, wake)
     oncall_effects = OnCallEffects(oncall, reminders, client, clock)
     runner = TimerRunner(

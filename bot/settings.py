@@ -23,6 +23,7 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///warroom.db"
     config_dir: Path = Path("config")
+    config_reload_seconds: float = Field(default=10.0, gt=0)
     playbooks_dir: Path = Path("playbooks")
     extra_playbooks_dir: Path | None = None
 

@@ -3,7 +3,7 @@
 An invalid config stops the start with every error listed (``InvalidConfig``, printed by
 ``warroom serve``), because paging the wrong people is worse than not starting. A missing folder is
 an empty config with a warning: the bot still declares incidents, it just has nobody to page.
-Reloading on change is not done yet: a config change needs a restart.
+Later changes are picked up by ``live.LiveConfig``.
 """
 
 from __future__ import annotations
