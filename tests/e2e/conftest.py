@@ -71,7 +71,7 @@ class Bot:
 
         def ready() -> Channel | None:
             channel = self.slack.state.find_channel(name)
-            return channel if channel and self.slack.state.pins(channel.id) else None
+            return channel if channel and self.provisioned(channel) else None
 
         return eventually(ready, what=f"#{name} with a pinned card")
 
@@ -86,14 +86,16 @@ class Bot:
                 (
                     c
                     for c in self.slack.state.conversations()
-                    if c.id not in before
-                    and c.name.startswith("inc-")
-                    and self.slack.state.pins(c.id)
+                    if c.id not in before and c.name.startswith("inc-") and self.provisioned(c)
                 ),
                 None,
             )
 
         return eventually(created, what="the incident channel")
+
+    def provisioned(self, channel: Channel) -> bool:
+        """The bot finished setting the channel up: card pinned, topic set."""
+        return bool(self.slack.state.pins(channel.id)) and bool(channel.topic)
 
     def card(self, channel_id: str) -> Message:
         return self.slack.state.pins(channel_id)[0]
