@@ -21,8 +21,6 @@ class EventKind(StrEnum):
     NOTE_ADDED = "note_added"
     ACTION_ADDED = "action_added"
     MESSAGE_ADDED = "message_added"
-    REMINDER_SENT = "reminder_sent"
-    CLOCK_CORRECTED = "clock_corrected"
     PAGED = "paged"
     NOTIFIED = "notified"
     ACKNOWLEDGED = "acknowledged"
@@ -74,8 +72,6 @@ def describe(event: TimelineEvent) -> str:
             author = f"<@{d['author']}>" if d.get("author") else "a message"
             link = f" (<{d['permalink']}|message>)" if d.get("permalink") else ""
             return f"{author}: {d.get('text')}{link}"
-        case EventKind.REMINDER_SENT:
-            return "Reminded the lead to post a status update"
         case EventKind.PAGED:
             note = f": {d['message']}" if d.get("message") else ""
             return f"{who} paged {d.get('target')} ({d.get('policy')}){note}"
@@ -92,5 +88,3 @@ def describe(event: TimelineEvent) -> str:
             return f":rotating_light: Nobody is on call for {d.get('schedule')}: nobody paged there"
         case EventKind.PAGING_EXHAUSTED:
             return f"Nobody acknowledged the page for {d.get('target')}: escalation finished"
-        case EventKind.CLOCK_CORRECTED:
-            return f"{who} corrected {d.get('clock')} to {d.get('to')}"

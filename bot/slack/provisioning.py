@@ -29,6 +29,13 @@ from bot.timers.store import ClaimedTimer
 log = logging.getLogger(__name__)
 
 MAX_NAME_ATTEMPTS = 20
+_WHAT_FAILED = {
+    effects.PROVISION: "finish setting up this channel",
+    effects.CARD: "refresh the incident card",
+    effects.ANNOUNCE: "post a timeline update here",
+    effects.INVITE: "invite someone to this channel",
+    effects.STATUS_REMINDER: "send the status-update reminder",
+}
 REMINDER_SLACK = timedelta(seconds=5)
 _EMOJI = {
     EventKind.STATUS_CHANGED: ":arrows_counterclockwise:",
@@ -75,8 +82,9 @@ class IncidentEffects:
     def on_failure(self, failure: TimerFailure) -> None:
         """A side effect gave up after its retries: say so where people will see it."""
         number = failure.timer.payload.get("incident")
-        if number is None:
-            return
+        what = _WHAT_FAILED.get(failure.timer.kind)
+        if number is None or what is None:
+            return  # another family's timer: its own on_failure reports it
         if failure.timer.kind == effects.PROVISION:
             row = self._incidents.abandon(int(number))
             if row is not None and row.channel_id is None:
@@ -84,7 +92,6 @@ class IncidentEffects:
                 return
         row = self._incidents.provisioning(int(number))
         if row is not None and row.channel_id is not None:
-            what = failure.timer.kind.removeprefix("incident.").replace("_", " ")
             self._client.chat_postMessage(
                 channel=row.channel_id,
                 text=f":warning: warroom could not {what} after retries: {failure.error}",

@@ -53,3 +53,11 @@ def test_a_permanent_failure_removes_the_incident_and_tells_the_declarer(bot: Bo
     with bot.app.sessions() as session:
         assert session.scalars(select(IncidentRow)).all() == []
     assert incident_channels(bot) == []
+
+
+def test_a_card_refresh_that_keeps_failing_is_reported_in_the_channel(bot: Bot) -> None:
+    channel = bot.declare("DB down")
+    bot.slack.fail("chat.update", times=50, error="fatal_error")
+    bot.command(channel, "sev sev1")
+    text = bot.posted(channel.id, "warroom could not refresh the incident card after retries")
+    assert "fatal_error" in text.all_text
