@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -29,6 +29,7 @@ from bot.services.oncall_reminders import (
     HandoffBrief,
     OnCallReminders,
 )
+from bot.slack import marked
 from bot.slack import oncall_blocks as render
 from bot.timers.outcomes import Done, Handler, Outcome, Reschedule, TimerFailure
 from bot.timers.store import ClaimedTimer
@@ -36,6 +37,8 @@ from bot.timers.store import ClaimedTimer
 log = logging.getLogger(__name__)
 
 # Slack errors that another attempt will not fix: skip that recipient, keep the others.
+# A retry after a crash comes within minutes; a day bounds the history read to find the first DM.
+HANDOFF_DM_LOOKBACK = timedelta(days=1)
 PERMANENT = frozenset(
     {
         "channel_not_found",
@@ -94,7 +97,7 @@ class OnCallEffects:
                 key = oncall_timers.handoff_effect_key(
                     plan.schedule.name, plan.boundary, role, user
                 )
-                self._reminders.once(key, _bind(self._dm, *message))
+                self._reminders.once(key, _bind(self._dm, key, *message))
         return _next(firing)
 
     def digest(self, timer: ClaimedTimer) -> Outcome:
@@ -139,11 +142,17 @@ class OnCallEffects:
         text, blocks = render.handoff_blocks(brief, role, zone, names, self._clock())
         return slack_id, text, [b.to_dict() for b in blocks]
 
-    def _dm(self, slack_id: str, text: str, blocks: list[dict[str, Any]]) -> None:
+    def _dm(self, key: str, slack_id: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        """DM once per key, even across a crash between Slack's answer and our commit."""
         try:
             opened = self._client.conversations_open(users=slack_id)
             channel = str(opened["channel"]["id"])
-            self._client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+            since = self._clock() - HANDOFF_DM_LOOKBACK
+            if marked.find(self._client, channel, key, since) is not None:
+                return
+            self._client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, metadata=marked.metadata(key)
+            )
         except SlackApiError as error:
             if error.response.get("error") not in PERMANENT:
                 raise

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -24,7 +23,7 @@ from bot.notify import DeliveryFailed, Notifiers, PageNotice
 from bot.services import effects
 from bot.services.incidents import IncidentService
 from bot.services.paging import SLACK, STOPPED, PagingService
-from bot.slack import blocks
+from bot.slack import blocks, marked
 from bot.slack.context import USER_ERRORS
 from bot.storage.models import DeliveryRow, PageRow
 from bot.timers.outcomes import Done, Handler, Outcome, Reschedule, TimerFailure
@@ -34,9 +33,6 @@ log = logging.getLogger(__name__)
 
 ACTION_ACK = "page_acknowledge"
 ACTION_ESCALATE = "page_escalate_now"
-PAGE_EVENT = "warroom_page"  # message metadata type that marks a page DM with its delivery key
-# A page DM cannot predate its delivery row; Slack's clock and ours may differ by this much.
-DM_SEARCH_SKEW_SECONDS = 600
 
 
 class PagingEffects:
@@ -121,7 +117,7 @@ class PagingEffects:
     def _dm(self, delivery: DeliveryRow, page: PageRow, notice: PageNotice) -> None:
         user_id = self._slack_id(delivery.user_ref)
         dm = self._client.conversations_open(users=user_id)["channel"]["id"]
-        already = self._posted_before(dm, delivery.key, delivery.created_at)
+        already = marked.find(self._client, dm, delivery.key, delivery.created_at)
         if already is not None:  # a replica died between posting and recording: adopt that DM
             self._paging.delivered(delivery.id, slack_channel=dm, slack_ts=already)
             return
@@ -139,30 +135,9 @@ class PagingEffects:
             channel=dm,
             text=text,
             blocks=blocks.to_dicts([SectionBlock(text=f"{text}\n{notice.link}"), buttons]),
-            metadata={"event_type": PAGE_EVENT, "event_payload": {"delivery": delivery.key}},
+            metadata=marked.metadata(delivery.key),
         )
         self._paging.delivered(delivery.id, slack_channel=dm, slack_ts=str(posted["ts"]))
-
-    def _posted_before(self, dm: str, key: str, since: datetime) -> str | None:
-        """The ts of a page DM already posted for this delivery key (it rides in the metadata).
-
-        Every page of the DM's history since the delivery was created (``since``, less a margin
-        for clock skew) is searched: in a storm the person may have been sent more than a page
-        of other DMs between the crash and this retry, and missing the DM means a second one.
-        """
-        oldest = f"{since.timestamp() - DM_SEARCH_SKEW_SECONDS:.6f}"
-        cursor: str | None = None
-        while True:
-            history = self._client.conversations_history(
-                channel=dm, oldest=oldest, limit=200, cursor=cursor, include_all_metadata=True
-            )
-            for message in history.get("messages") or []:
-                payload = (message.get("metadata") or {}).get("event_payload") or {}
-                if payload.get("delivery") == key:
-                    return str(message["ts"])
-            cursor = (history.get("response_metadata") or {}).get("next_cursor") or None
-            if cursor is None:
-                return None
 
     def _slack_id(self, user_ref: str) -> str:
         """Config users may be given by email only: Slack finds the account."""

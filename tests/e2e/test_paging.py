@@ -14,6 +14,7 @@ import pytest
 from bot.sandbox.providers.opsgenie import FakeOpsgenie
 from bot.sandbox.providers.pagerduty import FakePagerDuty
 from bot.sandbox.providers.webhook import FakeWebhookReceiver
+from bot.slack import marked
 from tests.e2e.conftest import BOB, LEAD, MANAGER, ONCALL, Bot, eventually
 
 PD_KEY = "e2epagerdutyroutingkey0000000001"  # 32 characters, like a real routing key
@@ -253,7 +254,7 @@ def test_a_dm_posted_before_a_crash_is_adopted_not_repeated(bot: Bot) -> None:
         dm.id,
         user=state.bot_user_id,
         text=":rotating_light: You are paged: incident #1",
-        metadata={"event_type": "warroom_page", "event_payload": {"delivery": key}},
+        metadata=marked.metadata(key),
     )
     channel = bot.declare("Checkout down sev1 service:checkout-api")
     bot.posted(channel.id, f"Paged <@{ONCALL}>")
