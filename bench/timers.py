@@ -46,14 +46,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
 
 from bot.storage.db import make_engine, make_session_factory
 from bot.storage.migrate import upgrade_to_head
 from bot.storage.models import Effect, Timer
+from bot.storage.scratch import scratch_database
 from bot.timers import Done, Observation, TimerRunner
 from bot.timers import store as timers
 from bot.timers.store import ClaimedTimer
@@ -95,19 +95,8 @@ def database(url: str | None) -> Iterator[str]:
         with tempfile.TemporaryDirectory(prefix="warroom-bench-") as folder:
             yield f"sqlite:///{Path(folder) / 'timers.db'}"
         return
-    server = make_url(url)
-    name = f"warroom_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield server.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    with scratch_database(url, "warroom_bench") as scratch:
+        yield scratch
 
 
 @dataclass

@@ -31,10 +31,9 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
-from contextlib import contextmanager, suppress
+from collections.abc import Awaitable, Callable, MutableMapping
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,8 +41,7 @@ from typing import Any
 
 import anyio
 import httpx
-from sqlalchemy import Engine, create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.pool import NullPool
 
 from bot.sandbox.emulator import SlackEmulator
@@ -54,6 +52,7 @@ from bot.sandbox.server import BackgroundServer
 from bot.sandbox.signing import SlackDriver
 from bot.slack import marked
 from bot.storage.models import DeliveryRow, Effect, IncidentRow, PageRow, Timer
+from bot.storage.scratch import scratch_database
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SIGNING_SECRET = "replicas-signing-secret"
@@ -432,22 +431,8 @@ def replica_env(
     return env
 
 
-@contextmanager
-def fresh_postgres_database(server_url: str) -> Iterator[str]:
-    """A new, empty database on the server of ``server_url``; dropped (forcibly) afterwards."""
-    url = make_url(server_url)
-    name = f"warroom_replicas_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield url.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+def fresh_postgres_database(server_url: str) -> AbstractContextManager[str]:
+    return scratch_database(server_url, "warroom_replicas")
 
 
 # --- the scenario ------------------------------------------------------------------------------
