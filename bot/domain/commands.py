@@ -105,7 +105,19 @@ USAGES: dict[str, Usage] = {
             "/incident reopen Errors are back",
             "reopen a resolved incident",
         ),
+        Usage(
+            "playbook",
+            "/incident playbook [name]",
+            "/incident playbook feature-flag-disable",
+            "list the playbooks that apply here, or start one as a checklist",
+        ),
         Usage("timeline", "/incident timeline", "/incident timeline", "show the timeline"),
+        Usage(
+            "postmortem",
+            "/incident postmortem",
+            "/incident postmortem",
+            "draft (or re-draft) the post-mortem from the timeline",
+        ),
         Usage("help", "/incident help", "/incident help", "this help", False),
     ]
 }
@@ -144,6 +156,21 @@ class ShowTimeline:
 
 @dataclass(frozen=True)
 class ShowHelp:
+    pass
+
+
+@dataclass(frozen=True)
+class ListPlaybooks:
+    pass
+
+
+@dataclass(frozen=True)
+class StartPlaybook:
+    name: str
+
+
+@dataclass(frozen=True)
+class DraftPostmortem:
     pass
 
 
@@ -213,6 +240,9 @@ Command = (
     | AddNote
     | AddAction
     | Transition
+    | ListPlaybooks
+    | StartPlaybook
+    | DraftPostmortem
 )
 
 DEFAULT_SEVERITY = Severity.SEV3
@@ -247,9 +277,14 @@ def parse(text: str) -> Command:
         "status": ShowStatus(),
         "timeline": ShowTimeline(),
         "help": ShowHelp(),
+        "postmortem": DraftPostmortem(),
     }
     if verb in simple:
         return simple[verb]
+    if verb == "playbook":
+        if len(args) > 1:
+            raise CommandError("give one playbook name, or none to list them", usage)
+        return StartPlaybook(args[0].lower()) if args else ListPlaybooks()
     if verb == "sev":
         if len(args) != 1:
             raise CommandError("give exactly one severity", usage)

@@ -27,6 +27,17 @@ class EventKind(StrEnum):
     DELIVERY_FAILED = "delivery_failed"
     NOBODY_ON_CALL = "nobody_on_call"
     PAGING_EXHAUSTED = "paging_exhausted"
+    # Playbooks (data shapes: docs/timeline-events.md)
+    PLAYBOOK_STARTED = "playbook_started"
+    PLAYBOOK_STEP = "playbook_step"
+    PLAYBOOK_UNDONE = "playbook_undone"
+    # Inbound alerts
+    ALERT_FIRING = "alert_firing"
+    ALERT_RESOLVED = "alert_resolved"
+    ALERTS_NOTICE = "alerts_notice"
+    # Post-mortems
+    POSTMORTEM_DRAFTED = "postmortem_drafted"
+    POSTMORTEM_REVIEWED = "postmortem_reviewed"
 
 
 @dataclass(frozen=True)
@@ -88,3 +99,46 @@ def describe(event: TimelineEvent) -> str:
             return f":rotating_light: Nobody is on call for {d.get('schedule')}: nobody paged there"
         case EventKind.PAGING_EXHAUSTED:
             return f"Nobody acknowledged the page for {d.get('target')}: escalation finished"
+        case EventKind.PLAYBOOK_STARTED:
+            return f"{who} started playbook {d.get('title') or d.get('playbook')}"
+        case EventKind.PLAYBOOK_STEP:
+            return _describe_step(who, d)
+        case EventKind.PLAYBOOK_UNDONE:
+            outcome = "undid" if d.get("outcome") == "succeeded" else "could not undo"
+            error = f": {d['error']}" if d.get("error") else ""
+            return f"{who} {outcome} {d.get('title')}: {d.get('summary')}{error}"
+        case EventKind.ALERT_FIRING:
+            return f":rotating_light: Alert firing: {d.get('name')}{_alert_summary(d)}"
+        case EventKind.ALERT_RESOLVED:
+            return f":white_check_mark: Alert resolved: {d.get('name')}{_alert_summary(d)}"
+        case EventKind.ALERTS_NOTICE:
+            return f":warning: {d.get('text')}"
+        case EventKind.POSTMORTEM_DRAFTED:
+            return f"{who} drafted the post-mortem (version {d.get('version')})"
+        case EventKind.POSTMORTEM_REVIEWED:
+            note = f": {d['note']}" if d.get("note") else ""
+            return f"{who} {d.get('verdict')} the post-mortem (version {d.get('version')}){note}"
+
+
+_STEP_VERBS = {
+    "done": "completed",
+    "skipped": "skipped",
+    "succeeded": "ran",
+    "failed": "failed to run",
+}
+
+
+def _describe_step(who: str, d: dict[str, Any]) -> str:
+    verb = _STEP_VERBS.get(str(d.get("outcome")), str(d.get("outcome")))
+    line = f"{who} {verb} step {d.get('title')} ({d.get('playbook')})"
+    if d.get("summary"):
+        line += f": {d['summary']}"
+    if d.get("reason"):
+        line += f" (reason: {d['reason']})"
+    if d.get("error"):
+        line += f": {d['error']}"
+    return line
+
+
+def _alert_summary(d: dict[str, Any]) -> str:
+    return f" ({d['summary']})" if d.get("summary") else ""

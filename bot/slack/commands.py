@@ -70,6 +70,10 @@ def _run(
                 text=f"Timeline of incident #{view.incident.number}",
                 blocks=blocks.to_dicts(timeline),
             )
+        elif handler := ctx.subcommands(command):
+            handler.handle(command, channel_id, user_id, respond)
+        elif isinstance(command, cmd.ListPlaybooks | cmd.StartPlaybook | cmd.DraftPostmortem):
+            respond(text="This warroom is not set up for that yet.", response_type="ephemeral")
         else:
             ctx.incidents.execute(command, channel_id=channel_id, user=user_id)
     except USER_ERRORS as error:

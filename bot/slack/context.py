@@ -6,9 +6,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
+from slack_bolt import Respond
 from slack_sdk import WebClient
 
+from bot.domain import commands as cmd
 from bot.domain.commands import CommandError
 from bot.domain.incident import InvalidChange
 from bot.domain.lifecycle import TransitionRefused
@@ -27,11 +30,31 @@ USER_ERRORS = (
 )
 
 
+class SubcommandHandler(Protocol):
+    """A feature's own ``/incident`` subcommands (playbooks, post-mortems), already acked.
+
+    Raises one of ``USER_ERRORS`` for a refusal worded for the user.
+    """
+
+    def handle(
+        self, command: cmd.Command, channel_id: str, user_id: str, respond: Respond
+    ) -> None: ...
+
+
 @dataclass(frozen=True)
 class SlackContext:
     incidents: IncidentService
     metrics: Metrics
     oncall: OnCallService | None = None  # None: on-call not wired in (a bare test context)
+    playbooks: SubcommandHandler | None = None
+    postmortems: SubcommandHandler | None = None
+
+    def subcommands(self, command: cmd.Command) -> SubcommandHandler | None:
+        if isinstance(command, cmd.ListPlaybooks | cmd.StartPlaybook):
+            return self.playbooks
+        if isinstance(command, cmd.DraftPostmortem):
+            return self.postmortems
+        return None
 
     @contextmanager
     def timed(self, command: str) -> Iterator[None]:

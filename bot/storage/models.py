@@ -193,3 +193,7 @@ class OverrideRow(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# Each feature keeps its tables in a module of its own; importing them here registers every table.
+from bot.storage import alert_rows, playbook_rows, postmortem_rows  # noqa: E402, F401

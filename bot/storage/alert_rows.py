@@ -1,0 +1,3 @@
+"""Tables of inbound alerts: raw payloads, alerts and their groups."""
+
+from __future__ import annotations

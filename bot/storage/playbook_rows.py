@@ -1,0 +1,3 @@
+"""Tables of playbook runs and their steps."""
+
+from __future__ import annotations
