@@ -30,6 +30,11 @@ READY = "ready"
 CONFLICT_RETRIES = 5
 
 
+# Called inside the transaction that moved an incident to a new status, so what a feature schedules
+# in reaction (undo offers on mitigate, the post-mortem offer on resolve) commits with the change.
+TransitionHook = Callable[[Session, int, Status, datetime], None]
+
+
 class NotAnIncidentChannel(LookupError):
     """The command needs an incident channel and was used elsewhere."""
 
@@ -55,6 +60,7 @@ class IncidentService:
         wake: Callable[[], None],
         paging: PagingService,
     ) -> None:
+        self._transition_hooks: list[TransitionHook] = []
         self._sessions = session_factory
         self._clock = clock
         self._reminder_minutes = reminder_minutes
@@ -154,6 +160,12 @@ class IncidentService:
                 timers.schedule(session, key, effects.ANNOUNCE, now, payload, now)
             self._schedule_reminder(session, before, after, now)
             self._refresh_card(session, row.id, now)
+            if after.status is not before.status:
+                for hook in self._transition_hooks:
+                    hook(session, row.id, after.status, now)
+
+    def add_transition_hook(self, hook: TransitionHook) -> None:
+        self._transition_hooks.append(hook)
 
     # Provisioning steps, each idempotent: the provisioning timer may run them more than once.
 
