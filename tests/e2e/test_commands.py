@@ -84,7 +84,7 @@ def test_help_lists_every_command_with_an_example(bot: Bot) -> None:
     bot.driver.slash_command(text="help", user_id=ONCALL)
     answer = bot.said_to(ONCALL, "warroom commands")
     for usage in ["/incident declare <title>", "/incident sev <sev1..sev4>", "/incident timeline",
-                  "Example: `/incident update"]:  # fmt: skip
+                  "Example: `/incident update", "/incident playbook [name]",
+                  "/incident postmortem"]:  # fmt: skip
         assert usage in answer
     assert "`/oncall`" in answer
-    assert "playbook" not in answer
