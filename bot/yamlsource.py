@@ -7,6 +7,7 @@ point at the exact place. ``load_yaml`` keeps each mapping's and sequence's line
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -70,6 +71,9 @@ class _LineLoader(yaml.SafeLoader):
         self.flatten_mapping(node)
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, Hashable):  # `? [a, b]` is valid YAML but no dict key
+                problem = "a key must be plain text, not a list or mapping"
+                raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark)
             if key in result:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark

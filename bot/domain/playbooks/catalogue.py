@@ -38,7 +38,10 @@ CATALOGUE: dict[str, ActionSpec] = {
                 "provider": Param(str, choices=FLAG_PROVIDERS, help="where the flag lives"),
                 "flag": Param(str, help="the flag's key (Flagsmith: the feature's name)"),
                 "environment": Param(
-                    str, required=False, help="environment key (LaunchDarkly, Unleash, Flagsmith)"
+                    str,
+                    required=False,
+                    help="environment key (LaunchDarkly, Unleash; Flagsmith: the environment's "
+                    "API key); required for those providers",
                 ),
                 "project": Param(
                     str,
@@ -61,7 +64,9 @@ CATALOGUE: dict[str, ActionSpec] = {
                 "deployment": Param(str, help="the Deployment's name"),
                 "namespace": Param(str, required=False, default="default"),
                 "replicas": Param(
-                    str, help="an absolute count (`6`), a change (`+2`, `-1`) or a factor (`x2`)"
+                    str,
+                    help="an absolute count (`6`), a change (`+2`, `-1`) or a factor "
+                    "(`x2`, `x1.5`, rounded up)",
                 ),
                 "max_replicas": Param(
                     int,

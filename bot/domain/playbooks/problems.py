@@ -1,0 +1,64 @@
+"""How a problem in a playbook file is described: where (a path of keys), what, and how to fix it.
+
+A ``Problem`` names its place as a path of keys and indexes (``("steps", 2, "params", "flag")``);
+the loader, which knows the YAML, turns the path into a line number and ``steps[2].params.flag``.
+The helpers word values and suggestions the same way in every message.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeGuard
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    loc: Loc
+    message: str
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class TemplateText:
+    """A string rendered with Jinja2. ``earlier_vars``: for a variable's default, the variables
+    declared above it (the only ones it may use); None for step text, which may use them all."""
+
+    loc: Loc
+    text: str
+    earlier_vars: frozenset[str] | None = None
+
+
+def closest(name: str, candidates: Iterable[str]) -> str:
+    """``"did you mean 'x'?"`` for the candidate closest to ``name``, or ``""``."""
+    found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f"did you mean {found[0]!r}?" if found else ""
+
+
+def join(*parts: str) -> str:
+    """Hints joined with ``; ``, the empty ones left out."""
+    return "; ".join(part for part in parts if part)
+
+
+def kind(value: object) -> str:
+    """What was found, for ``expected X, found ...``."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"true/false ({value})".lower()
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if is_list(value):
+        return "a list"
+    if isinstance(value, str):
+        return f"text {value!r}"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    return type(value).__name__
+
+
+def is_list(value: object) -> TypeGuard[Sequence[Any]]:
+    return isinstance(value, Sequence) and not isinstance(value, str | bytes)
