@@ -1,0 +1,85 @@
+"""Sentences of a Markdown text, as the blameless check reads them.
+
+A sentence lies within one line and one table cell (cells split at unescaped ``|``), ends at
+``.``, ``!`` or ``?`` followed by a space, and is stripped of surrounding spaces; lines inside
+fenced code blocks hold none. Lines are split on demand, so a check that only needs the few
+lines containing some word never splits the rest of a long document.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
+from itertools import accumulate
+
+Sentence = tuple[int, str]  # (offset in the text, sentence)
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_CELL = re.compile(r"(?<!\\)\|")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+class SentenceIndex:
+    def __init__(self, markdown: str) -> None:
+        self._lines = markdown.splitlines(keepends=True)
+        self._starts = list(accumulate((len(line) for line in self._lines), initial=0))
+        self._prose = _prose_lines(self._lines)
+        self._split: dict[int, list[Sentence]] = {}
+        self._found: dict[str, set[int]] = {}  # word -> numbers of the lines holding it
+
+    def all(self) -> Iterator[Sentence]:
+        for number in range(len(self._lines)):
+            yield from self._line(number)
+
+    def containing(self, folded: str, words: Iterable[str]) -> Iterator[Sentence]:
+        """The sentences that contain one of ``words`` (case-folded), found in ``folded``: the
+        text case-folded, with the same length."""
+        words = tuple(words)
+        numbers = set().union(*(self._lines_with(folded, word) for word in words))
+        for number in sorted(numbers):
+            for start, sentence in self._line(number):
+                low = folded[start : start + len(sentence)]
+                if any(word in low for word in words):
+                    yield start, sentence
+
+    def _lines_with(self, folded: str, word: str) -> set[int]:
+        if word not in self._found:
+            numbers = set()
+            at = folded.find(word)
+            while at != -1:
+                number = bisect_right(self._starts, at) - 1
+                numbers.add(number)
+                at = folded.find(word, self._starts[number + 1])
+            self._found[word] = numbers
+        return self._found[word]
+
+    def _line(self, number: int) -> list[Sentence]:
+        if number not in self._split:
+            prose = self._prose[number]
+            line, start = self._lines[number], self._starts[number]
+            self._split[number] = list(_line_sentences(line, start)) if prose else []
+        return self._split[number]
+
+
+def _prose_lines(lines: list[str]) -> list[bool]:
+    prose, in_fence = [], False
+    for line in lines:
+        fence = _FENCE.match(line) is not None
+        in_fence ^= fence
+        prose.append(not fence and not in_fence)
+    return prose
+
+
+def _line_sentences(line: str, offset: int) -> Iterator[Sentence]:
+    cell_start = 0
+    for cell in _CELL.split(line):
+        piece_start = 0
+        for piece in _SENTENCE_END.split(cell):
+            piece_start = cell.index(piece, piece_start)
+            stripped = piece.strip()
+            if stripped:
+                lead = len(piece) - len(piece.lstrip())
+                yield offset + cell_start + piece_start + lead, stripped
+            piece_start += len(piece)
+        cell_start += len(cell) + 1

@@ -1,0 +1,138 @@
+"""``postmortems/config.yaml`` (optional): the team's time zone, which template each severity
+or service gets, and extra template folders and blameless-rule files.
+
+Without the file: UTC, ``short`` for SEV3/SEV4, ``default`` otherwise. Errors name file, line
+and field. Relative paths are relative to the file's folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.domain.severity import Severity
+from bot.yamlsource import SourceError, SourceErrors, line_at, load_yaml, validate
+
+UTC_ZONE = ZoneInfo("UTC")
+_SHORT_FOR = {Severity.SEV3: "short", Severity.SEV4: "short"}
+
+
+@dataclass(frozen=True)
+class PostmortemConfig:
+    """Template choice: by service first (most specific), then by severity, else the default.
+
+    ``lines`` maps ``templates.by_service.<name>`` style keys to the line that set them, so a
+    template that does not exist is reported where it was named.
+    """
+
+    time_zone: ZoneInfo = UTC_ZONE
+    default_template: str = "default"
+    by_severity: Mapping[Severity, str] = field(
+        default_factory=lambda: MappingProxyType(_SHORT_FOR)
+    )
+    by_service: Mapping[str, str] = field(default_factory=dict)
+    extra_template_folders: tuple[Path, ...] = ()
+    extra_rules: tuple[Path, ...] = ()
+    file: str = "postmortems/config.yaml"
+    lines: Mapping[str, int] = field(default_factory=dict)
+
+    def choose(self, severity: Severity, service: str | None) -> str:
+        if service is not None and service in self.by_service:
+            return self.by_service[service]
+        return self.by_severity.get(severity, self.default_template)
+
+    def named_templates(self) -> list[tuple[str, str]]:
+        """``(setting, template name)`` for every template the config refers to."""
+        named = [("templates.default", self.default_template)]
+        named += [(f"templates.by_severity.{s.value}", t) for s, t in self.by_severity.items()]
+        named += [(f"templates.by_service.{s}", t) for s, t in self.by_service.items()]
+        return named
+
+
+class _Templates(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    default: str = "default"
+    by_severity: dict[Severity, str] = Field(default_factory=lambda: dict(_SHORT_FOR))
+    by_service: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("by_severity", mode="before")
+    @classmethod
+    def _severity_keys(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return {Severity.parse(str(k)): v for k, v in value.items()}
+        return value
+
+
+class _File(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    time_zone: str = "UTC"
+    templates: _Templates = Field(default_factory=_Templates)
+    extra_template_folders: list[str] = Field(default_factory=list)
+    extra_rules: list[str] = Field(default_factory=list)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}: use an IANA name such as Europe/Berlin"
+            ) from None
+        return value
+
+
+def load_postmortem_config(path: Path) -> PostmortemConfig:
+    """The config in ``path``, or the defaults when there is no such file."""
+    if not path.exists():
+        return PostmortemConfig(file=str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SourceErrors([SourceError(str(path), None, "", f"cannot read: {error}")]) from None
+    data = load_yaml(text, str(path)) or {}
+    model = validate(_File, data, str(path))
+    here = path.parent
+    lines = {
+        f"templates.{group}.{key.value if isinstance(key, Severity) else key}": line
+        for group, mapping in (
+            ("by_severity", model.templates.by_severity),
+            ("by_service", model.templates.by_service),
+        )
+        for key in mapping
+        if (line := _key_line(data, group, key)) is not None
+    }
+    default_line = line_at(data, ("templates", "default"))
+    if default_line is not None:
+        lines["templates.default"] = default_line
+    return PostmortemConfig(
+        time_zone=ZoneInfo(model.time_zone),
+        default_template=model.templates.default,
+        by_severity=MappingProxyType(dict(model.templates.by_severity)),
+        by_service=MappingProxyType(dict(model.templates.by_service)),
+        extra_template_folders=tuple(here / p for p in model.extra_template_folders),
+        extra_rules=tuple(here / p for p in model.extra_rules),
+        file=str(path),
+        lines=lines,
+    )
+
+
+def _key_line(data: object, group: str, key: object) -> int | None:
+    """The line of ``key`` as written (``sev3`` or ``SEV3``) under ``templates.<group>``."""
+    mapping = data.get("templates", {}).get(group, {}) if isinstance(data, dict) else {}
+    for written in mapping if isinstance(mapping, dict) else ():
+        same = (
+            Severity.looks_like(str(written)) and Severity.parse(str(written)) == key
+            if isinstance(key, Severity)
+            else written == key
+        )
+        if same:
+            return line_at(data, ("templates", group, written))
+    return None

@@ -1,0 +1,81 @@
+"""Blameless-check rules from YAML: the shipped ``postmortems/blameless-rules.yaml`` plus any
+files a team adds. A later file's rule with the same ``id`` replaces the earlier one, so a team
+can soften or drop (``pattern: ""``) a shipped rule as well as add its own.
+
+File shape::
+
+    rules:
+      - id: human-error
+        pattern: '\\bhuman error\\b'
+        why: It names a person as the cause and stops the analysis there.
+        hint: Describe what made the action easy to get wrong, e.g. "the script accepted ..."
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.domain.postmortem.blameless import InvalidRule, Rule, compile_rule
+from bot.yamlsource import SourceError, SourceErrors, line_at, load_yaml, validate
+
+
+class _RuleModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    pattern: str
+    why: str = Field(min_length=1)
+    hint: str = Field(min_length=1)
+
+
+class _FileModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rules: list[_RuleModel]
+
+
+def load_rules(*paths: Path) -> list[Rule]:
+    """Rules from every file in order; raises ``SourceErrors`` listing every problem with its
+    file and line (unreadable file, YAML, a missing field, a pattern that does not compile)."""
+    merged: dict[str, Rule] = {}
+    errors: list[SourceError] = []
+    for path in paths:
+        try:
+            for rule in _read(path):
+                merged[rule.id] = rule
+        except SourceErrors as problems:
+            errors += problems.errors
+    if errors:
+        raise SourceErrors(errors)
+    return [rule for rule in merged.values() if rule.pattern]
+
+
+def _read(path: Path) -> list[Rule]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SourceErrors(
+            [SourceError(str(path), None, "", f"cannot read the rules file: {error.strerror}")]
+        ) from None
+    data = load_yaml(text, str(path))
+    model = validate(_FileModel, data, str(path))
+    rules, errors = [], []
+    for index, item in enumerate(model.rules):
+        rule = Rule(item.id, item.pattern, item.why.strip(), item.hint.strip())
+        try:
+            compile_rule(rule)
+        except InvalidRule as error:
+            errors.append(
+                SourceError(
+                    str(path),
+                    line_at(data, ("rules", index, "pattern")),
+                    f"rules[{index}].pattern",
+                    str(error),
+                )
+            )
+        rules.append(rule)
+    if errors:
+        raise SourceErrors(errors)
+    return rules

@@ -1,0 +1,76 @@
+"""The review page in real headless Chromium (Debian's ``/usr/bin/chromium``, never downloaded):
+open the signed link from the summary message, read the sections, see a blameless finding
+highlighted with why and how to reword it, the versions and a diff; all without JavaScript."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import LEAD, Bot, bot, config_dir, fake_slack_server, slack
+from tests.postmortem.test_e2e_review import draft, edit, incident, page_url, summary
+from tests.sandbox.browser.conftest import VIEWPORT, WAIT_MS, browser
+
+__all__ = ["bot", "browser", "config_dir", "fake_slack_server", "slack"]  # fixtures used here
+
+pytestmark = pytest.mark.browser
+
+BLAME = "Olivia Oncall forgot to warm the cache before the launch."
+
+
+@pytest.fixture
+def extra_settings(tmp_path: Path) -> dict[str, Any]:
+    return {"postmortem_export_dir": tmp_path / "published"}
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A page with JavaScript off: the review page must work without it."""
+    context = browser.new_context(viewport=VIEWPORT, java_script_enabled=False)  # type: ignore[arg-type]
+    opened = context.new_page()
+    opened.set_default_timeout(WAIT_MS)
+    yield opened
+    context.close()
+
+
+def test_the_signed_link_shows_the_draft_findings_versions_and_a_diff(bot: Bot, page: Page) -> None:
+    channel = incident(bot)
+    draft(bot, channel)
+    edit(bot, channel, LEAD, "contributing-factors", lambda old: f"{BLAME}\n\n{old}")
+    message = summary(bot, channel.id, "edited Contributing factors")
+    warned = bot.said_to(LEAD, "The blameless check flags 1 sentence (saved anyway)")
+    assert f"• “{BLAME}”\n    ◦ A named person is the subject of a failure" in warned
+    assert "_Try:_ Make the system or the change the subject" in warned
+    assert "Blameless check: 2 findings" in message.all_text  # two rules, one sentence
+    assert message.all_text.count(BLAME) == 1
+
+    page.goto(page_url(bot, message))
+    expect(page.locator("h1")).to_have_text("Post-mortem: Checkout latency high (incident #1)")
+    expect(page.locator("#section-summary h2")).to_have_text("Summary")
+    expect(page.locator("#section-timeline table")).to_contain_text("Rolled back deploy 42")
+    mark = page.locator("#section-contributing-factors mark.finding")
+    expect(mark).to_have_text(BLAME)
+    expect(mark).to_have_css("background-color", "rgb(255, 224, 138)")
+    expect(page.locator("#section-contributing-factors sup a")).to_have_text(["1", "2"])
+    why = page.locator("#why-1")
+    expect(why).to_contain_text("Reads as blame: A named person is the subject of a failure")
+    expect(why).to_contain_text("Try: Make the system or the change the subject")
+    expect(page.locator("#why-2")).to_contain_text("Reads as blame")
+
+    rows = page.locator("#versions tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("edited Contributing factors")
+    expect(rows.nth(0)).to_contain_text("Liam Lead")
+    expect(rows.nth(1)).to_contain_text("drafted from the timeline")
+    expect(rows.nth(1)).to_contain_text("Olivia Oncall")
+    expect(page.locator("#review")).to_contain_text("Approvals: 0 of 1")
+
+    rows.nth(0).get_by_role("link", name="diff").click()
+    diff = page.locator("#diff")
+    expect(diff.locator("h2")).to_have_text("Changes in version 2 (from version 1)")
+    expect(diff.locator(".add")).to_contain_text([f"+{BLAME}"])
+    expect(diff.locator(".del")).to_have_count(0)
