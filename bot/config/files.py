@@ -28,6 +28,9 @@ FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "services.yaml": ("services", ServiceModel),
 }
 
+# Files of the folder that other features read (and check) themselves.
+COMPANIONS = frozenset({"alert_routes.yaml"})
+
 
 @dataclass
 class Folder:
@@ -67,7 +70,7 @@ def read_folder(folder: Path, report: Report) -> Folder:
 
 def _unknown_files(folder: Path, report: Report) -> None:
     for path in sorted(folder.iterdir()):
-        if path.suffix not in {".yaml", ".yml"} or path.name in FILES:
+        if path.suffix not in {".yaml", ".yml"} or path.name in FILES or path.name in COMPANIONS:
             continue
         stems = [name.removesuffix(".yaml") for name in FILES]
         close = difflib.get_close_matches(path.stem, stems, n=1, cutoff=0.75)

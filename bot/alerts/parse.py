@@ -1,0 +1,26 @@
+"""From a raw request body to a ``Batch``, refusing bad input with a status and a message."""
+
+from __future__ import annotations
+
+import json
+
+from bot.alerts import alertmanager, generic
+from bot.alerts.errors import Rejected, invalid
+from bot.domain.alerts import Batch, Source
+
+
+def parse_body(source: Source, body: bytes) -> Batch:
+    """Malformed JSON: 400. Valid JSON that is not a valid payload: 422, naming the field."""
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise Rejected(400, "the body is not UTF-8 encoded JSON") from None
+    except json.JSONDecodeError as error:
+        raise Rejected(
+            400, f"malformed JSON at line {error.lineno} column {error.colno}: {error.msg}"
+        ) from None
+    if not isinstance(payload, dict):
+        raise invalid("expected a JSON object with an 'alerts' list")
+    if source is Source.GENERIC:
+        return generic.parse(payload)
+    return alertmanager.parse(payload, source)

@@ -1,0 +1,137 @@
+"""``POST /webhooks/{alertmanager,grafana,generic}``: inbound alerts, stored before the 200.
+
+Each request is checked cheaply, in order, and refused as a whole (nothing stored) with a JSON
+``{"error": "..."}`` that says what to fix: a body over ``ALERTS_MAX_BODY_BYTES`` 413; missing or
+wrong credentials, or a source with none configured, 401; malformed JSON 400; a payload that is
+not valid (wrong version, a missing field, an alert no route takes) 422. Every refusal is logged
+with its source. An accepted body is stored with its processing timer in one transaction and
+answered 200 ``{"status": "accepted", "payload": <id>, "alerts": <n>}``, or ``"duplicate"``
+when the same body was stored before. If the database cannot store it, 503: Alertmanager retries
+a 5xx at once, but gives a 4xx up.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.alerts.auth import Credentials, authenticate
+from bot.alerts.errors import Rejected
+from bot.alerts.parse import parse_body
+from bot.domain.alerts import Source
+from bot.services.alerts import AlertService, Receipt
+from bot.web.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+_OUTCOMES = {400: "malformed", 401: "unauthorized", 413: "too_large", 422: "invalid"}
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    credentials: Mapping[Source, Credentials]
+    max_body_bytes: int
+    # SQLite has one writer: requests take turns here rather than pile up on its lock (whose
+    # busy wait sleeps in coarse steps) and on the connection pool.
+    one_writer: bool = False
+
+
+def webhook_routes(
+    alerts: AlertService, settings: WebhookSettings, metrics: Metrics
+) -> list[Route]:
+    """One route per source; on SQLite, all of them take turns to store."""
+    turns: AbstractContextManager[object] = (
+        threading.Lock() if settings.one_writer else nullcontext()
+    )
+    return [
+        Route(
+            f"/webhooks/{source.value}",
+            _endpoint(source, alerts, settings, metrics, turns),
+            methods=["POST"],
+        )
+        for source in Source
+    ]
+
+
+def _endpoint(
+    source: Source,
+    alerts: AlertService,
+    settings: WebhookSettings,
+    metrics: Metrics,
+    turns: AbstractContextManager[object],
+) -> Callable[[Request], Awaitable[Response]]:
+    credentials = settings.credentials[source]
+    warned_disabled = False
+
+    async def receive(request: Request) -> Response:
+        nonlocal warned_disabled
+        try:
+            body = await _read_body(request, settings.max_body_bytes)
+            receipt = await run_in_threadpool(
+                _accept, alerts, credentials, request.headers, body, turns
+            )
+        except Rejected as refusal:
+            outcome = _OUTCOMES.get(refusal.status, "refused")
+            metrics.alert_webhooks.labels(source.value, outcome).inc()
+            if credentials.enabled or not warned_disabled:  # a disabled source: said once
+                log.warning("alert webhook %s refused (%d): %s", source, refusal.status, refusal)
+                warned_disabled = True
+            return JSONResponse({"error": refusal.message}, status_code=refusal.status)
+        except SQLAlchemyError:
+            log.exception("alert webhook %s: could not store the payload", source)
+            metrics.alert_webhooks.labels(source.value, "unavailable").inc()
+            return JSONResponse(
+                {"error": "could not store the alerts right now; send them again"},
+                status_code=503,
+            )
+        outcome = "duplicate" if receipt.duplicate else "accepted"
+        metrics.alert_webhooks.labels(source.value, outcome).inc()
+        return JSONResponse(
+            {"status": outcome, "payload": receipt.payload_id, "alerts": receipt.alerts}
+        )
+
+    return receive
+
+
+def _accept(
+    alerts: AlertService,
+    credentials: Credentials,
+    headers: Headers,
+    body: bytes,
+    turns: AbstractContextManager[object],
+) -> Receipt:
+    """Authenticate, parse, route and store: the checks that can refuse, cheapest first."""
+    authenticate(credentials, headers, body, time.time())
+    batch = parse_body(credentials.source, body)
+    with turns:
+        return alerts.receive(batch, body.decode("utf-8"))
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The body, refused (413) as soon as it is known to exceed ``limit`` bytes."""
+    too_large = Rejected(413, f"the body is larger than {limit} bytes; send fewer alerts at once")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise Rejected(400, "the request body was cut off") from None
+    return b"".join(chunks)
