@@ -22,6 +22,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "serve": _serve,
         "dev": _dev,
         "config": _config,
+        "playbooks": _playbooks,
+        "postmortem": _postmortem,
         "migrate": _migrate,
         "version": _version,
     }[args.command]
@@ -62,6 +64,23 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--dir", type=Path, help="the config folder (default: $CONFIG_DIR or ./config)"
     )
+    playbooks = sub.add_parser("playbooks", help="work with the playbook files")
+    playbooks_actions = playbooks.add_subparsers(
+        dest="playbooks_action", metavar="ACTION", required=True
+    )
+    playbooks_check = playbooks_actions.add_parser(
+        "check", help="validate every playbook: each error with file, line, field and a hint"
+    )
+    playbooks_check.add_argument(
+        "--dir",
+        type=Path,
+        action="append",
+        help="a playbook folder; repeat for several, later ones override (default: "
+        "$PLAYBOOKS_DIR or ./playbooks, then $EXTRA_PLAYBOOKS_DIR)",
+    )
+    from bot.postmortems.cli import add_parser as add_postmortem_parser
+
+    add_postmortem_parser(sub)
     sub.add_parser("migrate", help="upgrade the database schema to the latest version")
     sub.add_parser("version", help="print the version")
     return parser
@@ -105,11 +124,15 @@ def _dev(args: argparse.Namespace) -> int:
 
 def _config(args: argparse.Namespace) -> int:
     """``config check``: print every error and exit 1, or a one-line summary and exit 0."""
+    from bot.alerts.routes_file import check_routes
     from bot.config import check_config, load_config
     from bot.settings import Settings
 
     folder: Path = args.dir if args.dir is not None else Settings().config_dir
     errors = check_config(folder)
+    # Routes name services: check those names only against a config that loads.
+    services = None if errors else [service.name for service in load_config(folder).services]
+    errors += check_routes(folder, services)
     if errors:
         for error in errors:
             print(error)
@@ -122,6 +145,43 @@ def _config(args: argparse.Namespace) -> int:
         f"{len(config.escalation_policies)} escalation policies, {len(config.services)} services"
     )
     return 0
+
+
+def _playbooks(args: argparse.Namespace) -> int:
+    """``playbooks check``: print every error (and warning) and exit 1, or a summary and exit 0."""
+    from bot.playbooks import PlaybookLibrary
+    from bot.settings import Settings
+
+    if args.dir:
+        folders: list[Path] = args.dir
+    else:
+        settings = Settings()
+        folders = [settings.playbooks_dir]
+        if settings.extra_playbooks_dir is not None:
+            folders.append(settings.extra_playbooks_dir)
+    missing = [folder for folder in folders if not folder.is_dir()]
+    library = PlaybookLibrary.load(*(folder for folder in folders if folder.is_dir()))
+    for warning in library.warnings:
+        print(f"warning: {warning}")
+    errors = [
+        f"{folder}: playbooks folder not found (hint: check the path, or set PLAYBOOKS_DIR)"
+        for folder in missing
+    ] + [str(error) for error in library.all_errors]
+    if errors:
+        print("\n".join(errors))
+        count = len(errors)
+        print(f"playbooks: {count} error{'s' if count != 1 else ''}", file=sys.stderr)
+        return 1
+    names = ", ".join(library.playbooks)
+    print(f"OK: {len(library.playbooks)} playbooks ({names})")
+    return 0
+
+
+def _postmortem(args: argparse.Namespace) -> int:
+    """``postmortem render``: print the draft, or a clear message and exit 1."""
+    from bot.postmortems.cli import run
+
+    return run(args)
 
 
 def _migrate(_: argparse.Namespace) -> int:

@@ -19,23 +19,37 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 
+from bot.actions.registry import Actions
+from bot.alerts.auth import Credentials
+from bot.alerts.live import LiveRouting
 from bot.clock import utc_now
 from bot.config.live import LiveConfig
 from bot.config.startup import load_startup_config
+from bot.domain.alerts import Source
 from bot.notify import Notifiers, RetryPolicy
+from bot.playbooks.live import load_playbooks
+from bot.services.alerts import AlertService
 from bot.services.incidents import IncidentService
 from bot.services.oncall import OnCallService
 from bot.services.oncall_reminders import OnCallReminders
 from bot.services.paging import PagingService
+from bot.services.playbook_runs import PlaybookRuns
+from bot.services.playbook_steps import PlaybookSteps
+from bot.services.playbooks import PlaybookService
 from bot.settings import Settings
+from bot.slack.alert_effects import AlertEffects
 from bot.slack.app import build_app, listener_pool, make_client
 from bot.slack.context import SlackContext
 from bot.slack.directory import SlackDirectory
 from bot.slack.oncall_effects import OnCallEffects
 from bot.slack.paging import PagingEffects
 from bot.slack.paging import register as register_paging
+from bot.slack.playbook_effects import PlaybookEffects
+from bot.slack.playbooks import PlaybookCommands, Playbooks
+from bot.slack.playbooks import register as register_playbooks
+from bot.slack.postmortem_wiring import build_postmortems
 from bot.slack.provisioning import IncidentEffects
-from bot.storage.db import make_engine, make_session_factory
+from bot.storage.db import is_sqlite, make_engine, make_session_factory
 from bot.storage.migrate import upgrade_to_head
 from bot.timers.backoff import Backoff
 from bot.timers.outcomes import Observation, TimerFailure
@@ -43,6 +57,7 @@ from bot.timers.runner import TimerRunner, default_owner
 from bot.web.asgi import build_asgi
 from bot.web.ical import CalendarFeeds, feed_endpoint
 from bot.web.metrics import Metrics
+from bot.web.webhooks import WebhookSettings, webhook_routes
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +126,42 @@ def build(
     oncall = OnCallService(sessions, clock, config, directory, wake, handoff_lead, feeds.url)
     reminders = OnCallReminders(oncall, sessions, clock, wake)
     oncall_effects = OnCallEffects(oncall, reminders, client, clock)
+    alerts = AlertService(
+        sessions,
+        clock,
+        LiveRouting(settings.config_dir, config, settings.config_reload_seconds),
+        config,
+        lambda schedule: [record.override for record in oncall.overrides(schedule)],
+        incidents,
+        timedelta(minutes=settings.alerts_grouping_window_minutes),
+        wake,
+        lambda source, outcome, count: metrics.alerts.labels(source.value, outcome).inc(count),
+    )
+    alert_effects = AlertEffects(alerts, incidents, client, directory, clock)
+    actions = Actions(settings)
+    steps = PlaybookSteps(sessions, clock, wake)
+    playbooks = Playbooks(
+        PlaybookService(steps, incidents, load_playbooks(settings).current, config),
+        steps,
+        PlaybookRuns(steps, actions),
+    )
+    incidents.add_transition_hook(playbooks.runs.on_transition)
+    playbook_effects = PlaybookEffects(steps, playbooks.runs, client)
+    postmortems = build_postmortems(
+        settings, sessions, clock, wake, incidents, config, client, notifiers.sender
+    )
+    incidents.add_transition_hook(postmortems.service.offer_on_resolve)
     runner = TimerRunner(
         session_factory=sessions,
-        handlers={**effects.handlers(), **oncall_effects.handlers(), **paging_effects.handlers()},
+        handlers={
+            **effects.handlers(),
+            **oncall_effects.handlers(),
+            **paging_effects.handlers(),
+            **alerts.handlers(),
+            **alert_effects.handlers(),
+            **playbook_effects.handlers(),
+            **postmortems.handlers(),
+        },
         owner=default_owner(),
         clock=clock,
         lease_seconds=settings.timer_lease_seconds,
@@ -121,12 +169,25 @@ def build(
         max_attempts=settings.timer_max_attempts,
         backoff=Backoff(base_seconds=settings.timer_backoff_base_seconds),
         on_failure=lambda f: _on_failure(
-            f, effects.on_failure, oncall_effects.on_failure, paging_effects.on_failure
+            f,
+            effects.on_failure,
+            oncall_effects.on_failure,
+            paging_effects.on_failure,
+            alerts.on_failure,
+            alert_effects.on_failure,
+            playbook_effects.on_failure,
+            postmortems.on_failure,
         ),
         observe=lambda o: _observe(metrics, o),
     )
     reminders.seed()
-    ctx = SlackContext(incidents=incidents, metrics=metrics, oncall=oncall)
+    ctx = SlackContext(
+        incidents=incidents,
+        metrics=metrics,
+        oncall=oncall,
+        playbooks=PlaybookCommands(playbooks.service),
+        postmortems=postmortems.slack,
+    )
     listeners = listener_pool()
     bolt = build_app(
         client=client,
@@ -137,13 +198,19 @@ def build(
         listeners=listeners,
     )
     register_paging(bolt, incidents, paging)
+    register_playbooks(bolt, playbooks)
+    postmortems.register(bolt)
     asgi = build_asgi(
         bolt=bolt,
         engine=engine,
         metrics=metrics,
         on_startup=runner.start,
-        on_shutdown=lambda: _stop(runner, notifiers, listeners),
+        on_shutdown=lambda: _stop(runner, notifiers, listeners, actions),
         oncall_feed=feed_endpoint(oncall, feeds),
+        extra_routes=[
+            *webhook_routes(alerts, _webhook_settings(settings), metrics),
+            *postmortems.routes,
+        ],
     )
     return Warroom(
         settings,
@@ -160,10 +227,13 @@ def build(
     )
 
 
-def _stop(runner: TimerRunner, notifiers: Notifiers, listeners: ThreadPoolExecutor) -> None:
+def _stop(
+    runner: TimerRunner, notifiers: Notifiers, listeners: ThreadPoolExecutor, actions: Actions
+) -> None:
     runner.shutdown()
     notifiers.close()
     listeners.shutdown(wait=True, cancel_futures=True)
+    actions.close()  # after the listeners: one may be reading a provider for a modal
 
 
 def _on_failure(failure: TimerFailure, *handlers: Callable[[TimerFailure], None]) -> None:
@@ -173,6 +243,28 @@ def _on_failure(failure: TimerFailure, *handlers: Callable[[TimerFailure], None]
             handler(failure)
         except Exception:
             log.exception("on_failure of %s raised", failure.timer.key)
+
+
+def _webhook_settings(settings: Settings) -> WebhookSettings:
+    secrets = {
+        Source.ALERTMANAGER: (
+            settings.alerts_alertmanager_token,
+            settings.alerts_alertmanager_hmac_secret,
+        ),
+        Source.GRAFANA: (settings.alerts_grafana_token, settings.alerts_grafana_hmac_secret),
+        Source.GENERIC: (settings.alerts_generic_token, settings.alerts_generic_hmac_secret),
+    }
+    credentials = {
+        source: Credentials(
+            source,
+            token.get_secret_value() if token else None,
+            secret.get_secret_value() if secret else None,
+        )
+        for source, (token, secret) in secrets.items()
+    }
+    return WebhookSettings(
+        credentials, settings.alerts_max_body_bytes, one_writer=is_sqlite(settings.database_url)
+    )
 
 
 def _observe(metrics: Metrics, observation: Observation) -> None:

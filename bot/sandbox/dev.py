@@ -36,6 +36,7 @@ from markupsafe import Markup
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
+from bot.sandbox.dev_providers import SandboxProviders
 from bot.sandbox.emulator import SlackEmulator
 from bot.sandbox.from_config import add_people, add_team_channels
 from bot.sandbox.modals import TRIGGER_TTL_SECONDS
@@ -94,6 +95,8 @@ class DevOptions:
     """None: ``slack-manifest.yaml`` in the working folder, else the built-in one."""
     extra_settings: dict[str, Any] = field(default_factory=dict)
     """More :class:`bot.settings.Settings` fields for the bot (tests: a faster timer sweep)."""
+    fake_providers: bool = True
+    """Run local LaunchDarkly/Unleash/Flagsmith/Kubernetes fakes for playbook actions."""
 
 
 class DevSandbox:
@@ -138,6 +141,7 @@ class DevSandbox:
         self._saver: threading.Thread | None = None
         self._saved_text: str | None = None
         self._started = False
+        self.providers: SandboxProviders | None = None
 
     @property
     def url(self) -> str:
@@ -162,6 +166,12 @@ class DevSandbox:
             self.driver.url = f"{self.url}/slack/events"
             self.link.health_url = f"{self.url}/healthz"
             self.link.start()
+            if self.options.fake_providers:
+                settings = self._settings()
+                self.providers = SandboxProviders(settings.config_dir, settings.model_dump())
+                self.providers.start()
+                if banner := self.providers.banner():
+                    self.add_line(Line("info", Markup("{}").format(banner)))
             self.start_bot()
             if self.options.persist:
                 self._saver = threading.Thread(
@@ -199,6 +209,7 @@ class DevSandbox:
         url = self.emulator.api_url if self._started else "http://127.0.0.1:0/api/"
         return Settings(
             **{
+                **(self.providers.settings() if self.providers else {}),
                 **self.options.extra_settings,
                 "slack_bot_token": SecretStr(BOT_TOKEN),
                 "slack_signing_secret": SecretStr(self.signing_secret),
@@ -258,6 +269,8 @@ class DevSandbox:
             self._saver = None
         self._server.stop()
         self.driver.close()
+        if self.providers is not None:
+            self.providers.stop()
         if self.options.persist and self._started:
             try:
                 self.save()

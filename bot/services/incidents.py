@@ -77,12 +77,48 @@ class IncidentService:
         description: str = "",
         origin_channel_id: str | None = None,
         response_url: str | None = None,
+        detected_at: datetime | None = None,
     ) -> int:
         """Record the incident and schedule its provisioning; returns the incident number.
 
         Bad titles are refused before anything is written (``InvalidChange``, ``TitleHasNoWords``).
         """
-        now = self._clock()
+        with self._sessions.begin() as session:
+            number = self.declare_in(
+                session,
+                title=title,
+                severity=severity,
+                declarer=declarer,
+                now=self._clock(),
+                service=service,
+                description=description,
+                origin_channel_id=origin_channel_id,
+                response_url=response_url,
+                detected_at=detected_at,
+            )
+        self._wake()
+        return number
+
+    def declare_in(
+        self,
+        session: Session,
+        *,
+        title: str,
+        severity: Severity,
+        declarer: str,
+        now: datetime,
+        service: str | None = None,
+        description: str = "",
+        origin_channel_id: str | None = None,
+        response_url: str | None = None,
+        detected_at: datetime | None = None,
+    ) -> int:
+        """``declare`` inside the caller's transaction, which must call ``wake`` after committing.
+
+        An alert opens its incident in the transaction that records the alert, so both or
+        neither exist. ``declarer`` may be ``BOT_ACTOR`` (an alert declared it): the incident
+        then has no lead until the first person to acknowledge the page becomes it.
+        """
         incident, events = domain.declare(
             number=0,
             title=title,
@@ -91,31 +127,23 @@ class IncidentService:
             now=now,
             service=service,
             description=description,
+            detected_at=detected_at,
         )
         channel_name(0, incident.title)  # refuse a title with no words before writing anything
         if service is not None:
             self.check_service(service)  # refuse an unknown service before writing anything
-        with self._sessions.begin() as session:
-            row = repo.new_row(incident, channel_name="")
-            row.origin_channel_id = origin_channel_id
-            row.response_url = response_url
-            session.add(row)
-            session.flush()
-            row.channel_name = channel_name(row.id, incident.title)
-            if service is not None:
-                events += self._paging.start(session, row.id, service, declarer, "", now)
-            repo.append(session, row.id, events, now)
-            timers.schedule(
-                session,
-                effects.provision_key(row.id),
-                effects.PROVISION,
-                now,
-                {"incident": row.id},
-                now,
-            )
-            number = row.id
-        self._wake()
-        return number
+        row = repo.new_row(incident, channel_name="")
+        row.origin_channel_id = origin_channel_id
+        row.response_url = response_url
+        session.add(row)
+        session.flush()
+        row.channel_name = channel_name(row.id, incident.title)
+        if service is not None:
+            events += self._paging.start(session, row.id, service, declarer, "", now)
+        repo.append(session, row.id, events, now)
+        key, payload = effects.provision_key(row.id), {"incident": row.id}
+        timers.schedule(session, key, effects.PROVISION, now, payload, now)
+        return row.id
 
     def check_service(self, service: str) -> None:
         """Refuses (``InvalidChange``) a service that is not in the config."""
@@ -288,7 +316,12 @@ class IncidentService:
                 return domain.add_action(incident, text, owner, user, now)
             case cmd.Acknowledge():
                 events = self._paging.acknowledge(session, row.id, user, now)
-                return domain.acknowledge(incident, now), events
+                acknowledged = domain.acknowledge(incident, now)
+                if acknowledged.lead == BOT_ACTOR:  # opened by an alert: the first to ack leads
+                    self._invite(session, row.id, user, now)
+                    acknowledged, led = domain.change_lead(acknowledged, user, user, now)
+                    events += led
+                return acknowledged, events
             case cmd.Page(target, message):
                 domain.require_open(incident, "page")
                 return incident, self._paging.start(session, row.id, target, user, message, now)

@@ -25,10 +25,12 @@ from slack_sdk.models.views import View
 
 from bot.domain.commands import USAGES
 from bot.domain.incident import Clocks, Incident, format_duration
+from bot.domain.playbooks.run import progress as playbook_progress
 from bot.domain.severity import Severity
-from bot.domain.timeline import EventKind, TimelineEvent, describe
+from bot.domain.timeline import BOT_ACTOR, EventKind, TimelineEvent, describe
 from bot.services.incidents import IncidentView
 from bot.services.paging import PageSummary
+from bot.slack import alert_lines
 
 SECTION_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
@@ -66,8 +68,15 @@ def title_line(incident: Incident) -> str:
 def topic(incident: Incident) -> str:
     return (
         f"{incident.severity} ({incident.severity.label}) | {incident.status.value.title()} | "
-        f"Lead: <@{incident.lead}>"
+        f"Lead: {lead(incident)}"
     )[:250]
+
+
+def lead(incident: Incident) -> str:
+    """The lead as a mention; an alert-declared incident has none until the first ack."""
+    if incident.lead == BOT_ACTOR:
+        return "unassigned (the first to acknowledge the page leads)"
+    return f"<@{incident.lead}>"
 
 
 def clock_lines(incident: Incident) -> list[str]:
@@ -94,7 +103,7 @@ def card(view: IncidentView) -> list[Block]:
     fields = [
         _md(f"*Severity*\n{incident.severity} ({incident.severity.label})"),
         _md(f"*Status*\n{incident.status.value.title()}"),
-        _md(f"*Lead*\n<@{incident.lead}>"),
+        _md(f"*Lead*\n{lead(incident)}"),
         _md(f"*Service*\n{incident.service or '—'}"),
     ]
     fields += [_md(f"*{role.title()}*\n<@{user}>") for role, user in sorted(incident.roles.items())]
@@ -107,6 +116,13 @@ def card(view: IncidentView) -> list[Block]:
     blocks.append(ContextBlock(elements=[_md(line) for line in clock_lines(incident)]))
     if view.pages:
         blocks.append(SectionBlock(text=_md("*Paging*\n" + "\n".join(map(_page_line, view.pages)))))
+    alerts = alert_lines.card_text(view.timeline, when)
+    if alerts:
+        blocks.append(SectionBlock(text=_md(alerts)))
+    runs = playbook_progress(view.timeline)
+    if runs:
+        lines = " · ".join(f"{run.playbook} {run.finished}/{run.total}" for run in runs)
+        blocks.append(SectionBlock(text=_md(f"*Playbooks* {lines}")))
     updates = [e for e in view.timeline if e.kind is EventKind.UPDATE_POSTED]
     if updates:
         last = updates[-1]

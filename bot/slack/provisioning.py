@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.domain.naming import channel_name
-from bot.domain.timeline import EventKind, describe
+from bot.domain.timeline import BOT_ACTOR, EventKind, describe
 from bot.services import effects
 from bot.services.incidents import IncidentService, IncidentView
 from bot.slack import blocks
@@ -117,12 +117,15 @@ class IncidentEffects:
         if channel_id is None:
             channel_id, name = self._create_channel(number, row.title)
             self._incidents.channel_created(number, channel_id, name)
-        members = ",".join(sorted({row.declarer_id, row.lead_id} - {self._bot_user_id}))
-        tolerate(
-            lambda: self._client.conversations_invite(channel=channel_id, users=members),
-            "already_in_channel",
-            "cant_invite_self",
-        )
+        # An alert-declared incident has the bot as declarer and lead: nobody to invite yet.
+        people = {row.declarer_id, row.lead_id} - {self._bot_user_id, BOT_ACTOR}
+        if people:
+            members = ",".join(sorted(people))
+            tolerate(
+                lambda: self._client.conversations_invite(channel=channel_id, users=members),
+                "already_in_channel",
+                "cant_invite_self",
+            )
         view = self._incidents.view_by_number(number)
         assert view is not None
         if row.card_ts is None:
@@ -253,7 +256,7 @@ class IncidentEffects:
         self._client.chat_postMessage(
             channel=view.channel_id,
             text=(
-                f":alarm_clock: <@{incident.lead}> no status update for {minutes} min "
+                f":alarm_clock: {blocks.lead(incident)} no status update for {minutes} min "
                 f"({incident.severity}: every {int(interval.total_seconds() // 60)} min). "
                 "Post one with `/incident update <what changed>`."
             ),

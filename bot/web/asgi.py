@@ -7,7 +7,7 @@ Bolt's ``App`` is synchronous; ``dispatch`` runs in the thread pool so the event
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bot.storage.migrate import is_at_head
 from bot.web.metrics import Metrics
@@ -57,6 +57,7 @@ def build_asgi(
     on_startup: Callable[[], None],
     on_shutdown: Callable[[], None],
     oncall_feed: Callable[[Request], Awaitable[Response]] | None = None,
+    extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")
@@ -89,6 +90,7 @@ def build_asgi(
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
             *([Route("/oncall/{schedule}.ics", oncall_feed)] if oncall_feed else []),
+            *extra_routes,
         ],
         lifespan=lifespan,
     )

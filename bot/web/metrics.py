@@ -42,6 +42,18 @@ class Metrics:
             ["kind", "outcome"],
             registry=self.registry,
         )
+        self.alert_webhooks = Counter(
+            "warroom_alert_webhooks",
+            "Alert webhook requests by source and outcome (accepted, duplicate, or why refused)",
+            ["source", "outcome"],
+            registry=self.registry,
+        )
+        self.alerts = Counter(
+            "warroom_alerts",
+            "Alerts processed by source and outcome (opened, recorded, unchanged, ignored, failed)",
+            ["source", "outcome"],
+            registry=self.registry,
+        )
         self.registry.register(_StateCollector(sessions, clock))
 
     def render(self) -> bytes:

@@ -1,0 +1,47 @@
+"""``warroom dev`` runs local flag and Kubernetes APIs: playbook actions work without accounts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from pydantic import SecretStr
+
+from bot.sandbox.dev import DevSandbox
+from bot.sandbox.dev_providers import FLAG, NAMESPACE, REPLICAS
+from bot.sandbox.providers.kubernetes import FakeKubernetes
+from bot.sandbox.providers.launchdarkly import FakeLaunchDarkly
+from tests.sandbox.conftest import dev_options
+
+
+def test_the_bot_is_pointed_at_seeded_fakes_and_the_page_says_so(tmp_path: Path) -> None:
+    with DevSandbox(dev_options(tmp_path)) as dev:
+        assert dev.providers is not None
+        fakes = dev.providers.started
+        assert set(fakes) == {"LaunchDarkly", "Unleash", "Flagsmith", "Kubernetes"}
+        launchdarkly = fakes["LaunchDarkly"]
+        assert isinstance(launchdarkly, FakeLaunchDarkly)
+        assert launchdarkly.is_on("default", FLAG, "production")
+        kubernetes = fakes["Kubernetes"]
+        assert isinstance(kubernetes, FakeKubernetes)
+        assert kubernetes.replicas(NAMESPACE, "checkout-api") == REPLICAS
+
+        settings = dev._settings()
+        assert settings.launchdarkly_api_url == launchdarkly.url
+        assert settings.kubernetes_api_url == kubernetes.url
+        assert (
+            "Playbook actions go to local fakes of LaunchDarkly"
+            in httpx.get(dev.url, timeout=30).text
+        )
+    assert dev.providers is not None
+    assert not dev.providers.started
+
+
+def test_a_real_provider_setting_is_never_replaced_by_a_fake(tmp_path: Path) -> None:
+    real = {"launchdarkly_api_token": SecretStr("api-real"), "timer_sweep_seconds": 0.5}
+    with DevSandbox(dev_options(tmp_path, extra_settings=real)) as dev:
+        assert dev.providers is not None
+        assert "LaunchDarkly" not in dev.providers.started
+        settings = dev._settings()
+        assert settings.launchdarkly_api_url == "https://app.launchdarkly.com"
+        assert settings.launchdarkly_api_token == SecretStr("api-real")
