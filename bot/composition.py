@@ -36,6 +36,7 @@ from bot.services.paging import PagingService
 from bot.services.playbook_runs import PlaybookRuns
 from bot.services.playbook_steps import PlaybookSteps
 from bot.services.playbooks import PlaybookService
+from bot.services.retention import Retention, RetentionPolicy
 from bot.settings import Settings
 from bot.slack.alert_effects import AlertEffects
 from bot.slack.app import build_app, listener_pool, make_client
@@ -138,6 +139,16 @@ def build(
         lambda source, outcome, count: metrics.alerts.labels(source.value, outcome).inc(count),
     )
     alert_effects = AlertEffects(alerts, incidents, client, directory, clock)
+    retention = Retention(
+        sessions,
+        clock,
+        RetentionPolicy(
+            slack_events=timedelta(hours=settings.retention_slack_events_hours),
+            alert_payloads=timedelta(days=settings.retention_alert_payload_days),
+            interval=timedelta(minutes=settings.retention_interval_minutes),
+        ),
+        wake,
+    )
     actions = Actions(settings)
     steps = PlaybookSteps(sessions, clock, wake)
     playbooks = Playbooks(
@@ -161,6 +172,7 @@ def build(
             **alert_effects.handlers(),
             **playbook_effects.handlers(),
             **postmortems.handlers(),
+            **retention.handlers(),
         },
         owner=default_owner(),
         clock=clock,
@@ -177,10 +189,12 @@ def build(
             alert_effects.on_failure,
             playbook_effects.on_failure,
             postmortems.on_failure,
+            retention.on_failure,
         ),
         observe=lambda o: _observe(metrics, o),
     )
     reminders.seed()
+    retention.seed()
     ctx = SlackContext(
         incidents=incidents,
         metrics=metrics,

@@ -105,6 +105,13 @@ class Settings(BaseSettings):
     alerts_grouping_window_minutes: float = Field(default=30.0, ge=0)
     alerts_max_body_bytes: int = Field(default=1_000_000, gt=0)
 
+    # Retention (bot/services/retention.py), pruned once per interval by one replica: Slack event
+    # ids (Slack retries within minutes; an hour is the floor) and processed alert payloads
+    # (pending and failed ones are always kept).
+    retention_slack_events_hours: float = Field(default=24.0, ge=1)
+    retention_alert_payload_days: float = Field(default=30.0, gt=0)
+    retention_interval_minutes: float = Field(default=60.0, gt=0)
+
     timer_sweep_seconds: float = Field(default=5.0, gt=0)
     timer_lease_seconds: float = Field(default=60.0, gt=0)
     timer_backoff_base_seconds: float = Field(default=2.0, gt=0)

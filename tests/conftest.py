@@ -17,8 +17,10 @@ from bot.storage import models  # noqa: F401  (registers the tables)
 from bot.storage.base import Base
 from bot.storage.db import make_engine
 from bot.storage.migrate import upgrade_to_head
+from tests.browser import browser  # the session's one Chromium, for every folder
+from tests.ci import IN_CI
 
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+__all__ = ["IN_CI", "browser"]
 
 
 @pytest.fixture(scope="session")

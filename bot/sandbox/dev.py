@@ -27,11 +27,13 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
+from anyio.from_thread import start_blocking_portal
 from markupsafe import Markup
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
@@ -51,6 +53,8 @@ from bot.sandbox.web.manifest import Manifest, load_manifest
 from bot.sandbox.web.page import Line, PageContext
 
 if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
     from bot.composition import Warroom
     from bot.sandbox.scenario.runner import ScenarioRun
     from bot.settings import Settings
@@ -137,6 +141,7 @@ class DevSandbox:
         )
         self._bot_lock = threading.Lock()
         self._warroom: Warroom | None = None
+        self._bot_lifespan: ExitStack | None = None
         self._saver_stop = threading.Event()
         self._saver: threading.Thread | None = None
         self._saved_text: str | None = None
@@ -190,23 +195,27 @@ class DevSandbox:
         return self._warroom is not None
 
     def start_bot(self) -> None:
-        """Build the bot as ``warroom serve`` does, start its timers, plug it in."""
+        """Build the bot as ``warroom serve`` does, start it as uvicorn would (its ASGI
+        lifespan: the timers), plug it in."""
         from bot.composition import build
 
         with self._bot_lock:
             if self._warroom is not None:
                 return
             warroom = build(self._settings())
-            warroom.runner.start()
+            self._bot_lifespan = run_lifespan(warroom.asgi)
             self._warroom = warroom
             self.slot.attach(warroom.asgi)
         self.link.health.note(True)
 
     def _settings(self) -> Settings:
-        """The bot's settings: the environment's, with the sandbox's Slack and database."""
+        """The bot's settings: the environment's, with the sandbox's Slack and database, and
+        the sandbox's own address as the public URL: the bot's pages (a post-mortem's review
+        link, calendar feeds) are served on the sandbox's port, whatever ``PUBLIC_URL`` says."""
         from bot.settings import Settings
 
         url = self.emulator.api_url if self._started else "http://127.0.0.1:0/api/"
+        public = {"public_url": self.url} if self._started else {}
         return Settings(
             **{
                 **(self.providers.settings() if self.providers else {}),
@@ -216,16 +225,20 @@ class DevSandbox:
                 "slack_app_token": None,
                 "slack_api_url": url,
                 "database_url": self.options.database_url,
+                **public,
             }
         )
 
     def stop_bot(self, reason: str | None = "stopped from the sandbox page") -> None:
-        """Unplug the bot (``/slack/events`` answers 503), stop its timers, close its database."""
+        """Unplug the bot (``/slack/events`` answers 503), run its lifespan's shutdown (timers,
+        listener threads, outbound HTTP clients), close its database."""
         with self._bot_lock:
             warroom, self._warroom = self._warroom, None
+            lifespan, self._bot_lifespan = self._bot_lifespan, None
             self.slot.detach()
+        if lifespan is not None:
+            lifespan.close()
         if warroom is not None:
-            warroom.runner.shutdown()
             warroom.engine.dispose()
         if reason is not None:
             self.link.health.note(False, reason)
@@ -283,6 +296,23 @@ class DevSandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def run_lifespan(app: Starlette) -> ExitStack:
+    """Run ``app``'s ASGI lifespan startup now, on an event loop thread of its own; closing the
+    returned stack runs its shutdown.
+
+    uvicorn runs the lifespan of the app it serves, here the sandbox's router (the page's), never
+    the bot's: without this the bot's shutdown (listener threads, outbound clients) would not run.
+    """
+    stack = ExitStack()
+    portal = stack.enter_context(start_blocking_portal())
+    try:
+        stack.enter_context(portal.wrap_async_context_manager(app.router.lifespan_context(app)))
+    except BaseException:
+        stack.close()
+        raise
+    return stack
 
 
 # --- the command --------------------------------------------------------------------------------

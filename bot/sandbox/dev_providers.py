@@ -82,7 +82,7 @@ class SandboxProviders:
             return ""
         names = ", ".join(self.started)
         return (
-            f"Playbook actions go to local fakes of {names}: try `/incident playbook` in an "
+            f"Playbook actions go to local fakes of {names}: try /incident playbook in an "
             "incident channel, no accounts needed."
         )
 

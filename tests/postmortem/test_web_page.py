@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser import WAIT_MS
 from tests.e2e.conftest import LEAD, Bot, bot, config_dir, fake_slack_server, slack
 from tests.postmortem.test_e2e_review import draft, edit, incident, page_url, summary
-from tests.sandbox.browser.conftest import VIEWPORT, WAIT_MS, browser
+from tests.sandbox.browser.conftest import VIEWPORT
 
-__all__ = ["bot", "browser", "config_dir", "fake_slack_server", "slack"]  # fixtures used here
+__all__ = ["bot", "config_dir", "fake_slack_server", "slack"]  # fixtures used here
 
 pytestmark = pytest.mark.browser
 
