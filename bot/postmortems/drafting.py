@@ -151,17 +151,6 @@ def draft(
         return draft_in(session, incident_number, templates, config, rules, template, names)
 
 
-def draft_markdown(
-    sessions: sessionmaker[Session],
-    incident_number: int,
-    templates: Templates,
-    config: PostmortemConfig,
-    template: str | None = None,
-    names: Mapping[str, str] | None = None,
-) -> str:
-    return draft(sessions, incident_number, templates, config, (), template, names).markdown
-
-
 @dataclass(frozen=True)
 class DraftingSetup:
     """Everything drafting needs from the post-mortem folder, loaded and validated once."""

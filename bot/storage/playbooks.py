@@ -91,16 +91,6 @@ def run(session: Session, run_id: int) -> PlaybookRunRow | None:
     return session.get(PlaybookRunRow, run_id)
 
 
-def runs_of(session: Session, incident_id: int) -> list[PlaybookRunRow]:
-    return list(
-        session.scalars(
-            select(PlaybookRunRow)
-            .where(PlaybookRunRow.incident_id == incident_id)
-            .order_by(PlaybookRunRow.id)
-        )
-    )
-
-
 def open_run(session: Session, incident_id: int, playbook: str) -> PlaybookRunRow | None:
     """The unfinished run of ``playbook`` in this incident, if any."""
     return session.scalars(

@@ -114,10 +114,6 @@ class FakeLaunchDarkly(FakeAdminApi):
         with self._lock:
             self._approvals.add((project, flag, environment))
 
-    def clear_pending_approvals(self) -> None:
-        with self._lock:
-            self._approvals.clear()
-
     # -- the API --------------------------------------------------------------------------------
 
     def _flag_route(self, request: Request, body: bytes) -> Response:
