@@ -165,14 +165,7 @@ class ActionHttp:
         return self.policy.backoff(attempt, self._draw())
 
     def _attempt(self, call: Call, left: float, attempt: int) -> Reply | _Failure:
-        t = self.timeouts
-        budget = max(left, 0.001)
-        timeout = httpx.Timeout(
-            connect=min(t.connect, budget),
-            read=min(t.read, budget),
-            write=min(t.write, budget),
-            pool=min(t.pool, budget),
-        )
+        timeout = self.timeouts.within(left)
         try:
             response = self.client.request(
                 call.method,

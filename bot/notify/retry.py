@@ -54,6 +54,16 @@ class Timeouts:
     write: float = 10.0
     pool: float = 3.0
 
+    def within(self, left: float) -> httpx.Timeout:
+        """These timeouts, none longer than the ``left`` seconds of the time budget."""
+        budget = max(left, 0.001)
+        return httpx.Timeout(
+            connect=min(self.connect, budget),
+            read=min(self.read, budget),
+            write=min(self.write, budget),
+            pool=min(self.pool, budget),
+        )
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -184,14 +194,7 @@ class Sender:
         secrets: tuple[str, ...],
         attempt: int,
     ) -> httpx.Response | _Failure:
-        t = self.timeouts
-        budget = max(left, 0.001)
-        timeout = httpx.Timeout(
-            connect=min(t.connect, budget),
-            read=min(t.read, budget),
-            write=min(t.write, budget),
-            pool=min(t.pool, budget),
-        )
+        timeout = self.timeouts.within(left)
         try:
             response = self.client.request(
                 request.method,
