@@ -162,6 +162,15 @@ def test_duplicate_step_id(tmp_path: Path) -> None:
     ]
 
 
+def test_too_many_steps_for_one_checklist_message(tmp_path: Path) -> None:
+    steps = "".join(f"  - id: step-{n}\n    instructions: Do {n}.\n" for n in range(41))
+    assert errors(tmp_path, f"steps:\n{steps}") == [
+        "p.yaml:82: steps[40]: 41 steps; a playbook has at most 40 (hint: split it into several "
+        "playbooks: its checklist is one Slack message, which holds at most 50 blocks)"
+    ]
+    assert errors(tmp_path, "steps:\n" + "".join(steps.splitlines(True)[:80])) == []
+
+
 def test_a_step_with_neither_instructions_nor_action(tmp_path: Path) -> None:
     text = """\
         steps:

@@ -33,6 +33,7 @@ from bot.domain.playbooks.variables import TEMPLATE_ROOTS
 from bot.domain.severity import Severity
 
 TOP_LEVEL_FIELDS = ("name", "title", "description", "when", "vars", "steps")
+MAX_STEPS = 40  # what one checklist message shows in full (Slack: at most 50 blocks a message)
 WHEN_FIELDS = ("services", "severities", "labels")
 STEP_FIELDS = ("id", "title", "instructions", "links", "action", "params")
 LINK_FIELDS = ("title", "url")
@@ -153,6 +154,13 @@ class _Parser:
                 "write each step on its own line starting with '- id: ...'",
             )
             return []
+        if len(raw) > MAX_STEPS:
+            self.problem(
+                ("steps", MAX_STEPS),
+                f"{len(raw)} steps; a playbook has at most {MAX_STEPS}",
+                "split it into several playbooks: its checklist is one Slack message, which "
+                "holds at most 50 blocks",
+            )
         steps: list[Step] = []
         first_index: dict[str, int] = {}
         for index, entry in enumerate(raw):
