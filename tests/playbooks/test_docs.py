@@ -1,4 +1,4 @@
-"""docs/playbooks.md documents every action and parameter, and its examples are valid."""
+"""docs/playbooks.md documents every action and parameter; its examples and the README's load."""
 
 from __future__ import annotations
 
@@ -55,3 +55,15 @@ def test_each_action_example_is_a_valid_step(tmp_path: Path, action: str) -> Non
     path = tmp_path / "example.yaml"
     path.write_text(f"steps:\n{example.group(1)}", encoding="utf-8")
     assert load_file(path)[1] == []
+
+
+def test_the_readme_example_is_a_valid_playbook(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(title: .*?)```", readme, re.DOTALL)
+    assert example is not None
+    path = tmp_path / "example.yaml"
+    path.write_text(example.group(1), encoding="utf-8")
+    playbook, errors = load_file(path)
+    assert errors == []
+    assert playbook is not None
+    assert [step.action for step in playbook.steps] == [None, "feature_flag.disable"]
