@@ -1,0 +1,245 @@
+"""What the durability tests share: Slack's deadline, replaying a request byte for byte, waiting
+until the app has nothing left to do, and two ways to take the database away from the app.
+
+* :class:`SqliteWriteLock`: another connection holds SQLite's write lock (``BEGIN IMMEDIATE``
+  on the same file), as a long migration, a backup or a stuck writer in another process would.
+  Reads still work (WAL); every write waits.
+* :class:`SwitchableProxy`: a TCP proxy on loopback in front of PostgreSQL; the app's
+  ``DATABASE_URL`` goes through it. :meth:`SwitchableProxy.refuse` closes the listening socket
+  (new connections get ECONNREFUSED) and cuts every open connection, as a database that went
+  away does; :meth:`SwitchableProxy.accept` listens again on the same port.
+"""
+
+from __future__ import annotations
+
+import selectors
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import TypeVar
+
+import httpx
+import pytest
+from sqlalchemy import Engine, func, select
+
+from bot.sandbox.model import ResponsePost
+from bot.storage.models import Timer
+
+SLACK_DEADLINE_SECONDS = 3.0  # Slack shows the user an error when an answer takes longer
+COULD_NOT_RECORD = "could not record"
+T = TypeVar("T")
+
+
+@contextmanager
+def slack_deadline(what: str) -> Iterator[None]:
+    """Turn an answer that did not come within Slack's 3 s into a failure that says so."""
+    try:
+        yield
+    except httpx.TimeoutException:
+        pytest.fail(f"{what}: no answer within Slack's {SLACK_DEADLINE_SECONDS:g} s")
+
+
+def quick_client() -> httpx.Client:
+    """A client that gives up when Slack would: the whole answer within 3 s."""
+    return httpx.Client(timeout=httpx.Timeout(SLACK_DEADLINE_SECONDS))
+
+
+class Recorder:
+    """An ``httpx.Client`` (pass ``client`` to ``SlackDriver``) that keeps the last request it
+    sent, so the very same bytes (body, timestamp, signature) can be sent again."""
+
+    def __init__(self, timeout: float = 10.0) -> None:
+        self.sent: list[httpx.Request] = []
+        self.client = httpx.Client(timeout=timeout, event_hooks={"request": [self.sent.append]})
+
+    def replay(self, times: int) -> list[httpx.Response]:
+        """Post the last request again ``times`` times, byte for byte."""
+        request = self.sent[-1]
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
+        return [
+            self.client.post(str(request.url), content=request.content, headers=headers)
+            for _ in range(times)
+        ]
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def token_of(response_url: str | None) -> str:
+    """The fake Slack's token at the end of a response_url (``.../response/<token>``)."""
+    assert response_url, "the request had no response_url"
+    return response_url.rsplit("/", 1)[-1]
+
+
+def posts_to(posts: list[ResponsePost], response_url: str | None) -> list[ResponsePost]:
+    """The answers posted to one response_url."""
+    token = token_of(response_url)
+    return [p for p in posts if p.via == "response_url" and p.token == token]
+
+
+def is_ephemeral(body: Mapping[str, object]) -> bool:
+    return body.get("response_type", "ephemeral") == "ephemeral"
+
+
+def due_timers(engine: Engine, horizon: timedelta = timedelta()) -> int:
+    """Pending timers due within ``horizon`` from now (a lease held by a dead process counts)."""
+    limit = datetime.now(UTC) + horizon
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                select(func.count())
+                .select_from(Timer)
+                .where(Timer.status == "pending", Timer.due_at <= limit)
+            ).scalar_one()
+        )
+
+
+def wait_quiet(engine: Engine, timeout: float = 60.0, gap: float = 0.5) -> None:
+    """No timer due or in flight, twice in a row ``gap`` s apart."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if due_timers(engine) == 0:
+            time.sleep(gap)
+            if due_timers(engine) == 0:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"timers still due after {timeout:g} s")
+
+
+def poll(probe: Callable[[], T | None], timeout: float, what: str) -> T:
+    """``probe()`` once it is truthy; a generous deadline, not a measure."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = probe()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(0.05)
+
+
+# --- taking the database away -------------------------------------------------------------------
+
+
+class SqliteWriteLock:
+    """Hold SQLite's write lock on ``path`` from another connection while the block runs."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._connection: sqlite3.Connection | None = None
+
+    def __enter__(self) -> SqliteWriteLock:
+        connection = sqlite3.connect(self._path, isolation_level=None, timeout=30)
+        connection.execute("BEGIN IMMEDIATE")
+        self._connection = connection
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._connection is not None
+        self._connection.execute("ROLLBACK")
+        self._connection.close()
+        self._connection = None
+
+
+class SwitchableProxy:
+    """A loopback TCP proxy to ``upstream`` that can stop accepting and cut its connections."""
+
+    def __init__(self, upstream_host: str, upstream_port: int) -> None:
+        self._upstream = (upstream_host, upstream_port)
+        self.port = 0
+        self._listener: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+
+    def start(self) -> SwitchableProxy:
+        self.accept()
+        return self
+
+    def accept(self) -> None:
+        """Listen (again, on the same port once it has one) and pipe new connections upstream."""
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self.port = listener.getsockname()[1]
+        self._listener = listener
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._serve, args=(listener,), daemon=True)
+        self._thread.start()
+
+    def refuse(self) -> None:
+        """Close the port (new connections are refused) and cut every connection open now."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(5)
+        if self._listener is not None:
+            self._listener.close()
+        self._listener, self._thread = None, None
+        with self._lock:
+            sockets, self._open = list(self._open), set()
+        for sock in sockets:
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    @contextmanager
+    def down(self) -> Iterator[None]:
+        self.refuse()
+        try:
+            yield
+        finally:
+            self.accept()
+
+    def stop(self) -> None:
+        self.refuse()
+
+    def _serve(self, listener: socket.socket) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(listener, selectors.EVENT_READ)
+            while not self._stopping.is_set():
+                if not selector.select(timeout=0.05):
+                    continue
+                try:
+                    client, _ = listener.accept()
+                except OSError:
+                    return
+                self._connect(client)
+
+    def _connect(self, client: socket.socket) -> None:
+        try:
+            upstream = socket.create_connection(self._upstream, timeout=5)
+        except OSError:
+            client.close()
+            return
+        upstream.settimeout(None)
+        with self._lock:
+            self._open.update((client, upstream))
+        for source, target in ((client, upstream), (upstream, client)):
+            threading.Thread(target=self._pipe, args=(source, target), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, target: socket.socket) -> None:
+        try:
+            while chunk := source.recv(65536):
+                target.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, target):
+                with suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            with self._lock:
+                self._open.discard(source)
+                self._open.discard(target)
