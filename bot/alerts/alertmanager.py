@@ -17,6 +17,7 @@ from bot.alerts.errors import invalid
 from bot.domain.alerts import Alert, AlertStatus, Batch, Source, fingerprint_of
 
 ACCEPTED_VERSIONS = {Source.ALERTMANAGER: "4", Source.GRAFANA: "1"}
+MAX_TRUNCATED = 2**63 - 1  # Alertmanager's is a uint64; a count any database can hold
 _SENDER = {Source.ALERTMANAGER: "Alertmanager", Source.GRAFANA: "Grafana"}
 
 
@@ -25,20 +26,26 @@ def parse(payload: dict[str, Any], source: Source) -> Batch:
     _check_version(payload, source)
     entries = fields.items(payload.get("alerts"), "alerts")
     group_key = fields.optional_text(payload.get("groupKey"), "groupKey")
-    truncated = payload.get("truncatedAlerts", 0)
-    if not isinstance(truncated, int) or isinstance(truncated, bool) or truncated < 0:
-        raise invalid(f"truncatedAlerts: expected a count (0 or more), got {truncated!r}")
+    truncated = _truncated(payload.get("truncatedAlerts", 0))
     alerts = tuple(
         _alert(entry, f"alerts[{index}]", source, group_key) for index, entry in enumerate(entries)
     )
     return Batch(source, alerts, truncated)
 
 
+def _truncated(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise invalid(f"truncatedAlerts: expected a count (0 or more), got {fields.show(value)}")
+    if value > MAX_TRUNCATED:
+        raise invalid(f"truncatedAlerts: {fields.show(value)} is more than {MAX_TRUNCATED}")
+    return value
+
+
 def _check_version(payload: dict[str, Any], source: Source) -> None:
     accepted = ACCEPTED_VERSIONS[source]
     version = payload.get("version")
     if version != accepted:
-        got = "no version" if version is None else f"version {version!r}"
+        got = "no version" if version is None else f"version {fields.show(version)}"
         raise invalid(
             f"version: {got} is not supported; warroom accepts {_SENDER[source]} webhook "
             f'version "{accepted}" only'
@@ -50,10 +57,10 @@ def _alert(entry: Any, path: str, source: Source, group_key: str | None) -> Aler
     labels = fields.string_map(alert.get("labels"), f"{path}.labels")
     if "alertname" not in labels:
         raise invalid(f"{path}.labels.alertname: missing; every alert needs an alertname label")
-    name = fields.text(labels["alertname"], f"{path}.labels.alertname")
+    name = fields.name(labels["alertname"], f"{path}.labels.alertname")
     status = alert.get("status")
     if status not in ("firing", "resolved"):
-        raise invalid(f'{path}.status: expected "firing" or "resolved", got {status!r}')
+        raise invalid(f'{path}.status: expected "firing" or "resolved", got {fields.show(status)}')
     fingerprint = fields.optional_text(alert.get("fingerprint"), f"{path}.fingerprint")
     fingerprint = fields.bounded(fingerprint or fingerprint_of(labels))
     return Alert(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.alerts.errors import Rejected
@@ -51,12 +51,27 @@ class Credentials:
         return bool(self.token or self.hmac_secret)
 
 
+BodyCheck = Callable[[bytes], None]
+MAX_TIMESTAMP_DIGITS = 12  # Unix seconds until the year 33658
+
+
 def authenticate(
     credentials: Credentials, headers: Mapping[str, str], body: bytes, now: float
 ) -> None:
     """Returns when the request is authentic; raises ``Rejected(401, why)`` otherwise.
 
     ``headers`` must be keyed in lower case (as Starlette's are).
+    """
+    check_headers(credentials, headers, now)(body)
+
+
+def check_headers(credentials: Credentials, headers: Mapping[str, str], now: float) -> BodyCheck:
+    """What the headers alone can tell, before the body is read: refuses (401) a request with
+    no credentials, a wrong token or a signature that is stale or malformed, and returns what is
+    left to check on the body (a signature), which raises ``Rejected(401, why)`` in turn.
+
+    Header values are whatever the client sent (Starlette decodes bytes as Latin-1): nothing here
+    assumes they are ASCII.
     """
     if not credentials.enabled:
         raise Rejected(
@@ -67,36 +82,63 @@ def authenticate(
     authorization = headers.get("authorization")
     if authorization is not None and credentials.token:
         _check_bearer(credentials.token, authorization)
-        return
+        return _nothing_left
     signature = headers.get(signing.SIGNATURE_HEADER.lower())
     grafana_signature = headers.get(GRAFANA_SIGNATURE_HEADER)
-    if credentials.hmac_secret and (signature or grafana_signature):
-        if signature:
-            timestamp = headers.get(signing.TIMESTAMP_HEADER.lower())
-            _check_fresh(timestamp, now)
-            valid = signing.verify_signature(
-                credentials.hmac_secret, body, timestamp, signature, now=now
-            )
-        else:
-            timestamp = headers.get(GRAFANA_TIMESTAMP_HEADER)
-            _check_fresh(timestamp, now)
-            valid = _grafana_valid(credentials.hmac_secret, body, timestamp, grafana_signature)
-        if not valid:
-            raise Rejected(401, "invalid signature: sign the raw body with the shared secret")
-        return
+    secret = credentials.hmac_secret
+    if secret and signature:
+        timestamp = _fresh(headers.get(signing.TIMESTAMP_HEADER.lower()), now)
+        warroom_signature = _hex_signature(signature)
+        return lambda body: _require(
+            signing.verify_signature(secret, body, timestamp, warroom_signature, now=now)
+        )
+    if secret and grafana_signature:
+        timestamp = _fresh(headers.get(GRAFANA_TIMESTAMP_HEADER), now)
+        expected = _hex_signature(grafana_signature).strip().lower()
+        return lambda body: _require(_grafana_valid(secret, body, timestamp, expected))
     raise Rejected(401, _how_to_authenticate(credentials))
+
+
+def _nothing_left(_: bytes) -> None:
+    return None
+
+
+def _require(valid: bool) -> None:
+    if not valid:
+        raise Rejected(401, "invalid signature: sign the raw body with the shared secret")
+
+
+def _hex_signature(signature: str) -> str:
+    """A signature header is ASCII (hex digits, ``v1=``, commas); anything else cannot match,
+    and comparing it in constant time would raise."""
+    if not signature.isascii():
+        raise Rejected(401, "invalid signature: sign the raw body with the shared secret")
+    return signature
 
 
 def _check_bearer(token: str, authorization: str) -> None:
     scheme, _, presented = authorization.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(
-        presented.strip().encode("utf-8"), token.encode("utf-8")
+        _raw(presented.strip()), token.encode("utf-8")
     ):
         raise Rejected(401, "invalid bearer token")
 
 
-def _check_fresh(timestamp: str | None, now: float) -> None:
-    if not timestamp or not timestamp.isdigit():
+def _raw(value: str) -> bytes:
+    """The bytes a header value was sent as (Starlette decodes them as Latin-1)."""
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:  # not from Starlette: compare its UTF-8 bytes
+        return value.encode("utf-8", "surrogatepass")
+
+
+def _fresh(timestamp: str | None, now: float) -> str:
+    if (
+        not timestamp
+        or not timestamp.isascii()
+        or not timestamp.isdigit()
+        or len(timestamp) > MAX_TIMESTAMP_DIGITS
+    ):
         raise Rejected(401, "the signature needs a Unix timestamp header (see docs/alerts.md)")
     if abs(now - int(timestamp)) > TOLERANCE_SECONDS:
         raise Rejected(
@@ -104,15 +146,14 @@ def _check_fresh(timestamp: str | None, now: float) -> None:
             f"stale signature: its timestamp is more than {TOLERANCE_SECONDS} s away from "
             "the server's clock",
         )
+    return timestamp
 
 
-def _grafana_valid(secret: str, body: bytes, timestamp: str | None, signature: str | None) -> bool:
-    if not timestamp or not signature:
-        return False
+def _grafana_valid(secret: str, body: bytes, timestamp: str, signature: str) -> bool:
     expected = hmac.new(
         secret.encode("utf-8"), timestamp.encode("ascii") + b":" + body, hashlib.sha256
     ).hexdigest()
-    return hmac.compare_digest(expected, signature.strip().lower())
+    return hmac.compare_digest(expected, signature)
 
 
 def _how_to_authenticate(credentials: Credentials) -> str:

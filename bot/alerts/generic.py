@@ -41,12 +41,12 @@ def _alert(entry: Any, path: str, batch_group_key: str | None) -> Alert:
     alert = fields.obj(entry, path)
     if "name" not in alert:
         raise invalid(f'{path}.name: missing; every alert needs a name, e.g. "Disk almost full"')
-    name = fields.text(alert["name"], f"{path}.name")
+    name = fields.name(alert["name"], f"{path}.name")
     labels = {"alertname": name, **fields.string_map(alert.get("labels"), f"{path}.labels")}
     ends_at = fields.optional_instant(alert.get("ends_at"), f"{path}.ends_at")
     status = alert.get("status", "resolved" if ends_at else "firing")
     if status not in ("firing", "resolved"):
-        raise invalid(f'{path}.status: expected "firing" or "resolved", got {status!r}')
+        raise invalid(f'{path}.status: expected "firing" or "resolved", got {fields.show(status)}')
     if "starts_at" not in alert:
         raise invalid(f"{path}.starts_at: missing; give when the alert started (RFC 3339)")
     annotations = {

@@ -1,13 +1,17 @@
 """``POST /webhooks/{alertmanager,grafana,generic}``: inbound alerts, stored before the 200.
 
 Each request is checked cheaply, in order, and refused as a whole (nothing stored) with a JSON
-``{"error": "..."}`` that says what to fix: a body over ``ALERTS_MAX_BODY_BYTES`` 413; missing or
-wrong credentials, or a source with none configured, 401; malformed JSON 400; a payload that is
-not valid (wrong version, a missing field, an alert no route takes) 422. Every refusal is logged
-with its source. An accepted body is stored with its processing timer in one transaction and
-answered 200 ``{"status": "accepted", "payload": <id>, "alerts": <n>}``, or ``"duplicate"``
-when the same body was stored before. If the database cannot store it, 503: Alertmanager retries
-a 5xx at once, but gives a 4xx up.
+``{"error": "..."}`` that says what to fix: missing or wrong credentials, or a source with none
+configured, 401 (from the headers alone, before the body is read: anything unauthenticated gets
+401, however malformed its headers); a body over ``ALERTS_MAX_BODY_BYTES`` 413 (as soon as it is
+known, from its declared length or while it streams in); a signature that does not match the body
+401; malformed JSON 400; a payload that is not valid (wrong version, a missing field, a value that
+could not be stored, an alert no route takes) 422, naming the alert and the field. Every refusal
+is logged with its source as one warning line. An accepted body is stored with its processing
+timer in one transaction and answered 200 ``{"status": "accepted", "payload": <id>, "alerts":
+<n>}``, or ``"duplicate"`` when the same body was stored before. If the database cannot store it,
+or does not within ``WRITE_WAIT_SECONDS``, 503: Alertmanager retries a 5xx at once, but gives a
+4xx up. (A store that finishes after its 503 is found as a duplicate when the sender retries.)
 """
 
 from __future__ import annotations
@@ -20,22 +24,24 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.alerts.auth import Credentials, authenticate
+from bot.alerts.auth import BodyCheck, Credentials, check_headers
 from bot.alerts.errors import Rejected
 from bot.alerts.parse import parse_body
 from bot.domain.alerts import Source
 from bot.services.alerts import AlertService, Receipt
+from bot.web.bounded import Bounded, Unavailable, first_line
 from bot.web.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
 _OUTCOMES = {400: "malformed", 401: "unauthorized", 413: "too_large", 422: "invalid"}
+WRITE_WAIT_SECONDS = 5.0  # longer than any healthy write waits for SQLite's lock, in a storm too
+WRITE_SLOTS = 32  # writes waiting at once; more means the database is stuck: 503 at once
+RETRY_AFTER = {"Retry-After": "5"}
 
 
 @dataclass(frozen=True)
@@ -54,22 +60,29 @@ def webhook_routes(
     turns: AbstractContextManager[object] = (
         threading.Lock() if settings.one_writer else nullcontext()
     )
+    writes = Bounded("alert webhook", slots=WRITE_SLOTS, seconds=WRITE_WAIT_SECONDS)
     return [
         Route(
             f"/webhooks/{source.value}",
-            _endpoint(source, alerts, settings, metrics, turns),
+            _endpoint(source, settings, metrics, _Store(alerts, turns, writes)),
             methods=["POST"],
         )
         for source in Source
     ]
 
 
+@dataclass(frozen=True)
+class _Store:
+    alerts: AlertService
+    turns: AbstractContextManager[object]
+    writes: Bounded
+
+
 def _endpoint(
     source: Source,
-    alerts: AlertService,
     settings: WebhookSettings,
     metrics: Metrics,
-    turns: AbstractContextManager[object],
+    store: _Store,
 ) -> Callable[[Request], Awaitable[Response]]:
     credentials = settings.credentials[source]
     warned_disabled = False
@@ -77,10 +90,9 @@ def _endpoint(
     async def receive(request: Request) -> Response:
         nonlocal warned_disabled
         try:
+            body_check = check_headers(credentials, request.headers, time.time())
             body = await _read_body(request, settings.max_body_bytes)
-            receipt = await run_in_threadpool(
-                _accept, alerts, credentials, request.headers, body, turns
-            )
+            receipt = await store.writes.run(lambda: _accept(store, source, body_check, body))
         except Rejected as refusal:
             outcome = _OUTCOMES.get(refusal.status, "refused")
             metrics.alert_webhooks.labels(source.value, outcome).inc()
@@ -88,12 +100,15 @@ def _endpoint(
                 log.warning("alert webhook %s refused (%d): %s", source, refusal.status, refusal)
                 warned_disabled = True
             return JSONResponse({"error": refusal.message}, status_code=refusal.status)
-        except SQLAlchemyError:
-            log.exception("alert webhook %s: could not store the payload", source)
+        except (SQLAlchemyError, Unavailable) as error:
+            log.warning(
+                "alert webhook %s: could not store the payload: %s", source, first_line(error)
+            )
             metrics.alert_webhooks.labels(source.value, "unavailable").inc()
             return JSONResponse(
                 {"error": "could not store the alerts right now; send them again"},
                 status_code=503,
+                headers=RETRY_AFTER,
             )
         outcome = "duplicate" if receipt.duplicate else "accepted"
         metrics.alert_webhooks.labels(source.value, outcome).inc()
@@ -104,25 +119,19 @@ def _endpoint(
     return receive
 
 
-def _accept(
-    alerts: AlertService,
-    credentials: Credentials,
-    headers: Headers,
-    body: bytes,
-    turns: AbstractContextManager[object],
-) -> Receipt:
-    """Authenticate, parse, route and store: the checks that can refuse, cheapest first."""
-    authenticate(credentials, headers, body, time.time())
-    batch = parse_body(credentials.source, body)
-    with turns:
-        return alerts.receive(batch, body.decode("utf-8"))
+def _accept(store: _Store, source: Source, body_check: BodyCheck, body: bytes) -> Receipt:
+    """Check the signature, parse, route and store: the checks that can refuse, cheapest first."""
+    body_check(body)
+    batch = parse_body(source, body)
+    with store.turns:
+        return store.alerts.receive(batch, body.decode("utf-8"))
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
     """The body, refused (413) as soon as it is known to exceed ``limit`` bytes."""
     too_large = Rejected(413, f"the body is larger than {limit} bytes; send fewer alerts at once")
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared[:20]) > limit:
         raise too_large
     chunks: list[bytes] = []
     size = 0

@@ -8,7 +8,7 @@ import hmac
 
 import pytest
 
-from bot.alerts.auth import Credentials, authenticate
+from bot.alerts.auth import Credentials, authenticate, check_headers
 from bot.alerts.errors import Rejected
 from bot.domain.alerts import Source
 from bot.notify.signing import signed_headers
@@ -102,3 +102,52 @@ def test_a_source_without_credentials_names_its_settings() -> None:
         "the alertmanager webhook is not enabled: set ALERTS_ALERTMANAGER_TOKEN or "
         "ALERTS_ALERTMANAGER_HMAC_SECRET (see docs/alerts.md)"
     )
+
+
+ARABIC_INDIC_NOW = str(int(NOW)).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+FRESH = str(int(NOW))
+INVALID = "invalid signature: sign the raw body with the shared secret"
+NO_TIMESTAMP = "the signature needs a Unix timestamp header (see docs/alerts.md)"
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        # Starlette hands header bytes over decoded as Latin-1: any of them may arrive.
+        ({"x-warroom-timestamp": FRESH, "x-warroom-signature": "v1=\xff\xfe"}, INVALID),
+        ({"x-warroom-timestamp": FRESH, "x-warroom-signature": "v1=é,v1=00"}, INVALID),
+        ({"x-warroom-timestamp": "9" * 5000, "x-warroom-signature": "v1=00"}, NO_TIMESTAMP),
+        ({"x-warroom-timestamp": "²", "x-warroom-signature": "v1=00"}, NO_TIMESTAMP),
+        ({"x-warroom-timestamp": ARABIC_INDIC_NOW, "x-warroom-signature": "v1=0"}, NO_TIMESTAMP),
+        ({"x-grafana-alerting-timestamp": FRESH, "x-grafana-alerting-signature": "Ã¿"}, INVALID),
+        (
+            {"x-grafana-alerting-timestamp": ARABIC_INDIC_NOW, "x-grafana-alerting-signature": "0"},
+            NO_TIMESTAMP,
+        ),
+        ({"authorization": "Bearer \xff\xfe"}, "invalid bearer token"),
+        ({"authorization": ""}, "invalid bearer token"),
+        ({"authorization": "Bearer " + "x" * 100_000}, "invalid bearer token"),
+    ],
+)
+def test_malformed_headers_are_refused_with_401(headers: dict[str, str], message: str) -> None:
+    assert refused(BOTH, headers) == message
+
+
+def test_a_token_sent_as_utf8_bytes_matches() -> None:
+    """A token with non-ASCII characters arrives as its UTF-8 bytes, decoded as Latin-1."""
+    token = "jeton-é"
+    wire = token.encode("utf-8").decode("latin-1")
+    authenticate(
+        Credentials(Source.GENERIC, token, None), {"authorization": f"Bearer {wire}"}, BODY, NOW
+    )
+
+
+def test_the_headers_are_checked_before_the_body_is_read() -> None:
+    with pytest.raises(Rejected) as raised:
+        check_headers(BOTH, {"authorization": "Bearer nope"}, NOW)
+    assert (raised.value.status, raised.value.message) == (401, "invalid bearer token")
+    check_body = check_headers(BOTH, lower(signed_headers(SECRET, BODY, now=NOW)), NOW)
+    check_body(BODY)
+    with pytest.raises(Rejected) as raised:
+        check_body(b'{"alerts": [1]}')
+    assert (raised.value.status, raised.value.message) == (401, INVALID)

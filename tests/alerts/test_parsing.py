@@ -239,6 +239,79 @@ def am_with(change: Any) -> dict[str, Any]:
             "alerts[0].starts_at: missing; give when the alert started (RFC 3339)",
         ),
         (Source.GENERIC, {"alerts": "Disk"}, 422, "alerts: expected a list, got a string"),
+        (Source.GENERIC, b"[" * 100_000, 400, "the JSON is nested too deeply to read"),
+        (
+            Source.GENERIC,
+            b'{"alerts": [' + b"7" * 5000 + b"]}",
+            400,
+            "the JSON holds a number that cannot be read: Exceeds the limit (4300 digits) for "
+            "integer string conversion: value has 5000 digits; use sys.set_int_max_str_digits() "
+            "to increase the limit",
+        ),
+        (
+            Source.ALERTMANAGER,
+            am_with(lambda p: p.update(truncatedAlerts=2**64)),
+            422,
+            "truncatedAlerts: 18446744073709551616 is more than 9223372036854775807",
+        ),
+        (
+            Source.ALERTMANAGER,
+            am_with(lambda p: p["alerts"][1]["labels"].update(instance="db\ud800")),
+            422,
+            "alerts[1].labels.instance: holds an unpaired surrogate (\\ud800); send valid Unicode",
+        ),
+        (
+            Source.ALERTMANAGER,
+            am_with(lambda p: p["alerts"][0]["annotations"].update({"\udfff": "x"})),
+            422,
+            "alerts[0].annotations.'\\udfff' (the key): holds an unpaired surrogate (\\udfff); "
+            "send valid Unicode",
+        ),
+        (
+            Source.ALERTMANAGER,
+            am_with(lambda p: p["alerts"][0]["labels"].update(alertname="Disk\u0000full")),
+            422,
+            "alerts[0].labels.alertname: contains a NUL character (\\u0000); remove it",
+        ),
+        (
+            Source.GENERIC,
+            {"alerts": [{"name": "n" * 256, "starts_at": "2026-11-20T14:02:11Z"}]},
+            422,
+            "alerts[0].name: 256 characters long; an alert name has at most 255",
+        ),
+        (
+            Source.ALERTMANAGER,
+            am_with(lambda p: p["alerts"][1].update(startsAt="0001-01-01T00:00:00+05:00")),
+            422,
+            "alerts[1].startsAt: '0001-01-01T00:00:00+05:00' is out of range; a time from "
+            "1970-01-01 to 9999-01-01 (UTC) is expected",
+        ),
+        (
+            Source.GRAFANA,
+            am_with(
+                lambda p: (
+                    p.update(version="1")
+                    or p["alerts"][0].update(endsAt="9999-12-31T23:00:00-05:00")
+                )
+            ),
+            422,
+            "alerts[0].endsAt: '9999-12-31T23:00:00-05:00' is out of range; a time from "
+            "1970-01-01 to 9999-01-01 (UTC) is expected",
+        ),
+        (
+            Source.GENERIC,
+            {"alerts": [{"name": "Disk", "starts_at": "1969-12-31T23:59:59Z"}]},
+            422,
+            "alerts[0].starts_at: '1969-12-31T23:59:59Z' is out of range; a time from "
+            "1970-01-01 to 9999-01-01 (UTC) is expected",
+        ),
+        (
+            Source.ALERTMANAGER,
+            am_with(lambda p: p["alerts"][0].update(status="x" * 1000)),
+            422,
+            'alerts[0].status: expected "firing" or "resolved", got '
+            "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…",
+        ),
     ],
 )
 def test_bad_bodies_are_refused_naming_the_field(
