@@ -10,17 +10,16 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
-from prometheus_client import CONTENT_TYPE_LATEST
 from slack_bolt import App, BoltRequest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.storage.migrate import is_at_head
 from bot.web.metrics import Metrics
+from bot.web.probes import probe_routes
 
 log = logging.getLogger(__name__)
 
@@ -59,22 +58,6 @@ def build_asgi(
     oncall_feed: Callable[[Request], Awaitable[Response]] | None = None,
     extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
-    async def healthz(_: Request) -> Response:
-        return PlainTextResponse("ok")
-
-    async def readyz(_: Request) -> Response:
-        try:
-            at_head = await run_in_threadpool(_ready, engine)
-        except Exception as error:
-            return JSONResponse({"ready": False, "database": str(error)[:200]}, status_code=503)
-        if not at_head:
-            return JSONResponse({"ready": False, "database": "schema is not at head"}, 503)
-        return JSONResponse({"ready": True})
-
-    async def metrics_endpoint(_: Request) -> Response:
-        content = await run_in_threadpool(metrics.render)
-        return Response(content, media_type=CONTENT_TYPE_LATEST)
-
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await run_in_threadpool(on_startup)
@@ -86,17 +69,10 @@ def build_asgi(
     return Starlette(
         routes=[
             Route("/slack/events", slack_endpoint(bolt), methods=["POST"]),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            Route("/metrics", metrics_endpoint),
+            *probe_routes(engine, metrics),
             *([Route("/oncall/{schedule}.ics", oncall_feed)] if oncall_feed else []),
             *extra_routes,
         ],
         lifespan=lifespan,
     )
 
-
-def _ready(engine: Engine) -> bool:
-    with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
-    return is_at_head(engine)
