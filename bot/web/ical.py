@@ -7,31 +7,39 @@ shift that began before the look-back (97 days) is keyed by its end instead.
 
 The token is an HMAC-SHA256 of the schedule name under the ``ICAL_SECRET`` setting: it can be
 handed out per schedule and rotated by changing the secret. A wrong or missing token, an unknown
-schedule, or no secret configured all answer the same 404, so the feed reveals nothing.
+schedule, or no secret configured all answer the same 404, so the feed reveals nothing, whatever
+the name and the query hold. A database that does not answer within ``READ_WAIT_SECONDS`` (the
+overrides are read from it) gets a 503 with ``Retry-After``, promptly.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from icalendar import Calendar, Event
 from pydantic import SecretStr
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from bot.domain.oncall import Schedule, Shift
 from bot.services.oncall import OnCallService
+from bot.web.bounded import Bounded, Unavailable, first_line
+
+log = logging.getLogger(__name__)
 
 PATH = "/oncall/{schedule}.ics"
 BACK = timedelta(days=7)
 AHEAD = timedelta(days=90)
 LOOKBACK = timedelta(days=90)  # beyond BACK, to find the real start of the first shift
 PRODID = "-//warroom//on-call feed//EN"
+READ_WAIT_SECONDS = 1.0
+READ_SLOTS = 8  # feeds being read at once; more are answered 503 without another
 
 
 class CalendarFeeds:
@@ -57,17 +65,27 @@ class CalendarFeeds:
         expected = self.token(schedule)
         if expected is None or not token:
             return False
-        return hmac.compare_digest(expected.encode(), token.encode())
+        return hmac.compare_digest(expected.encode(), token.encode("utf-8", "surrogatepass"))
 
 
 def feed_endpoint(
     oncall: OnCallService, feeds: CalendarFeeds
 ) -> Callable[[Request], Awaitable[Response]]:
+    reads = Bounded("calendar feed", slots=READ_SLOTS, seconds=READ_WAIT_SECONDS)
+
     async def feed(request: Request) -> Response:
         name = str(request.path_params["schedule"])
         if not feeds.valid(name, request.query_params.get("token")):
             return PlainTextResponse("Not Found", status_code=404)
-        body = await run_in_threadpool(_render, oncall, name)
+        try:
+            body = await reads.run(lambda: _render(oncall, name))
+        except (Unavailable, SQLAlchemyError) as error:
+            log.warning("calendar feed %r not served: %s", name[:80], first_line(error))
+            return PlainTextResponse(
+                "The feed cannot be read right now; try again in a minute.",
+                status_code=503,
+                headers={"Retry-After": "60"},
+            )
         if body is None:
             return PlainTextResponse("Not Found", status_code=404)
         return Response(

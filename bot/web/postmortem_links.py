@@ -18,7 +18,9 @@ from datetime import datetime, timedelta
 from enum import Enum
 from urllib.parse import urlencode
 
-PATH = "/postmortems/{incident:int}"
+PATH = "/postmortems/{incident}"  # any text: the page answers every one (see incident_number)
+MAX_INCIDENT = 2**31 - 1  # incidents.id is a 32-bit integer on PostgreSQL
+MAX_EXPIRES_DIGITS = 12  # Unix seconds until the year 33658
 _DERIVATION_LABEL = b"warroom post-mortem review links"
 
 
@@ -26,6 +28,14 @@ class LinkCheck(Enum):
     VALID = "valid"
     UNSIGNED = "unsigned"  # no signature, a bad one, or one for another incident
     EXPIRED = "expired"
+
+
+def incident_number(text: str) -> int | None:
+    """The incident number a path names, or None when it names none there can be."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_INCIDENT)):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_INCIDENT else None
 
 
 def derived_secret(slack_signing_secret: str) -> bytes:
@@ -53,10 +63,11 @@ class ReviewLinks:
         return f"{self._public_url}/postmortems/{incident}?{query}"
 
     def check(self, incident: int, expires: str | None, sig: str | None) -> LinkCheck:
-        if not expires or not sig or not expires.isdigit():
+        """Whatever the parameters hold (they come from anyone's URL), a verdict."""
+        if not expires or not sig or not _digits(expires, MAX_EXPIRES_DIGITS):
             return LinkCheck.UNSIGNED
         expected = self._signature(incident, expires)
-        if not hmac.compare_digest(expected.encode(), sig.encode()):
+        if not hmac.compare_digest(expected.encode(), sig.encode("utf-8", "surrogatepass")):
             return LinkCheck.UNSIGNED
         if int(expires) < self._clock().timestamp():
             return LinkCheck.EXPIRED
@@ -65,3 +76,7 @@ class ReviewLinks:
     def _signature(self, incident: int, expires: str) -> str:
         message = f"postmortem:{incident}:{expires}".encode()
         return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+
+
+def _digits(text: str, most: int) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= most

@@ -6,25 +6,30 @@ the versions with their authors, and with ``diff`` the changes a version made to
 
 It needs a signed link (``postmortem_links``): none or a bad one answers 403 saying where links
 come from; an expired one answers 403 saying how to get a new one. The URL carries the signature,
-so the page sends no Referer and is not cached or indexed.
+so the page sends no Referer and is not cached or indexed. Any other path or parameter, however
+hostile, gets a 4xx saying what is wrong (a path that names no possible incident 404, a ``diff``
+that is not a version number 400), and a database that does not answer within
+``READ_WAIT_SECONDS`` a 503: the page always answers promptly.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.services.postmortem_review import STATE_LABELS, label
 from bot.services.postmortems import VERDICT_WORDS, PostmortemService, PostmortemView
+from bot.web.bounded import Bounded, Unavailable, first_line
 from bot.web.postmortem_html import diff_html, sections_html
-from bot.web.postmortem_links import PATH, LinkCheck, ReviewLinks
+from bot.web.postmortem_links import PATH, LinkCheck, ReviewLinks, incident_number
 
 UNSIGNED = (
     'This page needs a signed link. Open it from Slack: the "Open draft" button on the '
@@ -33,6 +38,10 @@ UNSIGNED = (
 EXPIRED = (
     "This link has expired. Ask for a new link with /incident postmortem in the incident channel."
 )
+BUSY = "The post-mortem cannot be read right now (the database is busy); reload in a moment."
+READ_WAIT_SECONDS = 1.0
+READ_SLOTS = 8  # reads waiting at once; more are answered 503 without another
+MAX_VERSION_DIGITS = 9
 HEADERS = {
     "Cache-Control": "private, no-store",
     "Referrer-Policy": "no-referrer",
@@ -42,6 +51,7 @@ HEADERS = {
 }
 
 Namer = Callable[[str], str]
+log = logging.getLogger(__name__)
 
 
 def postmortem_routes(service: PostmortemService, links: ReviewLinks, name: Namer) -> list[Route]:
@@ -50,34 +60,41 @@ def postmortem_routes(service: PostmortemService, links: ReviewLinks, name: Name
     )
     template = templates.get_template("postmortem.html")
 
+    reads = Bounded("post-mortem page", slots=READ_SLOTS, seconds=READ_WAIT_SECONDS)
+
     async def page(request: Request) -> Response:
-        number = int(request.path_params["incident"])
+        path = str(request.path_params["incident"])
+        number = incident_number(path)
+        if number is None:
+            return _text(f"There is no incident {_shown(path)}: open the link from Slack.", 404)
         query = request.query_params
         check = links.check(number, query.get("expires"), query.get("sig"))
         if check is LinkCheck.UNSIGNED:
-            return PlainTextResponse(UNSIGNED, status_code=403, headers=HEADERS)
+            return _text(UNSIGNED, 403)
         if check is LinkCheck.EXPIRED:
-            return PlainTextResponse(EXPIRED, status_code=403, headers=HEADERS)
+            return _text(EXPIRED, 403)
         wanted = query.get("diff")
-        if wanted is not None and not wanted.isdigit():
-            return PlainTextResponse(
-                f"diff={wanted!r} is not a version number, e.g. diff=2", 400, headers=HEADERS
+        if wanted is not None and not _version_number(wanted):
+            return _text(f"diff={_shown(wanted)} is not a version number, e.g. diff=2", 400)
+        try:
+            view = await reads.run(lambda: service.view(number))
+        except (Unavailable, SQLAlchemyError) as error:
+            log.warning(
+                "post-mortem page of incident #%s not served: %s", number, first_line(error)
             )
-        view = await run_in_threadpool(service.view, number)
+            return _text(BUSY, 503)
         if view is None:
-            return PlainTextResponse(
+            return _text(
                 f"Incident #{number} has no post-mortem draft yet: draft one with "
                 "/incident postmortem in its channel.",
                 404,
-                headers=HEADERS,
             )
         diff = view.version(int(wanted)) if wanted is not None else None
         if wanted is not None and (diff is None or diff.number < 2):
-            return PlainTextResponse(
+            return _text(
                 f"There is no change to show for version {wanted}: versions 2 to "
                 f"{view.current.number} each have one.",
                 404,
-                headers=HEADERS,
             )
         signed = {"expires": query["expires"], "sig": query["sig"]}
         html = template.render(**_context(view, diff.number if diff else None, name, signed))
@@ -119,6 +136,20 @@ def _context(
         "section_name": section_name,
         "diff_link": diff_link,
     }
+
+
+def _text(message: str, status: int) -> Response:
+    return PlainTextResponse(message, status, headers=HEADERS)
+
+
+def _version_number(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= MAX_VERSION_DIGITS
+
+
+def _shown(text: str) -> str:
+    """A parameter quoted back: escaped, and cut when long."""
+    shown = repr(text)
+    return shown if len(shown) <= 40 else shown[:39] + "…"
 
 
 def _utc(instant: datetime) -> str:

@@ -4,12 +4,14 @@ on disk and a local webhook receiver that verifies signatures."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
@@ -21,6 +23,7 @@ from bot.sandbox.model import Channel, Message
 from bot.sandbox.providers.webhook import FakeWebhookReceiver
 from bot.slack import postmortem_blocks as pm
 from bot.slack.postmortem_wiring import MisconfiguredWebhook
+from bot.web.postmortem_links import derived_secret
 from tests.e2e.conftest import (
     CONFIG_DIR,
     LEAD,
@@ -374,3 +377,41 @@ def test_the_review_page_needs_a_signed_unexpired_link(bot: Bot) -> None:
     expired = httpx.get(url)
     assert expired.status_code == 403
     assert "ask for a new link with /incident postmortem" in expired.text.lower()
+
+
+def signed_path(bot: Bot, incident: str, expires: str | None = None) -> str:
+    """``/postmortems/<incident>`` signed as the bot signs links, for any text of ``incident``."""
+    expires = expires or str(int((bot.clock() + timedelta(hours=1)).timestamp()))
+    key = derived_secret(bot.app.settings.slack_signing_secret.get_secret_value())  # type: ignore[union-attr]
+    sig = hmac.new(key, f"postmortem:{incident}:{expires}".encode(), hashlib.sha256).hexdigest()
+    return f"{bot.url}/postmortems/{incident}?{urlencode({'expires': expires, 'sig': sig})}"
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "status", "says"),
+    [
+        ("99999999999999999", "", 404, "There is no incident '99999999999999999'"),
+        (str(2**31), "", 404, "There is no incident '2147483648'"),
+        ("9" * 5000, "", 404, "There is no incident '99999999"),
+        ("0", "", 404, "There is no incident '0'"),
+        ("\uff11", "", 404, "There is no incident '\uff11'"),  # a full-width digit one
+        ("1", "&diff=%C2%B2", 400, "diff='²' is not a version number, e.g. diff=2"),
+        ("1", "&diff=%FF", 400, "diff='\ufffd' is not a version number"),
+        ("1", "&diff=" + "9" * 5000, 400, "is not a version number"),
+        ("1", "&diff=99999999999999999999", 400, "is not a version number"),
+        ("1", "&diff=999999999", 404, "There is no change to show for version 999999999"),
+        ("2", "", 404, "Incident #2 has no post-mortem draft yet"),
+    ],
+)
+def test_hostile_review_page_parameters_get_a_4xx(
+    bot: Bot, path: str, query: str, status: int, says: str
+) -> None:
+    draft(bot, incident(bot))
+    response = httpx.get(signed_path(bot, path) + query)
+    assert (response.status_code, says in response.text) == (status, True), response.text
+
+
+@pytest.mark.parametrize("expires", ["²", "9" * 5000, "\uff11\uff12\uff13"])
+def test_a_signed_but_malformed_expiry_is_refused_as_unsigned(bot: Bot, expires: str) -> None:
+    response = httpx.get(signed_path(bot, "1", expires))
+    assert (response.status_code, "needs a signed link" in response.text) == (403, True)
