@@ -43,10 +43,13 @@ from urllib.parse import urlencode
 
 import httpx
 from pydantic import SecretStr
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltRequest
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.composition import Warroom, build
@@ -58,7 +61,6 @@ from bot.sandbox.signing import signed_headers
 from bot.settings import Settings
 from bot.slack.app import LISTENER_THREADS
 from bot.storage.models import IncidentRow, Timer
-from bot.web.asgi import slack_endpoint
 
 SIGNING_SECRET = "warroom-bench-signing-secret"  # only ever used on loopback
 BOT_TOKEN = "xoxb-warroom-bench"
@@ -187,8 +189,16 @@ async def fire(url: str, bodies: Sequence[bytes], concurrency: int, run: Run) ->
 
 
 def bolt_endpoint(bolt: App) -> Starlette:
-    """The floor's front: warroom's own Slack endpoint, and nothing else."""
-    return Starlette(routes=[Route("/slack/events", slack_endpoint(bolt), methods=["POST"])])
+    """The floor's front: the raw body and headers to Bolt, as Bolt's own adapters do."""
+
+    async def slack_events(request: Request) -> Response:
+        bolt_request = BoltRequest(
+            body=(await request.body()).decode(), headers=dict(request.headers)
+        )
+        result = await run_in_threadpool(bolt.dispatch, bolt_request)
+        return Response(result.body, result.status, result.first_headers_without_set_cookie())
+
+    return Starlette(routes=[Route("/slack/events", slack_events, methods=["POST"])])
 
 
 def floor_app(api_url: str, executor: ThreadPoolExecutor) -> Starlette:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -39,9 +40,13 @@ from bot.services.playbooks import PlaybookService
 from bot.services.retention import Retention, RetentionPolicy
 from bot.settings import Settings
 from bot.slack.alert_effects import AlertEffects
-from bot.slack.app import build_app, listener_pool, make_client
+from bot.slack.app import READ_ONLY_ACTIONS, build_app, listener_pool, make_client
+from bot.slack.commands import changes_state as incident_changes_state
 from bot.slack.context import SlackContext
 from bot.slack.directory import SlackDirectory
+from bot.slack.edge import Durability, SlackEdge
+from bot.slack.inbox import Inbox
+from bot.slack.oncall import changes_state as oncall_changes_state
 from bot.slack.oncall_effects import OnCallEffects
 from bot.slack.paging import PagingEffects
 from bot.slack.paging import register as register_paging
@@ -50,7 +55,7 @@ from bot.slack.playbooks import PlaybookCommands, Playbooks
 from bot.slack.playbooks import register as register_playbooks
 from bot.slack.postmortem_wiring import build_postmortems
 from bot.slack.provisioning import IncidentEffects
-from bot.storage.db import is_sqlite, make_engine, make_session_factory
+from bot.storage.db import is_sqlite, make_engine, make_intake_engine, make_session_factory
 from bot.storage.migrate import upgrade_to_head
 from bot.timers.backoff import Backoff
 from bot.timers.outcomes import Observation, TimerFailure
@@ -80,6 +85,7 @@ class Warroom:
     asgi: Starlette
     oncall: OnCallService | None = None
     reminders: OnCallReminders | None = None
+    edge: SlackEdge | None = None
 
 
 def build(
@@ -162,9 +168,35 @@ def build(
         settings, sessions, clock, wake, incidents, config, client, notifiers.sender
     )
     incidents.add_transition_hook(postmortems.service.offer_on_resolve)
+    ctx = SlackContext(
+        incidents=incidents,
+        metrics=metrics,
+        oncall=oncall,
+        playbooks=PlaybookCommands(playbooks.service),
+        postmortems=postmortems.slack,
+    )
+    listeners = listener_pool()
+    bolt = build_app(client=client, signing_secret=secret, ctx=ctx, listeners=listeners)
+    register_paging(bolt, incidents, paging)
+    register_playbooks(bolt, playbooks)
+    postmortems.register(bolt)
+    intake = make_session_factory(make_intake_engine(settings.database_url))
+    inbox = Inbox(sessions, intake, clock, timedelta(seconds=settings.timer_lease_seconds))
+    edge = SlackEdge(
+        bolt,
+        inbox,
+        Durability(
+            commands={"/incident": incident_changes_state, "/oncall": oncall_changes_state},
+            read_only_actions=READ_ONLY_ACTIONS,
+        ),
+        secret,
+        listeners,
+        _response_hosts(settings),
+    )
     runner = TimerRunner(
         session_factory=sessions,
         handlers={
+            **edge.handlers(),
             **effects.handlers(),
             **oncall_effects.handlers(),
             **paging_effects.handlers(),
@@ -182,6 +214,7 @@ def build(
         backoff=Backoff(base_seconds=settings.timer_backoff_base_seconds),
         on_failure=lambda f: _on_failure(
             f,
+            edge.on_failure,
             effects.on_failure,
             oncall_effects.on_failure,
             paging_effects.on_failure,
@@ -195,27 +228,8 @@ def build(
     )
     reminders.seed()
     retention.seed()
-    ctx = SlackContext(
-        incidents=incidents,
-        metrics=metrics,
-        oncall=oncall,
-        playbooks=PlaybookCommands(playbooks.service),
-        postmortems=postmortems.slack,
-    )
-    listeners = listener_pool()
-    bolt = build_app(
-        client=client,
-        signing_secret=secret,
-        ctx=ctx,
-        sessions=sessions,
-        clock=clock,
-        listeners=listeners,
-    )
-    register_paging(bolt, incidents, paging)
-    register_playbooks(bolt, playbooks)
-    postmortems.register(bolt)
     asgi = build_asgi(
-        bolt=bolt,
+        slack=edge.receive,
         engine=engine,
         metrics=metrics,
         on_startup=runner.start,
@@ -238,6 +252,7 @@ def build(
         asgi,
         oncall,
         reminders,
+        edge,
     )
 
 
@@ -257,6 +272,12 @@ def _on_failure(failure: TimerFailure, *handlers: Callable[[TimerFailure], None]
             handler(failure)
         except Exception:
             log.exception("on_failure of %s raised", failure.timer.key)
+
+
+def _response_hosts(settings: Settings) -> frozenset[str]:
+    """Slack's response URLs are on hooks.slack.com; the sandbox serves its own."""
+    api_host = urlsplit(settings.slack_api_url).hostname
+    return frozenset({"hooks.slack.com", *([api_host] if api_host else [])})
 
 
 def _webhook_settings(settings: Settings) -> WebhookSettings:

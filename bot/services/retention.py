@@ -8,8 +8,9 @@ instead of after the interval, so one firing stays well within the timer's lease
 
 What goes:
 
-* ``slack_events_seen`` rows older than ``slack_events``: Slack retries an event within minutes,
-  so an older id can no longer drop a retry.
+* finished Slack requests (``slack_inbox``) older than ``slack_events``, with their finished
+  recovery timers: Slack retries an event within minutes and a trigger id lives 30 minutes, so
+  an older key can no longer drop a replay.
 * alert payloads processed longer than ``alert_payloads`` ago (never pending or failed ones;
   see ``bot.storage.retention.prune_alert_payloads`` for the few processed ones kept), together
   with their finished ``alerts.process`` timer: its key names a payload id that never recurs.

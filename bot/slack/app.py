@@ -1,13 +1,12 @@
-"""The Bolt app: request verification, event-retry de-duplication, and every listener."""
+"""The Bolt app with every listener, and the Slack Web API client."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -15,16 +14,29 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
-from bot.slack import commands, interactions, oncall, timeline_capture
+from bot.slack import blocks, commands, interactions, oncall, timeline_capture
+from bot.slack import playbook_blocks as playbook
+from bot.slack import postmortem_blocks as pm
 from bot.slack.context import SlackContext
-from bot.storage.models import SlackEventSeen
 
 # Each listener keeps its thread through its post-ack work (Slack calls, database), and a request
-# cannot even be acked without a free thread: Bolt's default of 5 caps throughput.
+# cannot even be acked without a free thread.
 LISTENER_THREADS = 48
+# Buttons that only open or update a modal: nothing to record before answering them.
+READ_ONLY_ACTIONS = frozenset(
+    {
+        blocks.ACTION_UPDATE,
+        pm.ACTION_OPEN,
+        pm.ACTION_EDIT,
+        pm.ACTION_PICK_SECTION,
+        pm.ACTION_REQUEST_CHANGES,
+        playbook.ACTION_SKIP,
+        playbook.ACTION_RUN,
+        playbook.ACTION_DRY_RUN,
+        playbook.ACTION_UNDO,
+    }
+)
 
 
 def listener_pool() -> ThreadPoolExecutor:
@@ -74,36 +86,22 @@ def build_app(
     client: WebClient,
     signing_secret: str,
     ctx: SlackContext,
-    sessions: sessionmaker[Session],
-    clock: Callable[[], datetime],
     listeners: ThreadPoolExecutor,
 ) -> App:
-    """``listeners`` runs the listeners; its owner shuts it down when the app stops."""
+    """The listeners run on the edge's worker threads (``bot.slack.edge``), which verifies,
+    parses and records each request first; Bolt only routes it and builds ``ack``/``respond``."""
     app = App(
         client=client,
         signing_secret=signing_secret,
-        process_before_response=False,
+        process_before_response=True,
         listener_executor=listeners,
+        request_verification_enabled=False,
+        url_verification_enabled=False,
+        ssl_check_enabled=False,
     )
-    app.middleware(_dedupe_event_retries(sessions, clock))
     commands.register(app, ctx)
     interactions.register(app, ctx)
     timeline_capture.register(app, ctx)
     oncall.register(app, ctx)
     return app
 
-
-def _dedupe_event_retries(sessions: sessionmaker[Session], clock: Callable[[], datetime]) -> Any:
-    """Slack re-sends an event it thinks we missed; a seen event id is acknowledged and dropped."""
-
-    def dedupe(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id:
-            try:
-                with sessions.begin() as session:
-                    session.add(SlackEventSeen(event_id=event_id, received_at=clock()))
-            except IntegrityError:
-                return BoltResponse(status=200, body="")
-        return next()
-
-    return dedupe

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -31,6 +31,7 @@ from bot.domain.timeline import BOT_ACTOR, EventKind, TimelineEvent, describe
 from bot.services.incidents import IncidentView
 from bot.services.paging import PageSummary
 from bot.slack import alert_lines
+from bot.slack.payloads import Id
 
 SECTION_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
@@ -240,6 +241,18 @@ def usage_text(message: str, usage: str | None) -> str:
     return f":warning: {message}{hint}"
 
 
+class DeclareMeta(BaseModel):
+    """The declare modal's ``private_metadata``: where the person typed ``/incident``."""
+
+    channel_id: Id | None = None
+
+
+class UpdateMeta(BaseModel):
+    """The status-update modal's ``private_metadata``: the incident channel."""
+
+    channel_id: Id
+
+
 def declare_modal(origin_channel_id: str | None) -> dict[str, Any]:
     severities = [Option(text=f"{s} ({s.label})", value=s.value) for s in Severity]
     view = View(
@@ -248,7 +261,7 @@ def declare_modal(origin_channel_id: str | None) -> dict[str, Any]:
         title="Declare incident",
         submit="Declare",
         close="Cancel",
-        private_metadata=json.dumps({"channel_id": origin_channel_id}),
+        private_metadata=DeclareMeta(channel_id=origin_channel_id).model_dump_json(),
         blocks=[
             InputBlock(
                 block_id="title",
@@ -288,7 +301,7 @@ def update_modal(channel_id: str) -> dict[str, Any]:
         title="Status update",
         submit="Post",
         close="Cancel",
-        private_metadata=json.dumps({"channel_id": channel_id}),
+        private_metadata=UpdateMeta(channel_id=channel_id).model_dump_json(),
         blocks=[
             InputBlock(
                 block_id="text",

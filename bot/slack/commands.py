@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.domain import commands as cmd
 from bot.slack import blocks
 from bot.slack.context import USER_ERRORS, SlackContext, usage_of
+from bot.slack.payloads import SlashCommand, request_of
 
 log = logging.getLogger(__name__)
+
+
+_READS = (cmd.ShowHelp, cmd.OpenDeclareModal, cmd.ShowStatus, cmd.ShowTimeline, cmd.ListPlaybooks)
+
+
+def changes_state(text: str) -> bool:
+    """Whether ``/incident <text>`` changes anything (and so is recorded before its answer)."""
+    try:
+        return not isinstance(cmd.parse(text), _READS)
+    except cmd.CommandError:
+        return False
 
 
 def register(app: App, ctx: SlackContext) -> None:
     @app.command("/incident")
     def incident_command(
-        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+        ack: Ack, context: BoltContext, client: WebClient, respond: Respond
     ) -> None:
-        text = body.get("text") or ""
+        request = request_of(context, SlashCommand)
+        text = request.text
         verb = text.split()[0].lower() if text.split() else "modal"
         with ctx.timed(verb if verb in cmd.USAGES or verb == "modal" else "unknown"):
             try:
@@ -28,24 +40,24 @@ def register(app: App, ctx: SlackContext) -> None:
             except cmd.CommandError as error:
                 ack(text=blocks.usage_text(error.message, error.usage))
                 return
-            _run(ctx, command, ack, body, client, respond)
+            _run(ctx, command, ack, request, client, respond)
 
 
 def _run(
     ctx: SlackContext,
     command: cmd.Command,
     ack: Ack,
-    body: dict[str, Any],
+    request: SlashCommand,
     client: WebClient,
     respond: Respond,
 ) -> None:
-    channel_id, user_id = body["channel_id"], body["user_id"]
+    channel_id, user_id = request.channel_id, request.user_id
     if isinstance(command, cmd.ShowHelp):
         ack(text="warroom commands", blocks=blocks.to_dicts(blocks.help_blocks()))
         return
     if isinstance(command, cmd.OpenDeclareModal):
         ack()
-        client.views_open(trigger_id=body["trigger_id"], view=blocks.declare_modal(channel_id))
+        client.views_open(trigger_id=request.trigger_id, view=blocks.declare_modal(channel_id))
         return
     ack()
     try:
@@ -56,7 +68,7 @@ def _run(
                 service=command.service,
                 declarer=user_id,
                 origin_channel_id=channel_id,
-                response_url=body.get("response_url"),
+                response_url=request.response_url,
             )
         elif isinstance(command, cmd.ShowStatus):
             view = ctx.incidents.view(channel_id)

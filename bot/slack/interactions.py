@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.domain import commands as cmd
@@ -16,6 +15,7 @@ from bot.domain.naming import TitleHasNoWords, channel_name
 from bot.domain.severity import Severity
 from bot.slack import blocks
 from bot.slack.context import USER_ERRORS, SlackContext, is_member, usage_of
+from bot.slack.payloads import BadMetadata, BlockActions, ViewSubmission, metadata, request_of
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +34,15 @@ def register(app: App, ctx: SlackContext) -> None:
         app.action(action_id)(_transition_button(ctx, target))
 
     @app.action(blocks.ACTION_UPDATE)
-    def open_update_modal(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def open_update_modal(ack: Ack, context: BoltContext, client: WebClient) -> None:
         ack()
-        channel_id = body["channel"]["id"]
-        client.views_open(trigger_id=body["trigger_id"], view=blocks.update_modal(channel_id))
+        click = request_of(context, BlockActions)
+        client.views_open(trigger_id=click.trigger_id, view=blocks.update_modal(click.channel_id))
 
     @app.view(blocks.DECLARE_CALLBACK)
-    def declare_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        values = _values(view)
+    def declare_submitted(ack: Ack, context: BoltContext) -> None:
+        submission = request_of(context, ViewSubmission)
+        values = submission.view.values()
         title = values.get("title") or ""
         service = (values.get("service") or "").strip().lower() or None
         try:
@@ -56,28 +57,36 @@ def register(app: App, ctx: SlackContext) -> None:
         except InvalidChange as error:
             ack(response_action="errors", errors={"service": str(error)[:150]})
             return
+        try:
+            severity = Severity.parse(values.get("severity") or "SEV3")
+            origin = metadata(blocks.DeclareMeta, submission.view.private_metadata).channel_id
+        except (ValueError, BadMetadata) as error:
+            ack(response_action="errors", errors={"title": str(error)[:150]})
+            return
         ack()
-        origin = json.loads(view.get("private_metadata") or "{}").get("channel_id")
         with ctx.timed("modal-declare"):
             ctx.incidents.declare(
                 title=title,
-                severity=Severity(values.get("severity") or "SEV3"),
+                severity=severity,
                 service=service,
                 description=(values.get("description") or "").strip(),
-                declarer=body["user"]["id"],
+                declarer=submission.user.id,
                 origin_channel_id=origin,
             )
 
     @app.view(blocks.UPDATE_CALLBACK)
-    def update_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        text = (_values(view).get("text") or "").strip()
+    def update_submitted(ack: Ack, context: BoltContext, client: WebClient) -> None:
+        submission = request_of(context, ViewSubmission)
+        text = (submission.view.value("text") or "").strip()
         if not text:
             ack(response_action="errors", errors={"text": "Write what changed."})
             return
-        channel_id = json.loads(view.get("private_metadata") or "{}")["channel_id"]
-        user_id = body["user"]["id"]
+        try:
+            channel_id = metadata(blocks.UpdateMeta, submission.view.private_metadata).channel_id
+        except BadMetadata as error:
+            ack(response_action="errors", errors={"text": str(error)})
+            return
+        user_id = submission.user.id
         if not is_member(client, channel_id, user_id):
             ack(response_action="errors", errors={"text": NOT_A_MEMBER})
             return
@@ -89,9 +98,10 @@ def register(app: App, ctx: SlackContext) -> None:
 
 
 def _transition_button(ctx: SlackContext, target: Status) -> Any:
-    def on_click(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def on_click(ack: Ack, context: BoltContext, client: WebClient, respond: Respond) -> None:
         ack()
-        channel_id, user_id = body["channel"]["id"], body["user"]["id"]
+        click = request_of(context, BlockActions)
+        channel_id, user_id = click.channel_id, click.user.id
         if not is_member(client, channel_id, user_id):
             respond(text=NOT_A_MEMBER, response_type="ephemeral", replace_original=False)
             return
@@ -106,15 +116,3 @@ def _transition_button(ctx: SlackContext, target: Status) -> Any:
     on_click.__name__ = f"on_{target.value}_click"
     return on_click
 
-
-def _values(view: dict[str, Any]) -> dict[str, str | None]:
-    """Flatten ``view.state.values`` to ``{block_id: value}`` for our single-input blocks."""
-    flat: dict[str, str | None] = {}
-    for block_id, actions in view.get("state", {}).get("values", {}).items():
-        for action in actions.values():
-            if action.get("type") == "static_select":
-                selected = action.get("selected_option") or {}
-                flat[block_id] = selected.get("value")
-            else:
-                flat[block_id] = action.get("value")
-    return flat

@@ -8,10 +8,9 @@ asker's Slack time zone, with a loud warning where nobody is; ``/oncall override
 
 from __future__ import annotations
 
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.domain.oncall.command import (
     USAGE_OVERRIDE,
@@ -26,14 +25,24 @@ from bot.domain.oncall.when import WhenError, parse_when
 from bot.services.oncall import OnCallError, OnCallService, OverrideRecord, OverrideRefused
 from bot.slack import oncall_blocks as render
 from bot.slack.context import SlackContext
+from bot.slack.payloads import SlashCommand, request_of
 
 NOT_SET_UP = ":warning: On-call is not wired into this bot. See config/README.md."
 
 
+def changes_state(text: str) -> bool:
+    """Whether ``/oncall <text>`` changes anything (and so is recorded before its answer)."""
+    try:
+        return isinstance(parse_oncall(text), MakeOverride)
+    except OnCallCommandError:
+        return False
+
+
 def register(app: App, ctx: SlackContext) -> None:
     @app.command("/oncall")
-    def oncall_command(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        text = body.get("text") or ""
+    def oncall_command(ack: Ack, context: BoltContext, respond: Respond) -> None:
+        request = request_of(context, SlashCommand)
+        text = request.text
         with ctx.timed("oncall override" if text.split()[:1] == ["override"] else "oncall"):
             try:
                 command = parse_oncall(text)
@@ -49,7 +58,7 @@ def register(app: App, ctx: SlackContext) -> None:
                 ack(text=NOT_SET_UP)
                 return
             ack()
-            _answer(service, command, body["user_id"], respond)
+            _answer(service, command, request.user_id, respond)
 
 
 def _answer(

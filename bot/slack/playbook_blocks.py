@@ -31,6 +31,7 @@ from bot.services.playbook_runs import UndoOffer
 from bot.services.playbook_steps import Checklist, StepView
 from bot.services.playbook_timers import UNREADABLE
 from bot.slack.blocks import MESSAGE_BLOCK_LIMIT, SECTION_LIMIT, when
+from bot.slack.payloads import row_id
 
 ACTION_START = "playbook_start"
 ACTION_DONE = "playbook_step_done"
@@ -68,8 +69,9 @@ def step_value(run_id: int, step_id: str) -> str:
 
 
 def parse_step_value(value: str) -> tuple[int, str]:
+    """``<run>:<step>``; ``BadMetadata`` (a ``ValueError``) when it is not one."""
     run, _, step = value.partition(":")
-    return int(run), step
+    return row_id(run), step
 
 
 # --- /incident playbook -----------------------------------------------------------------------

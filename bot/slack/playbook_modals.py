@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from pydantic import BaseModel, Field
 from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
@@ -22,6 +23,7 @@ from slack_sdk.models.views import View
 from bot.actions.base import Plan
 from bot.domain.playbooks.run import RunStep
 from bot.services.playbook_runs import Planned
+from bot.slack.payloads import Id, RowId
 from bot.slack.playbook_blocks import clip, md
 
 SKIP_CALLBACK = "playbook_skip"
@@ -51,16 +53,32 @@ def problem_modal(purpose: str, message: str) -> dict[str, Any]:
     ).to_dict()
 
 
+class SkipMeta(BaseModel):
+    """The skip modal's ``private_metadata``: which step, in which incident channel."""
+
+    run: RowId
+    step: Id
+    channel: Id
+
+
+class ConfirmMeta(SkipMeta):
+    """The confirm modal's ``private_metadata``: the plan that was shown, to run exactly once."""
+
+    purpose: Literal["run", "undo"]
+    token: Id
+    attempt: Annotated[int, Field(ge=0, le=1_000_000)]
+
+
 def confirm_modal(planned: Planned, channel_id: str) -> dict[str, Any]:
     """Exactly what Run (or Run undo) will do; submitting it runs that plan once."""
-    metadata = {
-        "run": planned.run_id,
-        "step": planned.step.id,
-        "purpose": planned.purpose,
-        "token": planned.token,
-        "attempt": planned.attempt,
-        "channel": channel_id,
-    }
+    metadata = ConfirmMeta(
+        run=planned.run_id,
+        step=planned.step.id,
+        purpose=planned.purpose,
+        token=planned.token,
+        attempt=planned.attempt,
+        channel=channel_id,
+    )
     verb = "Run undo" if planned.purpose == "undo" else "Run"
     intro = f"*{planned.step.title}*\nCheck what will change, then press *{verb}*."
     return View(
@@ -69,7 +87,7 @@ def confirm_modal(planned: Planned, channel_id: str) -> dict[str, Any]:
         title=_TITLES[planned.purpose],
         submit=verb,
         close="Cancel",
-        private_metadata=json.dumps(metadata),
+        private_metadata=metadata.model_dump_json(),
         blocks=[SectionBlock(text=md(intro)), *plan_blocks(planned.plan)],
     ).to_dict()
 
@@ -108,14 +126,14 @@ def _call_text(method: str, url: str, headers: Mapping[str, str], body: Any) -> 
 
 
 def skip_modal(run_id: int, step: RunStep, channel_id: str) -> dict[str, Any]:
-    metadata = {"run": run_id, "step": step.id, "channel": channel_id}
+    metadata = SkipMeta(run=run_id, step=step.id, channel=channel_id)
     return View(
         type="modal",
         callback_id=SKIP_CALLBACK,
         title="Skip step",
         submit="Skip",
         close="Cancel",
-        private_metadata=json.dumps(metadata),
+        private_metadata=metadata.model_dump_json(),
         blocks=[
             SectionBlock(text=md(f"*{step.title}*")),
             InputBlock(

@@ -8,12 +8,10 @@ exactly what would be done. Refusals ("already done by ...") are ephemeral; noth
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.actions.base import ActionError
@@ -27,9 +25,10 @@ from bot.slack import blocks
 from bot.slack import playbook_blocks as render
 from bot.slack import playbook_modals as modals
 from bot.slack.context import USER_ERRORS, is_member
+from bot.slack.payloads import BadMetadata, BlockActions, ViewSubmission, metadata, request_of
 
 # Refusals worded for the person who asked: shown ephemerally, never logged as failures.
-REFUSALS = (*USER_ERRORS, PlaybookUnavailable, StepRefused)
+REFUSALS = (*USER_ERRORS, PlaybookUnavailable, StepRefused, BadMetadata)
 NOT_A_MEMBER = (
     ":no_entry: Only members of this incident channel can work on its playbooks; join it first."
 )
@@ -83,13 +82,14 @@ def register(app: App, playbooks: Playbooks) -> None:
 
 
 def _start(service: PlaybookService) -> Listener:
-    def start_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def start_clicked(ack: Ack, context: BoltContext, client: WebClient, respond: Respond) -> None:
         ack()
-        channel_id, user_id = body["channel"]["id"], body["user"]["id"]
+        click = request_of(context, BlockActions)
+        channel_id, user_id = click.channel_id, click.user.id
         if not _member(client, channel_id, user_id, respond):
             return
         try:
-            service.start(channel_id, user_id, str(body["actions"][0]["value"]))
+            service.start(channel_id, user_id, click.action.chosen)
         except REFUSALS as error:
             _refuse(respond, error)
 
@@ -107,16 +107,16 @@ class _Click:
     step_id: str
 
     @classmethod
-    def of(cls, body: dict[str, Any], value: str) -> _Click:
+    def of(cls, click: BlockActions, value: str) -> _Click:
         run_id, step_id = render.parse_step_value(value)
-        return cls(body["channel"]["id"], body["user"]["id"], body["trigger_id"], run_id, step_id)
+        return cls(click.channel_id, click.user.id, click.trigger_id, run_id, step_id)
 
 
 def _button(playbooks: Playbooks, action_id: str) -> Listener:
-    def clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def clicked(ack: Ack, context: BoltContext, client: WebClient, respond: Respond) -> None:
         ack()
-        click = _Click.of(body, str(body["actions"][0]["value"]))
-        _on_step(playbooks, client, respond, action_id, click)
+        request = request_of(context, BlockActions)
+        _on_click(playbooks, client, respond, action_id, request, request.action.chosen)
 
     clicked.__name__ = f"on_{action_id}"
     return clicked
@@ -125,12 +125,29 @@ def _button(playbooks: Playbooks, action_id: str) -> Listener:
 def _menu(playbooks: Playbooks) -> Listener:
     """The compact checklist's overflow menu: an option's value is ``<action_id>|<step value>``."""
 
-    def picked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def picked(ack: Ack, context: BoltContext, client: WebClient, respond: Respond) -> None:
         ack()
-        action_id, _, value = str(body["actions"][0]["selected_option"]["value"]).partition("|")
-        _on_step(playbooks, client, respond, action_id, _Click.of(body, value))
+        request = request_of(context, BlockActions)
+        action_id, _, value = request.action.chosen.partition("|")
+        _on_click(playbooks, client, respond, action_id, request, value)
 
     return picked
+
+
+def _on_click(
+    playbooks: Playbooks,
+    client: WebClient,
+    respond: Respond,
+    action_id: str,
+    request: BlockActions,
+    value: str,
+) -> None:
+    try:
+        click = _Click.of(request, value)
+    except ValueError:
+        _refuse(respond, BadMetadata("this button's value is damaged; use a fresh checklist"))
+        return
+    _on_step(playbooks, client, respond, action_id, click)
 
 
 def _on_step(
@@ -196,21 +213,24 @@ def _reading_failed(error: ActionError) -> str:
 
 
 def _skip_submitted(service: PlaybookService) -> Listener:
-    def skip_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        reason = str(_input(view, "reason") or "").strip()
+    def skip_submitted(ack: Ack, context: BoltContext, client: WebClient) -> None:
+        submission = request_of(context, ViewSubmission)
+        reason = (submission.view.value("reason") or "").strip()
         if not reason:
             ack(response_action="errors", errors={"reason": "Say why: it goes on the timeline."})
             return
+        try:
+            meta = metadata(modals.SkipMeta, submission.view.private_metadata)
+        except BadMetadata as error:
+            ack(response_action="errors", errors={"reason": str(error)})
+            return
         ack()
-        meta = json.loads(view.get("private_metadata") or "{}")
-        channel_id, user_id = str(meta["channel"]), body["user"]["id"]
+        channel_id, user_id = meta.channel, submission.user.id
         if not is_member(client, channel_id, user_id):
             client.chat_postEphemeral(channel=channel_id, user=user_id, text=NOT_A_MEMBER)
             return
         try:
-            service.skip(int(meta["run"]), str(meta["step"]), user_id, reason)
+            service.skip(meta.run, meta.step, user_id, reason)
         except REFUSALS as error:
             client.chat_postEphemeral(channel=channel_id, user=user_id, text=f":warning: {error}")
 
@@ -218,25 +238,20 @@ def _skip_submitted(service: PlaybookService) -> Listener:
 
 
 def _confirm_submitted(runs: PlaybookRuns) -> Listener:
-    def confirm_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
+    def confirm_submitted(ack: Ack, context: BoltContext, client: WebClient) -> None:
+        submission = request_of(context, ViewSubmission)
+        try:
+            meta = metadata(modals.ConfirmMeta, submission.view.private_metadata)
+        except BadMetadata as error:
+            ack(response_action="push", view=modals.problem_modal("run", str(error)))
+            return
         ack()
-        meta = json.loads(view.get("private_metadata") or "{}")
-        channel_id, user_id = str(meta["channel"]), body["user"]["id"]
+        channel_id, user_id = meta.channel, submission.user.id
         if not is_member(client, channel_id, user_id):
             client.chat_postEphemeral(channel=channel_id, user=user_id, text=NOT_A_MEMBER)
             return
-        purpose: Purpose = "undo" if meta.get("purpose") == "undo" else "run"
         try:
-            runs.confirm(
-                int(meta["run"]),
-                str(meta["step"]),
-                purpose,
-                str(meta["token"]),
-                int(meta["attempt"]),
-                user_id,
-            )
+            runs.confirm(meta.run, meta.step, meta.purpose, meta.token, meta.attempt, user_id)
         except REFUSALS as error:
             client.chat_postEphemeral(channel=channel_id, user=user_id, text=f":warning: {error}")
 
@@ -254,7 +269,3 @@ def _refuse(respond: Respond, error: Exception) -> None:
     message = error.message if isinstance(error, PlaybookUnavailable) else str(error)
     respond(text=f":warning: {message}", response_type="ephemeral", replace_original=False)
 
-
-def _input(view: dict[str, Any], block_id: str) -> str | None:
-    actions = view.get("state", {}).get("values", {}).get(block_id, {})
-    return next((action.get("value") for action in actions.values()), None)

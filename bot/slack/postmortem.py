@@ -8,17 +8,23 @@ one with the current text above it), an empty note keeps the modal open.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.domain import commands as cmd
 from bot.services.postmortem_review import PostmortemRefused, StaleEdit
-from bot.services.postmortems import DraftFailed, PostmortemService
+from bot.services.postmortems import DraftFailed, PostmortemService, PostmortemView
 from bot.slack import postmortem_blocks as pm
 from bot.slack.context import USER_ERRORS, is_member
+from bot.slack.payloads import (
+    BadMetadata,
+    BlockActions,
+    View,
+    ViewSubmission,
+    metadata,
+    request_of,
+    row_id,
+)
 from bot.web.postmortem_links import ReviewLinks
 
 NOT_A_MEMBER = (
@@ -71,48 +77,62 @@ def register(app: App, slack: PostmortemSlack) -> None:
     service = slack.service
 
     @app.action(pm.ACTION_DRAFT)
-    def draft_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def draft_clicked(ack: Ack, context: BoltContext, client: WebClient, respond: Respond) -> None:
         ack()
-        channel_id, user_id = body["channel"]["id"], body["user"]["id"]
-        if not _member(client, channel_id, user_id, respond):
+        click = request_of(context, BlockActions)
+        if not _member(client, click.channel_id, click.user.id, respond):
             return
-        slack.draft(int(body["actions"][0]["value"]), user_id, respond, replace_original=False)
+        try:
+            number = row_id(click.action.chosen)
+        except BadMetadata as error:
+            respond(text=f":warning: {error}", response_type="ephemeral", replace_original=False)
+            return
+        slack.draft(number, click.user.id, respond, replace_original=False)
 
     @app.action(pm.ACTION_OPEN)
     def open_clicked(ack: Ack) -> None:
         ack()  # a link button: Slack opens the URL, and still tells the app
 
     @app.action(pm.ACTION_EDIT)
-    def edit_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def edit_clicked(ack: Ack, context: BoltContext, client: WebClient, respond: Respond) -> None:
         ack()
-        channel_id, user_id = body["channel"]["id"], body["user"]["id"]
-        if not _member(client, channel_id, user_id, respond):
+        click = request_of(context, BlockActions)
+        if not _member(client, click.channel_id, click.user.id, respond):
             return
-        view = service.view(int(body["actions"][0]["value"]), check=False)
+        view = _postmortem(service, click.action.chosen)
         if view is not None:
-            client.views_open(trigger_id=body["trigger_id"], view=pm.edit_modal(view, channel_id))
+            modal = pm.edit_modal(view, click.channel_id)
+            client.views_open(trigger_id=click.trigger_id, view=modal)
 
     @app.action(pm.ACTION_PICK_SECTION)
-    def section_picked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def section_picked(ack: Ack, context: BoltContext, client: WebClient) -> None:
         ack()
-        modal = body["view"]
-        meta = json.loads(modal["private_metadata"])
-        picked = body["actions"][0]["selected_option"]["value"]
-        view = service.view(int(meta["incident"]), check=False)
+        click = request_of(context, BlockActions)
+        if click.view is None:
+            return
+        try:
+            meta = metadata(pm.ModalMeta, click.view.private_metadata)
+        except BadMetadata:
+            return  # the modal stays as it is; its Save button re-checks everything
+        view = service.view(meta.incident, check=False)
         if view is not None:
             client.views_update(
-                view_id=modal["id"],
-                hash=modal["hash"],
-                view=pm.edit_modal(view, meta["channel_id"], picked),
+                view_id=click.view.id,
+                hash=click.view.hash,
+                view=pm.edit_modal(view, meta.channel_id, click.action.chosen),
             )
 
     @app.view(pm.EDIT_CALLBACK)
-    def edit_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        meta = json.loads(view["private_metadata"])
-        number, channel_id, user_id = int(meta["incident"]), meta["channel_id"], body["user"]["id"]
-        section_id, version, body_block, text = _edit_values(view)
+    def edit_submitted(ack: Ack, context: BoltContext, client: WebClient) -> None:
+        submission = request_of(context, ViewSubmission)
+        user_id = submission.user.id
+        try:
+            meta = metadata(pm.ModalMeta, submission.view.private_metadata)
+            section_id, version, body_block, text = _edit_values(submission.view)
+        except BadMetadata as error:
+            ack(response_action="errors", errors=_first_error(submission, str(error)))
+            return
+        number, channel_id = meta.incident, meta.channel_id
         if not is_member(client, channel_id, user_id):
             ack(response_action="errors", errors={body_block: NOT_A_MEMBER})
             return
@@ -132,29 +152,32 @@ def register(app: App, slack: PostmortemSlack) -> None:
 
     @app.action(pm.ACTION_REQUEST_CHANGES)
     def changes_clicked(
-        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+        ack: Ack, context: BoltContext, client: WebClient, respond: Respond
     ) -> None:
         ack()
-        channel_id, user_id = body["channel"]["id"], body["user"]["id"]
-        if not _member(client, channel_id, user_id, respond):
+        click = request_of(context, BlockActions)
+        if not _member(client, click.channel_id, click.user.id, respond):
             return
-        view = service.view(int(body["actions"][0]["value"]), check=False)
+        view = _postmortem(service, click.action.chosen)
         if view is not None:
-            modal = pm.changes_modal(view.incident.number, channel_id, view.current.number)
-            client.views_open(trigger_id=body["trigger_id"], view=modal)
+            modal = pm.changes_modal(view.incident.number, click.channel_id, view.current.number)
+            client.views_open(trigger_id=click.trigger_id, view=modal)
 
     @app.view(pm.CHANGES_CALLBACK)
-    def changes_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        meta = json.loads(view["private_metadata"])
-        channel_id, user_id = meta["channel_id"], body["user"]["id"]
-        note = (view["state"]["values"].get(pm.NOTE_BLOCK, {}).get("value", {}).get("value")) or ""
+    def changes_submitted(ack: Ack, context: BoltContext, client: WebClient) -> None:
+        submission = request_of(context, ViewSubmission)
+        try:
+            meta = metadata(pm.ModalMeta, submission.view.private_metadata)
+        except BadMetadata as error:
+            ack(response_action="errors", errors={pm.NOTE_BLOCK: str(error)})
+            return
+        channel_id, user_id = meta.channel_id, submission.user.id
+        note = submission.view.value(pm.NOTE_BLOCK) or ""
         if not is_member(client, channel_id, user_id):
             ack(response_action="errors", errors={pm.NOTE_BLOCK: NOT_A_MEMBER})
             return
         try:
-            version = service.request_changes(int(meta["incident"]), user_id, note)
+            version = service.request_changes(meta.incident, user_id, note)
         except PostmortemRefused as refused:
             ack(response_action="errors", errors={pm.NOTE_BLOCK: str(refused)})
             return
@@ -167,16 +190,17 @@ def register(app: App, slack: PostmortemSlack) -> None:
 
     @app.action(pm.ACTION_APPROVE)
     def approve_clicked(
-        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond
+        ack: Ack, context: BoltContext, client: WebClient, respond: Respond
     ) -> None:
         ack()
-        channel_id, user_id = body["channel"]["id"], body["user"]["id"]
+        click = request_of(context, BlockActions)
+        channel_id, user_id = click.channel_id, click.user.id
         if not _member(client, channel_id, user_id, respond):
             return
         try:
             number = service.incident_in(channel_id)
-            approved = service.approve(number, user_id, int(body["actions"][0]["value"]))
-        except (*USER_ERRORS, PostmortemRefused) as refused:
+            approved = service.approve(number, user_id, row_id(click.action.chosen))
+        except (*USER_ERRORS, PostmortemRefused, BadMetadata) as refused:
             respond(text=f":warning: {refused}", response_type="ephemeral", replace_original=False)
             return
         respond(text=pm.approved_text(approved), response_type="ephemeral", replace_original=False)
@@ -190,13 +214,23 @@ def _member(client: WebClient, channel_id: str, user_id: str, respond: Respond) 
     return False
 
 
-def _edit_values(view: dict[str, Any]) -> tuple[str, int, str, str]:
+def _postmortem(service: PostmortemService, value: str) -> PostmortemView | None:
+    try:
+        return service.view(row_id(value), check=False)
+    except BadMetadata:
+        return None
+
+
+def _first_error(submission: ViewSubmission, message: str) -> dict[str, str]:
+    block = submission.view.first_block()
+    return {block: message} if block else {}
+
+
+def _edit_values(view: View) -> tuple[str, int, str, str]:
     """The section and version the text was loaded from (they name its block: a section picked
     meanwhile has not replaced it yet), the block's id and the text typed in it."""
-    values: dict[str, dict[str, Any]] = view["state"]["values"]
-    for block_id, actions in values.items():
-        if block_id.startswith(pm.BODY_BLOCK + ":"):
-            _, section_id, version = block_id.split(":")
-            text = actions.get("value", {}).get("value") or ""
-            return section_id, int(version), block_id, text
-    raise ValueError("the edit modal has no text block")
+    for block_id in view.state.values:
+        parts = block_id.split(":")
+        if parts[0] == pm.BODY_BLOCK and len(parts) == 3:
+            return parts[1], row_id(parts[2]), block_id, view.value(block_id) or ""
+    raise BadMetadata("the edit form has no text block; open it again")

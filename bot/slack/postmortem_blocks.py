@@ -7,10 +7,10 @@ longer than that (a long timeline) are not offered for editing in Slack; the mod
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import BaseModel
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -40,6 +40,7 @@ from bot.services.postmortem_review import (
 )
 from bot.services.postmortems import Approved, Drafted, Edited, PostmortemView
 from bot.slack.blocks import SECTION_LIMIT, when
+from bot.slack.payloads import Id, RowId
 
 ACTION_DRAFT = "postmortem_draft"
 ACTION_OPEN = "postmortem_open"
@@ -54,6 +55,13 @@ BODY_BLOCK = "body"  # "body:<section>:<version>": a new id makes Slack show a n
 NOTE_BLOCK = "note"
 INPUT_LIMIT = 3000
 FINDINGS_SHOWN = 5
+
+
+class ModalMeta(BaseModel):
+    """The post-mortem modals' ``private_metadata``: which incident, from which channel."""
+
+    incident: RowId
+    channel_id: Id
 
 
 def offer(number: int) -> tuple[str, list[Block]]:
@@ -199,7 +207,9 @@ def edit_modal(
         title="Edit post-mortem",
         submit="Save" if chosen is not None else None,
         close="Cancel",
-        private_metadata=json.dumps({"incident": view.incident.number, "channel_id": channel_id}),
+        private_metadata=ModalMeta(
+            incident=view.incident.number, channel_id=channel_id
+        ).model_dump_json(),
         blocks=blocks,
     ).to_dict()
 
@@ -251,7 +261,7 @@ def changes_modal(number: int, channel_id: str, version: int) -> dict[str, Any]:
         title="Request changes",
         submit="Request",
         close="Cancel",
-        private_metadata=json.dumps({"incident": number, "channel_id": channel_id}),
+        private_metadata=ModalMeta(incident=number, channel_id=channel_id).model_dump_json(),
         blocks=[
             InputBlock(
                 block_id=NOTE_BLOCK,

@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.services.incidents import NotAnIncidentChannel
 from bot.slack.context import SlackContext
+from bot.slack.payloads import EventCallback, Message, MessageShortcut, ReactionAdded, request_of
 from bot.slack.provisioning import tolerate
 
 log = logging.getLogger(__name__)
@@ -25,25 +26,30 @@ SHORTCUT_CALLBACK = "add_to_timeline"
 
 def register(app: App, ctx: SlackContext) -> None:
     @app.event("reaction_added")
-    def pinned(event: dict[str, Any], client: WebClient) -> None:
-        item = event.get("item") or {}
-        if event.get("reaction") != PIN_REACTION or item.get("type") != "message":
+    def pinned(context: BoltContext, client: WebClient) -> None:
+        event = request_of(context, EventCallback).event
+        if not isinstance(event, ReactionAdded):
             return
-        channel_id, ts = item["channel"], item["ts"]
-        message = _fetch(client, channel_id, ts)
+        item = event.item
+        if event.reaction != PIN_REACTION or item.type != "message" or not item.channel:
+            return
+        if item.ts is None:
+            return
+        message = _fetch(client, item.channel, item.ts)
         if message is None:
             return
         try:
-            _add(ctx, client, channel_id, message, actor=event["user"])
+            _add(ctx, client, item.channel, message, actor=event.user)
         except NotAnIncidentChannel:
             return  # a pin anywhere else is just a pin
 
     @app.shortcut(SHORTCUT_CALLBACK)
-    def shortcut(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def shortcut(ack: Ack, context: BoltContext, client: WebClient, respond: Respond) -> None:
         ack()
-        channel_id, message = body["channel"]["id"], body["message"]
+        request = request_of(context, MessageShortcut)
+        channel_id, message = request.channel.id, request.message
         try:
-            added = _add(ctx, client, channel_id, message, actor=body["user"]["id"])
+            added = _add(ctx, client, channel_id, message, actor=request.user.id)
         except NotAnIncidentChannel as error:
             respond(text=f":warning: {error}", response_type="ephemeral")
             return
@@ -52,15 +58,15 @@ def register(app: App, ctx: SlackContext) -> None:
 
 
 def _add(
-    ctx: SlackContext, client: WebClient, channel_id: str, message: dict[str, Any], actor: str
+    ctx: SlackContext, client: WebClient, channel_id: str, message: Message, actor: str
 ) -> bool:
-    ts = message["ts"]
+    ts = message.ts
     permalink = client.chat_getPermalink(channel=channel_id, message_ts=ts).get("permalink")
     added = ctx.incidents.add_message(
         channel_id=channel_id,
         ts=ts,
-        text=message.get("text") or "",
-        author=message.get("user"),
+        text=message.text,
+        author=message.user,
         permalink=permalink,
         actor=actor,
     )
@@ -72,7 +78,7 @@ def _add(
     return added
 
 
-def _fetch(client: WebClient, channel_id: str, ts: str) -> dict[str, Any] | None:
+def _fetch(client: WebClient, channel_id: str, ts: str) -> Message | None:
     """The message itself: from the channel's history, or from its thread if it is a reply."""
     history = client.conversations_history(channel=channel_id, latest=ts, inclusive=True, limit=1)
     found = _with_ts(history.get("messages") or [], ts)
@@ -82,5 +88,6 @@ def _fetch(client: WebClient, channel_id: str, ts: str) -> dict[str, Any] | None
     return found
 
 
-def _with_ts(messages: list[dict[str, Any]], ts: str) -> dict[str, Any] | None:
-    return next((dict(m) for m in messages if m.get("ts") == ts), None)
+def _with_ts(messages: list[dict[str, Any]], ts: str) -> Message | None:
+    found = next((m for m in messages if m.get("ts") == ts), None)
+    return None if found is None else Message.model_validate(found)

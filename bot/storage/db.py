@@ -8,21 +8,22 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+INTAKE_BUDGET_MS = 1_500
 
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
     if is_sqlite(url):
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
             **kwargs,
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, busy_timeout_ms)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
@@ -30,7 +31,28 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def make_intake_engine(url: str, budget_ms: int = INTAKE_BUDGET_MS) -> Engine:
+    """An engine for storing what was just received: it gives up within ``budget_ms``.
+
+    A request is stored before it is answered, and Slack waits 3 s at most: a database that is
+    down, locked or unreachable must be reported within that, not waited for.
+    """
+    if is_sqlite(url):
+        return make_engine(url, busy_timeout_ms=budget_ms)
+    seconds = max(1, budget_ms // 1000)
+    return make_engine(
+        url,
+        pool_size=5,
+        max_overflow=5,
+        pool_timeout=seconds,
+        connect_args={
+            "connect_timeout": seconds,
+            "options": f"-c lock_timeout={budget_ms} -c statement_timeout={budget_ms}",
+        },
+    )
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     # pysqlite's own transaction handling defers BEGIN; taking over makes BEGIN IMMEDIATE possible
     # and keeps writers from deadlocking on lock upgrades.
     @event.listens_for(engine, "connect")
@@ -39,7 +61,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 

@@ -123,13 +123,23 @@ class Effect(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class SlackEventSeen(Base):
-    """Slack retries an event it thinks we missed; the event id makes the retry a no-op."""
+class SlackInboxRow(Base):
+    """A Slack request that changes something, stored before its HTTP 200 (``bot.slack.inbox``).
 
-    __tablename__ = "slack_events_seen"
+    ``key`` (the trigger id, or the event id of an event) makes a replayed request a no-op;
+    ``status`` is pending until the effect commits (in the same transaction), then applied, or
+    failed once every attempt has failed.
+    """
 
-    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    __tablename__ = "slack_inbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    content_type: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class PageRow(Base):

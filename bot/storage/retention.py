@@ -16,20 +16,25 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.domain.alerts import AlertStatus
 from bot.storage.alert_rows import PROCESSED, AlertPayloadRow, AlertRow
-from bot.storage.models import SlackEventSeen, Timer
+from bot.storage.inbox import PENDING, recovery_key
+from bot.storage.models import SlackInboxRow, Timer
 from bot.timers.store import CANCELLED, DONE
 
 
 def prune_slack_events(session: Session, before: datetime, limit: int) -> int:
-    """Forget up to ``limit`` Slack event ids received before ``before``; how many went."""
+    """Forget up to ``limit`` Slack requests finished and received before ``before``, with their
+    finished recovery timers (their keys never recur); how many requests went."""
     ids = session.scalars(
-        select(SlackEventSeen.event_id)
-        .where(SlackEventSeen.received_at < before)
-        .order_by(SlackEventSeen.received_at)
+        select(SlackInboxRow.id)
+        .where(SlackInboxRow.received_at < before, SlackInboxRow.status != PENDING)
+        .order_by(SlackInboxRow.received_at)
         .limit(limit)
     ).all()
     if ids:
-        session.connection().execute(delete(SlackEventSeen).where(SlackEventSeen.event_id.in_(ids)))
+        conn = session.connection()
+        conn.execute(delete(SlackInboxRow).where(SlackInboxRow.id.in_(ids)))
+        keys = [recovery_key(inbox_id) for inbox_id in ids]
+        conn.execute(delete(Timer).where(Timer.key.in_(keys), Timer.status.in_((DONE, CANCELLED))))
     return len(ids)
 
 

@@ -1,8 +1,5 @@
-"""The Starlette app: ``/slack/events``, ``/healthz``, ``/readyz``, ``/metrics``.
-
-Bolt's ``App`` is synchronous; ``dispatch`` runs in the thread pool so the event loop never blocks
-(DESIGN.md §3), and Bolt acks before the listener's slow work finishes.
-"""
+"""The Starlette app: ``/slack/events`` (see ``bot.slack.edge``), ``/healthz``, ``/readyz``,
+``/metrics``, and the features' routes."""
 
 from __future__ import annotations
 
@@ -10,12 +7,11 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
-from slack_bolt import App, BoltRequest
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.web.metrics import Metrics
@@ -23,34 +19,9 @@ from bot.web.probes import probe_routes
 
 log = logging.getLogger(__name__)
 
-MAX_SLACK_BODY = 1_000_000  # Slack payloads are small; a larger body is not from Slack
-
-
-def slack_endpoint(bolt: App) -> Callable[[Request], Awaitable[Response]]:
-    """Slack's Request URL: the raw body and headers go to Bolt, which verifies and dispatches."""
-
-    async def slack_events(request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_SLACK_BODY:
-            return PlainTextResponse("request body too large", status_code=413)
-        bolt_request = BoltRequest(
-            body=body.decode("utf-8", errors="replace"),
-            query=request.url.query,
-            headers=dict(request.headers),
-        )
-        result = await run_in_threadpool(bolt.dispatch, bolt_request)
-        return Response(
-            content=result.body,
-            status_code=result.status,
-            headers=result.first_headers_without_set_cookie(),
-        )
-
-    return slack_events
-
-
 def build_asgi(
     *,
-    bolt: App,
+    slack: Callable[[Request], Awaitable[Response]],
     engine: Engine,
     metrics: Metrics,
     on_startup: Callable[[], None],
@@ -68,7 +39,7 @@ def build_asgi(
 
     return Starlette(
         routes=[
-            Route("/slack/events", slack_endpoint(bolt), methods=["POST"]),
+            Route("/slack/events", slack, methods=["POST"]),
             *probe_routes(engine, metrics),
             *([Route("/oncall/{schedule}.ics", oncall_feed)] if oncall_feed else []),
             *extra_routes,

@@ -21,7 +21,8 @@ from bot.storage.alert_rows import (
     AlertRow,
 )
 from bot.storage.db import make_session_factory
-from bot.storage.models import SlackEventSeen, Timer
+from bot.storage.inbox import APPLIED, PENDING
+from bot.storage.models import SlackInboxRow, Timer
 from bot.timers import store as timers
 from bot.timers.outcomes import TimerFailure
 from bot.timers.runner import TimerRunner
@@ -50,16 +51,30 @@ def retention(
     return Retention(sessions, clock, POLICY, lambda: None, batch_size, max_batches)
 
 
-def add_events(sessions: sessionmaker[Session], prefix: str, received_at: datetime, n: int) -> None:
+def add_events(
+    sessions: sessionmaker[Session],
+    prefix: str,
+    received_at: datetime,
+    n: int,
+    status: str = APPLIED,
+) -> None:
+    """``n`` stored Slack requests, keyed ``<prefix><i>``."""
     with sessions.begin() as session:
         session.add_all(
-            SlackEventSeen(event_id=f"{prefix}{i}", received_at=received_at) for i in range(n)
+            SlackInboxRow(
+                key=f"{prefix}{i}",
+                content_type="application/json",
+                body="{}",
+                status=status,
+                received_at=received_at,
+            )
+            for i in range(n)
         )
 
 
 def event_ids(sessions: sessionmaker[Session]) -> set[str]:
     with sessions() as session:
-        return set(session.scalars(select(SlackEventSeen.event_id)))
+        return set(session.scalars(select(SlackInboxRow.key)))
 
 
 def add_payload(
@@ -128,6 +143,16 @@ def test_slack_event_ids_older_than_the_window_are_forgotten(
 
     assert event_ids(sessions) == {"recent0", "recent1"}
     assert (pruned.slack_events, pruned.finished) == (3, True)
+
+
+def test_a_slack_request_not_applied_yet_is_kept_however_old(
+    sessions: sessionmaker[Session], clock: FakeClock
+) -> None:
+    add_events(sessions, "waiting", T0 - 90 * DAY, 2, status=PENDING)
+
+    retention(sessions, clock).prune()
+
+    assert event_ids(sessions) == {"waiting0", "waiting1"}
 
 
 def test_processed_payloads_past_their_age_go_with_their_finished_timers(

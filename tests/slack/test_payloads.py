@@ -1,0 +1,107 @@
+"""Parsing at the edge: Slack's real request shapes become typed requests; anything else is a
+``MalformedRequest`` that names what is wrong."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from bot.slack import payloads as p
+
+FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "slack"
+FORM = "application/x-www-form-urlencoded"
+
+
+def _fixture(name: str) -> bytes:
+    path = FIXTURES / name
+    if not path.exists():
+        pytest.skip(f"shared fixture {path} is not here")
+    return path.read_bytes()
+
+
+def _interaction(payload: dict[str, object]) -> bytes:
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def test_a_slash_command_in_slacks_form() -> None:
+    parsed, raw = p.parse_request(FORM, _fixture("slash-command.form").strip())
+    assert isinstance(parsed, p.SlashCommand)
+    assert (parsed.command, parsed.text) == ("/incident", "declare Checkout latency high sev2")
+    assert parsed.user_id == "U2147483697" and raw["channel_name"] == "general"
+
+
+def test_a_command_whose_text_says_payload_is_still_a_command() -> None:
+    body = urlencode(
+        {
+            "command": "/incident",
+            "text": "declare Checkout payload errors sev2",
+            "user_id": "U1",
+            "channel_id": "C1",
+            "trigger_id": "1.2.3",
+        }
+    ).encode()
+    parsed, _ = p.parse_request(FORM, body)
+    assert isinstance(parsed, p.SlashCommand)
+    assert parsed.text == "declare Checkout payload errors sev2"
+
+
+def test_a_button_click() -> None:
+    raw = json.loads(_fixture("block-actions.json"))
+    parsed, _ = p.parse_request(FORM, _interaction(raw))
+    assert isinstance(parsed, p.BlockActions)
+    assert parsed.action.action_id == "incident_acknowledge" and parsed.action.chosen == "1"
+    assert parsed.channel_id == "C0INC1" and parsed.user.id == "U2147483697"
+
+
+def test_a_modal_submission_with_its_values() -> None:
+    raw = json.loads(_fixture("view-submission.json"))
+    parsed, _ = p.parse_request(FORM, _interaction(raw))
+    assert isinstance(parsed, p.ViewSubmission)
+    assert parsed.view.values() == {
+        "title": "Checkout latency high",
+        "severity": "sev2",
+        "service": "checkout",
+        "description": "p99 above 2s since 14:02 UTC",
+    }
+    assert parsed.view.first_block() == "title"
+
+
+def test_a_message_shortcut_and_an_event() -> None:
+    shortcut, _ = p.parse_request(FORM, _interaction(json.loads(_fixture("message-shortcut.json"))))
+    assert isinstance(shortcut, p.MessageShortcut)
+    assert shortcut.message.text.startswith("Rolled back deploy 1234")
+    event, _ = p.parse_request("application/json", _fixture("event-reaction-added.json"))
+    assert isinstance(event, p.EventCallback) and isinstance(event.event, p.ReactionAdded)
+    assert (event.event_id, event.event.reaction) == ("Ev08MFMKH6", "pushpin")
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "said"),
+    [
+        (FORM, b"text=hello", "expected a slash command"),
+        (FORM, urlencode({"payload": "{not json"}).encode(), "not valid JSON"),
+        (FORM, urlencode({"payload": "[1, 2]"}).encode(), "not a JSON object"),
+        (FORM, _interaction({"type": "block_actions", "user": {"id": "U1"}}), "trigger_id"),
+        (FORM, _interaction({"type": "dialog_submission"}), "unknown request type"),
+        ("application/json", b'{"type": "event_callback"}', "event_id"),
+        ("application/json", b"\xff\xfe", "not UTF-8"),
+        ("application/json", b"[" * 100_000, "not valid JSON"),
+        (FORM, urlencode({"command": "/incident", "user_id": "U1"}).encode(), "channel_id"),
+    ],
+)
+def test_what_is_not_a_slack_request_is_named(content_type: str, body: bytes, said: str) -> None:
+    with pytest.raises(p.MalformedRequest, match=said):
+        p.parse_request(content_type, body)
+
+
+@pytest.mark.parametrize("value", ["", "0", "-1", "1e3", "99999999999999999999", "١٢", "2147483648"])
+def test_a_damaged_row_id_is_refused(value: str) -> None:
+    with pytest.raises(p.BadMetadata):
+        p.row_id(value)
+
+
+def test_row_ids_in_range_are_read() -> None:
+    assert p.row_id("2147483647") == 2**31 - 1
