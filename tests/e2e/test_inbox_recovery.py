@@ -55,7 +55,8 @@ def test_a_request_stored_but_never_applied_is_applied_one_lease_later(bot: Bot)
     bot.said_to(ONCALL, f"<#{channel.id}")
     with bot.app.sessions() as session:
         stored = session.get(SlackInboxRow, inbox_id)
-        assert stored is not None and stored.status == "applied"
+        assert stored is not None
+        assert stored.status == "applied"
 
 
 def test_replays_racing_each_other_apply_the_request_once(bot: Bot) -> None:
@@ -92,7 +93,8 @@ def test_a_recorded_request_is_never_applied_again(bot: Bot) -> None:
         stored = session.scalars(select(SlackInboxRow)).one()
         assert stored.status == "applied"
         timer = timers.get(session, recovery_key(stored.id))
-        assert timer is not None and timer.status == timers.CANCELLED
+        assert timer is not None
+        assert timer.status == timers.CANCELLED
 
     bot.clock.advance(timedelta(seconds=bot.app.settings.timer_lease_seconds + 1))
     bot.app.runner.run_due_once()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.alerts import PROCESS, process_key
 from bot.services.retention import PRUNE, PRUNE_KEY, Retention, RetentionPolicy
+from bot.storage import inbox
 from bot.storage import retention as repo
 from bot.storage.alert_rows import (
     FAILED,
@@ -21,7 +22,6 @@ from bot.storage.alert_rows import (
     AlertRow,
 )
 from bot.storage.db import make_session_factory
-from bot.storage.inbox import APPLIED, PENDING
 from bot.storage.models import SlackInboxRow, Timer
 from bot.timers import store as timers
 from bot.timers.outcomes import TimerFailure
@@ -56,7 +56,7 @@ def add_events(
     prefix: str,
     received_at: datetime,
     n: int,
-    status: str = APPLIED,
+    status: str = inbox.APPLIED,
 ) -> None:
     """``n`` stored Slack requests, keyed ``<prefix><i>``."""
     with sessions.begin() as session:
@@ -148,7 +148,7 @@ def test_slack_event_ids_older_than_the_window_are_forgotten(
 def test_a_slack_request_not_applied_yet_is_kept_however_old(
     sessions: sessionmaker[Session], clock: FakeClock
 ) -> None:
-    add_events(sessions, "waiting", T0 - 90 * DAY, 2, status=PENDING)
+    add_events(sessions, "waiting", T0 - 90 * DAY, 2, status=inbox.PENDING)
 
     retention(sessions, clock).prune()
 

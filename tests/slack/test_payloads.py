@@ -30,7 +30,8 @@ def test_a_slash_command_in_slacks_form() -> None:
     parsed, raw = p.parse_request(FORM, _fixture("slash-command.form").strip())
     assert isinstance(parsed, p.SlashCommand)
     assert (parsed.command, parsed.text) == ("/incident", "declare Checkout latency high sev2")
-    assert parsed.user_id == "U2147483697" and raw["channel_name"] == "general"
+    assert parsed.user_id == "U2147483697"
+    assert raw["channel_name"] == "general"
 
 
 def test_a_command_whose_text_says_payload_is_still_a_command() -> None:
@@ -52,8 +53,10 @@ def test_a_button_click() -> None:
     raw = json.loads(_fixture("block-actions.json"))
     parsed, _ = p.parse_request(FORM, _interaction(raw))
     assert isinstance(parsed, p.BlockActions)
-    assert parsed.action.action_id == "incident_acknowledge" and parsed.action.chosen == "1"
-    assert parsed.channel_id == "C0INC1" and parsed.user.id == "U2147483697"
+    assert parsed.action.action_id == "incident_acknowledge"
+    assert parsed.action.chosen == "1"
+    assert parsed.channel_id == "C0INC1"
+    assert parsed.user.id == "U2147483697"
 
 
 def test_a_modal_submission_with_its_values() -> None:
@@ -74,7 +77,8 @@ def test_a_message_shortcut_and_an_event() -> None:
     assert isinstance(shortcut, p.MessageShortcut)
     assert shortcut.message.text.startswith("Rolled back deploy 1234")
     event, _ = p.parse_request("application/json", _fixture("event-reaction-added.json"))
-    assert isinstance(event, p.EventCallback) and isinstance(event.event, p.ReactionAdded)
+    assert isinstance(event, p.EventCallback)
+    assert isinstance(event.event, p.ReactionAdded)
     assert (event.event_id, event.event.reaction) == ("Ev08MFMKH6", "pushpin")
 
 
@@ -97,7 +101,9 @@ def test_what_is_not_a_slack_request_is_named(content_type: str, body: bytes, sa
         p.parse_request(content_type, body)
 
 
-@pytest.mark.parametrize("value", ["", "0", "-1", "1e3", "99999999999999999999", "١٢", "2147483648"])
+@pytest.mark.parametrize(
+    "value", ["", "0", "-1", "1e3", "99999999999999999999", "١٢", "2147483648"]
+)
 def test_a_damaged_row_id_is_refused(value: str) -> None:
     with pytest.raises(p.BadMetadata):
         p.row_id(value)
