@@ -11,7 +11,7 @@ from sqlalchemy.exc import StatementError
 from bot.storage.base import Base
 from bot.storage.db import make_session_factory
 from bot.storage.migrate import current_revision, head_revision, is_at_head, upgrade_to_head
-from bot.storage.models import SlackEventSeen
+from bot.storage.models import SlackInboxRow
 from bot.storage.types import NaiveDatetimeError
 
 
@@ -29,7 +29,8 @@ def test_models_match_the_migrations(engine: Engine) -> None:
 
 def test_naive_datetimes_are_refused(engine: Engine) -> None:
     with make_session_factory(engine).begin() as session:
-        session.add(SlackEventSeen(event_id="Ev1", received_at=datetime(2026, 1, 1)))  # noqa: DTZ001
+        naive = datetime(2026, 1, 1)  # noqa: DTZ001
+        session.add(SlackInboxRow(key="k", content_type="", body="", received_at=naive))
         with pytest.raises(StatementError, match="naive datetime") as raised:
             session.flush()
         assert isinstance(raised.value.orig, NaiveDatetimeError)
