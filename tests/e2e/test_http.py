@@ -1,8 +1,25 @@
-"""Health, readiness and metrics, as an operator's probes and Prometheus see them."""
+"""Health, readiness and metrics, as an operator's probes and Prometheus see them, also while
+the database is locked by another process or gone."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from typing import Any
 
 import httpx
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import Engine, make_url
 
-from tests.e2e.conftest import Bot
+from bot.composition import build
+from bot.sandbox import FakeSlackServer
+from bot.sandbox.server import BackgroundServer
+from tests.e2e.conftest import Bot, Clock, e2e_settings, eventually
+from tests.tcp_proxy import TcpProxy
+
+WEBHOOK_TOKEN = "http-e2e-generic-token"
 
 
 def test_health_and_readiness(bot: Bot) -> None:
@@ -28,3 +45,90 @@ def test_metrics_count_slack_api_errors(bot: Bot) -> None:
     text = httpx.get(f"{bot.url}/metrics").text
     series = 'warroom_slack_api_errors_total{error="fatal_error",method="conversations.create"}'
     assert f"{series} 1.0" in text
+
+
+# -- a database that is locked or gone ---------------------------------------------------------
+# Each request below is bounded (not measured): the bounds sit far under the 15 s that SQLite's
+# busy timeout made every one of them wait before, and far over what they take.
+PROBE_BOUND_SECONDS = 3.0  # /readyz and /metrics: within a second, with room for a slow machine
+WEBHOOK_BOUND_SECONDS = 10.0  # a webhook waits 5 s for the database before its 503
+ALERT = {
+    "alerts": [
+        {
+            "name": "Disk almost full",
+            "starts_at": "2026-11-20T14:02:11Z",
+            "labels": {"service": "checkout-api"},
+        }
+    ]
+}
+
+
+@pytest.fixture
+def extra_settings() -> dict[str, Any]:
+    return {"alerts_generic_token": SecretStr(WEBHOOK_TOKEN)}
+
+
+def timed(send: Callable[[], httpx.Response]) -> tuple[httpx.Response, float]:
+    started = time.monotonic()
+    response = send()
+    return response, time.monotonic() - started
+
+
+def post_alert(url: str) -> httpx.Response:
+    return httpx.post(
+        f"{url}/webhooks/generic",
+        json=ALERT,
+        headers={"Authorization": f"Bearer {WEBHOOK_TOKEN}"},
+        timeout=30,
+    )
+
+
+def assert_prompt_answers_without_the_database(url: str) -> None:
+    ready, took = timed(lambda: httpx.get(f"{url}/readyz", timeout=30))
+    assert (ready.status_code, ready.json()["ready"], took < PROBE_BOUND_SECONDS) == (
+        503,
+        False,
+        True,
+    ), (ready.text, took)
+    metrics, took = timed(lambda: httpx.get(f"{url}/metrics", timeout=30))
+    assert (metrics.status_code, took < PROBE_BOUND_SECONDS) == (200, True), took
+    assert "warroom_database_up" in metrics.text
+    stored, took = timed(lambda: post_alert(url))
+    assert (stored.status_code, took < WEBHOOK_BOUND_SECONDS) == (503, True), (stored.text, took)
+    assert stored.json() == {"error": "could not store the alerts right now; send them again"}
+
+
+def test_a_locked_sqlite_database_gets_prompt_answers(bot: Bot, database_url: str) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    path = database_url.removeprefix("sqlite:///")
+    locker = sqlite3.connect(path, isolation_level=None, timeout=30)
+    try:
+        locker.execute("BEGIN IMMEDIATE")  # another process holding the write lock
+        assert_prompt_answers_without_the_database(bot.url)
+    finally:
+        locker.rollback()
+        locker.close()
+    eventually(lambda: httpx.get(f"{bot.url}/readyz").status_code == 200, what="ready again")
+    again = post_alert(bot.url)
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] in ("accepted", "duplicate")  # a late write may have stored it
+
+
+@pytest.mark.postgres
+def test_a_postgresql_server_that_went_away_gets_prompt_answers(
+    slack: FakeSlackServer, engine: Engine, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL (WARROOM_TEST_DATABASE_URL)")
+    target = make_url(database_url)
+    with TcpProxy(target.host or "127.0.0.1", target.port or 5432) as proxy:
+        url = target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        settings = e2e_settings(slack, url, alerts_generic_token=SecretStr(WEBHOOK_TOKEN))
+        app = build(settings, clock=Clock(), migrate=False)
+        with BackgroundServer(app.asgi) as server:
+            assert httpx.get(f"{server.url}/readyz").status_code == 200
+            proxy.close()  # the server's port is closed now: nothing listens there
+            assert_prompt_answers_without_the_database(server.url)
+            assert "warroom_database_up 0.0" in httpx.get(f"{server.url}/metrics").text
+        app.engine.dispose()
