@@ -75,11 +75,25 @@ class SlackEmulator:
         error: str | None = None,
         retry_after: int = 1,
         match: dict[str, str] | None = None,
+        applied: bool = False,
     ) -> None:
         """Make the next ``times`` calls of ``method`` fail; see :meth:`FaultPlan.fail`."""
         self.faults.fail(
-            method, times, status=status, error=error, retry_after=retry_after, match=match
+            method,
+            times,
+            status=status,
+            error=error,
+            retry_after=retry_after,
+            match=match,
+            applied=applied,
         )
+
+    def stall(
+        self, method: str, seconds: float, times: int = 1, *, match: dict[str, str] | None = None
+    ) -> None:
+        """Carry out the next ``times`` calls of ``method``, answering ``seconds`` late; see
+        :meth:`FaultPlan.stall`."""
+        self.faults.stall(method, seconds, times, match=match)
 
     def latency(self, method: str, seconds: float) -> None:
         """Delay every call of ``method`` by ``seconds``."""

@@ -3,8 +3,12 @@
 - :meth:`FaultPlan.fail` makes the next ``times`` calls of a method fail: an HTTP 5xx
   (``status=500``), a rate limit (``error="ratelimited"``: HTTP 429, ``Retry-After`` header, body
   ``{"ok": false, "error": "ratelimited"}``) or any API error (``error="name_taken"``: HTTP 200).
-  A failed call has no effect on the workspace. ``match`` narrows a fault to calls whose
-  arguments contain those values.
+  A failed call has no effect on the workspace, unless ``applied=True``: then the call is carried
+  out first and only its answer is the failure. That is Slack timing out on its side: the message
+  is posted, the channel created, yet the client gets a 5xx and a blind retry would do it twice.
+  ``match`` narrows a fault to calls whose arguments contain those values.
+- :meth:`FaultPlan.stall` carries out the next ``times`` calls of a method and holds their answers
+  for ``seconds``: a client with a shorter timeout gives up although the write was applied.
 - :meth:`FaultPlan.latency` delays every call of a method.
 - :class:`RateLimiter` answers 429 + ``Retry-After`` once a method exceeds its tier (Tier 1: 1,
   Tier 2: 20, Tier 3: 50, Tier 4: 100 calls per minute; chat.postMessage: 1 per second per
@@ -29,10 +33,20 @@ from bot.sandbox.ids import Clock
 _SERVER_ERRORS = {500: "internal_error", 502: "bad_gateway", 503: "service_unavailable"}
 
 
+@dataclass(frozen=True)
+class Injection:
+    """What to do to one call: fail it with ``error`` (if any), after carrying it out when
+    ``applied``; hold the answer ``hold_seconds`` (after the call is carried out)."""
+
+    error: ApiError | None
+    applied: bool = False
+    hold_seconds: float = 0.0
+
+
 @dataclass
 class _Fault:
     remaining: int
-    error: ApiError
+    injection: Injection
     match: dict[str, str] = field(default_factory=dict)
 
     def matches(self, params: Mapping[str, Any]) -> bool:
@@ -56,6 +70,7 @@ class FaultPlan:
         error: str | None = None,
         retry_after: int = 1,
         match: Mapping[str, str] | None = None,
+        applied: bool = False,
     ) -> None:
         """Make the next ``times`` calls of ``method`` fail (see the module docstring)."""
         if status is None:
@@ -63,11 +78,24 @@ class FaultPlan:
         if error is None:
             error = _SERVER_ERRORS.get(status, "internal_error") if status >= 500 else "fatal_error"
         headers = {"Retry-After": str(retry_after)} if status == 429 else {}
-        fault = _Fault(
-            remaining=times,
-            error=ApiError(error, status=status, headers=headers),
-            match={k: str(v) for k, v in (match or {}).items()},
-        )
+        failure = ApiError(error, status=status, headers=headers)
+        self._add(method, times, Injection(failure, applied=applied), match)
+
+    def stall(
+        self,
+        method: str,
+        seconds: float,
+        times: int = 1,
+        *,
+        match: Mapping[str, str] | None = None,
+    ) -> None:
+        """Carry out the next ``times`` calls of ``method`` but answer only ``seconds`` later."""
+        self._add(method, times, Injection(None, applied=True, hold_seconds=seconds), match)
+
+    def _add(
+        self, method: str, times: int, injection: Injection, match: Mapping[str, str] | None
+    ) -> None:
+        fault = _Fault(times, injection, {k: str(v) for k, v in (match or {}).items()})
         with self._lock:
             self._faults[method].append(fault)
 
@@ -83,13 +111,13 @@ class FaultPlan:
         with self._lock:
             return self._latency.get(method, 0.0)
 
-    def take(self, method: str, params: Mapping[str, Any]) -> ApiError | None:
-        """The failure this call must answer with, if one is scripted (and count it)."""
+    def take(self, method: str, params: Mapping[str, Any]) -> Injection | None:
+        """The fault this call is in for, if one is scripted (and count it)."""
         with self._lock:
             for fault in self._faults.get(method, []):
                 if fault.remaining > 0 and fault.matches(params):
                     fault.remaining -= 1
-                    return fault.error
+                    return fault.injection
         return None
 
     def clear(self) -> None:

@@ -54,6 +54,9 @@ class User:
     is_admin: bool = False
     deleted: bool = False
     title: str = ""
+    # Guests: a multi-channel guest is restricted, a single-channel guest ultra-restricted.
+    is_restricted: bool = False
+    is_ultra_restricted: bool = False
 
     def to_api(self, team_id: str) -> dict[str, Any]:
         profile: dict[str, Any] = {
@@ -85,8 +88,8 @@ class User:
             "is_admin": self.is_admin,
             "is_owner": False,
             "is_primary_owner": False,
-            "is_restricted": False,
-            "is_ultra_restricted": False,
+            "is_restricted": self.is_restricted or self.is_ultra_restricted,
+            "is_ultra_restricted": self.is_ultra_restricted,
             "is_bot": self.is_bot,
             "is_app_user": False,
             "updated": 1700000000,

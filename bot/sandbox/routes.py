@@ -4,8 +4,10 @@
 JSON body (slack-sdk uses all three), authenticates like Slack (``Authorization: Bearer`` or a
 ``token`` argument; any ``xoxb-`` token is the bot; none: ``not_authed``; another:
 ``invalid_auth``), then, in this order: injected latency, injected faults, rate limits (when
-enforced), the method itself under the workspace lock. API errors are HTTP 200 with
-``ok: false``; an unknown method is HTTP 404 ``unknown_method``. Every call is recorded.
+enforced), the method itself under the workspace lock, then the faults scripted to strike after
+the call took effect (a 5xx or a held answer: see :mod:`bot.sandbox.faults`). API errors are
+HTTP 200 with ``ok: false``; an unknown method is HTTP 404 ``unknown_method``. Every call is
+recorded.
 
 ``POST /response/<token>`` is a response_url (see :mod:`bot.sandbox.responses`); a refused post
 is kept apart from the call log (:meth:`Workspace.response_errors`), so the sandbox page can show
@@ -26,7 +28,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bot.sandbox.errors import ApiError
-from bot.sandbox.faults import FaultPlan, RateLimiter
+from bot.sandbox.faults import FaultPlan, Injection, RateLimiter
 from bot.sandbox.methods import METHODS, Args, Caller, decoded_params
 from bot.sandbox.model import ApiCall
 from bot.sandbox.workspace import Workspace
@@ -74,6 +76,22 @@ def _caller(ws: Workspace, request: Request, params: dict[str, Any]) -> Caller:
     return Caller(user_id=ws.bot_user_id, bot_id=ws.bot_id)
 
 
+def _fail_before(injected: Injection | None) -> None:
+    """A scripted failure that leaves the workspace alone fails the call before it runs."""
+    if injected is not None and not injected.applied and injected.error is not None:
+        raise injected.error
+
+
+async def _fail_after(injected: Injection | None) -> None:
+    """An applied fault answers late, or with its failure, once the call has taken effect."""
+    if injected is None or not injected.applied:
+        return
+    if injected.hold_seconds:
+        await anyio.sleep(injected.hold_seconds)
+    if injected.error is not None:
+        raise injected.error
+
+
 def create_app(ws: Workspace, faults: FaultPlan, limiter: RateLimiter) -> Starlette:
     """The ASGI app serving ``ws``; ``faults`` and ``limiter`` shape its failures."""
 
@@ -88,13 +106,13 @@ def create_app(ws: Workspace, faults: FaultPlan, limiter: RateLimiter) -> Starle
             if delay:
                 await anyio.sleep(delay)
             injected = faults.take(method, params)
-            if injected is not None:
-                raise injected
+            _fail_before(injected)
             caller = _caller(ws, request, params)
             limiter.check(method, params)
             with ws.lock:
                 # Copied under the lock: the body refers to live records other threads may change.
                 body = copy.deepcopy(METHODS[method](ws, caller, Args(params)))
+            await _fail_after(injected)
             status, headers = 200, {}
         except ApiError as error:
             body, status, headers = error.body(), error.status, error.headers
@@ -117,13 +135,13 @@ def create_app(ws: Workspace, faults: FaultPlan, limiter: RateLimiter) -> Starle
             if delay:
                 await anyio.sleep(delay)
             injected = faults.take("response_url", {})
-            if injected is not None:
-                raise injected
+            _fail_before(injected)
             try:
                 payload = json.loads(await request.body())
             except ValueError:
                 raise ApiError("invalid_payload", status=400) from None
             ws.deliver_response(request.path_params["token"], payload)
+            await _fail_after(injected)
         except ApiError as error:
             ws.record_response_error(
                 ApiCall(

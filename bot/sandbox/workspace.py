@@ -282,6 +282,9 @@ class Workspace:
         return errors
 
     def _invite_error(self, channel: Channel, inviter: str, user_id: str) -> str | None:
+        """Slack's refusal for one invitee. Guests are added to channels by admins, not apps: a
+        single-channel guest already in a channel is ``ura_max_channels``, any other guest
+        ``cant_invite``."""
         if user_id == inviter:
             return "cant_invite_self"
         user = self.users.get(user_id)
@@ -289,6 +292,12 @@ class Workspace:
             return "user_not_found"
         if user_id in channel.members:
             return "already_in_channel"
+        if user.is_ultra_restricted and any(
+            c.kind == "channel" and user_id in c.members for c in self.channels.values()
+        ):
+            return "ura_max_channels"
+        if user.is_restricted or user.is_ultra_restricted:
+            return "cant_invite"
         return None
 
     @_locked

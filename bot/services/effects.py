@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 PROVISION = "incident.provision"  # create the channel, invite, topic, pin the card
 CARD = "incident.card"  # refresh the pinned card and the topic (coalesced: one key per incident)
 ANNOUNCE = "incident.announce"  # post one timeline event in the channel
@@ -27,6 +30,12 @@ def invite_key(number: int, user: str) -> str:
 
 def reminder_key(number: int) -> str:
     return f"incident:{number}:status-reminder"
+
+
+def reminder_payload(number: int, due: datetime) -> dict[str, Any]:
+    """``due`` names the occurrence: the one reminder key is planned again and again, and a retry
+    of one occurrence must find the message it posted, not skip (or repeat) another's."""
+    return {"incident": number, "due": due.isoformat()}
 
 
 PAGE_ESCALATE = "page.escalate"  # one escalation decision for a page

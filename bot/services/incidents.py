@@ -236,10 +236,23 @@ class IncidentService:
             row.provision_state = READY
             incident = repo.to_domain(row)
             due = self.next_reminder_at(incident, now)
-            payload = {"incident": number}
+            payload = effects.reminder_payload(number, due)
             timers.schedule(
                 session, effects.reminder_key(number), effects.STATUS_REMINDER, due, payload, now
             )
+        self._wake()
+
+    def bot_note(self, number: int, text: str, *, dedup_key: str) -> None:
+        """A note from warroom itself (e.g. Slack refused to invite someone): on the timeline and
+        announced in the channel, once per ``dedup_key``."""
+        now = self._clock()
+        event = TimelineEvent(EventKind.NOTE_ADDED, now, BOT_ACTOR, {"text": text}, dedup_key)
+        with self._sessions.begin() as session:
+            for added in repo.append(session, number, [event], now):
+                key = effects.announce_key(number, added.id)
+                payload = {"incident": number, "event_id": added.id}
+                timers.schedule(session, key, effects.ANNOUNCE, now, payload, now)
+                self._refresh_card(session, number, now)
         self._wake()
 
     def abandon(self, number: int) -> IncidentRow | None:
@@ -341,9 +354,8 @@ class IncidentService:
         reset = after.last_update_at != before.last_update_at
         if reset or after.severity is not before.severity or after.status is Status.INVESTIGATING:
             due = self.next_reminder_at(after, now)
-            timers.schedule(
-                session, key, effects.STATUS_REMINDER, due, {"incident": after.number}, now
-            )
+            payload = effects.reminder_payload(after.number, due)
+            timers.schedule(session, key, effects.STATUS_REMINDER, due, payload, now)
 
     def reminder_interval(self, incident: Incident) -> timedelta:
         return timedelta(minutes=self._reminder_minutes(incident.severity))

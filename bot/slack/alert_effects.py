@@ -1,34 +1,34 @@
 """Timer handlers for the Slack side of alerts: channel-only messages, page-only DMs, and the
 "all alerts resolved" prompt in an incident channel.
 
-Every message carries its timer's key in its metadata (``bot.slack.marked``) and is looked for
-before it is posted, so a retry after a crash finds it instead of posting it twice. A channel
-that does not exist is a config mistake, not an outage: it is logged and not retried.
+Every message carries its timer's key in its metadata (``bot.slack.marked``); a retry (after a
+crash, or a post Slack applied but answered with a 5xx) looks for it before posting, so it finds
+it instead of posting it twice. A channel that does not exist is a config mistake, not an outage:
+it is logged and not retried.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.domain.alerts import Action, summarize
+from bot.domain.timeline import EventKind
 from bot.services import alerts as alert_timers
 from bot.services.alerts import AlertService
 from bot.services.incidents import IncidentService
 from bot.services.oncall import Directory
-from bot.slack import alert_blocks, blocks, marked
+from bot.slack import alert_blocks, blocks
+from bot.slack.channels import channel_id
+from bot.slack.marked import Mark, Poster
 from bot.timers.outcomes import Done, Handler, Outcome, Reschedule, TimerFailure
 from bot.timers.store import ClaimedTimer
 
 log = logging.getLogger(__name__)
 
-CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 # The channel of a just-opened incident may still be being created when its alerts resolve.
 CHANNEL_PENDING_RETRY = timedelta(seconds=2)
 
@@ -45,6 +45,7 @@ class AlertEffects:
         self._alerts = alerts
         self._incidents = incidents
         self._client = client
+        self._poster = Poster(client)
         self._directory = directory
         self._clock = clock
 
@@ -64,9 +65,10 @@ class AlertEffects:
         if kind == alert_timers.PROMPT:
             view = self._incidents.view_by_number(int(failure.timer.payload["incident"]))
             if view is not None and view.channel_id is not None:
-                self._client.chat_postMessage(
-                    channel=view.channel_id,
-                    text=f":warning: Every alert has resolved, but warroom could not ask here: "
+                self._poster.post(
+                    Mark.gave_up(failure.timer),
+                    view.channel_id,
+                    f":warning: Every alert has resolved, but warroom could not ask here: "
                     f"{failure.error}. Mitigate or resolve with `/incident mitigate|resolve`.",
                 )
 
@@ -75,13 +77,15 @@ class AlertEffects:
         notice = self._alerts.group_notice(int(timer.payload["group"]))
         if notice is None or notice.channel is None:
             return Done()
-        channel = self._channel_id(notice.channel)
+        channel = channel_id(self._client, notice.channel)
         if channel is None:
             log.error("alert route %s: channel %s not found", notice.route, notice.channel)
             return Done()
-        content = alert_blocks.group_message(notice)
-        self._post_once(
-            channel, timer.key, notice.opened_at, alert_blocks.group_text(notice), content
+        self._poster.post_joining(
+            Mark.of(timer, since=notice.opened_at),
+            channel,
+            alert_blocks.group_text(notice),
+            blocks.to_dicts(alert_blocks.group_message(notice)),
         )
         return Done()
 
@@ -94,15 +98,15 @@ class AlertEffects:
         recipients = self._alerts.recipients(notice.service)
         for schedule in recipients.nobody_on_call:
             log.warning("page-only alert for %s: nobody on call in %s", notice.service, schedule)
-        content = alert_blocks.page_message(notice)
+        content = blocks.to_dicts(alert_blocks.page_message(notice))
         for user in recipients.users:
             slack_id = self._directory.slack_id(user)
             if slack_id is None:
                 log.warning("page-only alert: %s has no Slack account; not paged", user)
                 continue
             dm = str(self._client.conversations_open(users=slack_id)["channel"]["id"])
-            key = f"{timer.key}:{user}"
-            self._post_once(dm, key, notice.opened_at, alert_blocks.page_text(notice), content)
+            mark = Mark.of(timer, since=notice.opened_at, key=f"{timer.key}:{user}")
+            self._poster.post(mark, dm, alert_blocks.page_text(notice), content)
         return Done()
 
     def prompt(self, timer: ClaimedTimer) -> Outcome:
@@ -114,39 +118,10 @@ class AlertEffects:
             return Reschedule(self._clock() + CHANNEL_PENDING_RETRY)
         if summarize(view.timeline).firing:
             return Done()  # an alert fired again meanwhile: the question is moot
-        content = alert_blocks.all_resolved_prompt(view.incident)
-        self._post_once(view.channel_id, timer.key, timer.due_at, alert_blocks.PROMPT_TEXT, content)
+        content = blocks.to_dicts(alert_blocks.all_resolved_prompt(view.incident))
+        # The episode began when the last alert resolved (the timer's due time moves on retries).
+        resolved = [e.at for e in view.timeline if e.kind is EventKind.ALERT_RESOLVED]
+        since = max(resolved, default=view.incident.declared_at)
+        mark = Mark.of(timer, since=since)
+        self._poster.post(mark, view.channel_id, alert_blocks.PROMPT_TEXT, content)
         return Done()
-
-    def _post_once(
-        self, channel: str, key: str, since: datetime, text: str, content: list[Any]
-    ) -> None:
-        """Post unless a message marked ``key`` is already there; join a public channel first
-        when the bot is not in it (reading its history needs membership too)."""
-        try:
-            already = marked.find(self._client, channel, key, since)
-        except SlackApiError as error:
-            if error.response.get("error") != "not_in_channel":
-                raise
-            self._client.conversations_join(channel=channel)
-            already = marked.find(self._client, channel, key, since)
-        if already is None:
-            self._client.chat_postMessage(
-                channel=channel,
-                text=text,
-                blocks=blocks.to_dicts(content),
-                metadata=marked.metadata(key),
-            )
-
-    def _channel_id(self, channel: str) -> str | None:
-        """A route's channel (``#name`` or an id) as an id; None when there is no such channel."""
-        if CHANNEL_ID.match(channel):
-            return channel
-        name = channel.removeprefix("#")
-        for page in self._client.conversations_list(
-            types="public_channel", exclude_archived=True, limit=1000
-        ):
-            for found in page.get("channels", []):
-                if found.get("name") == name:
-                    return str(found["id"])
-        return None

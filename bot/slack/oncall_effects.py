@@ -2,16 +2,17 @@
 
 Each message is sent under ``OnCallReminders.once`` with a deterministic key (schedule, boundary,
 role and person; channel and week; override and channel), so a retried timer or a second replica
-never sends it twice. Recurring timers reschedule themselves; a person or channel Slack does not
-know is logged and skipped rather than retried forever, and if a timer still gives up after its
-retries, ``on_failure`` puts it back on its next occurrence so one bad boundary never ends the
-reminders of a schedule.
+never sends it twice; the key also rides in the message's metadata (``marked``), so a retry after
+a post Slack applied but answered with a 5xx (or a crash before the commit) finds the message
+instead of sending it again. Recurring timers reschedule themselves; a person or channel Slack
+does not know is logged and skipped rather than retried forever, and if a timer still gives up
+after its retries, ``on_failure`` puts it back on its next occurrence so one bad boundary never
+ends the reminders of a schedule.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,16 +30,17 @@ from bot.services.oncall_reminders import (
     HandoffBrief,
     OnCallReminders,
 )
-from bot.slack import marked
 from bot.slack import oncall_blocks as render
+from bot.slack.channels import channel_id
+from bot.slack.marked import Mark, Poster
 from bot.timers.outcomes import Done, Handler, Outcome, Reschedule, TimerFailure
 from bot.timers.store import ClaimedTimer
 
 log = logging.getLogger(__name__)
 
 # Slack errors that another attempt will not fix: skip that recipient, keep the others.
-# A retry after a crash comes within minutes; a day bounds the history read to find the first DM.
-HANDOFF_DM_LOOKBACK = timedelta(days=1)
+# A retry after a crash comes within minutes; a day bounds the history read to find the first post.
+LOOKBACK = timedelta(days=1)
 PERMANENT = frozenset(
     {
         "channel_not_found",
@@ -52,7 +54,6 @@ PERMANENT = frozenset(
         "method_not_supported_for_channel_type",
     }
 )
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
 
 class OnCallEffects:
@@ -66,6 +67,7 @@ class OnCallEffects:
         self._oncall = oncall
         self._reminders = reminders
         self._client = client
+        self._poster = Poster(client)
         self._clock = clock
 
     def handlers(self) -> dict[str, Handler]:
@@ -97,7 +99,7 @@ class OnCallEffects:
                 key = oncall_timers.handoff_effect_key(
                     plan.schedule.name, plan.boundary, role, user
                 )
-                self._reminders.once(key, _bind(self._dm, key, *message))
+                self._reminders.once(key, _bind(self._dm, self._mark(timer, key), *message))
         return _next(firing)
 
     def digest(self, timer: ClaimedTimer) -> Outcome:
@@ -108,7 +110,8 @@ class OnCallEffects:
             text, blocks = render.digest_blocks(digest, names, self._clock())
             key = oncall_timers.digest_effect_key(digest.channel, digest.end)
             content = [b.to_dict() for b in blocks]
-            self._reminders.once(key, _bind(self._post, digest.channel, text, content))
+            send = _bind(self._post, self._mark(timer, key), digest.channel, text, content)
+            self._reminders.once(key, send)
         return _next(firing)
 
     def announce(self, timer: ClaimedTimer) -> Outcome:
@@ -120,7 +123,9 @@ class OnCallEffects:
         text = render.override_announcement(record, schedule.zone, names, self._clock())
         for channel in self._oncall.team_channels(record.schedule):
             key = oncall_timers.announce_effect_key(record.id, channel)
-            self._reminders.once(key, _bind(self._post, channel, text, None))
+            self._reminders.once(
+                key, _bind(self._post, self._mark(timer, key), channel, text, None)
+            )
         return Done()
 
     # -- sending -----------------------------------------------------------------------------
@@ -142,54 +147,33 @@ class OnCallEffects:
         text, blocks = render.handoff_blocks(brief, role, zone, names, self._clock())
         return slack_id, text, [b.to_dict() for b in blocks]
 
-    def _dm(self, key: str, slack_id: str, text: str, blocks: list[dict[str, Any]]) -> None:
+    def _mark(self, timer: ClaimedTimer, key: str) -> Mark:
+        return Mark.of(timer, since=self._clock() - LOOKBACK, key=key)
+
+    def _dm(self, mark: Mark, slack_id: str, text: str, blocks: list[dict[str, Any]]) -> None:
         """DM once per key, even across a crash between Slack's answer and our commit."""
         try:
             opened = self._client.conversations_open(users=slack_id)
-            channel = str(opened["channel"]["id"])
-            since = self._clock() - HANDOFF_DM_LOOKBACK
-            if marked.find(self._client, channel, key, since) is not None:
-                return
-            self._client.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, metadata=marked.metadata(key)
-            )
+            self._poster.post(mark, str(opened["channel"]["id"]), text, blocks)
         except SlackApiError as error:
             if error.response.get("error") not in PERMANENT:
                 raise
             log.warning("could not DM %s: %s", slack_id, error.response.get("error"))
 
-    def _post(self, channel: str, text: str, blocks: list[dict[str, Any]] | None) -> None:
+    def _post(
+        self, mark: Mark, channel: str, text: str, blocks: list[dict[str, Any]] | None
+    ) -> None:
         """Post in a team channel (``#name`` or an id), joining it first if the bot is not in."""
         try:
-            self._client.chat_postMessage(channel=channel, text=text, blocks=blocks)
-            return
-        except SlackApiError as error:
-            code = error.response.get("error")
-            if code not in PERMANENT:
-                raise
-            channel_id = self._channel_id(channel) if code == "not_in_channel" else None
-            if channel_id is None:
-                log.warning("could not post in %s: %s", channel, code)
+            found = channel_id(self._client, channel)
+            if found is None:
+                log.warning("could not post in %s: channel_not_found", channel)
                 return
-        try:
-            self._client.conversations_join(channel=channel_id)
-            self._client.chat_postMessage(channel=channel_id, text=text, blocks=blocks)
+            self._poster.post_joining(mark, found, text, blocks)
         except SlackApiError as error:
             if error.response.get("error") not in PERMANENT:
                 raise
             log.warning("could not post in %s: %s", channel, error.response.get("error"))
-
-    def _channel_id(self, channel: str) -> str | None:
-        if _CHANNEL_ID.match(channel):
-            return channel
-        name = channel.removeprefix("#")
-        for page in self._client.conversations_list(
-            types="public_channel", exclude_archived=True, limit=1000
-        ):
-            for found in page.get("channels", []):
-                if found.get("name") == name:
-                    return str(found["id"])
-        return None
 
 
 def _next(firing: Firing) -> Outcome:

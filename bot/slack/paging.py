@@ -23,8 +23,9 @@ from bot.notify import DeliveryFailed, Notifiers, PageNotice
 from bot.services import effects
 from bot.services.incidents import IncidentService
 from bot.services.paging import SLACK, STOPPED, PagingService
-from bot.slack import blocks, marked
+from bot.slack import blocks
 from bot.slack.context import USER_ERRORS
+from bot.slack.marked import Mark, Poster
 from bot.storage.models import DeliveryRow, PageRow
 from bot.timers.outcomes import Done, Handler, Outcome, Reschedule, TimerFailure
 from bot.timers.store import ClaimedTimer
@@ -47,6 +48,7 @@ class PagingEffects:
         self._paging = paging
         self._incidents = incidents
         self._client = client
+        self._poster = Poster(client)
         self._notifiers = notifiers
         self._config = config
 
@@ -73,7 +75,7 @@ class PagingEffects:
             return Done()  # already sent, or acknowledged/resolved meanwhile: nobody needs waking
         notice = self._notice(page, delivery)
         if delivery.channel == SLACK:
-            self._dm(delivery, page, notice)
+            self._dm(timer, delivery, page, notice)
             return Done()
         try:
             key = self._notifiers.trigger(notice, self._channel_config(delivery))
@@ -114,13 +116,13 @@ class PagingEffects:
         if failure.timer.kind == effects.PAGE_DELIVER:
             self._paging.delivery_failed(int(failure.timer.payload["delivery"]), failure.error)
 
-    def _dm(self, delivery: DeliveryRow, page: PageRow, notice: PageNotice) -> None:
+    def _dm(
+        self, timer: ClaimedTimer, delivery: DeliveryRow, page: PageRow, notice: PageNotice
+    ) -> None:
+        """The page DM, marked with the delivery's key: a retry (a replica died between posting
+        and recording, or Slack applied the post and answered 5xx) adopts the DM it finds."""
         user_id = self._slack_id(delivery.user_ref)
         dm = self._client.conversations_open(users=user_id)["channel"]["id"]
-        already = marked.find(self._client, dm, delivery.key, delivery.created_at)
-        if already is not None:  # a replica died between posting and recording: adopt that DM
-            self._paging.delivered(delivery.id, slack_channel=dm, slack_ts=already)
-            return
         value = str(page.id)
         buttons = ActionsBlock(
             elements=[
@@ -131,13 +133,13 @@ class PagingEffects:
             ]
         )
         text = f":rotating_light: You are paged: {notice.summary}"
-        posted = self._client.chat_postMessage(
-            channel=dm,
-            text=text,
-            blocks=blocks.to_dicts([SectionBlock(text=f"{text}\n{notice.link}"), buttons]),
-            metadata=marked.metadata(delivery.key),
+        ts = self._poster.post(
+            Mark.of(timer, since=delivery.created_at, key=delivery.key),
+            dm,
+            text,
+            blocks.to_dicts([SectionBlock(text=f"{text}\n{notice.link}"), buttons]),
         )
-        self._paging.delivered(delivery.id, slack_channel=dm, slack_ts=str(posted["ts"]))
+        self._paging.delivered(delivery.id, slack_channel=dm, slack_ts=ts)
 
     def _slack_id(self, user_ref: str) -> str:
         """Config users may be given by email only: Slack finds the account."""

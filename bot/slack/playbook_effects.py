@@ -1,22 +1,22 @@
 """Timer handlers that carry a playbook run's side effects: Slack posts and provider calls.
 
 Each handler is safe to run again. Posts are marked with their timer key (``marked``), so a retry
-after a crash finds the message instead of posting it twice; the checklist and the undo offer are
+after a crash or a post Slack applied but answered with a 5xx finds the message instead of
+posting it twice; the checklist and the undo offer are
 updated in place (``chat.update``) by coalesced timers; a step's run is keyed by its attempt
 (``playbook:<run>:<step>:attempt:<n>``), the same key the action hands the provider.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from slack_sdk import WebClient
 
 from bot.services import playbook_timers as keys
 from bot.services.playbook_runs import PlaybookRuns, Purpose
 from bot.services.playbook_steps import PlaybookSteps
-from bot.slack import blocks, marked
+from bot.slack import blocks
 from bot.slack import playbook_blocks as render
+from bot.slack.marked import Mark, Poster
 from bot.timers.outcomes import Done, Handler, Outcome, TimerFailure
 from bot.timers.store import ClaimedTimer
 
@@ -34,6 +34,7 @@ class PlaybookEffects:
         self._steps = steps
         self._runs = runs
         self._client = client
+        self._poster = Poster(client)
 
     def handlers(self) -> dict[str, Handler]:
         return {
@@ -50,8 +51,8 @@ class PlaybookEffects:
         checklist = self._steps.checklist(int(timer.payload["run"]))
         if checklist is None or checklist.message_ts is not None:
             return Done()
-        ts = self._post_once(
-            timer,
+        ts = self._poster.post(
+            Mark.of(timer, since=checklist.started_at),
             checklist.channel_id,
             render.checklist_text(checklist),
             blocks.to_dicts(render.checklist(checklist)),
@@ -81,15 +82,15 @@ class PlaybookEffects:
     def post_result(self, timer: ClaimedTimer) -> Outcome:
         payload = timer.payload
         text = render.result_text(str(payload["kind"]), str(payload["actor"]), payload["data"])
-        self._post_once(timer, str(payload["channel"]), text, None)
+        self._poster.post(Mark.of(timer, since=timer.due_at), str(payload["channel"]), text)
         return Done()
 
     def post_undo_offer(self, timer: ClaimedTimer) -> Outcome:
         offer = self._runs.undo_offer(str(timer.payload["offer"]))
         if offer is None or offer.ts is not None:
             return Done()
-        ts = self._post_once(
-            timer,
+        ts = self._poster.post(
+            Mark.of(timer, since=timer.due_at),
             offer.channel_id,
             render.undo_offer_text(offer),
             blocks.to_dicts(render.undo_offer(offer)),
@@ -130,9 +131,10 @@ class PlaybookEffects:
         channel = self._channel_of(timer)
         if channel is None:
             return  # the run is gone with its incident
-        self._client.chat_postMessage(
-            channel=channel,
-            text=f":warning: warroom could not {what} after retries: {failure.error}",
+        self._poster.post(
+            Mark.gave_up(timer),
+            channel,
+            f":warning: warroom could not {what} after retries: {failure.error}",
         )
 
     def _channel_of(self, timer: ClaimedTimer) -> str | None:
@@ -146,22 +148,3 @@ class PlaybookEffects:
             offer = self._runs.undo_offer(str(payload["offer"]))
             return offer.channel_id if offer else None
         return None
-
-    def _post_once(
-        self,
-        timer: ClaimedTimer,
-        channel: str,
-        text: str,
-        message_blocks: list[dict[str, Any]] | None,
-    ) -> str:
-        """Post a message marked with the timer's key, or find the one an earlier claim of this
-        timer posted before it died (only a retry can have posted: the first claim skips the
-        history read)."""
-        if timer.attempts > 1:
-            found = marked.find(self._client, channel, timer.key, timer.due_at)
-            if found is not None:
-                return found
-        posted = self._client.chat_postMessage(
-            channel=channel, text=text, blocks=message_blocks, metadata=marked.metadata(timer.key)
-        )
-        return str(posted["ts"])

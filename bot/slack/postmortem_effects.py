@@ -1,9 +1,9 @@
 """Timer handlers that carry a post-mortem's Slack side effects: the offer on resolve and the
 summary message.
 
-Both messages carry their key in message metadata (``marked``): a retry after a crash finds the
-message it already posted instead of posting it again, and the summary is then updated in place
-(posted again only if someone deleted it).
+Both messages carry their key in message metadata (``marked``): a retry after a crash, or after a
+post Slack applied but answered with a 5xx, finds the message it already posted instead of posting
+it again, and the summary is then updated in place (posted again only if someone deleted it).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from bot.services.postmortem_effects import OFFER, SUMMARY, offer_key, summary_k
 from bot.services.postmortems import PostmortemService
 from bot.slack import blocks, marked
 from bot.slack import postmortem_blocks as pm
+from bot.slack.marked import Mark, Poster
 from bot.timers.outcomes import Done, Handler, Outcome, TimerFailure
 from bot.timers.store import ClaimedTimer
 from bot.web.postmortem_links import ReviewLinks
@@ -37,6 +38,7 @@ class PostmortemEffects:
         self._service = service
         self._incidents = incidents
         self._client = client
+        self._poster = Poster(client)
         self._links = links
 
     def handlers(self) -> dict[str, Handler]:
@@ -47,15 +49,10 @@ class PostmortemEffects:
         row = self._incidents.provisioning(number)
         if row is None or row.channel_id is None or self._service.has_draft(number):
             return Done()  # gone, or someone drafted already: no need to offer
-        if marked.find(self._client, row.channel_id, offer_key(number), timer.due_at):
-            return Done()
         text, offer_blocks = pm.offer(number)
-        self._client.chat_postMessage(
-            channel=row.channel_id,
-            text=text,
-            blocks=blocks.to_dicts(offer_blocks),
-            metadata=marked.metadata(offer_key(number)),
-        )
+        since = row.resolved_at or row.declared_at
+        mark = Mark.of(timer, since=since, key=offer_key(number))
+        self._poster.post(mark, row.channel_id, text, blocks.to_dicts(offer_blocks))
         return Done()
 
     def summary(self, timer: ClaimedTimer) -> Outcome:
@@ -65,8 +62,10 @@ class PostmortemEffects:
             return Done()
         text, summary_blocks = pm.summary(view, self._links.url(number))
         as_dicts = blocks.to_dicts(summary_blocks)
-        key = summary_key(number)
-        ts = view.summary_ts or marked.find(self._client, view.channel_id, key, view.created_at)
+        mark = Mark.of(timer, since=view.created_at, key=summary_key(number))
+        ts = view.summary_ts
+        if ts is None and mark.retry:  # an earlier attempt may have posted it, then failed
+            ts = marked.find(self._client, view.channel_id, mark.key, mark.since)
         if ts is not None:
             try:
                 self._client.chat_update(channel=view.channel_id, ts=ts, text=text, blocks=as_dicts)
@@ -75,10 +74,8 @@ class PostmortemEffects:
                     raise
                 ts = None  # someone deleted it: post it again
         if ts is None:
-            posted = self._client.chat_postMessage(
-                channel=view.channel_id, text=text, blocks=as_dicts, metadata=marked.metadata(key)
-            )
-            ts = str(posted["ts"])
+            # Searched already, or deleted: no need to search again.
+            ts = self._poster.post(Mark(mark.key, mark.since), view.channel_id, text, as_dicts)
         if view.summary_ts != ts:
             self._service.summary_posted(number, ts)
         return Done()
@@ -90,7 +87,8 @@ class PostmortemEffects:
             return
         row = self._incidents.provisioning(int(failure.timer.payload["incident"]))
         if row is not None and row.channel_id is not None:
-            self._client.chat_postMessage(
-                channel=row.channel_id,
-                text=f":warning: warroom could not {what} after retries: {failure.error}",
+            self._poster.post(
+                Mark.gave_up(failure.timer),
+                row.channel_id,
+                f":warning: warroom could not {what} after retries: {failure.error}",
             )

@@ -31,6 +31,7 @@ from bot.notify.retry import OutboundRequest, Sender
 from bot.notify.signing import signed_headers
 from bot.services.postmortem_effects import EXPORT_FILE, EXPORT_WEBHOOK
 from bot.services.postmortem_exports import FILE, WEBHOOK, ExportJob, PostmortemExports
+from bot.slack.marked import Mark, Poster
 from bot.timers.outcomes import Done, Handler, Outcome, TimerFailure
 from bot.timers.store import ClaimedTimer
 
@@ -85,7 +86,7 @@ class ExportEffects:
         wall_clock: Callable[[], float],
     ) -> None:
         self._exports = exports
-        self._client = client
+        self._poster = Poster(client)
         self._sender = sender
         self._secret = webhook_secret
         self._wall_clock = wall_clock
@@ -111,7 +112,8 @@ class ExportEffects:
         except DeliveryFailed as failure:
             if not failure.permanent:
                 raise  # the timer tries again later with backoff; on_failure reports giving up
-            self._report(number, version, WEBHOOK, str(failure), job.channel_id)
+            mark = Mark.of(timer, since=timer.due_at, key=f"{timer.key}:refused")
+            self._report(mark, number, version, WEBHOOK, str(failure), job.channel_id)
             return Done()
         self._exports.delivered(number, version, WEBHOOK)
         return Done()
@@ -140,10 +142,16 @@ class ExportEffects:
             return
         payload = failure.timer.payload
         number, version = int(payload["incident"]), int(payload["version"])
-        self._report(number, version, target, failure.error, None)
+        self._report(Mark.gave_up(failure.timer), number, version, target, failure.error, None)
 
     def _report(
-        self, number: int, version: int, target: str, error: str, channel_id: str | None
+        self,
+        mark: Mark,
+        number: int,
+        version: int,
+        target: str,
+        error: str,
+        channel_id: str | None,
     ) -> None:
         """Mark the export failed (the summary shows it) and say so in the channel."""
         self._exports.failed(number, version, target, error)
@@ -151,10 +159,9 @@ class ExportEffects:
         if channel is None:
             return
         where = "the export folder" if target == FILE else "the webhook"
-        self._client.chat_postMessage(
-            channel=channel,
-            text=(
-                f":x: Could not publish version {version} of the post-mortem to {where}: {error}. "
-                "Once it is fixed, click *Approve* on the summary again to retry."
-            ),
+        self._poster.post(
+            mark,
+            channel,
+            f":x: Could not publish version {version} of the post-mortem to {where}: {error}. "
+            "Once it is fixed, click *Approve* on the summary again to retry.",
         )

@@ -1,15 +1,20 @@
 """Timer handlers that carry an incident's Slack side effects.
 
-Each handler is idempotent, because a timer can run again after a crash or an expired lease:
-a channel already created is adopted (found by name, created by this bot, linked to no other
-incident), a card already posted is updated instead of re-posted, ``already_in_channel`` and
-``already_pinned`` count as success.
+Each handler is idempotent, because a timer can run again after a crash, an expired lease or a
+write Slack applied but answered with a 5xx: a channel already created is adopted (found by name,
+created by this bot, linked to no other incident: also what a retried ``conversations.create``
+that answers ``name_taken`` finds), every message is marked with its key and found instead of
+re-posted (``marked``), ``already_in_channel`` and ``already_pinned`` count as success.
+
+Slack refusing to add someone (a guest: ``cant_invite``, ``ura_max_channels``...) does not stop
+provisioning: the channel still gets its card, pin and topic, the refusal goes on the timeline and
+into the channel, and the declarer hears it with the channel's name.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +27,7 @@ from bot.domain.timeline import BOT_ACTOR, EventKind, describe
 from bot.services import effects
 from bot.services.incidents import IncidentService, IncidentView
 from bot.slack import blocks
+from bot.slack.marked import Mark, Poster
 from bot.storage.models import IncidentRow
 from bot.timers.outcomes import Done, Handler, Outcome, Reschedule, TimerFailure
 from bot.timers.store import ClaimedTimer
@@ -46,6 +52,20 @@ _EMOJI = {
     EventKind.NOTE_ADDED: ":memo:",
     EventKind.ACTION_ADDED: ":white_check_mark:",
 }
+# conversations.invite errors that say Slack will not add this person, however often we ask:
+# why, in words for the channel and the declarer.
+REFUSALS = {
+    "cant_invite": "Slack does not let apps add this account, e.g. a guest",
+    "ura_max_channels": "a single-channel guest can only be in one channel",
+    "user_is_restricted": "the account is a guest",
+    "user_is_ultra_restricted": "the account is a single-channel guest",
+    "user_not_found": "Slack does not know the account",
+    "user_disabled": "the account is deactivated",
+    "invitee_cant_see_channel": "the channel is not shared with their workspace",
+    "no_external_invite_permission": "the account belongs to another organisation",
+}
+# Errors that mean the person is in already (the bot itself is always in).
+_ALREADY_IN = ("already_in_channel", "cant_invite_self")
 
 
 def tolerate(client_call: Callable[[], Any], *errors: str) -> None:
@@ -55,6 +75,10 @@ def tolerate(client_call: Callable[[], Any], *errors: str) -> None:
     except SlackApiError as exc:
         if exc.response.get("error") not in errors:
             raise
+
+
+def refusal_text(error: str) -> str:
+    return f"{error}: {REFUSALS.get(error, 'refused by Slack')}"
 
 
 class IncidentEffects:
@@ -67,6 +91,7 @@ class IncidentEffects:
     ) -> None:
         self._incidents = incidents
         self._client = client
+        self._poster = Poster(client)
         self._bot_user_id = bot_user_id
         self._clock = clock
 
@@ -92,9 +117,10 @@ class IncidentEffects:
                 return
         row = self._incidents.provisioning(int(number))
         if row is not None and row.channel_id is not None:
-            self._client.chat_postMessage(
-                channel=row.channel_id,
-                text=f":warning: warroom could not {what} after retries: {failure.error}",
+            self._poster.post(
+                Mark.gave_up(failure.timer),
+                row.channel_id,
+                f":warning: warroom could not {what} after retries: {failure.error}",
             )
 
     def _tell_abandoned(self, row: IncidentRow, error: str) -> None:
@@ -106,7 +132,8 @@ class IncidentEffects:
             WebhookClient(row.response_url).send(text=text, response_type="ephemeral")
         else:
             channel = self._client.conversations_open(users=row.declarer_id)["channel"]["id"]
-            self._client.chat_postMessage(channel=channel, text=text)
+            mark = Mark(f"incident:{row.id}:abandoned", self._clock())
+            self._poster.post(mark, channel, text)
 
     def provision(self, timer: ClaimedTimer) -> Outcome:
         number = int(timer.payload["incident"])
@@ -117,24 +144,16 @@ class IncidentEffects:
         if channel_id is None:
             channel_id, name = self._create_channel(number, row.title)
             self._incidents.channel_created(number, channel_id, name)
-        # An alert-declared incident has the bot as declarer and lead: nobody to invite yet.
-        people = {row.declarer_id, row.lead_id} - {self._bot_user_id, BOT_ACTOR}
-        if people:
-            members = ",".join(sorted(people))
-            tolerate(
-                lambda: self._client.conversations_invite(channel=channel_id, users=members),
-                "already_in_channel",
-                "cant_invite_self",
-            )
+        refused = self._invite_people(number, row, channel_id)
         view = self._incidents.view_by_number(number)
         assert view is not None
         if row.card_ts is None:
-            posted = self._client.chat_postMessage(
-                channel=channel_id,
-                text=blocks.title_line(view.incident),
-                blocks=blocks.to_dicts(blocks.card(view)),
+            card_ts = self._poster.post(
+                Mark.of(timer, since=row.declared_at),
+                channel_id,
+                blocks.title_line(view.incident),
+                blocks.to_dicts(blocks.card(view)),
             )
-            card_ts = str(posted["ts"])
             self._incidents.card_posted(number, card_ts)
         else:
             card_ts = row.card_ts
@@ -144,8 +163,42 @@ class IncidentEffects:
         self._set_topic(number, channel_id, blocks.topic(view.incident), row.topic)
         if row.provision_state != "ready":
             self._incidents.provisioned(number)
-            self._tell_declarer(row, view, channel_id)
+            self._tell_declarer(row, view, channel_id, refused)
         return Done()
+
+    def _invite_people(self, number: int, row: IncidentRow, channel_id: str) -> dict[str, str]:
+        """Invite the declarer and the lead; those Slack refuses, with its error code.
+
+        One call per person: Slack refuses a whole call for one refused person. A refusal goes on
+        the timeline (and so into the channel) before the card is posted, so the card counts it.
+        """
+        # An alert-declared incident has the bot as declarer and lead: nobody to invite yet.
+        people = sorted({row.declarer_id, row.lead_id} - {self._bot_user_id, BOT_ACTOR})
+        refused = {user: error for user in people if (error := self._invite(channel_id, user))}
+        for user, error in refused.items():
+            self._record_refusal(number, user, error)
+        return refused
+
+    def _invite(self, channel_id: str, user: str) -> str | None:
+        """Add ``user`` to the channel; Slack's error code if it refuses them for good."""
+        try:
+            self._client.conversations_invite(channel=channel_id, users=user)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error"))
+            if error in _ALREADY_IN:
+                return None
+            if error in REFUSALS:
+                return error
+            raise  # anything else may pass: the timer retries
+        return None
+
+    def _record_refusal(self, number: int, user: str, error: str) -> None:
+        self._incidents.bot_note(
+            number,
+            f"Slack would not add <@{user}> to this channel ({refusal_text(error)}). "
+            "A workspace admin can add them.",
+            dedup_key=f"invite_refused:{user}",
+        )
 
     def _create_channel(self, number: int, title: str) -> tuple[str, str]:
         for attempt in range(MAX_NAME_ATTEMPTS):
@@ -156,9 +209,11 @@ class IncidentEffects:
             except SlackApiError as exc:
                 if exc.response.get("error") != "name_taken":
                     raise
+            # Ours from a crash, or from this very call: Slack created it, answered 5xx, and the
+            # client's retry was told the name is taken.
             adoptable = self._adoptable(name)
             if adoptable:
-                log.info("adopting channel %s created before a crash", name)
+                log.info("adopting channel %s created by an earlier attempt", name)
                 return adoptable, name
         raise RuntimeError(f"every channel name from inc-{number}-... is taken")
 
@@ -183,14 +238,23 @@ class IncidentEffects:
         self._client.conversations_setTopic(channel=channel_id, topic=topic)
         self._incidents.topic_set(number, topic)
 
-    def _tell_declarer(self, row: IncidentRow, view: IncidentView, channel_id: str) -> None:
-        """The declarer hears where the incident lives: through the command's response_url, else
-        ephemerally where they opened the modal. Best effort: the channel itself is the record."""
+    def _tell_declarer(
+        self, row: IncidentRow, view: IncidentView, channel_id: str, refused: Mapping[str, str]
+    ) -> None:
+        """The declarer hears where the incident lives, and whom Slack would not add to it:
+        through the command's response_url, else ephemerally where they opened the modal. Best
+        effort: the channel itself is the record."""
         incident = view.incident
         text = (
             f"{incident.severity.emoji} <@{row.declarer_id}> declared incident #{incident.number} "
             f"({incident.severity}): {incident.title} in <#{channel_id}>"
         )
+        for user, error in refused.items():
+            who = "you" if user == row.declarer_id else f"<@{user}>"
+            text += (
+                f"\n:warning: Slack would not add {who} to <#{channel_id}> "
+                f"({refusal_text(error)}): ask a workspace admin to add {who}."
+            )
         try:
             if row.response_url:
                 WebhookClient(row.response_url, timeout=self._client.timeout).send(
@@ -225,20 +289,18 @@ class IncidentEffects:
         if row is None or row.channel_id is None or event is None:
             return Done()
         text = f"{_EMOJI.get(event.kind, ':information_source:')} {describe(event)}"
-        self._client.chat_postMessage(channel=row.channel_id, text=text)
+        self._poster.post(Mark.of(timer, since=min(event.at, timer.due_at)), row.channel_id, text)
         return Done()
 
     def invite(self, timer: ClaimedTimer) -> Outcome:
-        row = self._incidents.provisioning(int(timer.payload["incident"]))
+        number = int(timer.payload["incident"])
+        row = self._incidents.provisioning(number)
         user = str(timer.payload["user"])
         if row is None or row.channel_id is None or user == self._bot_user_id:
             return Done()
-        channel_id = row.channel_id
-        tolerate(
-            lambda: self._client.conversations_invite(channel=channel_id, users=user),
-            "already_in_channel",
-            "cant_invite_self",
-        )
+        error = self._invite(row.channel_id, user)
+        if error is not None:
+            self._record_refusal(number, user, error)
         return Done()
 
     def remind(self, timer: ClaimedTimer) -> Outcome:
@@ -251,14 +313,16 @@ class IncidentEffects:
         interval = self._incidents.reminder_interval(incident)
         since = incident.last_update_at or incident.declared_at
         if now < since + interval - REMINDER_SLACK:
-            return Reschedule(since + interval)  # an update came in after this timer was planned
+            # An update came in after this timer was planned.
+            return Reschedule(since + interval, effects.reminder_payload(number, since + interval))
         minutes = int((now - since).total_seconds() // 60)
-        self._client.chat_postMessage(
-            channel=view.channel_id,
-            text=(
-                f":alarm_clock: {blocks.lead(incident)} no status update for {minutes} min "
-                f"({incident.severity}: every {int(interval.total_seconds() // 60)} min). "
-                "Post one with `/incident update <what changed>`."
-            ),
+        # One reminder per planned occurrence, however often this occurrence is retried.
+        occurrence = str(timer.payload.get("due") or timer.due_at.isoformat())
+        self._poster.post(
+            Mark.of(timer, since=since, key=f"{timer.key}:{occurrence}"),
+            view.channel_id,
+            f":alarm_clock: {blocks.lead(incident)} no status update for {minutes} min "
+            f"({incident.severity}: every {int(interval.total_seconds() // 60)} min). "
+            "Post one with `/incident update <what changed>`.",
         )
-        return Reschedule(now + interval)
+        return Reschedule(now + interval, effects.reminder_payload(number, now + interval))

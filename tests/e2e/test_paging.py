@@ -246,8 +246,12 @@ def test_a_person_known_only_by_email_is_found_in_slack(bot: Bot) -> None:
 
 
 def test_a_dm_posted_before_a_crash_is_adopted_not_repeated(bot: Bot) -> None:
-    """A replica that died between posting the DM and recording it must not DM twice."""
+    """A replica that died between posting the DM and recording it must not DM twice.
+
+    The marked DM plays the post of the attempt that died; a failing first claim makes the next
+    one a retry, which looks for it (a first attempt posts without reading history)."""
     state = bot.slack.state
+    bot.slack.fail("conversations.open", error="fatal_error")
     dm, _ = state.open_conversation([ONCALL])
     key = "incident:1:page:1:escalation:0:loop:0:U0ONCALL:slack"
     state.append_message(
