@@ -141,3 +141,44 @@ def test_a_source_without_credentials_says_which_setting_and_logs_once(
     with caplog.at_level(logging.WARNING, logger="bot.web.webhooks"):
         assert webhooks.post("grafana", fixture("grafana-firing.json")).status_code == 401
     assert caplog.text == ""
+
+
+def test_an_alert_that_could_never_be_stored_is_refused_naming_it(
+    bot: Bot, webhooks: Webhooks, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Accepted, it would fail for good when applied: it is refused before anything is stored."""
+    payload = copy.deepcopy(fixture("alertmanager-firing-v4.json"))
+    payload["alerts"][1]["startsAt"] = "9999-12-31T23:00:00-05:00"
+    message = (
+        "alerts[1].startsAt: '9999-12-31T23:00:00-05:00' is out of range; a time from "
+        "1970-01-01 to 9999-01-01 (UTC) is expected"
+    )
+    refused(bot, webhooks, caplog, "alertmanager", payload, 422, message)
+    payload = copy.deepcopy(fixture("alertmanager-firing-v4.json"))
+    payload["alerts"][0]["labels"]["instance"] = "db\ud800"
+    message = "alerts[0].labels.instance: holds an unpaired surrogate (\\ud800); send valid Unicode"
+    refused(bot, webhooks, caplog, "alertmanager", payload, 422, message)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Authorization": b"Bearer \xff\xfe"},
+        {"Authorization": ("Bearer " + "é" * 20).encode()},
+        {"X-Warroom-Timestamp": "²".encode(), "X-Warroom-Signature": "v1=00"},
+        {"X-Warroom-Timestamp": "9" * 5000, "X-Warroom-Signature": "v1=00"},
+        {"X-Warroom-Timestamp": str(int(time.time())), "X-Warroom-Signature": b"v1=\xff\xfe"},
+    ],
+)
+def test_malformed_credentials_get_401_and_no_traceback(
+    bot: Bot, webhooks: Webhooks, caplog: pytest.LogCaptureFixture, headers: dict[str, Any]
+) -> None:
+    body = json.dumps({"alerts": [{"name": "Disk full", "starts_at": "2026-11-22T07:30:00Z"}]})
+    with caplog.at_level(logging.WARNING):
+        response = webhooks.http.post(
+            f"{webhooks.base_url}/webhooks/generic", content=body.encode(), headers=headers
+        )
+    assert response.status_code == 401, response.text
+    assert "error" in response.json()
+    assert [r for r in caplog.records if r.exc_info] == []
+    assert stored(bot) == 0
