@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -97,7 +98,10 @@ def postmortem_routes(service: PostmortemService, links: ReviewLinks, name: Name
                 404,
             )
         signed = {"expires": query["expires"], "sig": query["sig"]}
-        html = template.render(**_context(view, diff.number if diff else None, name, signed))
+        # Markdown, findings and diffs take CPU: off the event loop.
+        html = await run_in_threadpool(
+            lambda: template.render(**_context(view, diff.number if diff else None, name, signed))
+        )
         return HTMLResponse(html, headers=HEADERS)
 
     return [Route(PATH, page, methods=["GET"])]

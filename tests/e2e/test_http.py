@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -16,7 +17,9 @@ from sqlalchemy import Engine, make_url
 from bot.composition import build
 from bot.sandbox import FakeSlackServer
 from bot.sandbox.server import BackgroundServer
-from tests.e2e.conftest import Bot, Clock, e2e_settings, eventually
+from bot.web.ical import CalendarFeeds
+from bot.web.postmortem_links import ReviewLinks, derived_secret
+from tests.e2e.conftest import ICAL_SECRET, SECRET, Bot, Clock, e2e_settings, eventually
 from tests.tcp_proxy import TcpProxy
 
 WEBHOOK_TOKEN = "http-e2e-generic-token"
@@ -83,7 +86,7 @@ def post_alert(url: str) -> httpx.Response:
     )
 
 
-def assert_prompt_answers_without_the_database(url: str) -> None:
+def assert_prompt_answers_without_the_database(url: str, clock: Clock) -> None:
     ready, took = timed(lambda: httpx.get(f"{url}/readyz", timeout=30))
     assert (ready.status_code, ready.json()["ready"], took < PROBE_BOUND_SECONDS) == (
         503,
@@ -96,6 +99,19 @@ def assert_prompt_answers_without_the_database(url: str) -> None:
     stored, took = timed(lambda: post_alert(url))
     assert (stored.status_code, took < WEBHOOK_BOUND_SECONDS) == (503, True), (stored.text, took)
     assert stored.json() == {"error": "could not store the alerts right now; send them again"}
+    for page in (review_link(url, clock), feed_link(url)):
+        answer, took = timed(lambda: httpx.get(page, timeout=30))  # noqa: B023  (called at once)
+        assert (answer.status_code, took < PROBE_BOUND_SECONDS) == (503, True), (page, took)
+
+
+def review_link(url: str, clock: Clock) -> str:
+    return ReviewLinks(url, derived_secret(SECRET), timedelta(hours=1), clock).url(1)
+
+
+def feed_link(url: str) -> str:
+    link = CalendarFeeds(url, SecretStr(ICAL_SECRET)).url("primary")
+    assert link is not None
+    return link
 
 
 def test_a_locked_sqlite_database_gets_prompt_answers(bot: Bot, database_url: str) -> None:
@@ -105,7 +121,7 @@ def test_a_locked_sqlite_database_gets_prompt_answers(bot: Bot, database_url: st
     locker = sqlite3.connect(path, isolation_level=None, timeout=30)
     try:
         locker.execute("BEGIN IMMEDIATE")  # another process holding the write lock
-        assert_prompt_answers_without_the_database(bot.url)
+        assert_prompt_answers_without_the_database(bot.url, bot.clock)
     finally:
         locker.rollback()
         locker.close()
@@ -125,10 +141,11 @@ def test_a_postgresql_server_that_went_away_gets_prompt_answers(
     with TcpProxy(target.host or "127.0.0.1", target.port or 5432) as proxy:
         url = target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
         settings = e2e_settings(slack, url, alerts_generic_token=SecretStr(WEBHOOK_TOKEN))
-        app = build(settings, clock=Clock(), migrate=False)
+        clock = Clock()
+        app = build(settings, clock=clock, migrate=False)
         with BackgroundServer(app.asgi) as server:
             assert httpx.get(f"{server.url}/readyz").status_code == 200
             proxy.close()  # the server's port is closed now: nothing listens there
-            assert_prompt_answers_without_the_database(server.url)
+            assert_prompt_answers_without_the_database(server.url, clock)
             assert "warroom_database_up 0.0" in httpx.get(f"{server.url}/metrics").text
         app.engine.dispose()

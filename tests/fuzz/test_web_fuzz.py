@@ -60,7 +60,7 @@ __all__ = ["bot", "fake_slack_server", "slack"]  # the e2e fixtures, used here
 pytestmark = pytest.mark.timeout(600)
 
 EXAMPLES = int(os.environ.get("WARROOM_FUZZ_EXAMPLES", "60"))
-LATENCY_BOUND_SECONDS = 3.0
+LATENCY_BOUND_SECONDS = 5.0  # a bound, far over the milliseconds: a loaded 2-core CI machine
 MAX_BODY = 100_000  # the webhooks' limit here, so that huge bodies cross it quickly
 FUZZ = settings(
     max_examples=EXAMPLES,
