@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, SectionBlock
 
@@ -26,6 +25,7 @@ from bot.services.paging import SLACK, STOPPED, PagingService
 from bot.slack import blocks
 from bot.slack.context import USER_ERRORS
 from bot.slack.marked import Mark, Poster
+from bot.slack.payloads import BadMetadata, BlockActions, request_of, row_id
 from bot.storage.models import DeliveryRow, PageRow
 from bot.timers.outcomes import Done, Handler, Outcome, Reschedule, TimerFailure
 from bot.timers.store import ClaimedTimer
@@ -188,25 +188,24 @@ def _closed_text(page: PageRow, action: str) -> str:
 
 def register(app: App, incidents: IncidentService, paging: PagingService) -> None:
     @app.action(ACTION_ACK)
-    def acknowledge(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def acknowledge(ack: Ack, context: BoltContext, respond: Respond) -> None:
         ack()
-        user = body["user"]["id"]
+        click = request_of(context, BlockActions)
         try:
-            view = incidents.view_by_number(
-                paging.incident_of_page(int(body["actions"][0]["value"]))
-            )
+            view = incidents.view_by_number(paging.incident_of_page(row_id(click.action.chosen)))
             if view is None or view.channel_id is None:
                 raise LookupError("the incident's channel is still being created; try again")
-            incidents.execute(cmd.Acknowledge(), channel_id=view.channel_id, user=user)
-        except (*USER_ERRORS, LookupError) as error:
+            incidents.execute(cmd.Acknowledge(), channel_id=view.channel_id, user=click.user.id)
+        except (*USER_ERRORS, LookupError, BadMetadata) as error:
             respond(text=f":warning: {error}", replace_original=False)
 
     @app.action(ACTION_ESCALATE)
-    def escalate_now(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def escalate_now(ack: Ack, context: BoltContext, respond: Respond) -> None:
         ack()
+        click = request_of(context, BlockActions)
         try:
-            paging.escalate_now(int(body["actions"][0]["value"]), body["user"]["id"])
-        except USER_ERRORS as error:
+            paging.escalate_now(row_id(click.action.chosen), click.user.id)
+        except (*USER_ERRORS, BadMetadata) as error:
             respond(text=f":warning: {error}", replace_original=False)
             return
         respond(text="Escalating to the next level now.", replace_original=False)
