@@ -9,17 +9,19 @@ that way is adopted under its own name.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from bot.domain.timeline import BOT_ACTOR, EventKind
+from bot.sandbox import FakeSlackServer
 from bot.sandbox.model import Message, User
 from bot.slack import marked
 from bot.slack import postmortem_blocks as pm
+from bot.slack.app import make_client
 from bot.storage.models import IncidentRow, Timer
 from bot.timers import store
-from tests.e2e.conftest import ONCALL, Bot, eventually
+from tests.e2e.conftest import GENERAL, ONCALL, Bot, eventually
 
 GUEST = "U0GUEST"
 
@@ -114,6 +116,22 @@ def test_the_post_mortem_offer_slack_posted_but_answered_500_appears_once(bot: B
     assert failed_posts(bot) == 1
 
 
+def test_a_post_that_timed_out_after_slack_took_it_is_found_not_repeated(
+    slack: FakeSlackServer,
+) -> None:
+    """No answer in time is as ambiguous as a 5xx: the app's own client (with a 1 s timeout, the
+    answer held for 3 s) retries by looking for the message first."""
+    client = make_client("xoxb-e2e", slack.api_url, timeout=1)
+    slack.stall("chat.postMessage", seconds=3)
+
+    mark = marked.Mark("incident:1:announce:7", since=datetime.now(UTC))
+    ts = marked.Poster(client).post(mark, GENERAL, "Rolled back the deploy")
+
+    posted = [m for m in slack.state.messages(GENERAL) if m.text == "Rolled back the deploy"]
+    assert [m.ts for m in posted] == [ts]
+    assert slack.calls("conversations.history")
+
+
 def test_a_channel_slack_created_but_answered_500_is_adopted_under_its_name(bot: Bot) -> None:
     bot.slack.fail("conversations.create", status=500, applied=True)
 
@@ -122,7 +140,8 @@ def test_a_channel_slack_created_but_answered_500_is_adopted_under_its_name(bot:
     assert channel.name == "inc-1-db-down"
     incident_channels = [c for c in bot.slack.state.conversations() if c.name.startswith("inc-")]
     assert [c.id for c in incident_channels] == [channel.id]
-    assert [c.status for c in bot.slack.calls("conversations.create")][0] == 500
+    answers = [(c.status, c.response.get("error")) for c in bot.slack.calls("conversations.create")]
+    assert answers == [(500, "internal_error"), (200, "name_taken")]  # the client's own retry
     with bot.app.sessions() as session:
         row = session.scalars(select(IncidentRow)).one()
         assert (row.channel_id, row.channel_name) == (channel.id, "inc-1-db-down")
