@@ -162,8 +162,10 @@ class IncidentEffects:
         )
         self._set_topic(number, channel_id, blocks.topic(view.incident), row.topic)
         if row.provision_state != "ready":
-            self._incidents.provisioned(number)
+            # Told before the channel is marked ready: a crash in between tells them twice (an
+            # ephemeral message), never not at all.
             self._tell_declarer(row, view, channel_id, refused)
+            self._incidents.provisioned(number)
         return Done()
 
     def _invite_people(self, number: int, row: IncidentRow, channel_id: str) -> dict[str, str]:
@@ -264,7 +266,7 @@ class IncidentEffects:
                 self._client.chat_postEphemeral(
                     channel=row.origin_channel_id, user=row.declarer_id, text=text
                 )
-        except SlackApiError:
+        except (SlackApiError, OSError):
             log.warning("could not tell the declarer about incident #%s", incident.number)
 
     def refresh_card(self, timer: ClaimedTimer) -> Outcome:
