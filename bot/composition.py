@@ -180,7 +180,8 @@ def build(
     register_paging(bolt, incidents, paging)
     register_playbooks(bolt, playbooks)
     postmortems.register(bolt)
-    intake = make_session_factory(make_intake_engine(settings.database_url))
+    intake_engine = make_intake_engine(settings.database_url)
+    intake = make_session_factory(intake_engine)
     inbox = Inbox(sessions, intake, clock, timedelta(seconds=settings.timer_lease_seconds))
     edge = SlackEdge(
         bolt,
@@ -233,7 +234,7 @@ def build(
         engine=engine,
         metrics=metrics,
         on_startup=runner.start,
-        on_shutdown=lambda: _stop(runner, notifiers, listeners, actions),
+        on_shutdown=lambda: _stop(runner, notifiers, listeners, actions, intake_engine),
         oncall_feed=feed_endpoint(oncall, feeds),
         extra_routes=[
             *webhook_routes(alerts, _webhook_settings(settings), metrics),
@@ -257,12 +258,17 @@ def build(
 
 
 def _stop(
-    runner: TimerRunner, notifiers: Notifiers, listeners: ThreadPoolExecutor, actions: Actions
+    runner: TimerRunner,
+    notifiers: Notifiers,
+    listeners: ThreadPoolExecutor,
+    actions: Actions,
+    intake: Engine,
 ) -> None:
     runner.shutdown()
     notifiers.close()
     listeners.shutdown(wait=True, cancel_futures=True)
     actions.close()  # after the listeners: one may be reading a provider for a modal
+    intake.dispose()
 
 
 def _on_failure(failure: TimerFailure, *handlers: Callable[[TimerFailure], None]) -> None:
