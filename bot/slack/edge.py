@@ -194,7 +194,11 @@ class SlackEdge:
         response, failure = self._run(parsed, raw, entry, ack)
         if failure is None:
             return response
-        text = (FAILED_LATER if entry else FAILED_NOW).format(error=failure)
+        if _is_refusal(failure):
+            text = f":warning: {failure}"
+        else:
+            failed = FAILED_LATER if entry else FAILED_NOW
+            text = failed.format(error=type(failure).__name__)
         if ack.response is None:
             return _tell(parsed, text)
         url = getattr(parsed, "response_url", None)
@@ -204,8 +208,12 @@ class SlackEdge:
 
     def _run(
         self, parsed: p.SlackRequest, raw: dict[str, Any], entry: Entry | None, ack: Ack
-    ) -> tuple[BoltResponse, str | None]:
-        """Dispatch to the listener; its response and the name of its error, if it failed."""
+    ) -> tuple[BoltResponse, Exception | None]:
+        """Dispatch to the listener; its response, and its error if it failed.
+
+        A refusal (the request carried data warroom did not write) is final: the stored request
+        is settled like any other. Any other error leaves it to its recovery timer.
+        """
         bolt_request = BoltRequest(
             body=raw, mode="socket_mode", context={"request": parsed, "ack": ack}
         )
@@ -214,11 +222,9 @@ class SlackEdge:
         failure = bolt_request.context.get(_FAILURE)
         if isinstance(failure, AlreadyApplied):
             return BoltResponse(status=200, body=""), None
-        if failure is not None:
-            return response, type(failure).__name__
-        if entry is not None:
+        if entry is not None and (failure is None or _is_refusal(failure)):
             self._inbox.settle(entry)
-        return response, None
+        return response, failure
 
     # -- recovery ----------------------------------------------------------------------------
 
@@ -231,9 +237,11 @@ class SlackEdge:
         if stored is None or stored.status != PENDING:
             return Done()
         parsed, raw = p.parse_request(stored.content_type, stored.body.encode())
-        _, failure = self._run(parsed, raw, Entry(stored.id, recovering=True), Ack())  # type: ignore[no-untyped-call]
-        if failure is not None:
-            raise RuntimeError(f"applying Slack request {stored.id} failed: {failure}")
+        entry = Entry(stored.id, recovering=True)
+        _, failure = self._run(parsed, raw, entry, Ack())  # type: ignore[no-untyped-call]
+        if failure is not None and not _is_refusal(failure):
+            name = type(failure).__name__
+            raise RuntimeError(f"applying Slack request {stored.id} failed: {name}")
         return Done()
 
     def on_failure(self, failure: TimerFailure) -> None:
@@ -254,8 +262,15 @@ def _on_listener_error(error: Exception, context: Any) -> None:
     context[_FAILURE] = error
     if isinstance(error, AlreadyApplied):
         log.info("%s", error)  # a replay that lost the race: its effect is already there
+    elif _is_refusal(error):
+        log.warning("refused a Slack request: %s", error)
     else:
         log.error("a Slack listener failed", exc_info=error)
+
+
+def _is_refusal(error: Exception) -> bool:
+    """Data in the request that warroom did not write: said to the person, never retried."""
+    return isinstance(error, p.MalformedRequest | p.BadMetadata)
 
 
 def _resolve(future: asyncio.Future[BoltResponse], response: BoltResponse) -> None:
