@@ -92,6 +92,8 @@ class Options:
     max_rss_mb: float
     timeout: float
     verbose: bool
+    log: Path | None = None
+    only: tuple[str, ...] = ()  # kinds to draw from (default: every kind, by WEIGHTS)
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,8 @@ def run(options: Options) -> int:
         wait_idle(url, options.timeout)
         rss_after = rss_mb(server.process.pid)
         log = server.log.read_text(errors="replace")
+        if options.log is not None:
+            options.log.write_text(log)
         if options.verbose:
             print(log[-5000:])
     return report(options, url, results, seconds, log, (rss_before, rss_after))
@@ -232,7 +236,8 @@ def fuzz(server: Server, target: Target, options: Options) -> list[Result]:
     time, each batch generated just before it is sent (signatures are good for 5 minutes)."""
     rnd = random.Random(options.seed)
     made = generators()
-    kinds, weights = list(WEIGHTS), list(WEIGHTS.values())
+    drawn = {k: w for k, w in WEIGHTS.items() if not options.only or k in options.only}
+    kinds, weights = list(drawn), list(drawn.values())
     host, port = "127.0.0.1", server.port
     results: list[Result] = []
     with ThreadPoolExecutor(max_workers=options.in_flight) as pool:
@@ -355,6 +360,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--max-rss-mb", type=float, default=150.0, help="the goal (150)")
     parser.add_argument("--timeout", type=float, default=60.0, help="per request, s (60)")
+    parser.add_argument(
+        "--only", help=f"comma-separated kinds to send (default: all of {', '.join(WEIGHTS)})"
+    )
+    parser.add_argument("--log", type=Path, help="keep a copy of the server's log there")
     parser.add_argument("--verbose", action="store_true", help="print the server log's tail")
     return parser
 
@@ -364,6 +373,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not 0 < args.n <= MAX_REQUESTS or args.in_flight < 1:
         print(f"--n must be 1..{MAX_REQUESTS} and -c at least 1", file=sys.stderr)
         return 2
+    only = tuple(k for k in (args.only or "").split(",") if k)
+    if set(only) - set(WEIGHTS):
+        print(f"--only: unknown kinds {sorted(set(only) - set(WEIGHTS))}", file=sys.stderr)
+        return 2
     options = Options(
         requests=args.n,
         in_flight=args.in_flight,
@@ -372,6 +385,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_rss_mb=args.max_rss_mb,
         timeout=args.timeout,
         verbose=args.verbose,
+        log=args.log,
+        only=only,
     )
     return run(options)
 
