@@ -24,7 +24,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -33,6 +33,7 @@ from bot.alerts.errors import Rejected
 from bot.alerts.parse import parse_body
 from bot.domain.alerts import Source
 from bot.services.alerts import AlertService, Receipt
+from bot.web.bodies import BodyCutOff, BodyTooLarge, read_limited
 from bot.web.bounded import Bounded, Unavailable, first_line
 from bot.web.metrics import Metrics
 
@@ -129,18 +130,11 @@ def _accept(store: _Store, source: Source, body_check: BodyCheck, body: bytes) -
 
 async def _read_body(request: Request, limit: int) -> bytes:
     """The body, refused (413) as soon as it is known to exceed ``limit`` bytes."""
-    too_large = Rejected(413, f"the body is larger than {limit} bytes; send fewer alerts at once")
-    declared = request.headers.get("content-length", "")
-    if declared.isascii() and declared.isdigit() and int(declared[:20]) > limit:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
     try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise too_large
-            chunks.append(chunk)
-    except ClientDisconnect:
+        return await read_limited(request, limit)
+    except BodyTooLarge:
+        raise Rejected(
+            413, f"the body is larger than {limit} bytes; send fewer alerts at once"
+        ) from None
+    except BodyCutOff:
         raise Rejected(400, "the request body was cut off") from None
-    return b"".join(chunks)

@@ -18,14 +18,12 @@ minute); raise it for a longer hunt.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import hashlib
 import hmac
 import json
 import logging
 import os
-import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,6 +38,8 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.notify.signing import signed_headers
+from bot.sandbox.fuzz import FuzzRequest, wire
+from bot.sandbox.fuzz.wire import Answer
 from bot.storage.alert_rows import PROCESSED, AlertPayloadRow
 from bot.web.ical import CalendarFeeds
 from bot.web.postmortem_links import derived_secret
@@ -94,49 +94,11 @@ def extra_settings() -> dict[str, Any]:
 Header = tuple[bytes, bytes]
 
 
-@dataclass(frozen=True)
-class Answer:
-    status: int  # 0: the connection closed without an answer
-    seconds: float
-    content_type: bytes
-    body: bytes
-
-
 def send(bot: Bot, method: str, target: str, headers: list[Header], body: bytes = b"") -> Answer:
-    """One request on a fresh connection, its bytes exactly as given."""
-    port = int(bot.url.rsplit(":", 1)[1])
-    head = f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n"
-    lines = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
-    length = b"Content-Length: %d\r\n" % len(body) if method == "POST" else b""
-    started = time.monotonic()
-    received = b""
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        # Answered and closed before the whole body was sent (a 413): read the answer anyway.
-        with contextlib.suppress(OSError):
-            sock.sendall(head.encode("ascii") + lines + length + b"\r\n" + body)
-        try:
-            while chunk := sock.recv(65536):
-                received += chunk
-        except OSError:
-            pass
-    seconds = time.monotonic() - started
-    return _parse(received, seconds)
-
-
-def _parse(received: bytes, seconds: float) -> Answer:
-    head, _, body = received.partition(b"\r\n\r\n")
-    lines = head.split(b"\r\n")
-    parts = lines[0].split(b" ") if lines and lines[0] else []
-    status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
-    content_type = next(
-        (
-            line.split(b":", 1)[1].strip()
-            for line in lines
-            if line.lower().startswith(b"content-type:")
-        ),
-        b"",
-    )
-    return Answer(status, seconds, content_type, body)
+    """One request on a fresh connection, its bytes exactly as given (``bot.sandbox.fuzz``)."""
+    host, port = bot.url.removeprefix("http://").rsplit(":", 1)
+    request = FuzzRequest("web", method, target, body, tuple(headers))
+    return wire.send(host, int(port), request)
 
 
 def check(answer: Answer, what: str) -> None:
@@ -215,12 +177,12 @@ hostile_number = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
 )
 hostile_raw = st.integers(0, len(RAW_TEXTS) - 1).map(RAW.format)
-hostile_value = st.recursive(
-    st.none() | hostile_text | hostile_number | hostile_raw,
-    lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(hostile_text, children, max_size=3)
-    ),
-    max_leaves=6,
+hostile_leaf = st.none() | hostile_text | hostile_number | hostile_raw
+hostile_value = st.one_of(  # two levels at most: deeper nesting is among the raw texts
+    hostile_leaf,
+    st.lists(hostile_leaf, max_size=3),
+    st.dictionaries(hostile_text, hostile_leaf, max_size=3),
+    st.lists(st.dictionaries(hostile_text, hostile_leaf, max_size=2), max_size=2),
 )
 
 
@@ -386,7 +348,7 @@ def test_alert_webhooks_answer_any_request_with_a_4xx_or_store_it(
             answer = send(bot, "POST", f"/webhooks/{request.source}", request.headers, request.body)
         check(answer, f"{request.source} {request.body[:200]!r}")
         no_tracebacks(caplog)
-        if answer.content_type.startswith(b"application/json"):
+        if answer.body != INVALID_HTTP:  # the app answered: JSON, an error unless it is a 200
             said = json.loads(answer.body)
             assert ("error" in said) == (answer.status != 200), said
         if not request.authentic:  # never past authentication: 401, unless HTTP forbids it
