@@ -19,9 +19,10 @@ from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-# Slack ids, trigger ids and timestamps are short ASCII; a bound keeps hostile input small.
-Id = Annotated[str, Field(min_length=1, max_length=255)]
-Text = Annotated[str, Field(max_length=40_000)]
+# Slack ids, trigger ids and timestamps are short printable ASCII; a bound keeps hostile input small.
+Id = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")]
+# No NUL: PostgreSQL cannot store it in text, and Slack never sends it.
+Text = Annotated[str, Field(max_length=40_000, pattern=r"^[^\x00]*$")]
 # Database ids carried in button values and modal metadata: what a 32-bit integer column holds.
 RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
