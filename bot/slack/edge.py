@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.context.ack import Ack
+from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
@@ -96,9 +97,11 @@ class _SignallingAck(Ack):
     def __init__(self, on_ack: Callable[[BoltResponse], None]) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._on_ack = on_ack
+        self.called = False  # Bolt sets ``response`` itself when a listener fails: not an ack
 
     def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
         response = super().__call__(*args, **kwargs)
+        self.called = True
         self._on_ack(response)
         return response
 
@@ -194,12 +197,14 @@ class SlackEdge:
         response, failure = self._run(parsed, raw, entry, ack)
         if failure is None:
             return response
-        if _is_refusal(failure):
+        if isinstance(failure, SlackApiError):
+            text = f":warning: Slack refused this: {failure.response.get('error')}"
+        elif _is_refusal(failure):
             text = f":warning: {failure}"
         else:
             failed = FAILED_LATER if entry else FAILED_NOW
             text = failed.format(error=type(failure).__name__)
-        if ack.response is None:
+        if not ack.called:
             return _tell(parsed, text)
         url = getattr(parsed, "response_url", None)
         if url:  # the answer went out already: say it where the person will see it
@@ -269,7 +274,12 @@ def _on_listener_error(error: Exception, context: Any) -> None:
 
 
 def _is_refusal(error: Exception) -> bool:
-    """Data in the request that warroom did not write: said to the person, never retried."""
+    """Said to the person and never retried: data in the request that warroom did not write,
+    or Slack's own final answer (``channel_not_found``, an expired trigger...); Slack's 5xx and
+    unreachable Slack are failures, tried again."""
+    if isinstance(error, SlackApiError):
+        status = getattr(error.response, "status_code", 500)
+        return isinstance(status, int) and status < 500
     return isinstance(error, p.MalformedRequest | p.BadMetadata)
 
 
@@ -290,7 +300,9 @@ def _tell(parsed: p.SlackRequest, text: str) -> BoltResponse:
         return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
     if isinstance(parsed, p.ViewSubmission):
         block = parsed.view.first_block()
-        errors = {block: text[:150]} if block else {}
+        if block is None:
+            return BoltResponse(status=200, body="")  # a form without fields: nowhere to say it
+        errors = {block: text[:150]}
         return BoltResponse(status=200, body={"response_action": "errors", "errors": errors})
     url = getattr(parsed, "response_url", None)
     if url:

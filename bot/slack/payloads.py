@@ -17,9 +17,9 @@ import json
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import parse_qsl
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-# Slack ids, trigger ids and timestamps are short printable ASCII; a bound keeps hostile input small.
+# Slack ids, trigger ids and timestamps are short printable ASCII; bounds keep hostile input small.
 Id = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")]
 # No NUL: PostgreSQL cannot store it in text, and Slack never sends it.
 Text = Annotated[str, Field(max_length=40_000, pattern=r"^[^\x00]*$")]
@@ -107,10 +107,12 @@ class SlashCommand(_Model):
     user_id: Id
     channel_id: Id
     trigger_id: Id
-    response_url: Text | None = None
+    response_url: Text
 
 
 class BlockActions(_Model):
+    """A click; on a message (``channel`` set) Slack always gives a ``response_url``."""
+
     type: Literal["block_actions"]
     user: Ref
     channel: Ref | None = None
@@ -118,6 +120,12 @@ class BlockActions(_Model):
     response_url: Text | None = None
     actions: Annotated[list[Action], Field(min_length=1, max_length=50)]
     view: View | None = None
+
+    @model_validator(mode="after")
+    def _answerable(self) -> BlockActions:
+        if self.channel is not None and not self.response_url:
+            raise ValueError("a click on a message needs its response_url")
+        return self
 
     @property
     def action(self) -> Action:
@@ -150,7 +158,7 @@ class MessageShortcut(_Model):
     channel: Ref
     message: Message
     trigger_id: Id
-    response_url: Text | None = None
+    response_url: Text
 
 
 class GlobalShortcut(_Model):

@@ -130,7 +130,7 @@ def register(app: App, slack: PostmortemSlack) -> None:
             meta = metadata(pm.ModalMeta, submission.view.private_metadata)
             section_id, version, body_block, text = _edit_values(submission.view)
         except BadMetadata as error:
-            ack(response_action="errors", errors=_first_error(submission, str(error)))
+            _refuse_form(ack, submission, str(error))
             return
         number, channel_id = meta.incident, meta.channel_id
         if not is_member(client, channel_id, user_id):
@@ -221,9 +221,13 @@ def _postmortem(service: PostmortemService, value: str) -> PostmortemView | None
         return None
 
 
-def _first_error(submission: ViewSubmission, message: str) -> dict[str, str]:
+def _refuse_form(ack: Ack, submission: ViewSubmission, message: str) -> None:
+    """Show ``message`` under the form's first field (a form with none just closes)."""
     block = submission.view.first_block()
-    return {block: message} if block else {}
+    if block is None:
+        ack()
+    else:
+        ack(response_action="errors", errors={block: message})
 
 
 def _edit_values(view: View) -> tuple[str, int, str, str]:

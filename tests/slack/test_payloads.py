@@ -42,6 +42,7 @@ def test_a_command_whose_text_says_payload_is_still_a_command() -> None:
             "user_id": "U1",
             "channel_id": "C1",
             "trigger_id": "1.2.3",
+            "response_url": "https://hooks.slack.com/commands/T1/2/3",
         }
     ).encode()
     parsed, _ = p.parse_request(FORM, body)
