@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.context.ack import Ack
+from slack_bolt.context.respond import Respond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import SQLAlchemyError
@@ -106,6 +107,17 @@ class _SignallingAck(Ack):
         return response
 
 
+class _Respond(Respond):
+    """Bolt's ``respond``, which says nothing (rather than raising) where Slack gave no
+    ``response_url`` (a click inside a modal): there is nowhere to answer."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.response_url is None:
+            log.info("no response_url to answer on; the answer is dropped")
+            return None
+        return super().__call__(*args, **kwargs)
+
+
 class SlackEdge:
     def __init__(
         self,
@@ -140,7 +152,7 @@ class SlackEdge:
             return PlainTextResponse("invalid or missing Slack signature", status_code=401)
         content_type = request.headers.get("content-type", "")[:64]
         try:
-            parsed, raw = p.parse_request(content_type, body)
+            parsed = p.parse_request(content_type, body)
         except p.MalformedRequest as error:
             log.warning("malformed Slack request: %s", error)
             return PlainTextResponse(f"malformed Slack request: {error}", status_code=400)
@@ -162,10 +174,10 @@ class SlackEdge:
             if stored is None:
                 return Response(status_code=200)  # a replay: done (or doing) already
             entry = Entry(stored)
-        return await self._answer(parsed, raw, entry)
+        return await self._answer(parsed, entry)
 
     async def _answer(
-        self, parsed: p.SlackRequest, raw: dict[str, Any], entry: Entry | None
+        self, parsed: p.SlackRequest, entry: Entry | None
     ) -> Response:
         loop = asyncio.get_running_loop()
         acked: asyncio.Future[BoltResponse] = loop.create_future()
@@ -174,7 +186,11 @@ class SlackEdge:
             loop.call_soon_threadsafe(_resolve, acked, response)
 
         def work() -> None:
-            on_ack(self.dispatch(parsed, raw, entry, on_ack))
+            try:
+                on_ack(self.dispatch(parsed, entry, on_ack))
+            except Exception:  # a bug here, not in a listener: the request stays for recovery
+                log.exception("dispatching a Slack request failed")
+                on_ack(BoltResponse(status=200, body=""))
 
         self._workers.submit(work)
         if isinstance(parsed, p.EventCallback):
@@ -188,13 +204,12 @@ class SlackEdge:
     def dispatch(
         self,
         parsed: p.SlackRequest,
-        raw: dict[str, Any],
         entry: Entry | None,
         on_ack: Callable[[BoltResponse], None],
     ) -> BoltResponse:
         """Run the listener on this thread; the answer for a listener that never acked."""
         ack = _SignallingAck(on_ack)
-        response, failure = self._run(parsed, raw, entry, ack)
+        response, failure = self._run(parsed, entry, ack)
         if failure is None:
             return response
         if isinstance(failure, SlackApiError):
@@ -212,16 +227,17 @@ class SlackEdge:
         return response
 
     def _run(
-        self, parsed: p.SlackRequest, raw: dict[str, Any], entry: Entry | None, ack: Ack
+        self, parsed: p.SlackRequest, entry: Entry | None, ack: Ack
     ) -> tuple[BoltResponse, Exception | None]:
         """Dispatch to the listener; its response, and its error if it failed.
 
         A refusal (the request carried data warroom did not write) is final: the stored request
         is settled like any other. Any other error leaves it to its recovery timer.
         """
-        bolt_request = BoltRequest(
-            body=raw, mode="socket_mode", context={"request": parsed, "ack": ack}
-        )
+        respond = _Respond(response_url=getattr(parsed, "response_url", None))
+        context = {"request": parsed, "ack": ack, "respond": respond}
+        body = p.as_bolt_body(parsed)
+        bolt_request = BoltRequest(body=body, mode="socket_mode", context=context)
         with applying(entry):
             response = self._bolt.dispatch(bolt_request)
         failure = bolt_request.context.get(_FAILURE)
@@ -241,9 +257,9 @@ class SlackEdge:
         stored = self._inbox.load(int(timer.payload["id"]))
         if stored is None or stored.status != PENDING:
             return Done()
-        parsed, raw = p.parse_request(stored.content_type, stored.body.encode())
+        parsed = p.parse_request(stored.content_type, stored.body.encode())
         entry = Entry(stored.id, recovering=True)
-        _, failure = self._run(parsed, raw, entry, Ack())  # type: ignore[no-untyped-call]
+        _, failure = self._run(parsed, entry, Ack())  # type: ignore[no-untyped-call]
         if failure is not None and not _is_refusal(failure):
             name = type(failure).__name__
             raise RuntimeError(f"applying Slack request {stored.id} failed: {name}")
@@ -257,7 +273,7 @@ class SlackEdge:
         stored = self._inbox.load(inbox_id)
         if stored is None:
             return
-        parsed, _ = p.parse_request(stored.content_type, stored.body.encode())
+        parsed = p.parse_request(stored.content_type, stored.body.encode())
         url = getattr(parsed, "response_url", None)
         if url:
             _post_ephemeral(url, GAVE_UP.format(error=failure.error[:200]))

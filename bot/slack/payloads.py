@@ -8,13 +8,14 @@ looks for the substring ``payload`` anywhere in the body, so ``/incident declare
 would be taken for an interaction.)
 
 Models keep only what the listeners read and ignore the rest, so Slack adding fields never
-breaks them. Listeners get the model from the Bolt context (``request_of``), never a raw dict.
+breaks them. Bolt routes on the model's own fields (``as_bolt_body``), so nothing unchecked
+reaches it either; listeners get the model from the Bolt context (``request_of``).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, cast
 from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -77,6 +78,7 @@ class ViewState(_Model):
 
 class View(_Model):
     id: Id
+    type: Id = "modal"
     hash: Id | None = None
     callback_id: Annotated[str, Field(max_length=255)] = ""
     private_metadata: Annotated[str, Field(max_length=3000)] = ""
@@ -101,7 +103,6 @@ class Message(_Model):
 
 
 class SlashCommand(_Model):
-    kind: Literal["command"] = "command"
     command: Id
     text: Text = ""
     user_id: Id
@@ -220,22 +221,25 @@ _EVENTS: dict[str, type[_Model]] = {
 }
 
 
-def parse_request(content_type: str, body: bytes) -> tuple[SlackRequest, dict[str, Any]]:
-    """The typed request and the plain dict Bolt dispatches on (the same data)."""
+def parse_request(content_type: str, body: bytes) -> SlackRequest:
+    """The typed request; ``MalformedRequest`` naming what is wrong when it is not one."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise MalformedRequest("the body is not UTF-8") from None
     if content_type.split(";")[0].strip().lower() == "application/json":
-        raw = _json_object(text, "the body")
-        return _validate(_EVENTS, raw), raw
+        return _validate(_EVENTS, _json_object(text, "the body"))
     form = dict(parse_qsl(text, keep_blank_values=True, max_num_fields=200))
     if "payload" in form and "command" not in form:
-        raw = _json_object(form["payload"], "the payload field")
-        return _validate(_INTERACTIONS, raw), raw
+        return _validate(_INTERACTIONS, _json_object(form["payload"], "the payload field"))
     if "command" in form:
-        return _model(SlashCommand, form), dict(form)
+        return _model(SlashCommand, form)
     raise MalformedRequest("expected a slash command, an interaction payload or a JSON event")
+
+
+def as_bolt_body(request: SlackRequest) -> dict[str, Any]:
+    """The checked request as the dict Bolt routes on and builds its context from."""
+    return request.model_dump(mode="json", exclude_none=True)
 
 
 def _json_object(text: str, what: str) -> dict[str, Any]:
@@ -248,13 +252,13 @@ def _json_object(text: str, what: str) -> dict[str, Any]:
     return value
 
 
-def _validate(models: dict[str, type[_Model]], raw: dict[str, Any]) -> Any:
+def _validate(models: dict[str, type[_Model]], raw: dict[str, Any]) -> SlackRequest:
     kind = raw.get("type")
     model = models.get(kind) if isinstance(kind, str) else None
     if model is None:
         known = ", ".join(sorted(models))
         raise MalformedRequest(f"unknown request type {str(kind)[:40]!r} (expected one of {known})")
-    return _model(model, raw)
+    return cast(SlackRequest, _model(model, raw))
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -27,11 +27,11 @@ def _interaction(payload: dict[str, object]) -> bytes:
 
 
 def test_a_slash_command_in_slacks_form() -> None:
-    parsed, raw = p.parse_request(FORM, _fixture("slash-command.form").strip())
+    parsed = p.parse_request(FORM, _fixture("slash-command.form").strip())
     assert isinstance(parsed, p.SlashCommand)
     assert (parsed.command, parsed.text) == ("/incident", "declare Checkout latency high sev2")
     assert parsed.user_id == "U2147483697"
-    assert raw["channel_name"] == "general"
+    assert parsed.channel_id == "C2147483705"
 
 
 def test_a_command_whose_text_says_payload_is_still_a_command() -> None:
@@ -45,14 +45,14 @@ def test_a_command_whose_text_says_payload_is_still_a_command() -> None:
             "response_url": "https://hooks.slack.com/commands/T1/2/3",
         }
     ).encode()
-    parsed, _ = p.parse_request(FORM, body)
+    parsed = p.parse_request(FORM, body)
     assert isinstance(parsed, p.SlashCommand)
     assert parsed.text == "declare Checkout payload errors sev2"
 
 
 def test_a_button_click() -> None:
     raw = json.loads(_fixture("block-actions.json"))
-    parsed, _ = p.parse_request(FORM, _interaction(raw))
+    parsed = p.parse_request(FORM, _interaction(raw))
     assert isinstance(parsed, p.BlockActions)
     assert parsed.action.action_id == "incident_acknowledge"
     assert parsed.action.chosen == "1"
@@ -62,7 +62,7 @@ def test_a_button_click() -> None:
 
 def test_a_modal_submission_with_its_values() -> None:
     raw = json.loads(_fixture("view-submission.json"))
-    parsed, _ = p.parse_request(FORM, _interaction(raw))
+    parsed = p.parse_request(FORM, _interaction(raw))
     assert isinstance(parsed, p.ViewSubmission)
     assert parsed.view.values() == {
         "title": "Checkout latency high",
@@ -74,10 +74,10 @@ def test_a_modal_submission_with_its_values() -> None:
 
 
 def test_a_message_shortcut_and_an_event() -> None:
-    shortcut, _ = p.parse_request(FORM, _interaction(json.loads(_fixture("message-shortcut.json"))))
+    shortcut = p.parse_request(FORM, _interaction(json.loads(_fixture("message-shortcut.json"))))
     assert isinstance(shortcut, p.MessageShortcut)
     assert shortcut.message.text.startswith("Rolled back deploy 1234")
-    event, _ = p.parse_request("application/json", _fixture("event-reaction-added.json"))
+    event = p.parse_request("application/json", _fixture("event-reaction-added.json"))
     assert isinstance(event, p.EventCallback)
     assert isinstance(event.event, p.ReactionAdded)
     assert (event.event_id, event.event.reaction) == ("Ev08MFMKH6", "pushpin")
