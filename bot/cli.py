@@ -100,11 +100,10 @@ def _serve(args: argparse.Namespace) -> int:
     except (MissingSetting, InvalidConfig) as error:
         print(f"warroom: {error}", file=sys.stderr)
         return 2
-    if settings.slack_app_token is not None:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+    if settings.slack_app_token is not None and warroom.edge is not None:
+        from bot.slack.socket_mode import connect
 
-        handler = SocketModeHandler(warroom.bolt, settings.slack_app_token.get_secret_value())
-        handler.connect()  # type: ignore[no-untyped-call]
+        connect(warroom.edge, settings.slack_app_token.get_secret_value(), warroom.client)
     uvicorn.run(
         warroom.asgi,
         host=args.host or settings.host,

@@ -16,19 +16,23 @@ In order, each step cheap before the next:
    with its work afterwards. An event is answered as soon as it is stored.
 
 A listener that raises is logged once; the answer is never a 5xx: the person is told what
-happened, and a stored request is tried again by its recovery timer.
+happened, and a stored request is tried again by its recovery timer. A refusal (data warroom did
+not write, or Slack's own final answer such as ``channel_not_found``) is said, logged as one
+line and not retried. In Socket Mode (``receive_socket``) the same steps run from step 3.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import queue
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.context.ack import Ack
@@ -50,6 +54,7 @@ from bot.web.bodies import BodyCutOff, BodyTooLarge, read_limited
 
 log = logging.getLogger(__name__)
 
+FORM = "application/x-www-form-urlencoded"
 MAX_SLACK_BODY = 1_000_000  # Slack's payloads are a few KB; a larger body is not from Slack
 ACK_DEADLINE_SECONDS = 2.5  # Slack gives up at 3 s; a slower listener gets an empty 200
 COULD_NOT_RECORD = (
@@ -163,27 +168,68 @@ class SlackEdge:
             return PlainTextResponse("response_url is not a Slack URL", status_code=400)
         entry: Entry | None = None
         if self._durability.changes_state(parsed):
-            key = dedupe_key(parsed, request.headers.get("x-slack-signature", ""))
-            try:
-                stored = await run_in_threadpool(
-                    self._inbox.record, key, content_type, body.decode()
-                )
-            except SQLAlchemyError as error:
-                log.warning("could not record a Slack request: %s", type(error).__name__)
-                return await _could_not_record(parsed)
-            if stored is None:
-                return Response(status_code=200)  # a replay: done (or doing) already
-            entry = Entry(stored)
-        return await self._answer(parsed, entry)
-
-    async def _answer(
-        self, parsed: p.SlackRequest, entry: Entry | None
-    ) -> Response:
+            signature = request.headers.get("x-slack-signature", "")
+            stored = await run_in_threadpool(self._record, parsed, content_type, body, signature)
+            if isinstance(stored, BoltResponse):
+                return _to_starlette(stored)
+            entry = stored
         loop = asyncio.get_running_loop()
         acked: asyncio.Future[BoltResponse] = loop.create_future()
 
-        def on_ack(response: BoltResponse) -> None:
-            loop.call_soon_threadsafe(_resolve, acked, response)
+        def on_ack(answer: BoltResponse) -> None:
+            loop.call_soon_threadsafe(_resolve, acked, answer)
+
+        self._start(parsed, entry, on_ack)
+        if isinstance(parsed, p.EventCallback):
+            return Response(status_code=200)
+        try:
+            answer = await asyncio.wait_for(asyncio.shield(acked), ACK_DEADLINE_SECONDS)
+        except TimeoutError:
+            return Response(status_code=200)
+        return _to_starlette(answer)
+
+    def receive_socket(self, envelope_type: str, payload: dict[str, Any]) -> BoltResponse:
+        """A Socket Mode envelope (the WebSocket authenticated it): the HTTP path from step 3."""
+        content_type, body = _as_http_body(envelope_type, payload)
+        try:
+            parsed = p.parse_request(content_type, body)
+        except p.MalformedRequest as error:
+            log.warning("malformed Slack request: %s", error)
+            return BoltResponse(status=400, body=f"malformed Slack request: {error}")
+        entry: Entry | None = None
+        if self._durability.changes_state(parsed):
+            stored = self._record(parsed, content_type, body, "")
+            if isinstance(stored, BoltResponse):
+                return stored
+            entry = stored
+        answers: queue.Queue[BoltResponse] = queue.Queue()
+        self._start(parsed, entry, answers.put)
+        if isinstance(parsed, p.EventCallback):
+            return BoltResponse(status=200, body="")
+        try:
+            return answers.get(timeout=ACK_DEADLINE_SECONDS)
+        except queue.Empty:
+            return BoltResponse(status=200, body="")
+
+    def _record(
+        self, parsed: p.SlackRequest, content_type: str, body: bytes, signature: str
+    ) -> Entry | BoltResponse:
+        """Store the request: its entry, or the answer already (a replay; could not record)."""
+        try:
+            stored = self._inbox.record(dedupe_key(parsed, signature), content_type, body.decode())
+        except SQLAlchemyError as error:
+            log.warning("could not record a Slack request: %s", type(error).__name__)
+            if isinstance(parsed, p.EventCallback):  # Slack sends it again
+                return BoltResponse(status=503, body=COULD_NOT_RECORD)
+            return _tell(parsed, COULD_NOT_RECORD)
+        if stored is None:
+            return BoltResponse(status=200, body="")  # a replay: done (or doing) already
+        return Entry(stored)
+
+    def _start(
+        self, parsed: p.SlackRequest, entry: Entry | None, on_ack: Callable[[BoltResponse], None]
+    ) -> None:
+        """Run the listener on a worker; ``on_ack`` gets its ack, then its final answer."""
 
         def work() -> None:
             try:
@@ -193,13 +239,6 @@ class SlackEdge:
                 on_ack(BoltResponse(status=200, body=""))
 
         self._workers.submit(work)
-        if isinstance(parsed, p.EventCallback):
-            return Response(status_code=200)
-        try:
-            answer = await asyncio.wait_for(asyncio.shield(acked), ACK_DEADLINE_SECONDS)
-        except TimeoutError:
-            return Response(status_code=200)
-        return _to_starlette(answer)
 
     def dispatch(
         self,
@@ -326,11 +365,13 @@ def _tell(parsed: p.SlackRequest, text: str) -> BoltResponse:
     return BoltResponse(status=200, body="")
 
 
-async def _could_not_record(parsed: p.SlackRequest) -> Response:
-    if isinstance(parsed, p.EventCallback):
-        return PlainTextResponse(COULD_NOT_RECORD, status_code=503)  # Slack sends it again
-    answer = await run_in_threadpool(_tell, parsed, COULD_NOT_RECORD)
-    return _to_starlette(answer)
+def _as_http_body(envelope_type: str, payload: dict[str, Any]) -> tuple[str, bytes]:
+    """A Socket Mode payload as the HTTP body Slack would have sent (and the inbox stores)."""
+    if envelope_type == "slash_commands":
+        return FORM, urlencode({k: str(v) for k, v in payload.items()}).encode()
+    if envelope_type == "interactive":
+        return FORM, urlencode({"payload": json.dumps(payload)}).encode()
+    return "application/json", json.dumps(payload).encode()
 
 
 def _post_ephemeral(url: str, text: str) -> None:

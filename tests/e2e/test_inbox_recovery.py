@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from sqlalchemy import func, select
 
@@ -99,3 +99,16 @@ def test_a_recorded_request_is_never_applied_again(bot: Bot) -> None:
     bot.clock.advance(timedelta(seconds=bot.app.settings.timer_lease_seconds + 1))
     bot.app.runner.run_due_once()
     assert _incidents(bot) == 1
+
+
+def test_a_socket_mode_command_takes_the_same_path(bot: Bot) -> None:
+    """Socket Mode envelopes are parsed, recorded and dispatched like HTTP requests."""
+    payload = dict(parse_qsl(_declare_form(bot, "Over the socket")))
+    answer = _edge(bot).receive_socket("slash_commands", payload)
+    assert answer.status == 200
+    channel = bot.incident_channel("inc-1-over-the-socket")
+    bot.said_to(ONCALL, f"<#{channel.id}")
+    again = _edge(bot).receive_socket("slash_commands", payload)
+    assert again.status == 200
+    assert _incidents(bot) == 1, "a re-sent envelope is a replay"
+    assert _edge(bot).receive_socket("interactive", {"type": "nonsense"}).status == 400
