@@ -12,6 +12,7 @@ import logging
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 FOUND_TTL = 3600.0
 MISSING_TTL = 60.0
+MAX_ENTRIES = 5_000  # a workspace's worth; beyond it the oldest go first
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _MISSING = ("user_not_found", "users_not_found")
 
@@ -36,7 +38,7 @@ class SlackDirectory:
         self._client = client
         self._clock = clock
         self._lock = threading.Lock()
-        self._cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
+        self._cache: OrderedDict[str, tuple[float, dict[str, Any] | None]] = OrderedDict()
 
     def exists(self, slack_id: str) -> bool:
         info = self._info(slack_id)
@@ -85,4 +87,7 @@ class SlackDirectory:
             ttl = FOUND_TTL
         with self._lock:
             self._cache[key] = (now + ttl, user)
+            self._cache.move_to_end(key)
+            while len(self._cache) > MAX_ENTRIES:
+                self._cache.popitem(last=False)
         return user if isinstance(user, dict) else None

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 INTAKE_BUDGET_MS = 1_500
+SQLITE_CACHE_KIB = 512
 
 
 def is_sqlite(url: str) -> bool:
@@ -63,6 +64,9 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Each pooled connection keeps its own page cache (2 MB by default); the OS caches the
+        # file for all of them, so a small one per connection keeps the process small.
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
