@@ -1,6 +1,6 @@
 """warroom: an incident-response ChatOps bot for Slack.
 
-Map of the package (see DESIGN.md §3):
+Map of the package (see docs/architecture.md §3):
 
 - ``bot.domain``   the pure core: lifecycle, timeline, clocks, command grammar. No I/O.
 - ``bot.services`` use cases combining the core with ports (storage, chat, timers).

@@ -1,4 +1,4 @@
-"""Settings from the environment and ``.env`` (DESIGN.md §2).
+"""Settings from the environment and ``.env`` (the README lists each one).
 
 Secrets are ``SecretStr``, so they are never logged or printed by accident.
 """

@@ -1,7 +1,7 @@
 """The incident aggregate: every change returns the new incident and the timeline events it caused.
 
-Clocks follow DESIGN.md §1b: a clock is set on the first transition into its state, and resolving
-sets ``mitigated_at`` when it is missing.
+Clocks follow docs/architecture.md §2: a clock is set on the first transition into its state,
+and resolving sets ``mitigated_at`` when it is missing.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Incident lifecycle: investigating -> identified -> mitigated -> resolved (DESIGN.md §1).
+"""Incident lifecycle: investigating -> identified -> mitigated -> resolved.
+
+See docs/architecture.md §2.
 
 Resolve is allowed from any open state, mitigate may skip ``identified``, and a resolved incident
 can be reopened. A refused transition says which moves are allowed from where the incident is.

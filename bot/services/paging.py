@@ -1,4 +1,6 @@
-"""Paging: walk a snapshotted escalation policy until someone acknowledges (DESIGN.md §1b).
+"""Paging: walk a snapshotted escalation policy until someone acknowledges.
+
+Semantics: docs/architecture.md §2.
 
 A page is a ``pages`` row holding the policy as it was when paging started (editing the config
 never changes a page in flight) and the steps already fired. One escalation timer per page asks the

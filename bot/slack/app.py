@@ -104,4 +104,3 @@ def build_app(
     timeline_capture.register(app, ctx)
     oncall.register(app, ctx)
     return app
-

@@ -66,7 +66,7 @@ class SlackContext:
 
 
 def is_member(client: WebClient, channel_id: str, user_id: str) -> bool:
-    """Changing an incident needs membership of its channel (DESIGN.md §2)."""
+    """Changing an incident needs membership of its channel (docs/architecture.md §1)."""
     for page in client.conversations_members(channel=channel_id, limit=1000):
         if user_id in page.get("members", []):
             return True

@@ -115,4 +115,3 @@ def _transition_button(ctx: SlackContext, target: Status) -> Any:
 
     on_click.__name__ = f"on_{target.value}_click"
     return on_click
-

@@ -268,4 +268,3 @@ def _member(client: WebClient, channel_id: str, user_id: str, respond: Respond) 
 def _refuse(respond: Respond, error: Exception) -> None:
     message = error.message if isinstance(error, PlaybookUnavailable) else str(error)
     respond(text=f":warning: {message}", response_type="ephemeral", replace_original=False)
-

@@ -1,7 +1,7 @@
 """A :pushpin: reaction or the "Add to timeline" shortcut puts a message on the timeline.
 
 The message keeps its own timestamp and a permalink; adding it twice changes nothing; the bot
-confirms with a reaction (DESIGN.md §1b).
+confirms with a reaction (docs/architecture.md §1).
 """
 
 from __future__ import annotations

@@ -68,6 +68,4 @@ def load(session: Session, inbox_id: int) -> StoredRequest | None:
     row = session.get(SlackInboxRow, inbox_id)
     if row is None:
         return None
-    return StoredRequest(
-        row.id, row.key, row.content_type, row.body, row.status, row.received_at
-    )
+    return StoredRequest(row.id, row.key, row.content_type, row.body, row.status, row.received_at)

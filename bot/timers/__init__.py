@@ -1,4 +1,4 @@
-"""Durable timers, fired exactly once among replicas (DESIGN.md §3 "Durable timers, exactly once").
+"""Durable timers, fired exactly once among replicas (docs/architecture.md §4).
 
 * ``store``: statements over the caller's ``Session``: ``schedule``/``cancel``/``cancel_prefix``/
   ``get``, the claim protocol (``claim_due``, ``extend_lease``, ``complete``, ``reschedule``,

@@ -19,6 +19,7 @@ from bot.web.probes import probe_routes
 
 log = logging.getLogger(__name__)
 
+
 def build_asgi(
     *,
     slack: Callable[[Request], Awaitable[Response]],
@@ -46,4 +47,3 @@ def build_asgi(
         ],
         lifespan=lifespan,
     )
-

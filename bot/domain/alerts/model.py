@@ -4,7 +4,7 @@ Alertmanager and Grafana name the fields ``startsAt``/``endsAt``/``generatorURL`
 webhook uses snake case; all become this one value. ``ends_at`` is ``None`` while the alert fires
 (Alertmanager's zero time ``0001-01-01T00:00:00Z`` means the same). ``fingerprint`` identifies the
 alert across notifications and ``group_key`` the notification group it arrived in: with the start
-instant they are the idempotency keys (DESIGN.md §1b).
+instant they are the idempotency keys (docs/architecture.md §2).
 """
 
 from __future__ import annotations
