@@ -165,13 +165,7 @@ class IncidentService:
         Two people changing one incident at once (or two replicas) conflict on the row's version;
         the loser re-reads and re-applies, so both changes land in some order and none is lost.
         """
-        for attempt in range(1, CONFLICT_RETRIES + 1):
-            try:
-                self._execute_once(command, channel_id, user)
-                break
-            except StaleDataError:
-                if attempt == CONFLICT_RETRIES:
-                    raise
+        _retrying_conflicts(lambda: self._execute_once(command, channel_id, user))
         self._wake()
 
     def _execute_once(self, command: cmd.Command, channel_id: str, user: str) -> None:
@@ -207,6 +201,9 @@ class IncidentService:
             return repo.by_channel(session, channel_id) is not None
 
     def channel_created(self, number: int, channel_id: str, name: str) -> None:
+        _retrying_conflicts(lambda: self._channel_created(number, channel_id, name))
+
+    def _channel_created(self, number: int, channel_id: str, name: str) -> None:
         now = self._clock()
         with self._sessions.begin() as session:
             row = _existing(session, number)
@@ -221,15 +218,23 @@ class IncidentService:
             repo.append(session, number, [event], now)
 
     def card_posted(self, number: int, ts: str) -> None:
-        with self._sessions.begin() as session:
-            _existing(session, number).card_ts = ts
+        _retrying_conflicts(lambda: self._set(number, card_ts=ts))
 
     def topic_set(self, number: int, topic: str) -> None:
+        _retrying_conflicts(lambda: self._set(number, topic=topic))
+
+    def _set(self, number: int, **values: str) -> None:
         with self._sessions.begin() as session:
-            _existing(session, number).topic = topic
+            row = _existing(session, number)
+            for name, value in values.items():
+                setattr(row, name, value)
 
     def provisioned(self, number: int) -> None:
         """The channel is ready: commands work there and the update reminders start."""
+        _retrying_conflicts(lambda: self._provisioned(number))
+        self._wake()
+
+    def _provisioned(self, number: int) -> None:
         now = self._clock()
         with self._sessions.begin() as session:
             row = _existing(session, number)
@@ -240,7 +245,6 @@ class IncidentService:
             timers.schedule(
                 session, effects.reminder_key(number), effects.STATUS_REMINDER, due, payload, now
             )
-        self._wake()
 
     def bot_note(self, number: int, text: str, *, dedup_key: str) -> None:
         """A note from warroom itself (e.g. Slack refused to invite someone): on the timeline and
@@ -405,3 +409,15 @@ def _existing(session: Session, number: int) -> IncidentRow:
     if row is None:
         raise LookupError(f"incident #{number} does not exist")
     return row
+
+
+def _retrying_conflicts(work: Callable[[], None]) -> None:
+    """Run one write transaction, again after a conflict on the incident row's version (someone
+    changed the incident meanwhile): the retry re-reads it, so no change is lost."""
+    for attempt in range(1, CONFLICT_RETRIES + 1):
+        try:
+            work()
+            return
+        except StaleDataError:
+            if attempt == CONFLICT_RETRIES:
+                raise
