@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -58,7 +58,7 @@ from bot.slack.provisioning import IncidentEffects
 from bot.storage.db import is_sqlite, make_engine, make_intake_engine, make_session_factory
 from bot.storage.migrate import upgrade_to_head
 from bot.timers.backoff import Backoff
-from bot.timers.outcomes import Observation, TimerFailure
+from bot.timers.outcomes import Handler, Observation, TimerFailure
 from bot.timers.runner import TimerRunner, default_owner
 from bot.web.asgi import build_asgi
 from bot.web.ical import CalendarFeeds, feed_endpoint
@@ -196,17 +196,17 @@ def build(
     )
     runner = TimerRunner(
         session_factory=sessions,
-        handlers={
-            **edge.handlers(),
-            **effects.handlers(),
-            **oncall_effects.handlers(),
-            **paging_effects.handlers(),
-            **alerts.handlers(),
-            **alert_effects.handlers(),
-            **playbook_effects.handlers(),
-            **postmortems.handlers(),
-            **retention.handlers(),
-        },
+        handlers=merge_handlers(
+            edge.handlers(),
+            effects.handlers(),
+            oncall_effects.handlers(),
+            paging_effects.handlers(),
+            alerts.handlers(),
+            alert_effects.handlers(),
+            playbook_effects.handlers(),
+            postmortems.handlers(),
+            retention.handlers(),
+        ),
         owner=default_owner(),
         clock=clock,
         lease_seconds=settings.timer_lease_seconds,
@@ -255,6 +255,18 @@ def build(
         reminders,
         edge,
     )
+
+
+def merge_handlers(*families: Mapping[str, Handler]) -> dict[str, Handler]:
+    """Every family's timer handlers by kind; two families claiming one kind is a wiring bug
+    (one would silently never run), refused at start."""
+    merged: dict[str, Handler] = {}
+    for family in families:
+        for kind, handler in family.items():
+            if kind in merged:
+                raise ValueError(f"two timer handlers for the kind {kind!r}")
+            merged[kind] = handler
+    return merged
 
 
 def _stop(
