@@ -9,7 +9,6 @@ because a misspelt file name would otherwise be ignored silently.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from pydantic import BaseModel
 from bot.config.hints import schema_hint
 from bot.config.report import Item, Report
 from bot.config.schema import PolicyModel, ScheduleModel, ServiceModel, UserModel
+from bot.domain.suggest import closest
 from bot.yamlsource import LineDict, LineList, SourceError, SourceErrors, load_yaml, validate
 
 FILES: dict[str, tuple[str, type[BaseModel]]] = {
@@ -73,9 +73,9 @@ def _unknown_files(folder: Path, report: Report) -> None:
         if path.suffix not in {".yaml", ".yml"} or path.name in FILES or path.name in COMPANIONS:
             continue
         stems = [name.removesuffix(".yaml") for name in FILES]
-        close = difflib.get_close_matches(path.stem, stems, n=1, cutoff=0.75)
+        close = closest(path.stem, stems, cutoff=0.75)
         hint = (
-            f"rename it to {close[0]}.yaml"
+            f"rename it to {close}.yaml"
             if close
             else f"config files are {', '.join(FILES)}; move other files out of this folder"
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from functools import cache
@@ -10,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel
 
+from bot.domain.suggest import did_you_mean
 from bot.yamlsource import SourceError
 
 SETTING_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -17,14 +17,6 @@ SETTING_HINT = (
     "credentials never go in YAML: give the NAME of an environment setting that holds it, "
     "in capitals (e.g. PAGERDUTY_ROUTING_KEY_PAYMENTS)"
 )
-
-
-def did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    """``"did you mean 'x'?"`` for the closest candidate, or ``""``."""
-    pool = list(candidates)
-    exact = [c for c in pool if c.lower() == name.lower()]
-    close = exact or difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else ""
 
 
 def join(*parts: str) -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from bot.config.hints import did_you_mean, join
+from bot.config.hints import join
 from bot.config.names import unique_name
 from bot.config.report import Item, Loc, Report
 from bot.config.schema import LevelModel, PolicyModel
 from bot.config.users import People
 from bot.domain.oncall import EscalationLevel, EscalationPolicy, Target
+from bot.domain.suggest import did_you_mean
 
 MAX_REPEAT = 9  # PagerDuty's own limit; more would keep paging for hours after everyone slept
 

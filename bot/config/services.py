@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from bot.config.hints import did_you_mean, join
+from bot.config.hints import join
 from bot.config.model import Service
 from bot.config.names import unique_name
 from bot.config.report import Item, Report
 from bot.config.schema import ServiceModel
 from bot.domain.oncall import Urgency
+from bot.domain.suggest import did_you_mean
 
 CHANNEL = re.compile(r"^(#[a-z0-9_-]{1,80}|[CG][A-Z0-9]{2,})$")
 

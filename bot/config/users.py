@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.config.hints import SETTING_HINT, SETTING_NAME, did_you_mean, join, zone_problem
+from bot.config.hints import SETTING_HINT, SETTING_NAME, join, zone_problem
 from bot.config.model import (
     NotificationChannel,
     OpsgenieChannel,
@@ -21,6 +21,7 @@ from bot.config.model import (
 )
 from bot.config.report import Item, Loc, Report
 from bot.config.schema import UserModel
+from bot.domain.suggest import did_you_mean
 
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

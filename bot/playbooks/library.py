@@ -17,9 +17,9 @@ from typing import Any
 from bot.domain.playbooks.catalogue import CATALOGUE
 from bot.domain.playbooks.model import Link, Playbook, Step
 from bot.domain.playbooks.parameters import rendered_problems
-from bot.domain.playbooks.problems import closest
 from bot.domain.playbooks.variables import TEMPLATE_ROOTS, template_context
 from bot.domain.severity import Severity
+from bot.domain.suggest import did_you_mean
 from bot.playbooks.loader import load_file, playbook_files
 from bot.playbooks.templating import RenderError, render_text, render_value
 from bot.yamlsource import SourceError, field_path
@@ -124,7 +124,7 @@ class PlaybookLibrary:
                 "change by itself."
             )
         known = ", ".join(f"`{known}`" for known in self.playbooks) or "none yet"
-        suggestion = closest(name, self.playbooks)
+        suggestion = did_you_mean(name, self.playbooks)
         raise PlaybookUnavailable(
             f"There is no playbook called `{name}`"
             + (f" ({suggestion})" if suggestion else "")

@@ -22,8 +22,8 @@ from jinja2 import (
 )
 from jinja2.sandbox import SandboxedEnvironment
 
-from bot.domain.playbooks.problems import closest
 from bot.domain.playbooks.variables import FIELDS
+from bot.domain.suggest import did_you_mean
 
 
 class RenderError(ValueError):
@@ -62,7 +62,10 @@ def template_problems(text: str, names: frozenset[str]) -> list[tuple[str, str]]
             f"unknown template variable {name!r}",
             "; ".join(
                 part
-                for part in (closest(name, names), f"templates can use {', '.join(sorted(names))}")
+                for part in (
+                    did_you_mean(name, names),
+                    f"templates can use {', '.join(sorted(names))}",
+                )
                 if part
             ),
         )
@@ -87,7 +90,7 @@ def _unknown_fields(tree: nodes.Template, names: frozenset[str]) -> list[tuple[s
                     "; ".join(
                         part
                         for part in (
-                            closest(attr, known),
+                            did_you_mean(attr, known),
                             f"{root.name} has {', '.join(sorted(known))}",
                         )
                         if part

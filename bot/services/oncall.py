@@ -11,7 +11,6 @@ lookups go through the ``Directory`` port (the Slack adapter caches them).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +32,7 @@ from bot.domain.oncall import (
     next_handoff,
     on_call_at,
 )
+from bot.domain.suggest import closest
 from bot.services import oncall_timers
 from bot.storage import oncall as repo
 from bot.storage.models import OverrideRow
@@ -393,7 +393,7 @@ def _layer_status(schedule: Schedule, layer: Layer, at: datetime) -> LayerStatus
 
 
 def _unknown(what: str, name: str, known: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
+    close = closest(name, known)
+    hint = f" Did you mean {close!r}?" if close else ""
     listed = ", ".join(known) if known else "none configured"
     return f"unknown {what} {name!r}.{hint} Known: {listed}"

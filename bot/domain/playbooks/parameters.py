@@ -19,11 +19,11 @@ from bot.domain.playbooks.problems import (
     Loc,
     Problem,
     TemplateText,
-    closest,
     is_list,
     join,
     kind,
 )
+from bot.domain.suggest import did_you_mean
 
 _TEMPLATE_MARK = re.compile(r"{{|{%")
 
@@ -60,7 +60,7 @@ def check_params(
                     (*where, key),
                     f"unknown parameter {key!r} for {action.name}",
                     join(
-                        closest(str(key), action.params),
+                        did_you_mean(str(key), action.params),
                         f"{action.name} takes: {', '.join(action.params)}",
                     ),
                 )
@@ -133,7 +133,7 @@ def _valid(value: object, spec: Param, loc: Loc, checked: CheckedParams) -> bool
             Problem(
                 loc,
                 f"{value!r} is not one of {', '.join(spec.choices)}",
-                closest(str(value), spec.choices) or f"use one of {', '.join(spec.choices)}",
+                did_you_mean(str(value), spec.choices) or f"use one of {', '.join(spec.choices)}",
             )
         )
         return False

@@ -7,8 +7,7 @@ The helpers word values and suggestions the same way in every message.
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
@@ -30,12 +29,6 @@ class TemplateText:
     loc: Loc
     text: str
     earlier_vars: frozenset[str] | None = None
-
-
-def closest(name: str, candidates: Iterable[str]) -> str:
-    """``"did you mean 'x'?"`` for the candidate closest to ``name``, or ``""``."""
-    found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f"did you mean {found[0]!r}?" if found else ""
 
 
 def join(*parts: str) -> str:

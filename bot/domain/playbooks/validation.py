@@ -24,13 +24,13 @@ from bot.domain.playbooks.problems import (
     Loc,
     Problem,
     TemplateText,
-    closest,
     is_list,
     join,
     kind,
 )
 from bot.domain.playbooks.variables import TEMPLATE_ROOTS
 from bot.domain.severity import Severity
+from bot.domain.suggest import did_you_mean
 
 TOP_LEVEL_FIELDS = ("name", "title", "description", "when", "vars", "steps")
 MAX_STEPS = 40  # what one checklist message shows in full (Slack: at most 50 blocks a message)
@@ -219,7 +219,7 @@ class _Parser:
             self.problem(
                 (*loc, "action"),
                 f"unknown action {name!r}",
-                join(closest(str(name), CATALOGUE), f"actions are: {', '.join(CATALOGUE)}"),
+                join(did_you_mean(str(name), CATALOGUE), f"actions are: {', '.join(CATALOGUE)}"),
             )
             return None
         return CATALOGUE[name]
@@ -372,7 +372,7 @@ class _Parser:
                 self.problem(
                     (*loc, key),
                     f"unknown field {key!r} in {what}",
-                    join(closest(str(key), known), f"fields are: {', '.join(known)}"),
+                    join(did_you_mean(str(key), known), f"fields are: {', '.join(known)}"),
                 )
 
 
