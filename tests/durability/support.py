@@ -4,21 +4,18 @@ until the app has nothing left to do, and two ways to take the database away fro
 * :class:`SqliteWriteLock`: another connection holds SQLite's write lock (``BEGIN IMMEDIATE``
   on the same file), as a long migration, a backup or a stuck writer in another process would.
   Reads still work (WAL); every write waits.
-* :class:`SwitchableProxy`: a TCP proxy on loopback in front of PostgreSQL; the app's
-  ``DATABASE_URL`` goes through it. :meth:`SwitchableProxy.refuse` closes the listening socket
+* ``tests.tcp_proxy.TcpProxy``: a TCP proxy on loopback in front of PostgreSQL; the app's
+  ``DATABASE_URL`` goes through it. ``refuse`` closes the listening socket
   (new connections get ECONNREFUSED) and cuts every open connection, as a database that went
-  away does; :meth:`SwitchableProxy.accept` listens again on the same port.
+  away does; ``accept`` listens again on the same port.
 """
 
 from __future__ import annotations
 
-import selectors
-import socket
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import TypeVar
@@ -149,97 +146,3 @@ class SqliteWriteLock:
         self._connection.execute("ROLLBACK")
         self._connection.close()
         self._connection = None
-
-
-class SwitchableProxy:
-    """A loopback TCP proxy to ``upstream`` that can stop accepting and cut its connections."""
-
-    def __init__(self, upstream_host: str, upstream_port: int) -> None:
-        self._upstream = (upstream_host, upstream_port)
-        self.port = 0
-        self._listener: socket.socket | None = None
-        self._thread: threading.Thread | None = None
-        self._stopping = threading.Event()
-        self._lock = threading.Lock()
-        self._open: set[socket.socket] = set()
-
-    def start(self) -> SwitchableProxy:
-        self.accept()
-        return self
-
-    def accept(self) -> None:
-        """Listen (again, on the same port once it has one) and pipe new connections upstream."""
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(64)
-        self.port = listener.getsockname()[1]
-        self._listener = listener
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._serve, args=(listener,), daemon=True)
-        self._thread.start()
-
-    def refuse(self) -> None:
-        """Close the port (new connections are refused) and cut every connection open now."""
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(5)
-        if self._listener is not None:
-            self._listener.close()
-        self._listener, self._thread = None, None
-        with self._lock:
-            sockets, self._open = list(self._open), set()
-        for sock in sockets:
-            with suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
-
-    @contextmanager
-    def down(self) -> Iterator[None]:
-        self.refuse()
-        try:
-            yield
-        finally:
-            self.accept()
-
-    def stop(self) -> None:
-        self.refuse()
-
-    def _serve(self, listener: socket.socket) -> None:
-        with selectors.DefaultSelector() as selector:
-            selector.register(listener, selectors.EVENT_READ)
-            while not self._stopping.is_set():
-                if not selector.select(timeout=0.05):
-                    continue
-                try:
-                    client, _ = listener.accept()
-                except OSError:
-                    return
-                self._connect(client)
-
-    def _connect(self, client: socket.socket) -> None:
-        try:
-            upstream = socket.create_connection(self._upstream, timeout=5)
-        except OSError:
-            client.close()
-            return
-        upstream.settimeout(None)
-        with self._lock:
-            self._open.update((client, upstream))
-        for source, target in ((client, upstream), (upstream, client)):
-            threading.Thread(target=self._pipe, args=(source, target), daemon=True).start()
-
-    def _pipe(self, source: socket.socket, target: socket.socket) -> None:
-        try:
-            while chunk := source.recv(65536):
-                target.sendall(chunk)
-        except OSError:
-            pass
-        finally:
-            for sock in (source, target):
-                with suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-                sock.close()
-            with self._lock:
-                self._open.discard(source)
-                self._open.discard(target)

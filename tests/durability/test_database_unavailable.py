@@ -46,7 +46,6 @@ from tests.alerts.e2e.conftest import ALERTMANAGER_TOKEN, write_config
 from tests.durability.support import (
     COULD_NOT_RECORD,
     SqliteWriteLock,
-    SwitchableProxy,
     is_ephemeral,
     poll,
     posts_to,
@@ -65,6 +64,7 @@ from tests.e2e.conftest import (  # noqa: F401  (fixtures, shared with the e2e t
     slack,
 )
 from tests.e2e.test_interactions import open_view
+from tests.tcp_proxy import TcpProxy
 
 WEBHOOK_TIMEOUT_SECONDS = 30.0  # SQLite's busy wait (15 s) comes before the 503
 
@@ -85,7 +85,7 @@ def outage(database_url: str, engine: Engine) -> Iterator[Outage]:
         path = url.database
         yield Outage(database_url, lambda: SqliteWriteLock(path))
         return
-    proxy = SwitchableProxy(url.host or "127.0.0.1", url.port or 5432).start()
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432).start()
     try:
         through = url.set(host="127.0.0.1", port=proxy.port)
         yield Outage(through.render_as_string(hide_password=False), proxy.down)

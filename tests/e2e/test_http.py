@@ -145,7 +145,7 @@ def test_a_postgresql_server_that_went_away_gets_prompt_answers(
         app = build(settings, clock=clock, migrate=False)
         with BackgroundServer(app.asgi) as server:
             assert httpx.get(f"{server.url}/readyz").status_code == 200
-            proxy.close()  # the server's port is closed now: nothing listens there
+            proxy.refuse()  # the server's port is closed now: nothing listens there
             assert_prompt_answers_without_the_database(server.url, clock)
             assert "warroom_database_up 0.0" in httpx.get(f"{server.url}/metrics").text
         app.engine.dispose()

@@ -19,5 +19,5 @@ def test_handlers_of_every_family_are_merged() -> None:
 
 
 def test_two_families_claiming_one_kind_are_refused() -> None:
-    with pytest.raises(ValueError, match="'card.refresh'"):
+    with pytest.raises(ValueError, match=r"'card\.refresh'"):
         merge_handlers({"card.refresh": _done}, {"card.refresh": _done})
