@@ -93,11 +93,6 @@ def test_declares_on_sqlite_survive_a_sigkill_just_after_their_200(
 
 
 @pytest.mark.postgres
-@pytest.mark.xfail(
-    strict=False,
-    reason="open (issue 11): one CI run on PostgreSQL lost 1 of 100 declares killed 7 ms after "
-    "the 200, with nothing in the logs; under investigation, the SQLite run stays strict",
-)
 def test_declares_on_postgres_survive_a_sigkill_just_after_their_200(
     postgres_url: str, tmp_path: Path
 ) -> None:
@@ -246,7 +241,9 @@ class KillNine:
         for server in self.servers:
             wait_ready(server)
         deadline = time.monotonic() + SETTLE_SECONDS
-        while time.monotonic() < deadline and not self.problems():
+        # A declare killed before its listener committed is replayed one lease later: wait for
+        # every timer due soon (the replays among them), whatever the check would say now.
+        while time.monotonic() < deadline:
             if due_timers(self.db, REPLAY_HORIZON) == 0:
                 time.sleep(1.0)
                 if due_timers(self.db, REPLAY_HORIZON) == 0:
