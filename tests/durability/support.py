@@ -24,8 +24,9 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 
+from bot.domain.timeline import EventKind
 from bot.sandbox.model import ResponsePost
-from bot.storage.models import Timer
+from bot.storage.models import TimelineEventRow, Timer
 
 SLACK_DEADLINE_SECONDS = 3.0  # Slack shows the user an error when an answer takes longer
 COULD_NOT_RECORD = "could not record"
@@ -146,3 +147,15 @@ class SqliteWriteLock:
         self._connection.execute("ROLLBACK")
         self._connection.close()
         self._connection = None
+
+
+def events_of_kind(engine: Engine, kind: EventKind) -> int:
+    """How many timeline events of ``kind`` are recorded."""
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                select(func.count())
+                .select_from(TimelineEventRow)
+                .where(TimelineEventRow.kind == kind)
+            ).scalar_one()
+        )

@@ -46,6 +46,7 @@ from tests.alerts.e2e.conftest import ALERTMANAGER_TOKEN, write_config
 from tests.durability.support import (
     COULD_NOT_RECORD,
     SqliteWriteLock,
+    events_of_kind,
     is_ephemeral,
     poll,
     posts_to,
@@ -236,7 +237,7 @@ def test_a_refused_event_is_answered_503_and_slacks_retry_applies_it_once(
         refused = quick.event(event, event_id="Ev0OUTAGE01")
     assert refused.status_code == 503, refused.text
     wait_quiet(engine)
-    assert messages_added(engine) == 0
+    assert events_of_kind(engine, EventKind.MESSAGE_ADDED) == 0
     assert bot.slack.state.message(channel.id, said.ts).reaction("white_check_mark") is None
 
     retried = bot.driver.event(event, event_id="Ev0OUTAGE01", retry_num=1)
@@ -247,7 +248,7 @@ def test_a_refused_event_is_answered_503_and_slacks_retry_applies_it_once(
         "the bot's confirmation reaction",
     )
     wait_quiet(engine)
-    assert messages_added(engine) == 1
+    assert events_of_kind(engine, EventKind.MESSAGE_ADDED) == 1
 
 
 @pytest.mark.slow
@@ -308,17 +309,6 @@ def notes(engine: Engine) -> list[str]:
             select(TimelineEventRow.data).where(TimelineEventRow.kind == EventKind.NOTE_ADDED)
         ).scalars()
         return [str(d.get("text")) for d in data]
-
-
-def messages_added(engine: Engine) -> int:
-    with engine.connect() as connection:
-        return int(
-            connection.execute(
-                select(func.count())
-                .select_from(TimelineEventRow)
-                .where(TimelineEventRow.kind == EventKind.MESSAGE_ADDED)
-            ).scalar_one()
-        )
 
 
 def payloads(engine: Engine) -> int:

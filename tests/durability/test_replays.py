@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from bot.domain.timeline import EventKind
 from bot.sandbox.payloads import reaction_event
 from bot.sandbox.signing import SlackDriver
 from bot.slack import blocks
-from bot.storage.models import IncidentRow, TimelineEventRow
-from tests.durability.support import Recorder, posts_to, wait_quiet
+from bot.storage.models import IncidentRow
+from tests.durability.support import Recorder, events_of_kind, posts_to, wait_quiet
 from tests.e2e.conftest import (  # noqa: F401  (fixtures, shared with the e2e tests)
     GENERAL,
     ONCALL,
@@ -85,7 +85,7 @@ def test_a_replayed_button_click_changes_the_incident_once(
     wait_quiet(engine)
     moved = [m for m in bot.slack.state.messages(channel.id) if "-> mitigated" in m.all_text]
     assert len(moved) == 1
-    assert status_changes(engine) == 1
+    assert events_of_kind(engine, EventKind.STATUS_CHANGED) == 1
     # A second execution would have been refused ("already mitigated") through the response_url.
     told = posts_to(bot.slack.state.responses(user_id=ONCALL), response_url)
     assert [p.text for p in told] == []
@@ -129,7 +129,7 @@ def test_a_replayed_and_retried_event_is_applied_once(
         what="the bot's confirmation reaction",
     )
     wait_quiet(engine)
-    assert messages_added(engine) == 1
+    assert events_of_kind(engine, EventKind.MESSAGE_ADDED) == 1
     # Each execution asks Slack for the message's permalink: once means executed once.
     asked = [
         c
@@ -146,25 +146,3 @@ def titles(engine: Engine) -> list[str]:
 
 def incident_channels(bot: Bot) -> list[str]:  # noqa: F811
     return sorted(c.name for c in bot.slack.state.conversations() if c.name.startswith("inc-"))
-
-
-def status_changes(engine: Engine) -> int:
-    with engine.connect() as connection:
-        return int(
-            connection.execute(
-                select(func.count())
-                .select_from(TimelineEventRow)
-                .where(TimelineEventRow.kind == EventKind.STATUS_CHANGED)
-            ).scalar_one()
-        )
-
-
-def messages_added(engine: Engine) -> int:
-    with engine.connect() as connection:
-        return int(
-            connection.execute(
-                select(func.count())
-                .select_from(TimelineEventRow)
-                .where(TimelineEventRow.kind == EventKind.MESSAGE_ADDED)
-            ).scalar_one()
-        )
