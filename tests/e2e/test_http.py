@@ -35,10 +35,16 @@ def test_health_and_readiness(bot: Bot) -> None:
 def test_metrics_count_incidents_commands_and_timers(bot: Bot) -> None:
     channel = bot.declare("Checkout latency high sev2")
     bot.command(channel, "status")
-    text = httpx.get(f"{bot.url}/metrics").text
+    provisioned = 'warroom_timer_outcomes_total{kind="incident.provision",outcome="done"} 1.0'
+
+    # The channel is visible a moment before the provisioning timer's outcome is counted.
+    def scraped() -> str | None:
+        text = httpx.get(f"{bot.url}/metrics").text
+        return text if provisioned in text else None
+
+    text = eventually(scraped, what="the provisioning timer's outcome in /metrics")
     assert 'warroom_incidents{severity="SEV2",status="investigating"} 1.0' in text
     assert 'warroom_command_seconds_count{command="declare"} 1.0' in text
-    assert 'warroom_timer_outcomes_total{kind="incident.provision",outcome="done"} 1.0' in text
     assert "warroom_timers_due" in text
 
 
