@@ -53,14 +53,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.composition import Warroom, build
+from bot.incidents.rows import IncidentRow
+from bot.kernel.settings import Settings
+from bot.kernel.slack.app import LISTENER_THREADS
+from bot.kernel.timers.rows import Timer
 from bot.sandbox.methods import METHODS
 from bot.sandbox.payloads import VERIFICATION_TOKEN, channel_name
 from bot.sandbox.seed import GENERAL, ONCALL
 from bot.sandbox.server import BackgroundServer, FakeSlackServer
 from bot.sandbox.signing import signed_headers
-from bot.settings import Settings
-from bot.slack.app import LISTENER_THREADS
-from bot.storage.models import IncidentRow, Timer
 
 SIGNING_SECRET = "warroom-bench-signing-secret"  # only ever used on loopback
 BOT_TOKEN = "xoxb-warroom-bench"

@@ -45,9 +45,9 @@ from sqlalchemy.pool import NullPool
 
 from bench.paging import Server, app_env
 from bench.timers import database, percentile
+from bot.alerts.rows import AlertPayloadRow, AlertRow
+from bot.kernel.timers.rows import Timer
 from bot.sandbox.server import FakeSlackServer
-from bot.storage.alert_rows import AlertPayloadRow, AlertRow
-from bot.storage.models import Timer
 from tests.alerts.alertmanager import notification, webhook_alert
 from tests.alerts.storm import Answer, Sender, plan, service_name, write_config
 

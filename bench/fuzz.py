@@ -48,15 +48,15 @@ from sqlalchemy.pool import NullPool
 from bench.paging import BOT_TOKEN, SIGNING_SECRET, Server, app_env
 from bench.timers import database, percentile
 from bot.composition import build
+from bot.kernel.settings import Settings
+from bot.kernel.timers.rows import Timer
+from bot.oncall.web.ical import CalendarFeeds
+from bot.postmortems.web.links import ReviewLinks
 from bot.sandbox.fuzz import FuzzRequest, Registry, Target, generators, registry_of
 from bot.sandbox.fuzz.wire import Answer, send
 from bot.sandbox.seed import GENERAL, LEAD, MANAGER, ONCALL
 from bot.sandbox.server import FakeSlackServer
 from bot.sandbox.signing import SlackDriver
-from bot.settings import Settings
-from bot.storage.models import Timer
-from bot.web.ical import CalendarFeeds
-from bot.web.postmortem_links import ReviewLinks
 
 ALERT_TOKEN = "warroom-bench-fuzz-alert-token"  # only ever used on loopback
 GENERIC_SECRET = "warroom-bench-fuzz-generic-secret"

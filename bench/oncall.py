@@ -1,4 +1,4 @@
-"""Who is on call: ``bot.domain.oncall.on_call_at`` over 1,000 realistic schedules.
+"""Who is on call: ``bot.oncall.domain.on_call_at`` over 1,000 realistic schedules.
 
 ``on_call_at`` is what ``/oncall`` and every page to a schedule compute: the final on-call, each
 layer's, the override in force, and the next handoff within 90 days. This builds ``--schedules``
@@ -35,16 +35,9 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 from zoneinfo import ZoneInfo
 
-from bot.domain.oncall import (
-    DailyWindow,
-    Layer,
-    Override,
-    Restriction,
-    Schedule,
-    WeeklyWindow,
-    on_call_at,
-)
-from bot.domain.oncall.wallclock import to_instant
+from bot.oncall.domain.restrictions import DailyWindow, Restriction, WeeklyWindow
+from bot.oncall.domain.schedule import Layer, Override, Schedule, on_call_at
+from bot.oncall.domain.wallclock import to_instant
 
 ZONES = (
     "Europe/Berlin",

@@ -54,12 +54,14 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.pool import NullPool
 
 from bench.timers import database, percentile
+from bot.incidents.rows import IncidentRow
+from bot.kernel.timers.rows import Timer
+from bot.paging.rows import DeliveryRow, PageRow
 from bot.sandbox.methods import METHODS
 from bot.sandbox.providers.pagerduty import FakePagerDuty
 from bot.sandbox.seed import GENERAL, MANAGER, ONCALL
 from bot.sandbox.server import FakeSlackServer
 from bot.sandbox.signing import SlackDriver
-from bot.storage.models import DeliveryRow, IncidentRow, PageRow, Timer
 
 SIGNING_SECRET = "warroom-bench-signing-secret"  # only ever used on loopback
 BOT_TOKEN = "xoxb-warroom-bench"

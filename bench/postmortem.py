@@ -38,15 +38,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.domain.postmortem.blameless import check
-from bot.domain.postmortem.inputs import build_inputs
+from bot.incidents.rows import ActionItemRow, IncidentRow, TimelineEventRow
+from bot.kernel.storage.db import make_engine, make_session_factory
+from bot.kernel.storage.migrate import upgrade_to_head
+from bot.kernel.storage.scratch import scratch_database
 from bot.postmortems.config import PostmortemConfig
+from bot.postmortems.domain.blameless import check
+from bot.postmortems.domain.inputs import build_inputs
 from bot.postmortems.drafting import DraftingSetup, read_record
 from bot.postmortems.templates import Templates
-from bot.storage.db import make_engine, make_session_factory
-from bot.storage.migrate import upgrade_to_head
-from bot.storage.models import ActionItemRow, IncidentRow, TimelineEventRow
-from bot.storage.scratch import scratch_database
 
 SHIPPED = Path(__file__).parents[1] / "postmortems"
 START = datetime(2026, 10, 24, 22, 0, tzinfo=UTC)

@@ -50,13 +50,13 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.db import make_engine, make_session_factory
-from bot.storage.migrate import upgrade_to_head
-from bot.storage.models import Effect, Timer
-from bot.storage.scratch import scratch_database
-from bot.timers import Done, Observation, TimerRunner
-from bot.timers import store as timers
-from bot.timers.store import ClaimedTimer
+from bot.kernel.storage.db import make_engine, make_session_factory
+from bot.kernel.storage.migrate import upgrade_to_head
+from bot.kernel.storage.scratch import scratch_database
+from bot.kernel.timers import Done, Observation, TimerRunner
+from bot.kernel.timers import store as timers
+from bot.kernel.timers.rows import Effect, Timer
+from bot.kernel.timers.store import ClaimedTimer
 
 KIND = "bench"
 MAX_TIMERS = 200_000

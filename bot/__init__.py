@@ -5,7 +5,7 @@ Map of the package (see docs/architecture.md §3):
 - ``bot.domain``   the pure core: lifecycle, timeline, clocks, command grammar. No I/O.
 - ``bot.services`` use cases combining the core with ports (storage, chat, timers).
 - ``bot.storage``  SQLAlchemy 2 models, repositories, Alembic migration runner.
-- ``bot.timers``   durable timers: claimed exactly once among replicas, fired by APScheduler.
+- ``bot.kernel.timers``   durable timers: claimed exactly once among replicas, fired by APScheduler.
 - ``bot.slack``    Bolt listeners and Block Kit views: ack, parse, call one use case, render.
 - ``bot.web``      the Starlette app: /slack/events, health, readiness, metrics.
 - ``bot.sandbox``  the fake Slack Web API server used by the tests and by ``warroom dev``.

@@ -95,7 +95,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from bot.composition import MissingSetting, build
     from bot.config.startup import InvalidConfig
-    from bot.settings import Settings
+    from bot.kernel.settings import Settings
 
     settings = Settings()
     _configure_logging(settings.log_level)
@@ -106,7 +106,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"warroom: {error}", file=sys.stderr)
         return 2
     if settings.slack_app_token is not None and warroom.edge is not None:
-        from bot.slack.socket_mode import connect
+        from bot.kernel.slack.socket_mode import connect
 
         connect(warroom.edge, settings.slack_app_token.get_secret_value(), warroom.client)
     uvicorn.run(
@@ -143,7 +143,7 @@ def _config(args: argparse.Namespace) -> int:
     """``config check``: print every error and exit 1, or a one-line summary and exit 0."""
     from bot.alerts.routes_file import check_routes
     from bot.config import check_config, load_config
-    from bot.settings import Settings
+    from bot.kernel.settings import Settings
 
     folder: Path = args.dir if args.dir is not None else Settings().config_dir
     errors = check_config(folder)
@@ -166,8 +166,8 @@ def _config(args: argparse.Namespace) -> int:
 
 def _playbooks(args: argparse.Namespace) -> int:
     """``playbooks check``: print every error (and warning) and exit 1, or a summary and exit 0."""
+    from bot.kernel.settings import Settings
     from bot.playbooks import PlaybookLibrary
-    from bot.settings import Settings
 
     if args.dir:
         folders: list[Path] = args.dir
@@ -202,9 +202,9 @@ def _postmortem(args: argparse.Namespace) -> int:
 
 
 def _migrate(_: argparse.Namespace) -> int:
-    from bot.settings import Settings
-    from bot.storage.db import make_engine
-    from bot.storage.migrate import current_revision, upgrade_to_head
+    from bot.kernel.settings import Settings
+    from bot.kernel.storage.db import make_engine
+    from bot.kernel.storage.migrate import current_revision, upgrade_to_head
 
     engine = make_engine(Settings().database_url)
     upgrade_to_head(engine)

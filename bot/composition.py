@@ -20,50 +20,50 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 
-from bot.actions.registry import Actions
-from bot.alerts.auth import Credentials
-from bot.alerts.live import LiveRouting
-from bot.clock import utc_now
+from bot.alerts.domain import Source
+from bot.alerts.intake.auth import Credentials
+from bot.alerts.routes_live import LiveRouting
+from bot.alerts.service import AlertService
+from bot.alerts.slack.handlers import AlertEffects
+from bot.alerts.web.webhooks import WebhookSettings, webhook_routes
 from bot.config.live import LiveConfig
 from bot.config.startup import load_startup_config
-from bot.domain.alerts import Source
-from bot.notify import Notifiers, RetryPolicy
-from bot.playbooks.live import load_playbooks
-from bot.services.alerts import AlertService
-from bot.services.incidents import IncidentService
-from bot.services.oncall import OnCallService
-from bot.services.oncall_reminders import OnCallReminders
-from bot.services.paging import PagingService
-from bot.services.playbook_runs import PlaybookRuns
-from bot.services.playbook_steps import PlaybookSteps
-from bot.services.playbooks import PlaybookService
-from bot.services.retention import Retention, RetentionPolicy
-from bot.settings import Settings
-from bot.slack.alert_effects import AlertEffects
-from bot.slack.app import READ_ONLY_ACTIONS, build_app, listener_pool, make_client
-from bot.slack.commands import changes_state as incident_changes_state
-from bot.slack.context import SlackContext
-from bot.slack.directory import SlackDirectory
-from bot.slack.edge import Durability, SlackEdge
-from bot.slack.inbox import Inbox
-from bot.slack.oncall import changes_state as oncall_changes_state
-from bot.slack.oncall_effects import OnCallEffects
-from bot.slack.paging import PagingEffects
-from bot.slack.paging import register as register_paging
-from bot.slack.playbook_effects import PlaybookEffects
-from bot.slack.playbooks import PlaybookCommands, Playbooks
-from bot.slack.playbooks import register as register_playbooks
-from bot.slack.postmortem_wiring import build_postmortems
-from bot.slack.provisioning import IncidentEffects
-from bot.storage.db import is_sqlite, make_engine, make_intake_engine, make_session_factory
-from bot.storage.migrate import upgrade_to_head
-from bot.timers.backoff import Backoff
-from bot.timers.outcomes import Handler, Observation, TimerFailure
-from bot.timers.runner import TimerRunner, default_owner
-from bot.web.asgi import build_asgi
-from bot.web.ical import CalendarFeeds, feed_endpoint
-from bot.web.metrics import Metrics
-from bot.web.webhooks import WebhookSettings, webhook_routes
+from bot.incidents.service import IncidentService
+from bot.incidents.slack.commands import changes_state as incident_changes_state
+from bot.incidents.slack.context import SlackContext
+from bot.incidents.slack.provisioning import IncidentEffects
+from bot.kernel.clock import utc_now
+from bot.kernel.settings import Settings
+from bot.kernel.slack.app import READ_ONLY_ACTIONS, build_app, listener_pool, make_client
+from bot.kernel.slack.directory import SlackDirectory
+from bot.kernel.slack.edge import Durability, SlackEdge
+from bot.kernel.slack.inbox import Inbox
+from bot.kernel.storage.db import is_sqlite, make_engine, make_intake_engine, make_session_factory
+from bot.kernel.storage.migrate import upgrade_to_head
+from bot.kernel.timers.backoff import Backoff
+from bot.kernel.timers.outcomes import Handler, Observation, TimerFailure
+from bot.kernel.timers.runner import TimerRunner, default_owner
+from bot.kernel.web.asgi import build_asgi
+from bot.kernel.web.metrics import Metrics
+from bot.oncall.reminders import OnCallReminders
+from bot.oncall.service import OnCallService
+from bot.oncall.slack.command import changes_state as oncall_changes_state
+from bot.oncall.slack.handlers import OnCallEffects
+from bot.oncall.web.ical import CalendarFeeds, feed_endpoint
+from bot.paging.notify import Notifiers, RetryPolicy
+from bot.paging.service import PagingService
+from bot.paging.slack.handlers import PagingEffects
+from bot.paging.slack.handlers import register as register_paging
+from bot.playbooks.actions.registry import Actions
+from bot.playbooks.automation import PlaybookRuns
+from bot.playbooks.files_live import load_playbooks
+from bot.playbooks.service import PlaybookService
+from bot.playbooks.slack.handlers import PlaybookEffects
+from bot.playbooks.slack.listeners import PlaybookCommands, Playbooks
+from bot.playbooks.slack.listeners import register as register_playbooks
+from bot.playbooks.steps import PlaybookSteps
+from bot.postmortems.feature import build_postmortems
+from bot.retention.service import Retention, RetentionPolicy
 
 log = logging.getLogger(__name__)
 

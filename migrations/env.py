@@ -1,11 +1,12 @@
-"""Alembic environment: the connection comes from ``bot.storage.migrate`` (or alembic.ini's URL)."""
+"""Alembic environment: the connection comes from ``bot.kernel.storage.migrate`` (or alembic.ini's
+URL)."""
 
 from alembic import context
 from sqlalchemy import Connection
 
-from bot.storage import models  # noqa: F401  (registers every table on the metadata)
-from bot.storage.base import Base
-from bot.storage.db import make_engine
+import bot.tables  # noqa: F401  (registers every table on the metadata)
+from bot.kernel.storage.base import Base
+from bot.kernel.storage.db import make_engine
 
 target_metadata = Base.metadata
 

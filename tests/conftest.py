@@ -13,10 +13,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, text
 
-from bot.storage import models  # noqa: F401  (registers the tables)
-from bot.storage.base import Base
-from bot.storage.db import make_engine
-from bot.storage.migrate import upgrade_to_head
+import bot.tables  # noqa: F401  (registers every table on the metadata)
+from bot.kernel.storage.base import Base
+from bot.kernel.storage.db import make_engine
+from bot.kernel.storage.migrate import upgrade_to_head
 from tests.browser import browser  # the session's one Chromium, for every folder
 from tests.ci import IN_CI
 

@@ -33,14 +33,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.alerts.domain import DEFAULT_SEVERITIES, Action, Route, Routing
 from bot.config.hints import join
 from bot.config.names import unique_name
 from bot.config.report import Item, Report
 from bot.config.services import CHANNEL
-from bot.domain.alerts import DEFAULT_SEVERITIES, Action, Route, Routing
-from bot.domain.severity import Severity
-from bot.domain.suggest import did_you_mean
-from bot.yamlsource import SourceError, SourceErrors, load_yaml, validate
+from bot.incidents.domain.severity import Severity
+from bot.kernel.suggest import did_you_mean
+from bot.kernel.yamlsource import SourceError, SourceErrors, load_yaml, validate
 
 ROUTES_FILE = "alert_routes.yaml"
 DEFAULT_ROUTE = "default"

@@ -18,8 +18,8 @@ from pydantic import BaseModel
 from bot.config.hints import schema_hint
 from bot.config.report import Item, Report
 from bot.config.schema import PolicyModel, ScheduleModel, ServiceModel, UserModel
-from bot.domain.suggest import closest
-from bot.yamlsource import LineDict, LineList, SourceError, SourceErrors, load_yaml, validate
+from bot.kernel.suggest import closest
+from bot.kernel.yamlsource import LineDict, LineList, SourceError, SourceErrors, load_yaml, validate
 
 FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "users.yaml": ("users", UserModel),

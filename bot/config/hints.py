@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel
 
-from bot.domain.suggest import did_you_mean
-from bot.yamlsource import SourceError
+from bot.kernel.suggest import did_you_mean
+from bot.kernel.yamlsource import SourceError
 
 SETTING_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 SETTING_HINT = (

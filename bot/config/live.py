@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.config.loader import load_config
 from bot.config.model import Config
-from bot.yamlsource import SourceError, SourceErrors
+from bot.kernel.yamlsource import SourceError, SourceErrors
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from bot.config.report import Report
 from bot.config.schedules import check_schedules
 from bot.config.services import check_services
 from bot.config.users import check_users
-from bot.yamlsource import SourceError, SourceErrors
+from bot.kernel.yamlsource import SourceError, SourceErrors
 
 _FILE_ORDER = {name: index for index, name in enumerate(FILES)}
 

@@ -1,6 +1,6 @@
 """The loaded configuration as plain values, with the lookups the rest of the bot needs.
 
-Schedules and escalation policies are the on-call core's own values (``bot.domain.oncall``); users
+Schedules and escalation policies are the on-call core's own values (``bot.oncall.domain``); users
 and services are defined here. Every user reference inside a ``Config`` is canonical: the person's
 Slack id when the config gives one, else their lower-cased email, so the core can compare them.
 """
@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from bot.domain.oncall import EscalationPolicy, Override, Schedule, Urgency
+from bot.oncall.domain.schedule import Override, Schedule
+from bot.paging.domain.escalation import EscalationPolicy, Urgency
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class Config:
 
     @property
     def schedules_by_name(self) -> Mapping[str, Schedule]:
-        """For ``bot.domain.oncall.resolve_targets``."""
+        """For ``bot.oncall.domain.resolve_targets``."""
         return MappingProxyType({s.name: s for s in self.schedules})
 
     def user(self, ref: str) -> User | None:

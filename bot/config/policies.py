@@ -7,8 +7,8 @@ from bot.config.names import unique_name
 from bot.config.report import Item, Loc, Report
 from bot.config.schema import LevelModel, PolicyModel
 from bot.config.users import People
-from bot.domain.oncall import EscalationLevel, EscalationPolicy, Target
-from bot.domain.suggest import did_you_mean
+from bot.kernel.suggest import did_you_mean
+from bot.paging.domain.escalation import EscalationLevel, EscalationPolicy, Target
 
 MAX_REPEAT = 9  # PagerDuty's own limit; more would keep paging for hours after everyone slept
 

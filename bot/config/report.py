@@ -12,7 +12,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from bot.yamlsource import SourceError, field_path, line_at
+from bot.kernel.yamlsource import SourceError, field_path, line_at
 
 M = TypeVar("M", bound=BaseModel)
 Loc = tuple[int | str, ...]

@@ -1,7 +1,7 @@
 """``schedules.yaml``: layers, rotations, restrictions and planned overrides, checked and built.
 
 Date-times without an offset are wall-clock times in the schedule's own time zone (the same DST
-rule as the core: ``bot.domain.oncall.wallclock``); with an offset they are exact instants.
+rule as the core: ``bot.oncall.domain.wallclock``); with an offset they are exact instants.
 """
 
 from __future__ import annotations
@@ -15,17 +15,11 @@ from bot.config.names import unique_name
 from bot.config.report import Item, Loc, Report
 from bot.config.schema import LayerModel, RestrictionModel, ScheduleModel
 from bot.config.users import People
-from bot.domain.oncall import (
-    Layer,
-    Override,
-    Restriction,
-    Schedule,
-    parse_daily_window,
-    parse_turn_length,
-    parse_weekly_window,
-)
-from bot.domain.oncall.instants import require_utc
-from bot.domain.oncall.wallclock import to_instant
+from bot.oncall.domain.instants import require_utc
+from bot.oncall.domain.restrictions import Restriction, parse_daily_window, parse_weekly_window
+from bot.oncall.domain.rotation import parse_turn_length
+from bot.oncall.domain.schedule import Layer, Override, Schedule
+from bot.oncall.domain.wallclock import to_instant
 
 TURN_HINT = "write hourly, daily, weekly, or a positive count and unit: 12h, 3d, 2w"
 

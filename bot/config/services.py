@@ -10,8 +10,8 @@ from bot.config.model import Service
 from bot.config.names import unique_name
 from bot.config.report import Item, Report
 from bot.config.schema import ServiceModel
-from bot.domain.oncall import Urgency
-from bot.domain.suggest import did_you_mean
+from bot.kernel.suggest import did_you_mean
+from bot.paging.domain.escalation import Urgency
 
 CHANNEL = re.compile(r"^(#[a-z0-9_-]{1,80}|[CG][A-Z0-9]{2,})$")
 

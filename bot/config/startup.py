@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.config.loader import load_config
 from bot.config.model import Config
-from bot.yamlsource import SourceErrors
+from bot.kernel.yamlsource import SourceErrors
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from bot.config.model import (
 )
 from bot.config.report import Item, Loc, Report
 from bot.config.schema import UserModel
-from bot.domain.suggest import did_you_mean
+from bot.kernel.suggest import did_you_mean
 
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -6,11 +6,11 @@
 - ``live``: reloading when files change; ``load_playbooks(settings)`` for the composition root.
 
 The rules themselves (fields, steps, actions and their parameters) are pure and live in
-``bot.domain.playbooks``.
+``bot.playbooks.domain``.
 """
 
+from bot.playbooks.files_live import LivePlaybooks, load_playbooks
 from bot.playbooks.library import PlaybookLibrary, PlaybookUnavailable, RenderedStep, variables
-from bot.playbooks.live import LivePlaybooks, load_playbooks
 from bot.playbooks.templating import RenderError
 
 __all__ = [

@@ -14,17 +14,17 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from bot.domain.playbooks.catalogue import CATALOGUE
-from bot.domain.playbooks.model import Link, Playbook, Step
-from bot.domain.playbooks.parameters import rendered_problems
-from bot.domain.playbooks.variables import TEMPLATE_ROOTS, template_context
-from bot.domain.severity import Severity
-from bot.domain.suggest import did_you_mean
+from bot.incidents.domain.severity import Severity
+from bot.kernel.suggest import did_you_mean
+from bot.kernel.yamlsource import SourceError, field_path
+from bot.playbooks.domain.catalogue import CATALOGUE
+from bot.playbooks.domain.model import Link, Playbook, Step
+from bot.playbooks.domain.parameters import rendered_problems
+from bot.playbooks.domain.variables import TEMPLATE_ROOTS, template_context
 from bot.playbooks.loader import load_file, playbook_files
 from bot.playbooks.templating import RenderError, render_text, render_value
-from bot.yamlsource import SourceError, field_path
 
-# The template context for a playbook run on an incident (see ``bot.domain.playbooks.variables``).
+# The template context for a playbook run on an incident (see ``bot.playbooks.domain.variables``).
 variables = template_context
 
 _NO_LABELS: Mapping[str, str] = MappingProxyType({})

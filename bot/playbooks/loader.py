@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.domain.playbooks.model import Playbook
-from bot.domain.playbooks.validation import Parsed, parse_playbook
+from bot.kernel.yamlsource import SourceError, SourceErrors, field_path, line_at, load_yaml
+from bot.playbooks.domain.model import Playbook
+from bot.playbooks.domain.validation import Parsed, parse_playbook
 from bot.playbooks.templating import template_problems
-from bot.yamlsource import SourceError, SourceErrors, field_path, line_at, load_yaml
 
 SUFFIXES = (".yaml", ".yml")
 

@@ -22,8 +22,8 @@ from jinja2 import (
 )
 from jinja2.sandbox import SandboxedEnvironment
 
-from bot.domain.playbooks.variables import FIELDS
-from bot.domain.suggest import did_you_mean
+from bot.kernel.suggest import did_you_mean
+from bot.playbooks.domain.variables import FIELDS
 
 
 class RenderError(ValueError):

@@ -31,11 +31,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: building the parser for any ``warroom`` command stays cheap.
+    from bot.kernel.settings import Settings
+    from bot.kernel.storage.db import make_engine, make_session_factory
+    from bot.kernel.yamlsource import SourceErrors
     from bot.postmortems.drafting import DraftingSetup, UnknownIncident, draft
     from bot.postmortems.templates import UnknownTemplate
-    from bot.settings import Settings
-    from bot.storage.db import make_engine, make_session_factory
-    from bot.yamlsource import SourceErrors
 
     settings = Settings()
     folder: Path = args.templates or settings.postmortem_templates_dir
@@ -81,8 +81,8 @@ def _incident_number(text: str) -> int:
 
 def _names(config_dir: Path) -> dict[str, str]:
     from bot.config import load_config
+    from bot.kernel.yamlsource import SourceErrors
     from bot.postmortems.names import display_names
-    from bot.yamlsource import SourceErrors
 
     try:
         return display_names(load_config(config_dir))

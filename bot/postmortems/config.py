@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.domain.severity import Severity
-from bot.yamlsource import SourceError, SourceErrors, line_at, load_yaml, validate
+from bot.incidents.domain.severity import Severity
+from bot.kernel.yamlsource import SourceError, SourceErrors, line_at, load_yaml, validate
 
 UTC_ZONE = ZoneInfo("UTC")
 _SHORT_FOR = {Severity.SEV3: "short", Severity.SEV4: "short"}

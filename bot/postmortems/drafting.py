@@ -14,16 +14,16 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.domain.incident import Incident
-from bot.domain.postmortem.blameless import Finding, Rule, check
-from bot.domain.postmortem.inputs import ActionItemRecord, PostmortemInputs, build_inputs
-from bot.domain.severity import Severity
-from bot.domain.timeline import EventKind, TimelineEvent
+from bot.incidents import repo as repo
+from bot.incidents.domain.incident import Incident
+from bot.incidents.domain.severity import Severity
+from bot.incidents.domain.timeline import EventKind, TimelineEvent
+from bot.incidents.rows import ActionItemRow, TimelineEventRow
 from bot.postmortems.config import PostmortemConfig, load_postmortem_config
+from bot.postmortems.domain.blameless import Finding, Rule, check
+from bot.postmortems.domain.inputs import ActionItemRecord, PostmortemInputs, build_inputs
 from bot.postmortems.rules import load_rules
 from bot.postmortems.templates import Templates
-from bot.storage import incidents as repo
-from bot.storage.models import ActionItemRow, TimelineEventRow
 
 CONFIG_FILE = "config.yaml"
 RULES_FILE = "blameless-rules.yaml"

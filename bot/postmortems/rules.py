@@ -17,8 +17,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.domain.postmortem.blameless import InvalidRule, Rule, compile_rule
-from bot.yamlsource import SourceError, SourceErrors, line_at, load_yaml, validate
+from bot.kernel.yamlsource import SourceError, SourceErrors, line_at, load_yaml, validate
+from bot.postmortems.domain.blameless import InvalidRule, Rule, compile_rule
 
 
 class _RuleModel(BaseModel):

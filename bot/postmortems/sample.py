@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from bot.domain.incident import Incident
-from bot.domain.lifecycle import Status
-from bot.domain.postmortem.inputs import ActionItemRecord, PostmortemInputs, build_inputs
-from bot.domain.severity import Severity
-from bot.domain.timeline import BOT_ACTOR, EventKind, TimelineEvent
+from bot.incidents.domain.incident import Incident
+from bot.incidents.domain.lifecycle import Status
+from bot.incidents.domain.severity import Severity
+from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, TimelineEvent
+from bot.postmortems.domain.inputs import ActionItemRecord, PostmortemInputs, build_inputs
 
 _T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 

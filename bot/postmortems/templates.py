@@ -26,12 +26,12 @@ from jinja2 import (
     nodes,
 )
 
-from bot.domain.postmortem.plaintext import cell
-from bot.domain.postmortem.values import PostmortemInputs
-from bot.domain.severity import Severity
+from bot.incidents.domain.severity import Severity
+from bot.kernel.yamlsource import SourceError, SourceErrors
 from bot.postmortems.config import PostmortemConfig
+from bot.postmortems.domain.plaintext import cell
+from bot.postmortems.domain.values import PostmortemInputs
 from bot.postmortems.sample import sample_inputs
-from bot.yamlsource import SourceError, SourceErrors
 
 SHIPPED = Path("postmortems")
 SUFFIX = ".md.j2"

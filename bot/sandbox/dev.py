@@ -56,8 +56,8 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
 
     from bot.composition import Warroom
+    from bot.kernel.settings import Settings
     from bot.sandbox.scenario.runner import ScenarioRun
-    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class DevOptions:
     manifest: Manifest | None = None
     """None: ``slack-manifest.yaml`` in the working folder, else the built-in one."""
     extra_settings: dict[str, Any] = field(default_factory=dict)
-    """More :class:`bot.settings.Settings` fields for the bot (tests: a faster timer sweep)."""
+    """More :class:`bot.kernel.settings.Settings` fields for the bot (tests: a faster sweep)."""
     fake_providers: bool = True
     """Run local LaunchDarkly/Unleash/Flagsmith/Kubernetes fakes for playbook actions."""
 
@@ -212,7 +212,7 @@ class DevSandbox:
         """The bot's settings: the environment's, with the sandbox's Slack and database, and
         the sandbox's own address as the public URL: the bot's pages (a post-mortem's review
         link, calendar feeds) are served on the sandbox's port, whatever ``PUBLIC_URL`` says."""
-        from bot.settings import Settings
+        from bot.kernel.settings import Settings
 
         url = self.emulator.api_url if self._started else "http://127.0.0.1:0/api/"
         public = {"public_url": self.url} if self._started else {}
@@ -364,9 +364,9 @@ def run(
     out = out or sys.stdout
     from bot.composition import MissingSetting
     from bot.config.startup import InvalidConfig
+    from bot.kernel.yamlsource import SourceErrors
     from bot.sandbox.scenario.model import load_scenario
     from bot.sandbox.scenario.runner import ScenarioRun
-    from bot.yamlsource import SourceErrors
 
     workspace_file = options.workspace_file or workspace_file_for(options.database_url)
     if reset and not reset_files(options.database_url, workspace_file, out):

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.storage.types
+import bot.kernel.storage.types
 
 
 revision: str = "0001"
@@ -24,7 +24,7 @@ def upgrade() -> None:
     op.create_table(
         "effects",
         sa.Column("key", sa.String(length=255), nullable=False),
-        sa.Column("created_at", bot.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("created_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
         sa.Column("detail", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_effects")),
     )
@@ -45,13 +45,13 @@ def upgrade() -> None:
         sa.Column("topic", sa.String(length=250), nullable=True),
         sa.Column("origin_channel_id", sa.String(length=32), nullable=True),
         sa.Column("response_url", sa.Text(), nullable=True),
-        sa.Column("detected_at", bot.storage.types.UTCDateTime(), nullable=True),
-        sa.Column("impact_started_at", bot.storage.types.UTCDateTime(), nullable=True),
-        sa.Column("declared_at", bot.storage.types.UTCDateTime(), nullable=False),
-        sa.Column("acknowledged_at", bot.storage.types.UTCDateTime(), nullable=True),
-        sa.Column("mitigated_at", bot.storage.types.UTCDateTime(), nullable=True),
-        sa.Column("resolved_at", bot.storage.types.UTCDateTime(), nullable=True),
-        sa.Column("last_update_at", bot.storage.types.UTCDateTime(), nullable=True),
+        sa.Column("detected_at", bot.kernel.storage.types.UTCDateTime(), nullable=True),
+        sa.Column("impact_started_at", bot.kernel.storage.types.UTCDateTime(), nullable=True),
+        sa.Column("declared_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("acknowledged_at", bot.kernel.storage.types.UTCDateTime(), nullable=True),
+        sa.Column("mitigated_at", bot.kernel.storage.types.UTCDateTime(), nullable=True),
+        sa.Column("resolved_at", bot.kernel.storage.types.UTCDateTime(), nullable=True),
+        sa.Column("last_update_at", bot.kernel.storage.types.UTCDateTime(), nullable=True),
         sa.Column("roles", sa.JSON(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_incidents")),
@@ -60,7 +60,7 @@ def upgrade() -> None:
     op.create_table(
         "slack_events_seen",
         sa.Column("event_id", sa.String(length=64), nullable=False),
-        sa.Column("received_at", bot.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("received_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_slack_events_seen")),
     )
     with op.batch_alter_table("slack_events_seen", schema=None) as batch_op:
@@ -74,15 +74,15 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=255), nullable=False),
         sa.Column("kind", sa.String(length=64), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column("due_at", bot.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("due_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("lease_owner", sa.String(length=128), nullable=True),
-        sa.Column("lease_expires_at", bot.storage.types.UTCDateTime(), nullable=True),
+        sa.Column("lease_expires_at", bot.kernel.storage.types.UTCDateTime(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("created_at", bot.storage.types.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", bot.storage.types.UTCDateTime(), nullable=False),
-        sa.Column("fired_at", bot.storage.types.UTCDateTime(), nullable=True),
+        sa.Column("created_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("fired_at", bot.kernel.storage.types.UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_timers")),
         sa.UniqueConstraint("key", name=op.f("uq_timers_key")),
     )
@@ -96,8 +96,8 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("owner_id", sa.String(length=64), nullable=True),
         sa.Column("created_by", sa.String(length=64), nullable=False),
-        sa.Column("created_at", bot.storage.types.UTCDateTime(), nullable=False),
-        sa.Column("done_at", bot.storage.types.UTCDateTime(), nullable=True),
+        sa.Column("created_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("done_at", bot.kernel.storage.types.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["incident_id"],
             ["incidents.id"],
@@ -115,8 +115,8 @@ def upgrade() -> None:
         "timeline_events",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=False),
-        sa.Column("at", bot.storage.types.UTCDateTime(), nullable=False),
-        sa.Column("recorded_at", bot.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("recorded_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
         sa.Column("actor", sa.String(length=64), nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),

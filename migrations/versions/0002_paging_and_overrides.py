@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.storage.types
+import bot.kernel.storage.types
 
 
 revision: str = "0002"
@@ -26,11 +26,11 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("schedule", sa.String(length=100), nullable=False),
         sa.Column("user_ref", sa.String(length=255), nullable=False),
-        sa.Column("starts_at", bot.storage.types.UTCDateTime(), nullable=False),
-        sa.Column("ends_at", bot.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("starts_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("ends_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
         sa.Column("created_by", sa.String(length=64), nullable=False),
-        sa.Column("created_at", bot.storage.types.UTCDateTime(), nullable=False),
-        sa.Column("cancelled_at", bot.storage.types.UTCDateTime(), nullable=True),
+        sa.Column("created_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("cancelled_at", bot.kernel.storage.types.UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_oncall_overrides")),
     )
     with op.batch_alter_table("oncall_overrides", schema=None) as batch_op:
@@ -48,8 +48,8 @@ def upgrade() -> None:
         sa.Column("policy", sa.JSON(), nullable=False),
         sa.Column("urgency", sa.String(length=8), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("started_at", bot.storage.types.UTCDateTime(), nullable=False),
-        sa.Column("acknowledged_at", bot.storage.types.UTCDateTime(), nullable=True),
+        sa.Column("started_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("acknowledged_at", bot.kernel.storage.types.UTCDateTime(), nullable=True),
         sa.Column("acknowledged_by", sa.String(length=64), nullable=True),
         sa.Column("fired", sa.JSON(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -76,8 +76,8 @@ def upgrade() -> None:
         sa.Column("slack_channel", sa.String(length=32), nullable=True),
         sa.Column("slack_ts", sa.String(length=32), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("created_at", bot.storage.types.UTCDateTime(), nullable=False),
-        sa.Column("sent_at", bot.storage.types.UTCDateTime(), nullable=True),
+        sa.Column("created_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("sent_at", bot.kernel.storage.types.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["page_id"], ["pages.id"], name=op.f("fk_deliveries_page_id_pages"), ondelete="CASCADE"
         ),

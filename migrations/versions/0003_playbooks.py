@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.storage.types
+import bot.kernel.storage.types
 
 
 revision: str = "0003"
@@ -33,8 +33,8 @@ def upgrade() -> None:
         sa.Column("channel_id", sa.String(length=32), nullable=False),
         sa.Column("message_ts", sa.String(length=32), nullable=True),
         sa.Column("started_by", sa.String(length=64), nullable=False),
-        sa.Column("started_at", bot.storage.types.UTCDateTime(), nullable=False),
-        sa.Column("finished_at", bot.storage.types.UTCDateTime(), nullable=True),
+        sa.Column("started_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("finished_at", bot.kernel.storage.types.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["incident_id"],
             ["incidents.id"],
@@ -59,7 +59,7 @@ def upgrade() -> None:
         sa.Column("step_id", sa.String(length=64), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("actor", sa.String(length=64), nullable=True),
-        sa.Column("at", bot.storage.types.UTCDateTime(), nullable=True),
+        sa.Column("at", bot.kernel.storage.types.UTCDateTime(), nullable=True),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("target", sa.Text(), nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
@@ -73,7 +73,7 @@ def upgrade() -> None:
         sa.Column("undo", sa.JSON(), nullable=True),
         sa.Column("undo_status", sa.String(length=16), nullable=False),
         sa.Column("undo_actor", sa.String(length=64), nullable=True),
-        sa.Column("undo_at", bot.storage.types.UTCDateTime(), nullable=True),
+        sa.Column("undo_at", bot.kernel.storage.types.UTCDateTime(), nullable=True),
         sa.Column("undo_error", sa.Text(), nullable=False),
         sa.Column("undo_attempts", sa.Integer(), nullable=False),
         sa.Column("undo_offer_key", sa.String(length=255), nullable=True),

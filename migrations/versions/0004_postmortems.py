@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.storage.types
+import bot.kernel.storage.types
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -27,8 +27,8 @@ def upgrade() -> None:
         sa.Column("template", sa.String(length=100), nullable=False),
         sa.Column("current_version", sa.Integer(), nullable=False),
         sa.Column("summary_ts", sa.String(length=32), nullable=True),
-        sa.Column("created_at", bot.storage.types.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", bot.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("created_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
         sa.Column("lock_version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["incident_id"],
@@ -48,7 +48,7 @@ def upgrade() -> None:
         sa.Column("sections", sa.JSON(), nullable=False),
         sa.Column("author", sa.String(length=64), nullable=False),
         sa.Column("change", sa.String(length=300), nullable=False),
-        sa.Column("created_at", bot.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("created_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
         sa.Column("based_on", sa.Integer(), nullable=True),
         sa.Column("merge_base", sa.Integer(), nullable=True),
         sa.Column("conflicts", sa.JSON(), nullable=False),
@@ -74,7 +74,7 @@ def upgrade() -> None:
         sa.Column("reviewer", sa.String(length=64), nullable=False),
         sa.Column("verdict", sa.String(length=24), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
-        sa.Column("at", bot.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
         sa.Column("approval_key", sa.String(length=255), nullable=True),
         sa.ForeignKeyConstraint(
             ["postmortem_id"],
@@ -99,8 +99,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("destination", sa.Text(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("created_at", bot.storage.types.UTCDateTime(), nullable=False),
-        sa.Column("finished_at", bot.storage.types.UTCDateTime(), nullable=True),
+        sa.Column("created_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("finished_at", bot.kernel.storage.types.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["postmortem_id"],
             ["postmortems.id"],

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.storage.types
+import bot.kernel.storage.types
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -23,14 +23,14 @@ def upgrade() -> None:
         "alert_payloads",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("source", sa.String(length=16), nullable=False),
-        sa.Column("received_at", bot.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("received_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("body_sha256", sa.String(length=64), nullable=False),
         sa.Column("alert_count", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("processed_at", bot.storage.types.UTCDateTime(), nullable=True),
+        sa.Column("processed_at", bot.kernel.storage.types.UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_payloads")),
         sa.UniqueConstraint("source", "body_sha256", name="uq_alert_payloads_source_body"),
     )
@@ -47,8 +47,8 @@ def upgrade() -> None:
         sa.Column("service", sa.String(length=100), nullable=True),
         sa.Column("channel", sa.String(length=100), nullable=True),
         sa.Column("incident_id", sa.Integer(), nullable=True),
-        sa.Column("opened_at", bot.storage.types.UTCDateTime(), nullable=False),
-        sa.Column("closed_at", bot.storage.types.UTCDateTime(), nullable=True),
+        sa.Column("opened_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("closed_at", bot.kernel.storage.types.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["incident_id"],
             ["incidents.id"],
@@ -76,12 +76,12 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("labels", sa.JSON(), nullable=False),
         sa.Column("annotations", sa.JSON(), nullable=False),
-        sa.Column("starts_at", bot.storage.types.UTCDateTime(), nullable=False),
-        sa.Column("ends_at", bot.storage.types.UTCDateTime(), nullable=True),
+        sa.Column("starts_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("ends_at", bot.kernel.storage.types.UTCDateTime(), nullable=True),
         sa.Column("generator_url", sa.Text(), nullable=True),
         sa.Column("group_key", sa.String(length=1000), nullable=False),
         sa.Column("last_payload_id", sa.Integer(), nullable=False),
-        sa.Column("updated_at", bot.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["group_id"],
             ["alert_groups.id"],

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.storage.types
+import bot.kernel.storage.types
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -26,8 +26,8 @@ def upgrade() -> None:
         sa.Column("content_type", sa.String(length=64), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("received_at", bot.storage.types.UTCDateTime(), nullable=False),
-        sa.Column("finished_at", bot.storage.types.UTCDateTime(), nullable=True),
+        sa.Column("received_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("finished_at", bot.kernel.storage.types.UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_slack_inbox")),
         sa.UniqueConstraint("key", name=op.f("uq_slack_inbox_key")),
     )
@@ -44,7 +44,7 @@ def downgrade() -> None:
     op.create_table(
         "slack_events_seen",
         sa.Column("event_id", sa.String(length=64), nullable=False),
-        sa.Column("received_at", bot.storage.types.UTCDateTime(), nullable=False),
+        sa.Column("received_at", bot.kernel.storage.types.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_slack_events_seen")),
     )
     with op.batch_alter_table("slack_events_seen", schema=None) as batch_op:

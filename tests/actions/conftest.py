@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.actions.registry import Actions
+from bot.playbooks.actions.registry import Actions
 from bot.sandbox.providers.flag_http import FakeFlagHttp
 from bot.sandbox.providers.flagsmith import FakeFlagsmith
 from bot.sandbox.providers.kubernetes import FakeKubernetes

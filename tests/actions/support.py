@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from bot.kernel.settings import Settings
 from bot.sandbox.providers.admin import FakeAdminApi
 from bot.sandbox.providers.flag_http import FakeFlagHttp
 from bot.sandbox.providers.flagsmith import FakeFlagsmith
 from bot.sandbox.providers.kubernetes import FakeKubernetes
 from bot.sandbox.providers.launchdarkly import FakeLaunchDarkly
 from bot.sandbox.providers.unleash import FakeUnleash
-from bot.settings import Settings
 
 READ_ONLY = "read-only-token-for-tests"
 SEMANTIC_PATCH = "application/json; domain-model=launchdarkly.semanticpatch"

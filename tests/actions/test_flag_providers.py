@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.actions.base import ActionError
-from bot.actions.http import rate_limit_reset_seconds
-from bot.actions.registry import Actions
+from bot.playbooks.actions.base import ActionError
+from bot.playbooks.actions.http import rate_limit_reset_seconds
+from bot.playbooks.actions.registry import Actions
 from tests.actions.support import FLAG_CASES, Servers
 
 LAUNCHDARKLY, UNLEASH, FLAGSMITH, FLAG_HTTP = FLAG_CASES

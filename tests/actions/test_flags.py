@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.actions.base import ActionError
-from bot.actions.registry import Actions
+from bot.playbooks.actions.base import ActionError
+from bot.playbooks.actions.registry import Actions
 from tests.actions.support import READ_ONLY, FlagCase, Servers
 from tests.notify.support import Waits
 from tests.sandbox.waiting import eventually

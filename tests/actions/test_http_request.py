@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
-from bot.actions.base import ActionError
-from bot.actions.registry import Actions
+from bot.playbooks.actions.base import ActionError
+from bot.playbooks.actions.registry import Actions
 from tests.actions.support import Servers
 
 KEY = "incident-7:playbook-4:step-2"

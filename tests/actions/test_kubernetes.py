@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.actions.base import ActionError
-from bot.actions.cluster import resolve_cluster
-from bot.actions.registry import Actions
+from bot.playbooks.actions.base import ActionError
+from bot.playbooks.actions.cluster import resolve_cluster
+from bot.playbooks.actions.registry import Actions
 from tests.actions.support import READ_ONLY, Servers, settings_for
 from tests.notify.support import Waits
 

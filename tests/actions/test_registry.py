@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.actions.base import ActionError, Plan
-from bot.actions.registry import Actions
-from bot.domain.playbooks.catalogue import CATALOGUE
+from bot.playbooks.actions.base import ActionError, Plan
+from bot.playbooks.actions.registry import Actions
+from bot.playbooks.domain.catalogue import CATALOGUE
 from tests.actions.support import Servers
 
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.actions.replicas import parse_replicas
+from bot.playbooks.actions.replicas import parse_replicas
 
 counts = st.integers(min_value=0, max_value=999_999)
 current = st.integers(min_value=0, max_value=10_000)

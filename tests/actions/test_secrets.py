@@ -8,9 +8,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from bot.actions.base import ActionError
-from bot.actions.http import Call, Reply, api_message
-from bot.actions.registry import Actions
+from bot.playbooks.actions.base import ActionError
+from bot.playbooks.actions.http import Call, Reply, api_message
+from bot.playbooks.actions.registry import Actions
 from tests.actions.support import FlagCase, Servers
 
 KEY = "incident-7:playbook-2:step-3"

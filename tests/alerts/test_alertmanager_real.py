@@ -19,9 +19,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot.domain.timeline import EventKind, TimelineEvent
+from bot.incidents.domain.timeline import EventKind, TimelineEvent
+from bot.incidents.rows import IncidentRow
+from bot.kernel.timers.rows import Timer
 from bot.sandbox.model import Channel, Message
-from bot.storage.models import IncidentRow, Timer
 from tests.alerts.alertmanager import Alertmanager, api_alert, fingerprint
 from tests.alerts.conftest import WEBHOOK_TOKEN
 from tests.e2e.conftest import ONCALL, Bot, eventually

@@ -8,10 +8,10 @@ import hmac
 
 import pytest
 
-from bot.alerts.auth import Credentials, authenticate, check_headers
-from bot.alerts.errors import Rejected
-from bot.domain.alerts import Source
-from bot.notify.signing import signed_headers
+from bot.alerts.domain import Source
+from bot.alerts.intake.auth import Credentials, authenticate, check_headers
+from bot.alerts.intake.errors import Rejected
+from bot.paging.notify.signing import signed_headers
 
 BODY = b'{"alerts": []}'
 NOW = 1_795_000_000.0

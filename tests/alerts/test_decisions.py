@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain.alerts import (
+from bot.alerts.domain import (
     Action,
     Alert,
     AlertStatus,
@@ -28,8 +28,8 @@ from bot.domain.alerts import (
     storm_target,
     summarize,
 )
-from bot.domain.severity import Severity
-from bot.domain.timeline import EventKind, TimelineEvent
+from bot.incidents.domain.severity import Severity
+from bot.incidents.domain.timeline import EventKind, TimelineEvent
 
 T0 = datetime(2026, 11, 20, 14, 2, tzinfo=UTC)
 SERVICES = frozenset({"checkout", "orders-db"})

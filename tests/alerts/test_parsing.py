@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.alerts.errors import Rejected
-from bot.alerts.parse import parse_body
-from bot.domain.alerts import AlertStatus, Batch, Source
+from bot.alerts.domain import AlertStatus, Batch, Source
+from bot.alerts.intake.errors import Rejected
+from bot.alerts.intake.parse import parse_body
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.alerts.live import LiveRouting
+from bot.alerts.domain import Action
 from bot.alerts.routes_file import check_routes, load_routing
+from bot.alerts.routes_live import LiveRouting
 from bot.cli import main
 from bot.config import Config, load_config
 from bot.config.startup import InvalidConfig
-from bot.domain.alerts import Action
-from bot.domain.severity import Severity
+from bot.incidents.domain.severity import Severity
 
 EXAMPLE = Path(__file__).parents[2] / "config"
 SERVICES = ["checkout-api", "payment-gateway", "refunds-worker"]

@@ -21,10 +21,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from bot.domain.timeline import EventKind
+from bot.alerts.rows import AlertGroupRow, AlertPayloadRow, AlertRow
+from bot.incidents.domain.timeline import EventKind
+from bot.incidents.rows import IncidentRow, TimelineEventRow
+from bot.kernel.timers.rows import Timer
 from bot.sandbox.server import FakeSlackServer
-from bot.storage.alert_rows import AlertGroupRow, AlertPayloadRow, AlertRow
-from bot.storage.models import IncidentRow, TimelineEventRow, Timer
 from tests.alerts.conftest import WEBHOOK_TOKEN
 from tests.alerts.storm import Answer, Sender, Storm, plan, write_config
 from tests.e2e.conftest import eventually

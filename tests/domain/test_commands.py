@@ -2,9 +2,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain import commands as cmd
-from bot.domain.lifecycle import Status
-from bot.domain.severity import Severity
+from bot.incidents.domain import commands as cmd
+from bot.incidents.domain.lifecycle import Status
+from bot.incidents.domain.severity import Severity
 
 
 def test_no_text_opens_the_declare_modal() -> None:

@@ -2,11 +2,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain import incident as domain
-from bot.domain.incident import Clocks, InvalidChange, format_duration
-from bot.domain.lifecycle import Status, TransitionRefused
-from bot.domain.severity import Severity
-from bot.domain.timeline import EventKind
+from bot.incidents.domain import incident as domain
+from bot.incidents.domain.incident import Clocks, InvalidChange, format_duration
+from bot.incidents.domain.lifecycle import Status, TransitionRefused
+from bot.incidents.domain.severity import Severity
+from bot.incidents.domain.timeline import EventKind
 
 T0 = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.naming import MAX_CHANNEL_NAME, TitleHasNoWords, channel_name
+from bot.incidents.domain.naming import MAX_CHANNEL_NAME, TitleHasNoWords, channel_name
 
 SLACK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 

@@ -44,7 +44,7 @@ def _preload() -> None:
     import bot.cli
     import bot.composition
     import bot.config.startup
-    import bot.settings
+    import bot.kernel.settings
 
     del bot, uvicorn
 

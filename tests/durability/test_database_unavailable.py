@@ -32,15 +32,15 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 
+from bot.alerts.rows import AlertPayloadRow
 from bot.composition import build
-from bot.domain.timeline import EventKind
+from bot.incidents.domain.timeline import EventKind
+from bot.incidents.rows import IncidentRow, TimelineEventRow
+from bot.incidents.slack import blocks
 from bot.sandbox import FakeSlackServer
 from bot.sandbox.payloads import reaction_event
 from bot.sandbox.server import BackgroundServer
 from bot.sandbox.signing import SlackDriver
-from bot.slack import blocks
-from bot.storage.alert_rows import AlertPayloadRow
-from bot.storage.models import IncidentRow, TimelineEventRow
 from tests.alerts.alertmanager import notification, webhook_alert
 from tests.alerts.e2e.conftest import ALERTMANAGER_TOKEN, write_config
 from tests.durability.support import (

@@ -17,7 +17,7 @@ topic set, and the declarer told through the command's response_url where the ch
 
 ``WARROOM_KILL9_SEED`` replays a run's kill instants (the seed is printed). SQLite runs in the
 suite's SQLite run, PostgreSQL in its PostgreSQL run (``WARROOM_TEST_DATABASE_URL``), on a
-scratch database of its own (``bot.storage.scratch``).
+scratch database of its own (``bot.kernel.storage.scratch``).
 """
 
 from __future__ import annotations
@@ -39,12 +39,13 @@ from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool
 
-from bot.domain.naming import channel_name
+from bot.incidents.domain.naming import channel_name
+from bot.incidents.rows import IncidentRow
+from bot.kernel.storage.scratch import scratch_database
+from bot.kernel.timers.rows import Timer
 from bot.sandbox.seed import GENERAL, LEAD, MANAGER, ONCALL
 from bot.sandbox.server import FakeSlackServer
 from bot.sandbox.signing import SlackDriver
-from bot.storage.models import IncidentRow, Timer
-from bot.storage.scratch import scratch_database
 from tests.conftest import IN_CI
 from tests.durability.forkserver import ForkedServer, ForkServer
 from tests.durability.support import due_timers, posts_to, wait_quiet

@@ -14,11 +14,11 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, select
 
-from bot.domain.timeline import EventKind
+from bot.incidents.domain.timeline import EventKind
+from bot.incidents.rows import IncidentRow
+from bot.incidents.slack import blocks
 from bot.sandbox.payloads import reaction_event
 from bot.sandbox.signing import SlackDriver
-from bot.slack import blocks
-from bot.storage.models import IncidentRow
 from tests.durability.support import Recorder, events_of_kind, posts_to, wait_quiet
 from tests.e2e.conftest import (  # noqa: F401  (fixtures, shared with the e2e tests)
     GENERAL,

@@ -17,10 +17,10 @@ from urllib.parse import urlencode
 
 import pytest
 
+from bot.incidents.slack import blocks
 from bot.sandbox.model import User
 from bot.sandbox.payloads import VERIFICATION_TOKEN, team_ref, user_ref
 from bot.sandbox.signing import SlackDriver
-from bot.slack import blocks
 from tests.durability.support import quick_client, slack_deadline, wait_quiet
 from tests.e2e.conftest import (  # noqa: F401  (fixtures, shared with the e2e tests)
     GENERAL,

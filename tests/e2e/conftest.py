@@ -15,11 +15,11 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from bot.composition import Warroom, build
+from bot.kernel.settings import Settings
 from bot.sandbox import FakeSlackServer
 from bot.sandbox.model import Channel, Message
 from bot.sandbox.server import BackgroundServer
 from bot.sandbox.signing import SlackDriver
-from bot.settings import Settings
 
 SECRET = "e2e-signing-secret"
 ICAL_SECRET = "e2e-ical-secret"

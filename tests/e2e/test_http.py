@@ -15,10 +15,10 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, make_url
 
 from bot.composition import build
+from bot.oncall.web.ical import CalendarFeeds
+from bot.postmortems.web.links import ReviewLinks, derived_secret
 from bot.sandbox import FakeSlackServer
 from bot.sandbox.server import BackgroundServer
-from bot.web.ical import CalendarFeeds
-from bot.web.postmortem_links import ReviewLinks, derived_secret
 from tests.e2e.conftest import ICAL_SECRET, SECRET, Bot, Clock, e2e_settings, eventually
 from tests.tcp_proxy import TcpProxy
 

@@ -13,14 +13,15 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.domain.timeline import BOT_ACTOR, EventKind
+from bot.incidents.domain.timeline import BOT_ACTOR, EventKind
+from bot.incidents.rows import IncidentRow
+from bot.kernel.slack import marked
+from bot.kernel.slack.app import make_client
+from bot.kernel.timers import store
+from bot.kernel.timers.rows import Timer
+from bot.postmortems.slack import blocks as pm
 from bot.sandbox import FakeSlackServer
 from bot.sandbox.model import Message, User
-from bot.slack import marked
-from bot.slack import postmortem_blocks as pm
-from bot.slack.app import make_client
-from bot.storage.models import IncidentRow, Timer
-from bot.timers import store
 from tests.e2e.conftest import GENERAL, ONCALL, Bot, eventually
 
 GUEST = "U0GUEST"

@@ -1,5 +1,5 @@
 """A Slack request stored before its 200 is applied even if the process dies before applying
-it, and never twice, however its replays race (``bot.slack.inbox``)."""
+it, and never twice, however its replays race (``bot.kernel.slack.inbox``)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from urllib.parse import parse_qsl, urlencode
 
 from sqlalchemy import func, select
 
-from bot.slack.edge import SlackEdge
-from bot.storage.inbox import recovery_key
-from bot.storage.models import IncidentRow, SlackInboxRow
-from bot.timers import store as timers
+from bot.incidents.rows import IncidentRow
+from bot.kernel.slack.edge import SlackEdge
+from bot.kernel.slack.inbox_rows import SlackInboxRow
+from bot.kernel.slack.inbox_store import recovery_key
+from bot.kernel.timers import store as timers
 from tests.e2e.conftest import GENERAL, ONCALL, Bot, eventually
 
 FORM = "application/x-www-form-urlencoded"

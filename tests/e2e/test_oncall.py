@@ -15,11 +15,11 @@ import httpx
 from icalendar import Calendar
 from sqlalchemy import func, select
 
+from bot.kernel.timers import store
+from bot.oncall.rows import OverrideRow
+from bot.oncall.timers import HANDOFF, handoff_key
 from bot.sandbox.model import Channel
 from bot.sandbox.seed import BOT_USER_ID
-from bot.services.oncall_timers import HANDOFF, handoff_key
-from bot.storage.models import OverrideRow
-from bot.timers import store
 from tests.e2e.conftest import BOB, LEAD, MANAGER, ONCALL, Bot, eventually
 
 TUESDAY = datetime(2030, 1, 8, 12, 0, tzinfo=UTC)  # 13:00 in Berlin

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from bot.storage.models import IncidentRow
+from bot.incidents.rows import IncidentRow
 from tests.e2e.conftest import ONCALL, Bot, eventually
 
 

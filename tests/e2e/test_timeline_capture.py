@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from bot.domain.timeline import EventKind
+from bot.incidents.domain.timeline import EventKind
 from tests.e2e.conftest import GENERAL, LEAD, MANAGER, ONCALL, Bot, eventually
 
 

@@ -31,10 +31,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.incidents.slack import blocks, timeline_capture
 from bot.sandbox.fuzz import FuzzRequest, Target, registry_of
 from bot.sandbox.fuzz import slack as fuzz
 from bot.sandbox.fuzz.wire import Answer, send
-from bot.slack import blocks, timeline_capture
 from tests.durability.support import SLACK_DEADLINE_SECONDS, wait_quiet
 from tests.e2e.conftest import (  # noqa: F401  (fixtures, shared with the e2e tests)
     ONCALL,

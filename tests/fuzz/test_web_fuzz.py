@@ -37,12 +37,12 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from bot.notify.signing import signed_headers
+from bot.alerts.rows import PROCESSED, AlertPayloadRow
+from bot.oncall.web.ical import CalendarFeeds
+from bot.paging.notify.signing import signed_headers
+from bot.postmortems.web.links import derived_secret
 from bot.sandbox.fuzz import FuzzRequest, wire
 from bot.sandbox.fuzz.wire import Answer
-from bot.storage.alert_rows import PROCESSED, AlertPayloadRow
-from bot.web.ical import CalendarFeeds
-from bot.web.postmortem_links import derived_secret
 from tests.alerts.e2e.conftest import fixture, write_config
 from tests.e2e.conftest import (
     ICAL_SECRET,

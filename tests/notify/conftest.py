@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.config.model import WebhookChannel
-from bot.notify import Notifiers, RetryPolicy, Timeouts
+from bot.paging.notify import Notifiers, RetryPolicy, Timeouts
 from bot.sandbox.providers import FakeOpsgenie, FakePagerDuty, FakeWebhookReceiver
 from tests.notify.support import GENIE_KEY, HOOK_SECRET, SECRETS, Waits
 

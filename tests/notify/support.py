@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config.model import OpsgenieChannel, PagerDutyChannel
-from bot.notify import PageNotice
+from bot.paging.notify import PageNotice
 
 FIXTURES = Path(__file__).parent / "fixtures"  # copies of the shared provider samples
 ROUTING_KEY = "R0123456789ABCDEF0123456789ABCDE"  # PagerDuty keys are 32 characters

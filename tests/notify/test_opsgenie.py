@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.config.model import OpsgenieChannel
-from bot.notify import EU_OPSGENIE_URL, DeliveryFailed, Notifiers
+from bot.paging.notify import EU_OPSGENIE_URL, DeliveryFailed, Notifiers
 from bot.sandbox.providers import FakeOpsgenie
 from tests.notify.support import GENIE_KEY, OG, Waits, fixture, no_secrets, notice
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.config.model import PagerDutyChannel
-from bot.notify import DeliveryFailed, Notifiers
+from bot.paging.notify import DeliveryFailed, Notifiers
 from bot.sandbox.providers import FakePagerDuty
 from tests.notify.support import PD, ROUTING_KEY, Waits, fixture, no_secrets, notice
 

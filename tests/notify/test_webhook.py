@@ -11,8 +11,14 @@ import httpx
 import pytest
 
 from bot.config.model import WebhookChannel
-from bot.notify import DeliveryFailed, Notifiers, signed_headers, verify_request, verify_signature
-from bot.notify.signing import signature
+from bot.paging.notify import (
+    DeliveryFailed,
+    Notifiers,
+    signed_headers,
+    verify_request,
+    verify_signature,
+)
+from bot.paging.notify.signing import signature
 from bot.sandbox.providers import FakeWebhookReceiver
 from tests.notify.support import HOOK_SECRET, Waits, no_secrets, notice
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.oncall import Layer, Restriction, Schedule, parse_turn_length
+from bot.oncall.domain.restrictions import Restriction
+from bot.oncall.domain.rotation import parse_turn_length
+from bot.oncall.domain.schedule import Layer, Schedule
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

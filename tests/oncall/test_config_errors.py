@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import check_config, load_config
-from bot.yamlsource import SourceError, SourceErrors
+from bot.kernel.yamlsource import SourceError, SourceErrors
 from tests.oncall.helpers import local, utc
 
 USERS = """\

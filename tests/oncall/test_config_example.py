@@ -5,14 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.config import Config, PagerDutyChannel, WebhookChannel, check_config, load_config
-from bot.domain.oncall import (
-    TargetKind,
-    Urgency,
-    escalation_plan,
-    final_shifts,
-    on_call_at,
-    resolve_targets,
-)
+from bot.oncall.domain.schedule import final_shifts, on_call_at
+from bot.paging.domain.escalation import TargetKind, Urgency, escalation_plan
+from bot.paging.domain.paging import resolve_targets
 from tests.oncall.helpers import local, utc
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config"

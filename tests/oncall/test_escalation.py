@@ -9,23 +9,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.oncall import (
+from bot.oncall.domain.restrictions import parse_daily_window
+from bot.oncall.domain.schedule import Override
+from bot.paging.domain.escalation import (
     EscalationLevel,
     EscalationPolicy,
     EscalationStep,
+    Target,
+    Urgency,
+    escalation_key,
+    escalation_plan,
+)
+from bot.paging.domain.paging import (
     FiredStep,
     Notify,
-    Override,
     PagingState,
     Stop,
     StopReason,
-    Target,
-    Urgency,
     Wait,
     decide,
-    escalation_key,
-    escalation_plan,
-    parse_daily_window,
     resolve_targets,
 )
 from tests.oncall.helpers import layer, schedule, utc

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.oncall.command import (
+from bot.oncall.domain.command import (
     USAGE_OVERRIDE,
     USAGE_SHOW,
     MakeOverride,

@@ -16,21 +16,17 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config, Service, User
-from bot.domain.oncall import (
-    EscalationLevel,
-    EscalationPolicy,
-    Override,
-    Schedule,
-    Target,
-    WeeklyWindow,
-    parse_weekly_window,
-)
-from bot.services import oncall_timers
-from bot.services.oncall import OnCallError, OnCallService, OverrideRefused
-from bot.services.oncall_reminders import Digest, HandoffBrief, OnCallReminders
-from bot.storage.db import make_session_factory
-from bot.storage.models import ActionItemRow, IncidentRow, OverrideRow, Timer
-from bot.timers import store
+from bot.incidents.rows import ActionItemRow, IncidentRow
+from bot.kernel.storage.db import make_session_factory
+from bot.kernel.timers import store
+from bot.kernel.timers.rows import Timer
+from bot.oncall import timers as oncall_timers
+from bot.oncall.domain.restrictions import WeeklyWindow, parse_weekly_window
+from bot.oncall.domain.schedule import Override, Schedule
+from bot.oncall.reminders import Digest, HandoffBrief, OnCallReminders
+from bot.oncall.rows import OverrideRow
+from bot.oncall.service import OnCallError, OnCallService, OverrideRefused
+from bot.paging.domain.escalation import EscalationLevel, EscalationPolicy, Target
 from tests.oncall.helpers import layer, local, utc
 
 OLIVIA, LIAM, MAYA, BOB, BOB_ID = "U0ONCALL", "U0LEAD", "U0MGR", "bob@example.com", "U0BOB"

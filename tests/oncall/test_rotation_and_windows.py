@@ -6,14 +6,13 @@ from datetime import time, timedelta
 
 import pytest
 
-from bot.domain.oncall import (
+from bot.oncall.domain.restrictions import (
     DailyWindow,
     WeeklyWindow,
-    format_turn_length,
     parse_daily_window,
-    parse_turn_length,
     parse_weekly_window,
 )
+from bot.oncall.domain.rotation import format_turn_length, parse_turn_length
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.domain.oncall import (
+from bot.oncall.domain.restrictions import parse_daily_window, parse_weekly_window
+from bot.oncall.domain.schedule import (
     Handoff,
     LayerOnCall,
     Override,
@@ -16,8 +17,6 @@ from bot.domain.oncall import (
     layer_shifts,
     next_handoff,
     on_call_at,
-    parse_daily_window,
-    parse_weekly_window,
 )
 from tests.oncall.helpers import layer, local, schedule, utc
 

@@ -8,17 +8,15 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.oncall import (
+from bot.oncall.domain.restrictions import Restriction, parse_daily_window, parse_weekly_window
+from bot.oncall.domain.schedule import (
     Layer,
     Override,
-    Restriction,
     Schedule,
     Shift,
     final_shifts,
     next_handoff,
     on_call_at,
-    parse_daily_window,
-    parse_weekly_window,
 )
 from tests.oncall.helpers import utc
 

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.oncall.instants import require_utc
-from bot.domain.oncall.wallclock import to_instant, to_local
+from bot.oncall.domain.instants import require_utc
+from bot.oncall.domain.wallclock import to_instant, to_local
 from tests.oncall.helpers import utc
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.oncall.wallclock import to_instant, to_local
-from bot.domain.oncall.when import WEEKDAYS, WhenError, parse_when, time_length
+from bot.oncall.domain.wallclock import to_instant, to_local
+from bot.oncall.domain.when import WEEKDAYS, WhenError, parse_when, time_length
 from tests.oncall.helpers import local, utc
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from textwrap import dedent
 
-from bot.domain.incident import Incident, declare
-from bot.domain.severity import Severity
+from bot.incidents.domain.incident import Incident, declare
+from bot.incidents.domain.severity import Severity
 
 FLAG_PLAYBOOK = """\
 title: Turn off a flag

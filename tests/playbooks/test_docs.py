@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.playbooks.catalogue import CATALOGUE
-from bot.domain.playbooks.validation import LINK_FIELDS, STEP_FIELDS, TOP_LEVEL_FIELDS, WHEN_FIELDS
-from bot.domain.playbooks.variables import FIELDS
+from bot.playbooks.domain.catalogue import CATALOGUE
+from bot.playbooks.domain.validation import LINK_FIELDS, STEP_FIELDS, TOP_LEVEL_FIELDS, WHEN_FIELDS
+from bot.playbooks.domain.variables import FIELDS
 from bot.playbooks.loader import load_file
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "playbooks.md").read_text(encoding="utf-8")

@@ -15,13 +15,13 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select, update
 
-from bot.domain.timeline import EventKind, TimelineEvent
+from bot.incidents.domain.timeline import EventKind, TimelineEvent
+from bot.kernel.timers import store as timers
+from bot.kernel.timers.rows import Timer
+from bot.playbooks.rows import PlaybookRunRow
 from bot.sandbox.model import Channel, Message
 from bot.sandbox.providers.kubernetes import FakeKubernetes
 from bot.sandbox.providers.launchdarkly import FakeLaunchDarkly
-from bot.storage.models import Timer
-from bot.storage.playbook_rows import PlaybookRunRow
-from bot.timers import store as timers
 from tests.e2e.conftest import (
     BOB,
     CONFIG_DIR,

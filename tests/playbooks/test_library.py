@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.severity import Severity
+from bot.incidents.domain.severity import Severity
 from bot.playbooks import PlaybookLibrary, PlaybookUnavailable
 from tests.playbooks.helpers import FLAG_PLAYBOOK, write
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.kernel.settings import Settings
 from bot.playbooks import LivePlaybooks, PlaybookUnavailable, load_playbooks
-from bot.settings import Settings
 from tests.playbooks.helpers import FLAG_PLAYBOOK, write
 
 MANUAL = "steps:\n  - id: check\n    instructions: Look.\n"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.playbooks.model import Playbook, Step
-from bot.domain.severity import Severity
+from bot.incidents.domain.severity import Severity
+from bot.playbooks.domain.model import Playbook, Step
 
 MANUAL = Step(id="check", title="Check", instructions="Look at the dashboard")
 AUTOMATED = Step(id="disable", title="Disable", action="feature_flag.disable", params={"flag": "x"})

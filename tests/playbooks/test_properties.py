@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.playbooks.validation import STEP_FIELDS, TOP_LEVEL_FIELDS, parse_playbook
+from bot.playbooks.domain.validation import STEP_FIELDS, TOP_LEVEL_FIELDS, parse_playbook
 from bot.playbooks.loader import load_file
 
 KEYS = st.sampled_from([*TOP_LEVEL_FIELDS, *STEP_FIELDS, "when", "severities", "url", "flag"])

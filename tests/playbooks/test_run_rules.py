@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.playbooks import run as rules
-from bot.domain.playbooks.run import RunStep, StepRefused, StepState, StepStatus, UndoStatus
-from bot.domain.timeline import EventKind, TimelineEvent
+from bot.incidents.domain.timeline import EventKind, TimelineEvent
+from bot.playbooks.domain import run as rules
+from bot.playbooks.domain.run import RunStep, StepRefused, StepState, StepStatus, UndoStatus
 
 T0 = datetime(2026, 5, 4, 14, 3, tzinfo=UTC)
 LATER = T0 + timedelta(minutes=2)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import check_config, load_config
-from bot.domain.severity import Severity
+from bot.incidents.domain.severity import Severity
 from bot.playbooks import PlaybookLibrary, RenderError, variables
 from tests.playbooks.helpers import incident
 

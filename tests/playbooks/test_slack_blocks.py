@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.actions.base import HttpCall, Plan
-from bot.domain.playbooks.run import RunStep, StepState, StepStatus, UndoStatus
+from bot.incidents.slack import blocks
+from bot.playbooks.actions.base import HttpCall, Plan
+from bot.playbooks.automation import Planned, UndoItem, UndoOffer
+from bot.playbooks.domain.run import RunStep, StepState, StepStatus, UndoStatus
+from bot.playbooks.slack import blocks as render
+from bot.playbooks.slack import modals as modals
+from bot.playbooks.steps import Checklist, StepView
 from bot.sandbox.rules import validate_blocks, validate_view
-from bot.services.playbook_runs import Planned, UndoItem, UndoOffer
-from bot.services.playbook_steps import Checklist, StepView
-from bot.slack import blocks
-from bot.slack import playbook_blocks as render
-from bot.slack import playbook_modals as modals
 
 T0 = datetime(2026, 5, 4, 14, 3, tzinfo=UTC)
 _ids = (f"B{n}" for n in itertools.count())

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.playbooks.model import Link
 from bot.playbooks import PlaybookLibrary, RenderError, variables
+from bot.playbooks.domain.model import Link
 from tests.playbooks.helpers import FLAG_PLAYBOOK, incident, write
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.playbooks.catalogue import CATALOGUE
-from bot.domain.playbooks.model import Link
+from bot.playbooks.domain.catalogue import CATALOGUE
+from bot.playbooks.domain.model import Link
 from bot.playbooks.loader import load_file
 from tests.playbooks.helpers import FLAG_PLAYBOOK, write
 

@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.domain import incident as domain
-from bot.domain.incident import Incident
-from bot.domain.lifecycle import Status
-from bot.domain.postmortem.inputs import ActionItemRecord
-from bot.domain.severity import Severity
-from bot.domain.timeline import BOT_ACTOR, EventKind, TimelineEvent
-from bot.storage import incidents as repo
-from bot.storage.models import ActionItemRow
+from bot.incidents import repo as repo
+from bot.incidents.domain import incident as domain
+from bot.incidents.domain.incident import Incident
+from bot.incidents.domain.lifecycle import Status
+from bot.incidents.domain.severity import Severity
+from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, TimelineEvent
+from bot.incidents.rows import ActionItemRow
+from bot.postmortems.domain.inputs import ActionItemRecord
 
 BERLIN = ZoneInfo("Europe/Berlin")
 OLIVIA, LIAM, MAYA = "U0ONCALL", "U0LEAD", "U0MGR"

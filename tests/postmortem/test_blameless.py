@@ -11,10 +11,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.postmortem.blameless import Rule, check, compile_rule, sentences
-from bot.domain.postmortem.prefilter import required_literals
+from bot.kernel.yamlsource import SourceErrors
+from bot.postmortems.domain.blameless import Rule, check, compile_rule, sentences
+from bot.postmortems.domain.prefilter import required_literals
 from bot.postmortems.rules import load_rules
-from bot.yamlsource import SourceErrors
 
 HERE = Path(__file__).parent
 SHIPPED_RULES = HERE.parents[1] / "postmortems" / "blameless-rules.yaml"

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.cli import main
-from bot.storage.db import make_session_factory
-from bot.storage.models import IncidentRow
+from bot.incidents.rows import IncidentRow
+from bot.kernel.storage.db import make_session_factory
 from tests.postmortem.recorded import recorded_incident, store
 
 REPO = Path(__file__).parents[2]

@@ -18,12 +18,12 @@ import pytest
 from pydantic import SecretStr
 
 from bot.composition import build
+from bot.postmortems.feature import MisconfiguredWebhook
+from bot.postmortems.slack import blocks as pm
+from bot.postmortems.web.links import derived_secret
 from bot.sandbox import FakeSlackServer
 from bot.sandbox.model import Channel, Message
 from bot.sandbox.providers.webhook import FakeWebhookReceiver
-from bot.slack import postmortem_blocks as pm
-from bot.slack.postmortem_wiring import MisconfiguredWebhook
-from bot.web.postmortem_links import derived_secret
 from tests.e2e.conftest import (
     CONFIG_DIR,
     LEAD,

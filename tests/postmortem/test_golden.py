@@ -19,14 +19,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from bot.domain.postmortem.blameless import Rule, check
-from bot.domain.postmortem.inputs import build_inputs
-from bot.domain.postmortem.sections import REQUIRED_SECTIONS, split
+from bot.incidents.rows import IncidentRow
+from bot.kernel.storage.db import make_session_factory
 from bot.postmortems.config import PostmortemConfig
+from bot.postmortems.domain.blameless import Rule, check
+from bot.postmortems.domain.inputs import build_inputs
+from bot.postmortems.domain.sections import REQUIRED_SECTIONS, split
 from bot.postmortems.drafting import DraftingSetup, draft
 from bot.postmortems.templates import Templates
-from bot.storage.db import make_session_factory
-from bot.storage.models import IncidentRow
 from tests.postmortem.recorded import BERLIN, NAMES, recorded_incident, store
 
 GOLDEN = Path(__file__).parent / "golden"

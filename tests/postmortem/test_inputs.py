@@ -7,10 +7,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.postmortem.inputs import PostmortemInputs, build_inputs
-from bot.domain.postmortem.plaintext import cell, to_markdown
-from bot.domain.postmortem.values import Moment
-from bot.domain.timeline import BOT_ACTOR, EventKind, TimelineEvent
+from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, TimelineEvent
+from bot.postmortems.domain.inputs import PostmortemInputs, build_inputs
+from bot.postmortems.domain.plaintext import cell, to_markdown
+from bot.postmortems.domain.values import Moment
 from tests.postmortem.recorded import BERLIN, LIAM, MAYA, NAMES, OLIVIA, at, recorded_incident
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.postmortem.merge import (
+from bot.postmortems.domain.merge import (
     BASE_MARK,
     GENERATED_MARK,
     HUMAN_MARK,
@@ -13,7 +13,7 @@ from bot.domain.postmortem.merge import (
     Conflict,
     merge,
 )
-from bot.domain.postmortem.sections import Section, join, split
+from bot.postmortems.domain.sections import Section, join, split
 
 BASE = """# Post-mortem
 ## Summary

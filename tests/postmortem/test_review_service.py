@@ -12,18 +12,19 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot.config import Config
-from bot.domain import commands as cmd
-from bot.domain.lifecycle import Status
-from bot.domain.postmortem.merge import HUMAN_MARK
-from bot.domain.severity import Severity
-from bot.domain.timeline import EventKind
+from bot.incidents.domain import commands as cmd
+from bot.incidents.domain.lifecycle import Status
+from bot.incidents.domain.severity import Severity
+from bot.incidents.domain.timeline import EventKind
+from bot.incidents.service import IncidentService
+from bot.kernel.storage.db import make_session_factory
+from bot.kernel.timers.rows import Timer
+from bot.paging.service import PagingService
+from bot.postmortems.domain.merge import HUMAN_MARK
+from bot.postmortems.drafter import FolderDrafter
 from bot.postmortems.drafting import DraftingSetup
-from bot.services.incidents import IncidentService
-from bot.services.paging import PagingService
-from bot.services.postmortem_drafting import FolderDrafter
-from bot.services.postmortem_effects import OFFER, SUMMARY, offer_key, summary_key
-from bot.services.postmortem_exports import FILE, PostmortemExports
-from bot.services.postmortem_review import (
+from bot.postmortems.exports import FILE, PostmortemExports
+from bot.postmortems.review import (
     APPROVED,
     CHANGES_REQUESTED,
     DRAFT,
@@ -35,10 +36,9 @@ from bot.services.postmortem_review import (
     PostmortemRefused,
     StaleEdit,
 )
-from bot.services.postmortems import Draft, DraftFailed, PostmortemService
-from bot.storage.db import make_session_factory
-from bot.storage.models import Timer
-from bot.storage.postmortem_rows import PostmortemRow, PostmortemVersionRow
+from bot.postmortems.rows import PostmortemRow, PostmortemVersionRow
+from bot.postmortems.service import Draft, DraftFailed, PostmortemService
+from bot.postmortems.timers import OFFER, SUMMARY, offer_key, summary_key
 
 SHIPPED = Path(__file__).parents[2] / "postmortems"
 OLIVIA, LIAM, MAYA, BOB = "U0ONCALL", "U0LEAD", "U0MGR", "U0BOB"

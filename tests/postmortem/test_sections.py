@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.postmortem.sections import (
+from bot.postmortems.domain.sections import (
     REQUIRED_SECTIONS,
     Section,
     emptied_required,

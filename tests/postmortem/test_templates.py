@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.severity import Severity
+from bot.incidents.domain.severity import Severity
+from bot.kernel.yamlsource import SourceErrors
 from bot.postmortems.config import PostmortemConfig, load_postmortem_config
 from bot.postmortems.sample import sample_inputs
 from bot.postmortems.templates import TemplateProblem, Templates, UnknownTemplate
-from bot.yamlsource import SourceErrors
 
 SHIPPED = Path(__file__).parents[2] / "postmortems"
 

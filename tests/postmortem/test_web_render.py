@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.domain.postmortem.blameless import Rule, check
-from bot.domain.postmortem.sections import split
-from bot.web.postmortem_html import diff_html, sections_html
-from bot.web.postmortem_links import LinkCheck, ReviewLinks, derived_secret
+from bot.postmortems.domain.blameless import Rule, check
+from bot.postmortems.domain.sections import split
+from bot.postmortems.web.html import diff_html, sections_html
+from bot.postmortems.web.links import LinkCheck, ReviewLinks, derived_secret
 
 FORGOT = Rule("forgot", r"{person}\s+forgot", "A person is the subject of a failure.", "Reword.")
 HUMAN = Rule("human", r"human error", "A label, not an explanation.", "Ask what made it likely.")

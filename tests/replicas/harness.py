@@ -44,15 +44,17 @@ import httpx
 from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.pool import NullPool
 
+from bot.incidents.rows import IncidentRow
+from bot.kernel.slack import marked
+from bot.kernel.storage.scratch import scratch_database
+from bot.kernel.timers.rows import Effect, Timer
+from bot.paging.rows import DeliveryRow, PageRow
 from bot.sandbox.emulator import SlackEmulator
 from bot.sandbox.model import User
 from bot.sandbox.providers.pagerduty import FakePagerDuty
 from bot.sandbox.seed import GENERAL, LEAD, MANAGER, ONCALL
 from bot.sandbox.server import BackgroundServer
 from bot.sandbox.signing import SlackDriver
-from bot.slack import marked
-from bot.storage.models import DeliveryRow, Effect, IncidentRow, PageRow, Timer
-from bot.storage.scratch import scratch_database
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SIGNING_SECRET = "replicas-signing-secret"

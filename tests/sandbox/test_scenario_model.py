@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.kernel.yamlsource import SourceErrors
 from bot.sandbox.model import Message, User
 from bot.sandbox.scenario.find import (
     choosable,
@@ -17,7 +18,6 @@ from bot.sandbox.scenario.find import (
 )
 from bot.sandbox.scenario.model import load_scenario, parse_scenario
 from bot.sandbox.seed import seed_channels, seed_users
-from bot.yamlsource import SourceErrors
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "checkout-outage.yaml"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.composition import merge_handlers
-from bot.timers.outcomes import Done, Outcome
-from bot.timers.store import ClaimedTimer
+from bot.kernel.timers.outcomes import Done, Outcome
+from bot.kernel.timers.store import ClaimedTimer
 
 
 def _done(_: ClaimedTimer) -> Outcome:

@@ -6,17 +6,18 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot.config import Config
-from bot.domain import commands as cmd
-from bot.domain.incident import InvalidChange
-from bot.domain.lifecycle import Status, TransitionRefused
-from bot.domain.naming import TitleHasNoWords
-from bot.domain.severity import Severity
-from bot.domain.timeline import EventKind
-from bot.services import effects
-from bot.services.incidents import IncidentService, NotAnIncidentChannel
-from bot.services.paging import PagingService
-from bot.storage.db import make_session_factory
-from bot.storage.models import IncidentRow, Timer
+from bot.incidents import timers as incident_timers
+from bot.incidents.domain import commands as cmd
+from bot.incidents.domain.incident import InvalidChange
+from bot.incidents.domain.lifecycle import Status, TransitionRefused
+from bot.incidents.domain.naming import TitleHasNoWords
+from bot.incidents.domain.severity import Severity
+from bot.incidents.domain.timeline import EventKind
+from bot.incidents.rows import IncidentRow
+from bot.incidents.service import IncidentService, NotAnIncidentChannel
+from bot.kernel.storage.db import make_session_factory
+from bot.kernel.timers.rows import Timer
+from bot.paging.service import PagingService
 
 
 class Clock:
@@ -61,8 +62,8 @@ def test_declare_writes_the_incident_and_schedules_its_provisioning(
         assert row is not None
         assert row.channel_name == f"inc-{number}-checkout-latency-high"
         assert row.provision_state == "pending"
-    due = timers(engine)[effects.provision_key(number)]
-    assert due.kind == effects.PROVISION
+    due = timers(engine)[incident_timers.provision_key(number)]
+    assert due.kind == incident_timers.PROVISION
     assert due.due_at == clock.now
 
 
@@ -87,7 +88,7 @@ def test_provisioned_starts_the_update_reminder_by_severity(
 ) -> None:
     number = service.declare(title="DB down", severity=Severity.SEV1, declarer="U1")
     ready(service, number)
-    reminder = timers(engine)[effects.reminder_key(number)]
+    reminder = timers(engine)[incident_timers.reminder_key(number)]
     assert reminder.due_at == clock.now + timedelta(minutes=15)
 
 
@@ -99,8 +100,8 @@ def test_an_update_resets_the_reminder_and_is_announced(
     clock.now += timedelta(minutes=20)
     service.execute(cmd.PostUpdate("failing over"), channel_id="C1", user="U1")
     pending = timers(engine)
-    assert pending[effects.reminder_key(number)].due_at == clock.now + timedelta(minutes=30)
-    assert pending[effects.card_key(number)].due_at == clock.now
+    assert pending[incident_timers.reminder_key(number)].due_at == clock.now + timedelta(minutes=30)
+    assert pending[incident_timers.card_key(number)].due_at == clock.now
     announced = [t for k, t in pending.items() if ":announce:" in k]
     assert len(announced) == 1
     view = service.view("C1")
@@ -116,7 +117,7 @@ def test_severity_change_replans_the_reminder(
     clock.now += timedelta(minutes=5)
     service.execute(cmd.ChangeSeverity(Severity.SEV1), channel_id="C1", user="U1")
     declared_at = clock.now - timedelta(minutes=5)
-    due = timers(engine)[effects.reminder_key(number)].due_at
+    due = timers(engine)[incident_timers.reminder_key(number)].due_at
     assert due == declared_at + timedelta(minutes=15)
 
 
@@ -126,11 +127,11 @@ def test_resolve_cancels_the_reminder_and_reopen_restarts_it(
     number = service.declare(title="DB down", severity=Severity.SEV2, declarer="U1")
     ready(service, number)
     service.execute(cmd.Transition(Status.RESOLVED, "fixed"), channel_id="C1", user="U1")
-    assert effects.reminder_key(number) not in timers(engine)
+    assert incident_timers.reminder_key(number) not in timers(engine)
     with pytest.raises(TransitionRefused, match="already resolved"):
         service.execute(cmd.Transition(Status.RESOLVED, ""), channel_id="C1", user="U1")
     service.execute(cmd.Transition(Status.INVESTIGATING, "back"), channel_id="C1", user="U1")
-    assert effects.reminder_key(number) in timers(engine)
+    assert incident_timers.reminder_key(number) in timers(engine)
 
 
 def test_refused_change_writes_nothing(service: IncidentService, engine: Engine) -> None:
@@ -148,8 +149,8 @@ def test_lead_and_role_changes_invite_the_person(service: IncidentService, engin
     service.execute(cmd.ChangeLead("U2"), channel_id="C1", user="U1")
     service.execute(cmd.AssignRole("comms", "U3"), channel_id="C1", user="U2")
     pending = timers(engine)
-    assert effects.invite_key(number, "U2") in pending
-    assert effects.invite_key(number, "U3") in pending
+    assert incident_timers.invite_key(number, "U2") in pending
+    assert incident_timers.invite_key(number, "U3") in pending
     view = service.view("C1")
     assert view.incident.lead == "U2"
     assert view.incident.roles == {"comms": "U3"}

@@ -9,23 +9,17 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services.alerts import PROCESS, process_key
-from bot.services.retention import PRUNE, PRUNE_KEY, Retention, RetentionPolicy
-from bot.storage import inbox
-from bot.storage import retention as repo
-from bot.storage.alert_rows import (
-    FAILED,
-    PENDING,
-    PROCESSED,
-    AlertGroupRow,
-    AlertPayloadRow,
-    AlertRow,
-)
-from bot.storage.db import make_session_factory
-from bot.storage.models import SlackInboxRow, Timer
-from bot.timers import store as timers
-from bot.timers.outcomes import TimerFailure
-from bot.timers.runner import TimerRunner
+from bot.alerts.rows import FAILED, PENDING, PROCESSED, AlertGroupRow, AlertPayloadRow, AlertRow
+from bot.alerts.service import PROCESS, process_key
+from bot.kernel.slack import inbox_store as inbox
+from bot.kernel.slack.inbox_rows import SlackInboxRow
+from bot.kernel.storage.db import make_session_factory
+from bot.kernel.timers import store as timers
+from bot.kernel.timers.outcomes import TimerFailure
+from bot.kernel.timers.rows import Timer
+from bot.kernel.timers.runner import TimerRunner
+from bot.retention import repo as repo
+from bot.retention.service import PRUNE, PRUNE_KEY, Retention, RetentionPolicy
 from tests.timers.conftest import T0, FakeClock
 
 POLICY = RetentionPolicy(

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.slack import payloads as p
+from bot.kernel.slack import payloads as p
 
 FIXTURES = Path(__file__).parent / "fixtures"  # copies of ../shared/fixtures/slack
 FORM = "application/x-www-form-urlencoded"

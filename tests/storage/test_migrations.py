@@ -8,11 +8,11 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import StatementError
 
-from bot.storage.base import Base
-from bot.storage.db import make_session_factory
-from bot.storage.migrate import current_revision, head_revision, is_at_head, upgrade_to_head
-from bot.storage.models import SlackInboxRow
-from bot.storage.types import NaiveDatetimeError
+from bot.kernel.slack.inbox_rows import SlackInboxRow
+from bot.kernel.storage.base import Base
+from bot.kernel.storage.db import make_session_factory
+from bot.kernel.storage.migrate import current_revision, head_revision, is_at_head, upgrade_to_head
+from bot.kernel.storage.types import NaiveDatetimeError
 
 
 def test_upgrade_reaches_head_and_is_idempotent(engine: Engine) -> None:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.exc import StatementError
 
-from bot.storage.types import OutOfRangeDatetimeError, UTCDateTime
+from bot.kernel.storage.types import OutOfRangeDatetimeError, UTCDateTime
 
 
 def round_trip(engine: Engine, value: datetime) -> datetime | None:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.db import make_session_factory
+from bot.kernel.storage.db import make_session_factory
 
 T0 = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 

@@ -18,12 +18,12 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.db import make_engine, make_session_factory
-from bot.storage.models import Effect, Timer
-from bot.timers import store
-from bot.timers.outcomes import Done, Outcome
-from bot.timers.runner import TimerRunner
-from bot.timers.store import ClaimedTimer
+from bot.kernel.storage.db import make_engine, make_session_factory
+from bot.kernel.timers import store
+from bot.kernel.timers.outcomes import Done, Outcome
+from bot.kernel.timers.rows import Effect, Timer
+from bot.kernel.timers.runner import TimerRunner
+from bot.kernel.timers.store import ClaimedTimer
 from tests.timers.conftest import FakeClock
 
 TIMERS = 500

@@ -10,12 +10,12 @@ from typing import Any, cast
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.types import NaiveDatetimeError
-from bot.timers import store
-from bot.timers.backoff import Backoff
-from bot.timers.outcomes import Done, Handler, Observation, Outcome, Reschedule, TimerFailure
-from bot.timers.runner import TimerRunner, default_owner
-from bot.timers.store import ClaimedTimer
+from bot.kernel.storage.types import NaiveDatetimeError
+from bot.kernel.timers import store
+from bot.kernel.timers.backoff import Backoff
+from bot.kernel.timers.outcomes import Done, Handler, Observation, Outcome, Reschedule, TimerFailure
+from bot.kernel.timers.runner import TimerRunner, default_owner
+from bot.kernel.timers.store import ClaimedTimer
 from tests.timers.conftest import T0, FakeClock
 
 S = timedelta(seconds=1)

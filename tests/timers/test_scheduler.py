@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.db import make_engine, make_session_factory
-from bot.timers import store
-from bot.timers.outcomes import Done, Outcome
-from bot.timers.runner import TimerRunner
-from bot.timers.store import ClaimedTimer
+from bot.kernel.storage.db import make_engine, make_session_factory
+from bot.kernel.timers import store
+from bot.kernel.timers.outcomes import Done, Outcome
+from bot.kernel.timers.runner import TimerRunner
+from bot.kernel.timers.store import ClaimedTimer
 
 DEADLINE_SECONDS = 30.0
 

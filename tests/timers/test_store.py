@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.types import NaiveDatetimeError
-from bot.timers import store
-from bot.timers.store import ClaimedTimer
+from bot.kernel.storage.types import NaiveDatetimeError
+from bot.kernel.timers import store
+from bot.kernel.timers.store import ClaimedTimer
 from tests.timers.conftest import T0
 
 S = timedelta(seconds=1)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from bot.notify.signing import signed_headers
+from bot.paging.notify.signing import signed_headers
 from bot.sandbox.fuzz import FuzzRequest, Generator, Target, values
 
 JSON = b"application/json"

@@ -1,7 +1,7 @@
 """A local receiver of warroom's signed webhooks, behaving as a careful real receiver should.
 
 ``POST`` to any path. It verifies ``X-Warroom-Signature`` over the raw body with the shared
-``secret`` and a 300 s timestamp window (:func:`bot.notify.signing.verify_request`): 401
+``secret`` and a 300 s timestamp window (:func:`bot.paging.notify.signing.verify_request`): 401
 ``{"error": "invalid signature"}`` otherwise. It requires ``Idempotency-Key`` and a JSON object
 body (400 ``{"error": ...}``), and de-duplicates on the key: the first delivery is recorded and
 answered 200 ``{"status": "accepted"}``, a repeat is answered 200 ``{"status": "duplicate"}``
@@ -19,7 +19,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot.notify.signing import DEFAULT_TOLERANCE_SECONDS, verify_request
+from bot.paging.notify.signing import DEFAULT_TOLERANCE_SECONDS, verify_request
 from bot.sandbox.providers.base import FakeProvider, Handler, parse_json
 
 IDEMPOTENCY_HEADER = "idempotency-key"

@@ -15,7 +15,7 @@ Actions: ``command``, ``say``, ``click``, ``choose`` (+ ``element``), ``submit``
 ``wait_for_channel``, ``wait_for_reaction`` (+ ``to``), ``pause``, ``bot`` (``stop``/``start``),
 ``fail`` (make Slack's API fail: ``{method, times, error}``). docs/sandbox.md describes each.
 
-Errors name the file and line (:mod:`bot.yamlsource`), like the bot's other YAML files.
+Errors name the file and line (:mod:`bot.kernel.yamlsource`), like the bot's other YAML files.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bot.yamlsource import LineDict, LineList, SourceError, SourceErrors, load_yaml, validate
+from bot.kernel.yamlsource import LineDict, LineList, SourceError, SourceErrors, load_yaml, validate
 
 ACTIONS = (
     "command",

@@ -8,7 +8,7 @@ with the three webhooks enabled and a config of its own.
 label; no default route. A test module may override ``config_dir`` or ``extra_settings``.
 
 ``webhooks`` posts bodies with the right credentials: Alertmanager and Grafana with bearer
-tokens, the generic webhook signed with its HMAC secret (``bot.notify.signing``).
+tokens, the generic webhook signed with its HMAC secret (``bot.paging.notify.signing``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.notify.signing import signed_headers
+from bot.paging.notify.signing import signed_headers
 from tests.e2e.conftest import (  # noqa: F401  (fixtures, shared with the e2e tests)
     LEAD,
     MANAGER,

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.notify.signing import signed_headers
-from bot.storage.alert_rows import AlertPayloadRow
+from bot.alerts.rows import AlertPayloadRow
+from bot.paging.notify.signing import signed_headers
 from tests.alerts.e2e.conftest import ALERTMANAGER_TOKEN, GENERIC_SECRET, Webhooks, fixture
 from tests.e2e.conftest import Bot
 
@@ -41,7 +41,7 @@ def refused(
     message: str,
     headers: dict[str, str] | None = None,
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="bot.web.webhooks"):
+    with caplog.at_level(logging.WARNING, logger="bot.alerts.web.webhooks"):
         response = webhooks.post(source, body, headers)
     assert (response.status_code, response.json()) == (status, {"error": message})
     assert f"alert webhook {source} refused ({status}): {message}" in caplog.text
@@ -110,7 +110,7 @@ def test_a_wrong_token(bot: Bot, webhooks: Webhooks, caplog: pytest.LogCaptureFi
 
 def test_no_credentials(bot: Bot, webhooks: Webhooks, caplog: pytest.LogCaptureFixture) -> None:
     body = json.dumps(fixture("alertmanager-firing-v4.json")).encode()
-    with caplog.at_level(logging.WARNING, logger="bot.web.webhooks"):
+    with caplog.at_level(logging.WARNING, logger="bot.alerts.web.webhooks"):
         response = webhooks.http.post(f"{webhooks.base_url}/webhooks/alertmanager", content=body)
     message = "missing credentials: send 'Authorization: Bearer <ALERTS_ALERTMANAGER_TOKEN>'"
     assert (response.status_code, response.json()) == (401, {"error": message})
@@ -138,7 +138,7 @@ def test_a_source_without_credentials_says_which_setting_and_logs_once(
     )
     refused(bot, webhooks, caplog, "grafana", fixture("grafana-firing.json"), 401, message)
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="bot.web.webhooks"):
+    with caplog.at_level(logging.WARNING, logger="bot.alerts.web.webhooks"):
         assert webhooks.post("grafana", fixture("grafana-firing.json")).status_code == 401
     assert caplog.text == ""
 

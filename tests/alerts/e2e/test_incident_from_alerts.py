@@ -10,13 +10,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.domain.commands import Transition
-from bot.domain.lifecycle import Status
-from bot.domain.timeline import EventKind
+from bot.alerts.rows import AlertPayloadRow
+from bot.incidents.domain.commands import Transition
+from bot.incidents.domain.lifecycle import Status
+from bot.incidents.domain.timeline import EventKind
+from bot.incidents.rows import IncidentRow
+from bot.incidents.slack import blocks
 from bot.sandbox.model import Channel
-from bot.slack import blocks
-from bot.storage.alert_rows import AlertPayloadRow
-from bot.storage.models import IncidentRow
 from tests.alerts.e2e.conftest import Webhooks, fixture
 from tests.e2e.conftest import ONCALL, Bot, eventually
 

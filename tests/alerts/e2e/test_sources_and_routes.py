@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.alerts.rows import AlertPayloadRow
 from bot.composition import build
-from bot.storage.alert_rows import AlertPayloadRow
 from tests.alerts.e2e.conftest import Webhooks, fixture
 from tests.e2e.conftest import GENERAL, ONCALL, Bot, e2e_settings, eventually
 

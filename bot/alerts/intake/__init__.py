@@ -1,0 +1,1 @@
+"""Alert webhooks parsed at the edge: Alertmanager, the generic JSON shape, credentials."""

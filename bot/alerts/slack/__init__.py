@@ -1,0 +1,1 @@
+"""The Slack side of alerts: channel-only messages, page-only DMs, alert lines."""

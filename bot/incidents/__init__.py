@@ -1,0 +1,1 @@
+"""Incidents: declare, the lifecycle and timeline, the incident channel and its card."""

@@ -1,0 +1,132 @@
+"""Incident repository: rows <-> the pure ``Incident``, and idempotent timeline appends."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.incidents.domain.incident import Incident
+from bot.incidents.domain.lifecycle import Status
+from bot.incidents.domain.severity import Severity
+from bot.incidents.domain.timeline import EventKind, TimelineEvent
+from bot.incidents.rows import ActionItemRow, IncidentRow, TimelineEventRow
+
+
+def to_domain(row: IncidentRow) -> Incident:
+    return Incident(
+        number=row.id,
+        title=row.title,
+        severity=Severity(row.severity),
+        status=Status(row.status),
+        declarer=row.declarer_id,
+        lead=row.lead_id,
+        declared_at=row.declared_at,
+        service=row.service,
+        description=row.description,
+        detected_at=row.detected_at,
+        acknowledged_at=row.acknowledged_at,
+        mitigated_at=row.mitigated_at,
+        resolved_at=row.resolved_at,
+        last_update_at=row.last_update_at,
+        roles=dict(row.roles or {}),
+    )
+
+
+def write(row: IncidentRow, incident: Incident) -> None:
+    """Copy the aggregate's state onto its row (only what the domain owns)."""
+    row.title = incident.title
+    row.description = incident.description
+    row.severity = incident.severity.value
+    row.status = incident.status.value
+    row.service = incident.service
+    row.lead_id = incident.lead
+    row.detected_at = incident.detected_at
+    row.declared_at = incident.declared_at
+    row.acknowledged_at = incident.acknowledged_at
+    row.mitigated_at = incident.mitigated_at
+    row.resolved_at = incident.resolved_at
+    row.last_update_at = incident.last_update_at
+    row.roles = dict(incident.roles)
+
+
+def new_row(incident: Incident, channel_name: str) -> IncidentRow:
+    row = IncidentRow(
+        title=incident.title,
+        declarer_id=incident.declarer,
+        channel_name=channel_name,
+        severity=incident.severity.value,
+        status=incident.status.value,
+        lead_id=incident.lead,
+        declared_at=incident.declared_at,
+    )
+    write(row, incident)
+    return row
+
+
+def by_channel(session: Session, channel_id: str) -> IncidentRow | None:
+    return session.scalars(select(IncidentRow).where(IncidentRow.channel_id == channel_id)).first()
+
+
+def by_number(session: Session, number: int) -> IncidentRow | None:
+    return session.get(IncidentRow, number)
+
+
+def append(
+    session: Session, incident_id: int, events: list[TimelineEvent], now: datetime
+) -> list[TimelineEventRow]:
+    """Append events; one whose ``dedup_key`` is already on this incident's timeline is skipped."""
+    added = []
+    for event in events:
+        if event.dedup_key and _has_key(session, incident_id, event.dedup_key):
+            continue
+        row = TimelineEventRow(
+            incident_id=incident_id,
+            at=event.at,
+            recorded_at=now,
+            actor=event.actor,
+            kind=event.kind.value,
+            data=dict(event.data),
+            dedup_key=event.dedup_key,
+        )
+        session.add(row)
+        added.append(row)
+    session.flush()
+    return added
+
+
+def _has_key(session: Session, incident_id: int, key: str) -> bool:
+    query = select(func.count()).where(
+        TimelineEventRow.incident_id == incident_id, TimelineEventRow.dedup_key == key
+    )
+    return bool(session.scalar(query))
+
+
+def timeline(session: Session, incident_id: int) -> list[TimelineEvent]:
+    rows = session.scalars(
+        select(TimelineEventRow)
+        .where(TimelineEventRow.incident_id == incident_id)
+        .order_by(TimelineEventRow.at, TimelineEventRow.id)
+    )
+    return [
+        TimelineEvent(EventKind(r.kind), r.at, r.actor, dict(r.data or {}), r.dedup_key)
+        for r in rows
+    ]
+
+
+def event_by_id(session: Session, event_id: int) -> TimelineEvent | None:
+    r = session.get(TimelineEventRow, event_id)
+    if r is None:
+        return None
+    return TimelineEvent(EventKind(r.kind), r.at, r.actor, dict(r.data or {}), r.dedup_key)
+
+
+def open_action_items(session: Session, incident_id: int) -> list[ActionItemRow]:
+    return list(
+        session.scalars(
+            select(ActionItemRow)
+            .where(ActionItemRow.incident_id == incident_id, ActionItemRow.done_at.is_(None))
+            .order_by(ActionItemRow.id)
+        )
+    )

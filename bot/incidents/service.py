@@ -1,0 +1,435 @@
+"""Incident use cases: declare, change, record. One transaction per command.
+
+The transaction writes the new state, its timeline events and the timers that will perform the
+Slack side effects (see ``effects``); ``wake`` then lets the local timer runner act at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from bot.incidents import repo as repo
+from bot.incidents import timers as incident_timers
+from bot.incidents.domain import commands as cmd
+from bot.incidents.domain import incident as domain
+from bot.incidents.domain.incident import Incident, InvalidChange
+from bot.incidents.domain.lifecycle import Status
+from bot.incidents.domain.naming import channel_name
+from bot.incidents.domain.severity import Severity
+from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, TimelineEvent
+from bot.incidents.rows import ActionItemRow, IncidentRow
+from bot.kernel.timers import store as timers
+from bot.paging.service import PageSummary, PagingService
+
+READY = "ready"
+CONFLICT_RETRIES = 5
+
+
+# Called inside the transaction that moved an incident to a new status, so what a feature schedules
+# in reaction (undo offers on mitigate, the post-mortem offer on resolve) commits with the change.
+TransitionHook = Callable[[Session, int, Status, datetime], None]
+
+
+class NotAnIncidentChannel(LookupError):
+    """The command needs an incident channel and was used elsewhere."""
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    """Everything the Slack views need to render an incident."""
+
+    incident: Incident
+    channel_id: str | None
+    card_ts: str | None
+    timeline: list[TimelineEvent]
+    open_actions: list[tuple[str, str | None]]
+    pages: list[PageSummary] = field(default_factory=list)
+
+
+class IncidentService:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        clock: Callable[[], datetime],
+        reminder_minutes: Callable[[Severity], int],
+        wake: Callable[[], None],
+        paging: PagingService,
+    ) -> None:
+        self._transition_hooks: list[TransitionHook] = []
+        self._sessions = session_factory
+        self._clock = clock
+        self._reminder_minutes = reminder_minutes
+        self._wake = wake
+        self._paging = paging
+
+    def declare(
+        self,
+        *,
+        title: str,
+        severity: Severity,
+        declarer: str,
+        service: str | None = None,
+        description: str = "",
+        origin_channel_id: str | None = None,
+        response_url: str | None = None,
+        detected_at: datetime | None = None,
+    ) -> int:
+        """Record the incident and schedule its provisioning; returns the incident number.
+
+        Bad titles are refused before anything is written (``InvalidChange``, ``TitleHasNoWords``).
+        """
+        with self._sessions.begin() as session:
+            number = self.declare_in(
+                session,
+                title=title,
+                severity=severity,
+                declarer=declarer,
+                now=self._clock(),
+                service=service,
+                description=description,
+                origin_channel_id=origin_channel_id,
+                response_url=response_url,
+                detected_at=detected_at,
+            )
+        self._wake()
+        return number
+
+    def declare_in(
+        self,
+        session: Session,
+        *,
+        title: str,
+        severity: Severity,
+        declarer: str,
+        now: datetime,
+        service: str | None = None,
+        description: str = "",
+        origin_channel_id: str | None = None,
+        response_url: str | None = None,
+        detected_at: datetime | None = None,
+    ) -> int:
+        """``declare`` inside the caller's transaction, which must call ``wake`` after committing.
+
+        An alert opens its incident in the transaction that records the alert, so both or
+        neither exist. ``declarer`` may be ``BOT_ACTOR`` (an alert declared it): the incident
+        then has no lead until the first person to acknowledge the page becomes it.
+        """
+        incident, events = domain.declare(
+            number=0,
+            title=title,
+            severity=severity,
+            declarer=declarer,
+            now=now,
+            service=service,
+            description=description,
+            detected_at=detected_at,
+        )
+        channel_name(0, incident.title)  # refuse a title with no words before writing anything
+        if service is not None:
+            self.check_service(service)  # refuse an unknown service before writing anything
+        row = repo.new_row(incident, channel_name="")
+        row.origin_channel_id = origin_channel_id
+        row.response_url = response_url
+        session.add(row)
+        session.flush()
+        row.channel_name = channel_name(row.id, incident.title)
+        if service is not None:
+            events += self._paging.start(session, row.id, service, declarer, "", now)
+        repo.append(session, row.id, events, now)
+        key, payload = incident_timers.provision_key(row.id), {"incident": row.id}
+        timers.schedule(session, key, incident_timers.PROVISION, now, payload, now)
+        return row.id
+
+    def check_service(self, service: str) -> None:
+        """Refuses (``InvalidChange``) a service that is not in the config."""
+        self._paging.policy_for(service)
+
+    def view(self, channel_id: str) -> IncidentView:
+        with self._sessions() as session:
+            row = self._row(session, channel_id)
+            return self._view(session, row)
+
+    def view_by_number(self, number: int) -> IncidentView | None:
+        with self._sessions() as session:
+            row = repo.by_number(session, number)
+            return self._view(session, row) if row else None
+
+    def execute(self, command: cmd.Command, *, channel_id: str, user: str) -> None:
+        """Apply a changing command in an incident channel (``InvalidChange`` when refused).
+
+        Two people changing one incident at once (or two replicas) conflict on the row's version;
+        the loser re-reads and re-applies, so both changes land in some order and none is lost.
+        """
+        _retrying_conflicts(lambda: self._execute_once(command, channel_id, user))
+        self._wake()
+
+    def _execute_once(self, command: cmd.Command, channel_id: str, user: str) -> None:
+        now = self._clock()
+        with self._sessions.begin() as session:
+            row = self._row(session, channel_id)
+            before = repo.to_domain(row)
+            after, events = self._apply(session, row, before, command, user, now)
+            repo.write(row, after)
+            added = repo.append(session, row.id, events, now)
+            for event_row in added:
+                key = incident_timers.announce_key(row.id, event_row.id)
+                payload = {"incident": row.id, "event_id": event_row.id}
+                timers.schedule(session, key, incident_timers.ANNOUNCE, now, payload, now)
+            self._schedule_reminder(session, before, after, now)
+            self._refresh_card(session, row.id, now)
+            if after.status is not before.status:
+                for hook in self._transition_hooks:
+                    hook(session, row.id, after.status, now)
+
+    def add_transition_hook(self, hook: TransitionHook) -> None:
+        self._transition_hooks.append(hook)
+
+    # Provisioning steps, each idempotent: the provisioning timer may run them more than once.
+
+    def provisioning(self, number: int) -> IncidentRow | None:
+        """A detached copy of the row, to see how far provisioning got."""
+        with self._sessions() as session:
+            return repo.by_number(session, number)
+
+    def is_channel_taken(self, channel_id: str) -> bool:
+        with self._sessions() as session:
+            return repo.by_channel(session, channel_id) is not None
+
+    def channel_created(self, number: int, channel_id: str, name: str) -> None:
+        _retrying_conflicts(lambda: self._channel_created(number, channel_id, name))
+
+    def _channel_created(self, number: int, channel_id: str, name: str) -> None:
+        now = self._clock()
+        with self._sessions.begin() as session:
+            row = _existing(session, number)
+            row.channel_id, row.channel_name = channel_id, name
+            event = TimelineEvent(
+                EventKind.CHANNEL_CREATED,
+                now,
+                BOT_ACTOR,
+                {"channel_id": channel_id, "name": name},
+                dedup_key="channel_created",
+            )
+            repo.append(session, number, [event], now)
+
+    def card_posted(self, number: int, ts: str) -> None:
+        _retrying_conflicts(lambda: self._set(number, card_ts=ts))
+
+    def topic_set(self, number: int, topic: str) -> None:
+        _retrying_conflicts(lambda: self._set(number, topic=topic))
+
+    def _set(self, number: int, **values: str) -> None:
+        with self._sessions.begin() as session:
+            row = _existing(session, number)
+            for name, value in values.items():
+                setattr(row, name, value)
+
+    def provisioned(self, number: int) -> None:
+        """The channel is ready: commands work there and the update reminders start."""
+        _retrying_conflicts(lambda: self._provisioned(number))
+        self._wake()
+
+    def _provisioned(self, number: int) -> None:
+        now = self._clock()
+        with self._sessions.begin() as session:
+            row = _existing(session, number)
+            row.provision_state = READY
+            incident = repo.to_domain(row)
+            due = self.next_reminder_at(incident, now)
+            payload = incident_timers.reminder_payload(number, due)
+            timers.schedule(
+                session,
+                incident_timers.reminder_key(number),
+                incident_timers.STATUS_REMINDER,
+                due,
+                payload,
+                now,
+            )
+
+    def bot_note(self, number: int, text: str, *, dedup_key: str) -> None:
+        """A note from warroom itself (e.g. Slack refused to invite someone): on the timeline and
+        announced in the channel, once per ``dedup_key``."""
+        now = self._clock()
+        event = TimelineEvent(EventKind.NOTE_ADDED, now, BOT_ACTOR, {"text": text}, dedup_key)
+        with self._sessions.begin() as session:
+            for added in repo.append(session, number, [event], now):
+                key = incident_timers.announce_key(number, added.id)
+                payload = {"incident": number, "event_id": added.id}
+                timers.schedule(session, key, incident_timers.ANNOUNCE, now, payload, now)
+                self._refresh_card(session, number, now)
+        self._wake()
+
+    def abandon(self, number: int) -> IncidentRow | None:
+        """Provisioning gave up before a channel existed: remove the row so nothing is half-made."""
+        with self._sessions.begin() as session:
+            row = repo.by_number(session, number)
+            if row is None or row.channel_id is not None:
+                return row
+            session.delete(row)
+            timers.cancel_prefix(session, f"incident:{number}:", self._clock())
+            return row
+
+    def add_message(
+        self,
+        *,
+        channel_id: str,
+        ts: str,
+        text: str,
+        author: str | None,
+        permalink: str | None,
+        actor: str,
+    ) -> bool:
+        """Put a Slack message on the timeline at the message's own time; False if already there."""
+        now = self._clock()
+        at = datetime.fromtimestamp(float(ts), tz=now.tzinfo)
+        event = TimelineEvent(
+            EventKind.MESSAGE_ADDED,
+            at,
+            actor,
+            {"text": text, "author": author, "permalink": permalink, "ts": ts, "added_by": actor},
+            dedup_key=f"message:{channel_id}:{ts}",
+        )
+        with self._sessions.begin() as session:
+            row = self._row(session, channel_id)
+            added = repo.append(session, row.id, [event], now)
+            if added:
+                self._refresh_card(session, row.id, now)
+        if added:
+            self._wake()
+        return bool(added)
+
+    def _apply(
+        self,
+        session: Session,
+        row: IncidentRow,
+        incident: Incident,
+        command: cmd.Command,
+        user: str,
+        now: datetime,
+    ) -> tuple[Incident, list[TimelineEvent]]:
+        match command:
+            case cmd.ChangeSeverity(severity):
+                return domain.change_severity(incident, severity, user, now)
+            case cmd.ChangeLead(lead):
+                self._invite(session, row.id, lead, now)
+                return domain.change_lead(incident, lead, user, now)
+            case cmd.AssignRole(role, member):
+                self._invite(session, row.id, member, now)
+                return domain.assign_role(incident, role, member, user, now)
+            case cmd.PostUpdate(text):
+                return domain.post_update(incident, text, user, now)
+            case cmd.AddNote(text):
+                return domain.add_note(incident, text, user, now)
+            case cmd.AddAction(text, owner):
+                session.add(
+                    ActionItemRow(
+                        incident_id=row.id,
+                        text=text,
+                        owner_id=owner,
+                        created_by=user,
+                        created_at=now,
+                    )
+                )
+                return domain.add_action(incident, text, owner, user, now)
+            case cmd.Acknowledge():
+                events = self._paging.acknowledge(session, row.id, user, now)
+                acknowledged = domain.acknowledge(incident, now)
+                if acknowledged.lead == BOT_ACTOR:  # opened by an alert: the first to ack leads
+                    self._invite(session, row.id, user, now)
+                    acknowledged, led = domain.change_lead(acknowledged, user, user, now)
+                    events += led
+                return acknowledged, events
+            case cmd.Page(target, message):
+                domain.require_open(incident, "page")
+                return incident, self._paging.start(session, row.id, target, user, message, now)
+            case cmd.Transition(target, note):
+                if target is Status.RESOLVED:
+                    self._paging.stop(session, row.id, now)
+                return domain.transition(incident, target, user, now, note)
+        raise InvalidChange(f"{type(command).__name__} does not change an incident")
+
+    def _schedule_reminder(
+        self, session: Session, before: Incident, after: Incident, now: datetime
+    ) -> None:
+        key = incident_timers.reminder_key(after.number)
+        if not after.is_open:
+            timers.cancel(session, key, now)
+            return
+        reset = after.last_update_at != before.last_update_at
+        if reset or after.severity is not before.severity or after.status is Status.INVESTIGATING:
+            due = self.next_reminder_at(after, now)
+            payload = incident_timers.reminder_payload(after.number, due)
+            timers.schedule(session, key, incident_timers.STATUS_REMINDER, due, payload, now)
+
+    def reminder_interval(self, incident: Incident) -> timedelta:
+        return timedelta(minutes=self._reminder_minutes(incident.severity))
+
+    def next_reminder_at(self, incident: Incident, now: datetime) -> datetime:
+        since = incident.last_update_at or incident.declared_at
+        return max(since + self.reminder_interval(incident), now)
+
+    def event(self, event_id: int) -> TimelineEvent | None:
+        with self._sessions() as session:
+            return repo.event_by_id(session, event_id)
+
+    def _invite(self, session: Session, number: int, user: str, now: datetime) -> None:
+        key = incident_timers.invite_key(number, user)
+        timers.schedule(
+            session, key, incident_timers.INVITE, now, {"incident": number, "user": user}, now
+        )
+
+    @staticmethod
+    def _refresh_card(session: Session, number: int, now: datetime) -> None:
+        timers.schedule(
+            session,
+            incident_timers.card_key(number),
+            incident_timers.CARD,
+            now,
+            {"incident": number},
+            now,
+        )
+
+    @staticmethod
+    def _row(session: Session, channel_id: str) -> IncidentRow:
+        row = repo.by_channel(session, channel_id)
+        if row is None or row.channel_id is None:
+            raise NotAnIncidentChannel(
+                "this command works in an incident channel (`inc-...`); declare one with "
+                "`/incident declare <title> [sev1..sev4]`"
+            )
+        return row
+
+    def _view(self, session: Session, row: IncidentRow) -> IncidentView:
+        actions = [(a.text, a.owner_id) for a in repo.open_action_items(session, row.id)]
+        return IncidentView(
+            repo.to_domain(row),
+            row.channel_id,
+            row.card_ts,
+            repo.timeline(session, row.id),
+            actions,
+            self._paging.summaries(session, row.id),
+        )
+
+
+def _existing(session: Session, number: int) -> IncidentRow:
+    row = repo.by_number(session, number)
+    if row is None:
+        raise LookupError(f"incident #{number} does not exist")
+    return row
+
+
+def _retrying_conflicts(work: Callable[[], None]) -> None:
+    """Run one write transaction, again after a conflict on the incident row's version (someone
+    changed the incident meanwhile): the retry re-reads it, so no change is lost."""
+    for attempt in range(1, CONFLICT_RETRIES + 1):
+        try:
+            work()
+            return
+        except StaleDataError:
+            if attempt == CONFLICT_RETRIES:
+                raise

@@ -1,0 +1,1 @@
+"""``/incident`` in Slack: the command, its modals and buttons, provisioning the channel."""

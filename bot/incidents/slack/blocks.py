@@ -1,0 +1,317 @@
+"""Block Kit views, built with slack-sdk's model classes so Slack's limits are checked here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.alerts.slack import lines as alert_lines
+from bot.incidents.domain.commands import USAGES
+from bot.incidents.domain.incident import Clocks, Incident, format_duration
+from bot.incidents.domain.severity import Severity
+from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, TimelineEvent, describe
+from bot.incidents.service import IncidentView
+from bot.kernel.slack.payloads import Id
+from bot.paging.service import PageSummary
+from bot.playbooks.domain.run import progress as playbook_progress
+
+SECTION_LIMIT = 3000
+MESSAGE_BLOCK_LIMIT = 50
+
+DECLARE_CALLBACK = "declare_incident"
+UPDATE_CALLBACK = "post_update"
+ACTION_MITIGATE = "incident_mitigate"
+ACTION_RESOLVE = "incident_resolve"
+ACTION_REOPEN = "incident_reopen"
+ACTION_UPDATE = "incident_open_update"
+
+
+def when(instant: datetime) -> str:
+    """A Slack date token: shown in the viewer's time zone, with a UTC fallback."""
+    fallback = instant.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(instant.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def utc(instant: datetime) -> str:
+    return instant.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _clip(text: str, limit: int = SECTION_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _md(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=_clip(text))
+
+
+def title_line(incident: Incident) -> str:
+    return f"{incident.severity.emoji} Incident #{incident.number}: {incident.title}"
+
+
+def topic(incident: Incident) -> str:
+    return (
+        f"{incident.severity} ({incident.severity.label}) | {incident.status.value.title()} | "
+        f"Lead: {lead(incident)}"
+    )[:250]
+
+
+def lead(incident: Incident) -> str:
+    """The lead as a mention; an alert-declared incident has none until the first ack."""
+    if incident.lead == BOT_ACTOR:
+        return "unassigned (the first to acknowledge the page leads)"
+    return f"<@{incident.lead}>"
+
+
+def clock_lines(incident: Incident) -> list[str]:
+    clocks = Clocks.of(incident)
+    instants = [
+        ("Detected", clocks.detected_at),
+        ("Declared", clocks.declared_at),
+        ("Acknowledged", clocks.acknowledged_at),
+        ("Mitigated", clocks.mitigated_at),
+        ("Resolved", clocks.resolved_at),
+    ]
+    shown = [f"*{name}* {when(at)}" for name, at in instants if at is not None]
+    durations = [
+        ("to acknowledge", clocks.time_to_acknowledge),
+        ("to mitigate", clocks.time_to_mitigate),
+        ("to resolve", clocks.time_to_resolve),
+    ]
+    taken = [f"{format_duration(d)} {name}" for name, d in durations if d is not None]
+    return [" · ".join(shown)] + ([" · ".join(taken)] if taken else [])
+
+
+def card(view: IncidentView) -> list[Block]:
+    incident = view.incident
+    fields = [
+        _md(f"*Severity*\n{incident.severity} ({incident.severity.label})"),
+        _md(f"*Status*\n{incident.status.value.title()}"),
+        _md(f"*Lead*\n{lead(incident)}"),
+        _md(f"*Service*\n{incident.service or '—'}"),
+    ]
+    fields += [_md(f"*{role.title()}*\n<@{user}>") for role, user in sorted(incident.roles.items())]
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=_clip(title_line(incident), 150))),
+        SectionBlock(fields=fields[:10]),
+    ]
+    if incident.description:
+        blocks.append(SectionBlock(text=_md(incident.description)))
+    blocks.append(ContextBlock(elements=[_md(line) for line in clock_lines(incident)]))
+    if view.pages:
+        blocks.append(SectionBlock(text=_md("*Paging*\n" + "\n".join(map(_page_line, view.pages)))))
+    alerts = alert_lines.card_text(view.timeline, when)
+    if alerts:
+        blocks.append(SectionBlock(text=_md(alerts)))
+    runs = playbook_progress(view.timeline)
+    if runs:
+        lines = " · ".join(f"{run.playbook} {run.finished}/{run.total}" for run in runs)
+        blocks.append(SectionBlock(text=_md(f"*Playbooks* {lines}")))
+    updates = [e for e in view.timeline if e.kind is EventKind.UPDATE_POSTED]
+    if updates:
+        last = updates[-1]
+        text = f"*Last update* ({when(last.at)}, <@{last.actor}>)\n{last.data.get('text', '')}"
+        blocks.append(SectionBlock(text=_md(text)))
+    summary = f"{len(view.timeline)} timeline events · {len(view.open_actions)} open action items"
+    blocks += [ContextBlock(elements=[_md(summary)]), _card_buttons(incident)]
+    return blocks
+
+
+def _page_line(page: PageSummary) -> str:
+    people = ", ".join(_mention(u) for u in dict.fromkeys(page.notified)) or "nobody yet"
+    if page.acknowledged_by:
+        state = f"acknowledged by <@{page.acknowledged_by}>"
+    else:
+        state = {
+            "active": "waiting for an acknowledgement",
+            "exhausted": "nobody acknowledged",
+        }.get(page.status, page.status)
+    return f"• {page.target}: paged {people}; {state}"
+
+
+def _mention(ref: str) -> str:
+    return ref if "@" in ref else f"<@{ref}>"
+
+
+def _card_buttons(incident: Incident) -> ActionsBlock:
+    value = str(incident.number)
+    if not incident.is_open:
+        return ActionsBlock(
+            elements=[ButtonElement(text="Reopen", action_id=ACTION_REOPEN, value=value)]
+        )
+    buttons = [ButtonElement(text="Post update", action_id=ACTION_UPDATE, value=value)]
+    if incident.mitigated_at is None:
+        buttons.append(
+            ButtonElement(
+                text="Mitigate",
+                action_id=ACTION_MITIGATE,
+                value=value,
+                confirm=_confirm("Mark mitigated?", "The impact has stopped for users."),
+            )
+        )
+    buttons.append(
+        ButtonElement(
+            text="Resolve",
+            action_id=ACTION_RESOLVE,
+            value=value,
+            style="primary",
+            confirm=_confirm("Resolve the incident?", "Timers stop and the clock is closed."),
+        )
+    )
+    return ActionsBlock(elements=buttons)
+
+
+def _confirm(title: str, text: str) -> ConfirmObject:
+    return ConfirmObject(title=title, text=text, confirm="Yes", deny="Cancel")
+
+
+def status(view: IncidentView) -> list[Block]:
+    blocks = card(view)[:-1]  # the same facts as the card, without its buttons
+    if view.open_actions:
+        lines = [
+            f"• {text}" + (f" (<@{owner}>)" if owner else "") for text, owner in view.open_actions
+        ]
+        blocks.append(SectionBlock(text=_md("*Open action items*\n" + "\n".join(lines))))
+    return blocks
+
+
+def timeline(incident: Incident, events: list[TimelineEvent]) -> list[Block]:
+    """The timeline in UTC, packed into sections within Slack's per-message limits."""
+    blocks: list[Block] = [HeaderBlock(text=f"Timeline of incident #{incident.number}")]
+    chunk = ""
+    for index, event in enumerate(events):
+        line = f"`{utc(event.at)}` {describe(event)}\n"
+        if len(chunk) + len(line) > SECTION_LIMIT:
+            if len(blocks) == MESSAGE_BLOCK_LIMIT - 2:
+                more = len(events) - index
+                blocks.append(SectionBlock(text=_md(chunk)))
+                blocks.append(ContextBlock(elements=[_md(f"… and {more} more events")]))
+                return blocks
+            blocks.append(SectionBlock(text=_md(chunk)))
+            chunk = ""
+        chunk += _clip(line, SECTION_LIMIT)
+    if chunk:
+        blocks.append(SectionBlock(text=_md(chunk)))
+    return blocks
+
+
+def help_blocks() -> list[Block]:
+    lines = [f"`{u.syntax}`\n{u.summary}. Example: `{u.example}`" for u in USAGES.values()]
+    text = "\n".join(lines)
+    blocks: list[Block] = [HeaderBlock(text="warroom commands")]
+    blocks.append(SectionBlock(text=_md("`/incident` with no text opens the declare form.")))
+    while text:
+        cut = text[:SECTION_LIMIT].rfind("\n") if len(text) > SECTION_LIMIT else len(text)
+        blocks.append(SectionBlock(text=_md(text[:cut])))
+        text = text[cut:].lstrip("\n")
+    blocks.append(
+        ContextBlock(
+            elements=[
+                _md(
+                    "Inside an incident channel, react with :pushpin: or use the *Add to timeline* "
+                    "shortcut to put a message on the timeline. Who is on call: `/oncall` "
+                    "(see `/oncall help`)."
+                )
+            ]
+        )
+    )
+    return blocks
+
+
+def usage_text(message: str, usage: str | None) -> str:
+    """The ephemeral answer to a command that did not work: what was wrong, then what works."""
+    hint = f"\nUsage: `{usage}`" if usage else "\nSee `/incident help` for every command."
+    return f":warning: {message}{hint}"
+
+
+class DeclareMeta(BaseModel):
+    """The declare modal's ``private_metadata``: where the person typed ``/incident``."""
+
+    channel_id: Id | None = None
+
+
+class UpdateMeta(BaseModel):
+    """The status-update modal's ``private_metadata``: the incident channel."""
+
+    channel_id: Id
+
+
+def declare_modal(origin_channel_id: str | None) -> dict[str, Any]:
+    severities = [Option(text=f"{s} ({s.label})", value=s.value) for s in Severity]
+    view = View(
+        type="modal",
+        callback_id=DECLARE_CALLBACK,
+        title="Declare incident",
+        submit="Declare",
+        close="Cancel",
+        private_metadata=DeclareMeta(channel_id=origin_channel_id).model_dump_json(),
+        blocks=[
+            InputBlock(
+                block_id="title",
+                label="Title",
+                element=PlainTextInputElement(
+                    action_id="value", max_length=150, placeholder="Checkout latency high"
+                ),
+            ),
+            InputBlock(
+                block_id="severity",
+                label="Severity",
+                element=StaticSelectElement(
+                    action_id="value", options=severities, initial_option=severities[2]
+                ),
+            ),
+            InputBlock(
+                block_id="service",
+                label="Service",
+                optional=True,
+                element=PlainTextInputElement(action_id="value", placeholder="checkout"),
+            ),
+            InputBlock(
+                block_id="description",
+                label="What is happening?",
+                optional=True,
+                element=PlainTextInputElement(action_id="value", multiline=True),
+            ),
+        ],
+    )
+    return view.to_dict()
+
+
+def update_modal(channel_id: str) -> dict[str, Any]:
+    view = View(
+        type="modal",
+        callback_id=UPDATE_CALLBACK,
+        title="Status update",
+        submit="Post",
+        close="Cancel",
+        private_metadata=UpdateMeta(channel_id=channel_id).model_dump_json(),
+        blocks=[
+            InputBlock(
+                block_id="text",
+                label="What changed?",
+                element=PlainTextInputElement(action_id="value", multiline=True, max_length=2900),
+            ),
+        ],
+    )
+    return view.to_dict()
+
+
+def to_dicts(blocks: list[Block]) -> list[dict[str, Any]]:
+    return [block.to_dict() for block in blocks]

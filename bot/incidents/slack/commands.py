@@ -1,0 +1,92 @@
+"""The ``/incident`` slash command: ack within Slack's 3 s, then do the work and answer."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.incidents.domain import commands as cmd
+from bot.incidents.slack import blocks
+from bot.incidents.slack.context import USER_ERRORS, SlackContext, usage_of
+from bot.kernel.slack.payloads import SlashCommand, request_of
+
+log = logging.getLogger(__name__)
+
+
+_READS = (cmd.ShowHelp, cmd.OpenDeclareModal, cmd.ShowStatus, cmd.ShowTimeline, cmd.ListPlaybooks)
+
+
+def changes_state(text: str) -> bool:
+    """Whether ``/incident <text>`` changes anything (and so is recorded before its answer)."""
+    try:
+        return not isinstance(cmd.parse(text), _READS)
+    except cmd.CommandError:
+        return False
+
+
+def register(app: App, ctx: SlackContext) -> None:
+    @app.command("/incident")
+    def incident_command(
+        ack: Ack, context: BoltContext, client: WebClient, respond: Respond
+    ) -> None:
+        request = request_of(context, SlashCommand)
+        text = request.text
+        verb = text.split()[0].lower() if text.split() else "modal"
+        with ctx.timed(verb if verb in cmd.USAGES or verb == "modal" else "unknown"):
+            try:
+                command = cmd.parse(text)
+            except cmd.CommandError as error:
+                ack(text=blocks.usage_text(error.message, error.usage))
+                return
+            _run(ctx, command, ack, request, client, respond)
+
+
+def _run(
+    ctx: SlackContext,
+    command: cmd.Command,
+    ack: Ack,
+    request: SlashCommand,
+    client: WebClient,
+    respond: Respond,
+) -> None:
+    channel_id, user_id = request.channel_id, request.user_id
+    if isinstance(command, cmd.ShowHelp):
+        ack(text="warroom commands", blocks=blocks.to_dicts(blocks.help_blocks()))
+        return
+    if isinstance(command, cmd.OpenDeclareModal):
+        ack()
+        client.views_open(trigger_id=request.trigger_id, view=blocks.declare_modal(channel_id))
+        return
+    ack()
+    try:
+        if isinstance(command, cmd.Declare):
+            ctx.incidents.declare(
+                title=command.title,
+                severity=command.severity,
+                service=command.service,
+                declarer=user_id,
+                origin_channel_id=channel_id,
+                response_url=request.response_url,
+            )
+        elif isinstance(command, cmd.ShowStatus):
+            view = ctx.incidents.view(channel_id)
+            respond(
+                text=blocks.title_line(view.incident), blocks=blocks.to_dicts(blocks.status(view))
+            )
+        elif isinstance(command, cmd.ShowTimeline):
+            view = ctx.incidents.view(channel_id)
+            timeline = blocks.timeline(view.incident, view.timeline)
+            respond(
+                text=f"Timeline of incident #{view.incident.number}",
+                blocks=blocks.to_dicts(timeline),
+            )
+        elif handler := ctx.subcommands(command):
+            handler.handle(command, channel_id, user_id, respond)
+        elif isinstance(command, cmd.ListPlaybooks | cmd.StartPlaybook | cmd.DraftPostmortem):
+            respond(text="This warroom is not set up for that yet.", response_type="ephemeral")
+        else:
+            ctx.incidents.execute(command, channel_id=channel_id, user=user_id)
+    except USER_ERRORS as error:
+        respond(text=blocks.usage_text(str(error), usage_of(error)), response_type="ephemeral")

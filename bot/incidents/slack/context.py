@@ -1,0 +1,77 @@
+"""What every listener needs, handed over explicitly at registration (no globals)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Protocol
+
+from slack_bolt import Respond
+from slack_sdk import WebClient
+
+from bot.incidents.domain import commands as cmd
+from bot.incidents.domain.commands import CommandError
+from bot.incidents.domain.incident import InvalidChange
+from bot.incidents.domain.lifecycle import TransitionRefused
+from bot.incidents.domain.naming import TitleHasNoWords
+from bot.incidents.service import IncidentService, NotAnIncidentChannel
+from bot.kernel.web.metrics import Metrics
+from bot.oncall.service import OnCallService
+
+# Errors worded for the user: shown ephemerally, never logged as failures.
+USER_ERRORS = (
+    CommandError,
+    InvalidChange,
+    TransitionRefused,
+    TitleHasNoWords,
+    NotAnIncidentChannel,
+)
+
+
+class SubcommandHandler(Protocol):
+    """A feature's own ``/incident`` subcommands (playbooks, post-mortems), already acked.
+
+    Raises one of ``USER_ERRORS`` for a refusal worded for the user.
+    """
+
+    def handle(
+        self, command: cmd.Command, channel_id: str, user_id: str, respond: Respond
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class SlackContext:
+    incidents: IncidentService
+    metrics: Metrics
+    oncall: OnCallService | None = None  # None: on-call not wired in (a bare test context)
+    playbooks: SubcommandHandler | None = None
+    postmortems: SubcommandHandler | None = None
+
+    def subcommands(self, command: cmd.Command) -> SubcommandHandler | None:
+        if isinstance(command, cmd.ListPlaybooks | cmd.StartPlaybook):
+            return self.playbooks
+        if isinstance(command, cmd.DraftPostmortem):
+            return self.postmortems
+        return None
+
+    @contextmanager
+    def timed(self, command: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.metrics.command_seconds.labels(command).observe(time.perf_counter() - started)
+
+
+def is_member(client: WebClient, channel_id: str, user_id: str) -> bool:
+    """Changing an incident needs membership of its channel (docs/architecture.md §1)."""
+    for page in client.conversations_members(channel=channel_id, limit=1000):
+        if user_id in page.get("members", []):
+            return True
+    return False
+
+
+def usage_of(error: Exception) -> str | None:
+    return error.usage if isinstance(error, CommandError) else None

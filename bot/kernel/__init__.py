@@ -1,0 +1,2 @@
+"""Shared infrastructure every feature builds on: clock, settings, YAML source, the database,
+durable timers, the Slack app and edge, the ASGI app and metrics. Knows no feature."""

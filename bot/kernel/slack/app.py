@@ -1,0 +1,107 @@
+"""The Bolt app with every listener, and the Slack Web API client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.incidents.slack import blocks, commands, interactions, timeline_capture
+from bot.incidents.slack.context import SlackContext
+from bot.oncall.slack import command as oncall
+from bot.playbooks.slack import blocks as playbook
+from bot.postmortems.slack import blocks as pm
+
+# Each listener keeps its thread through its post-ack work (Slack calls, database), and a request
+# cannot even be acked without a free thread.
+LISTENER_THREADS = 48
+# Buttons that only open or update a modal: nothing to record before answering them.
+READ_ONLY_ACTIONS = frozenset(
+    {
+        blocks.ACTION_UPDATE,
+        pm.ACTION_OPEN,
+        pm.ACTION_EDIT,
+        pm.ACTION_PICK_SECTION,
+        pm.ACTION_REQUEST_CHANGES,
+        playbook.ACTION_SKIP,
+        playbook.ACTION_RUN,
+        playbook.ACTION_DRY_RUN,
+        playbook.ACTION_UNDO,
+    }
+)
+
+
+def listener_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt")
+
+
+class CountingWebClient(WebClient):
+    """A ``WebClient`` that reports every call that still failed after its retries."""
+
+    def __init__(self, on_error: Callable[[str, str], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._on_error = on_error
+
+    def api_call(self, api_method: str, **kwargs: Any) -> Any:
+        try:
+            return super().api_call(api_method, **kwargs)
+        except SlackApiError as error:
+            self._on_error(api_method, str(error.response.get("error") or "unknown"))
+            raise
+        except OSError as error:  # connection refused, timeouts: Slack unreachable
+            self._on_error(api_method, type(error).__name__)
+            raise
+
+
+def make_client(
+    token: str,
+    base_url: str,
+    on_error: Callable[[str, str], None] = lambda method, error: None,
+    timeout: int = 15,
+) -> WebClient:
+    """A client that waits out 429 ``Retry-After`` and retries 5xx and dropped connections."""
+    return CountingWebClient(
+        on_error,
+        token=token,
+        base_url=base_url,
+        timeout=timeout,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=5),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_app(
+    *,
+    client: WebClient,
+    signing_secret: str,
+    ctx: SlackContext,
+    listeners: ThreadPoolExecutor,
+) -> App:
+    """The listeners run on the edge's worker threads (``bot.kernel.slack.edge``), which verifies,
+    parses and records each request first; Bolt only routes it and builds ``ack``/``respond``."""
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        process_before_response=True,
+        listener_executor=listeners,
+        request_verification_enabled=False,
+        url_verification_enabled=False,
+        ssl_check_enabled=False,
+    )
+    commands.register(app, ctx)
+    interactions.register(app, ctx)
+    timeline_capture.register(app, ctx)
+    oncall.register(app, ctx)
+    return app

@@ -1,0 +1,71 @@
+"""The Slack inbox table: statements over the caller's session (nothing here commits).
+
+See ``bot.kernel.slack.inbox`` for how a stored request is applied exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.kernel.slack.inbox_rows import SlackInboxRow
+
+PENDING = "pending"
+APPLIED = "applied"
+FAILED = "failed"
+
+
+def recovery_key(inbox_id: int) -> str:
+    """The key of the timer that replays a stored request its first attempt did not finish."""
+    return f"slack:inbox:{inbox_id}"
+
+
+@dataclass(frozen=True)
+class StoredRequest:
+    id: int
+    key: str
+    content_type: str
+    body: str
+    status: str
+    received_at: datetime
+
+
+def record(session: Session, key: str, content_type: str, body: str, now: datetime) -> int | None:
+    """Store a request; its id, or ``None`` when a request with ``key`` was stored before."""
+    values = {
+        "key": key,
+        "content_type": content_type,
+        "body": body,
+        "status": PENDING,
+        "received_at": now,
+    }
+    conn = session.connection()
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(SlackInboxRow)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=[SlackInboxRow.key])
+        .returning(SlackInboxRow.id)
+    )
+    return conn.execute(statement).scalar_one_or_none()
+
+
+def finish(session: Session, inbox_id: int, status: str, now: datetime) -> bool:
+    """Move a pending request to ``status``; ``False`` if it was no longer pending."""
+    result = session.connection().execute(
+        update(SlackInboxRow)
+        .where(SlackInboxRow.id == inbox_id, SlackInboxRow.status == PENDING)
+        .values(status=status, finished_at=now)
+    )
+    return result.rowcount == 1
+
+
+def load(session: Session, inbox_id: int) -> StoredRequest | None:
+    row = session.get(SlackInboxRow, inbox_id)
+    if row is None:
+        return None
+    return StoredRequest(row.id, row.key, row.content_type, row.body, row.status, row.received_at)

@@ -1,0 +1,1 @@
+"""The database: engines, the declarative base, column types, the migration runner."""

@@ -1,0 +1,1 @@
+"""The ASGI app: routes, bounded bodies, probes and Prometheus metrics."""

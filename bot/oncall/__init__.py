@@ -1,0 +1,1 @@
+"""On-call: schedules, overrides, ``/oncall``, handoff reminders and the calendar feed."""

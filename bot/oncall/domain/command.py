@@ -1,0 +1,141 @@
+"""The ``/oncall`` grammar: text in, a command value or an ``OnCallCommandError`` with usage out.
+
+- ``/oncall`` - every schedule; ``/oncall <schedule|service>`` - that one
+- ``/oncall override @user <from> [to] <to> [schedule]`` - times as ``when`` reads them
+- ``/oncall help``
+
+A person is a Slack mention (``<@U123|name>``, what Slack sends for ``@name`` when the command
+escapes mentions), a raw user id, or an email from the config. Times are only split here, by
+syntax (``when.time_length``); they get their meaning later, in the person's time zone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.oncall.domain.when import ACCEPTED, time_length, time_lengths
+
+USAGE_SHOW = "/oncall [schedule|service]"
+USAGE_OVERRIDE = "/oncall override @user <from> <to> [schedule]"
+EXAMPLES = (
+    ("/oncall", "who is on call now and next, for every schedule"),
+    ("/oncall payments-primary", "one schedule, or every schedule a service pages"),
+    ("/oncall override @maya now +4h", "Maya takes over for 4 hours"),
+    (
+        "/oncall override @maya tomorrow 09:00 tomorrow 18:00 payments-primary",
+        "a planned swap on one schedule",
+    ),
+    ("/oncall help", "this help"),
+)
+TIME_FORMS = ACCEPTED
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_RAW_ID = re.compile(r"^[UW][A-Z0-9]{5,}$")
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+_NAME = re.compile(r"^[a-z0-9_-]+$", re.IGNORECASE)
+_SEPARATORS = {"to", "until", "till", "-", "->", "→"}
+
+
+class OnCallCommandError(ValueError):
+    """Worded for the person who typed the command; ``usage`` is the form that works."""
+
+    def __init__(self, message: str, usage: str = USAGE_SHOW) -> None:
+        super().__init__(message)
+        self.message = message
+        self.usage = usage
+
+
+@dataclass(frozen=True)
+class ShowOnCall:
+    """Who is on call: ``target`` names a schedule or a service; None = every schedule."""
+
+    target: str | None
+
+
+@dataclass(frozen=True)
+class OnCallHelp:
+    pass
+
+
+@dataclass(frozen=True)
+class MakeOverride:
+    """``user`` is a Slack user id or an email; ``start``/``end`` are unparsed time phrases."""
+
+    user: str
+    start: str
+    end: str
+    schedule: str | None
+
+
+OnCallCommand = ShowOnCall | OnCallHelp | MakeOverride
+
+
+def parse_oncall(text: str) -> OnCallCommand:
+    words = text.split()
+    if not words:
+        return ShowOnCall(None)
+    verb = words[0].lower()
+    if verb in {"help", "-h", "--help", "?"}:
+        return OnCallHelp()
+    if verb == "override":
+        return _override(words[1:])
+    if len(words) > 1 or not _NAME.match(words[0]):
+        raise OnCallCommandError(f"{text.strip()!r} is not a schedule or service name", USAGE_SHOW)
+    return ShowOnCall(words[0])
+
+
+def _override(words: list[str]) -> MakeOverride:
+    """Times are read longest first; where a start has two readings (``2026-11-24 18:00``) the
+    shorter is tried when the longer leaves no valid end."""
+    if not words:
+        raise OnCallCommandError("say who takes over, from when and until when", USAGE_OVERRIDE)
+    user = _person(words[0])
+    rest = words[1:]
+    lengths = time_lengths(rest)
+    if not lengths:
+        found = f"{rest[0]!r}" if rest else "nothing"
+        raise OnCallCommandError(
+            f"from when? found {found}; times are {TIME_FORMS}", USAGE_OVERRIDE
+        )
+    first_error: OnCallCommandError | None = None
+    for length in lengths:
+        try:
+            end, schedule = _end_and_schedule(rest[length:])
+        except OnCallCommandError as error:
+            first_error = first_error or error
+            continue
+        return MakeOverride(user, " ".join(rest[:length]), end, schedule)
+    assert first_error is not None
+    raise first_error
+
+
+def _end_and_schedule(words: list[str]) -> tuple[str, str | None]:
+    if words and words[0].lower() in _SEPARATORS:
+        words = words[1:]
+    length = time_length(words)
+    if length == 0:
+        found = f"{words[0]!r}" if words else "nothing"
+        raise OnCallCommandError(
+            f"until when? found {found}; times are {TIME_FORMS}", USAGE_OVERRIDE
+        )
+    rest = words[length:]
+    if len(rest) > 1 or (rest and not _NAME.match(rest[0])):
+        raise OnCallCommandError(
+            f"did not understand {' '.join(rest)!r} after the times: "
+            "only a schedule name may follow",
+            USAGE_OVERRIDE,
+        )
+    return " ".join(words[:length]), rest[0] if rest else None
+
+
+def _person(word: str) -> str:
+    mention = _MENTION.match(word)
+    if mention:
+        return mention.group(1)
+    if _RAW_ID.match(word) or _EMAIL.match(word):
+        return word
+    raise OnCallCommandError(
+        f"{word!r} is not a person: pick them from Slack's @-autocomplete "
+        "(or give their Slack id or the email in the config)",
+        USAGE_OVERRIDE,
+    )

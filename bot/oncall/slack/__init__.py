@@ -1,0 +1,1 @@
+"""``/oncall`` in Slack and the on-call messages timers carry (handoffs, digests)."""

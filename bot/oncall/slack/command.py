@@ -1,0 +1,108 @@
+"""The ``/oncall`` slash command: ack within Slack's 3 s, then answer the asker privately.
+
+``/oncall [schedule|service]`` shows who is on call now and next (final and per layer) in the
+asker's Slack time zone, with a loud warning where nobody is; ``/oncall override @user <from>
+<to> [schedule]`` records an override (announced in the team channels by a durable timer);
+``/oncall help``. Anything that does not work gets what was wrong and the usage, ephemerally.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from slack_bolt import Ack, App, BoltContext, Respond
+
+from bot.incidents.slack.context import SlackContext
+from bot.kernel.slack.payloads import SlashCommand, request_of
+from bot.oncall.domain.command import (
+    USAGE_OVERRIDE,
+    USAGE_SHOW,
+    MakeOverride,
+    OnCallCommandError,
+    OnCallHelp,
+    ShowOnCall,
+    parse_oncall,
+)
+from bot.oncall.domain.when import WhenError, parse_when
+from bot.oncall.service import OnCallError, OnCallService, OverrideRecord, OverrideRefused
+from bot.oncall.slack import blocks as render
+
+NOT_SET_UP = ":warning: On-call is not wired into this bot. See config/README.md."
+
+
+def changes_state(text: str) -> bool:
+    """Whether ``/oncall <text>`` changes anything (and so is recorded before its answer)."""
+    try:
+        return isinstance(parse_oncall(text), MakeOverride)
+    except OnCallCommandError:
+        return False
+
+
+def register(app: App, ctx: SlackContext) -> None:
+    @app.command("/oncall")
+    def oncall_command(ack: Ack, context: BoltContext, respond: Respond) -> None:
+        request = request_of(context, SlashCommand)
+        text = request.text
+        with ctx.timed("oncall override" if text.split()[:1] == ["override"] else "oncall"):
+            try:
+                command = parse_oncall(text)
+            except OnCallCommandError as error:
+                ack(text=render.usage_text(error.message, error.usage))
+                return
+            if isinstance(command, OnCallHelp):
+                blocks = render.help_blocks()
+                ack(text="On-call commands", blocks=[b.to_dict() for b in blocks])
+                return
+            service = ctx.oncall
+            if service is None:
+                ack(text=NOT_SET_UP)
+                return
+            ack()
+            _answer(service, command, request.user_id, respond)
+
+
+def _answer(
+    service: OnCallService,
+    command: ShowOnCall | MakeOverride,
+    user_id: str,
+    respond: Respond,
+) -> None:
+    names = render.Names(service.config, service.directory)
+    zone = _zone_of(service, user_id)
+    usage = USAGE_OVERRIDE if isinstance(command, MakeOverride) else USAGE_SHOW
+    try:
+        if isinstance(command, ShowOnCall):
+            statuses = service.status(service.targets(command.target))
+            blocks = render.status_blocks(statuses, zone, names, service.feed_url)
+            respond(
+                text=render.status_text(statuses, names),
+                blocks=[b.to_dict() for b in blocks],
+                response_type="ephemeral",
+            )
+            return
+        record = _override(service, command, user_id, zone)
+        channels = service.team_channels(record.schedule)
+        answer = render.override_made(record, zone, names, service.now(), channels)
+        respond(text=answer, response_type="ephemeral")
+    except (OnCallError, WhenError) as error:
+        respond(text=render.usage_text(str(error), usage), response_type="ephemeral")
+    except OverrideRefused as error:
+        reason = render.refusal(error, zone, names, service.now())
+        respond(text=render.usage_text(reason, usage), response_type="ephemeral")
+
+
+def _override(
+    service: OnCallService, command: MakeOverride, user_id: str, zone: ZoneInfo
+) -> OverrideRecord:
+    now = service.now()
+    start = parse_when(command.start, now, zone)
+    end = parse_when(command.end, now, zone, base=start)
+    return service.create_override(
+        schedule=command.schedule, user=command.user, start=start, end=end, created_by=user_id
+    )
+
+
+def _zone_of(service: OnCallService, user_id: str) -> ZoneInfo:
+    """The asker's Slack time zone, else the one in users.yaml, else UTC."""
+    known = service.user(user_id)
+    return service.directory.zone(user_id, known.time_zone if known else None)

@@ -1,0 +1,1 @@
+"""Paging: escalation policies, pages until someone acknowledges, pager providers."""

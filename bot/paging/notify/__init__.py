@@ -1,0 +1,42 @@
+"""Outbound paging: PagerDuty Events API v2, Opsgenie Alert API and a generic signed webhook.
+
+The paging service calls :class:`Notifiers` (a :class:`Notifier` over every channel type) with a
+:class:`PageNotice`; a page that cannot be delivered raises :class:`DeliveryFailed`, which says
+whether it is ``permanent`` or ``retryable``. The Slack DM is not here: it is always sent, by the
+Slack adapter.
+
+Map (each module's docstring states its contract):
+
+- ``facade``     :class:`Notifier` (the protocol) and :class:`Notifiers` (choose by channel).
+- ``notice``     :class:`PageNotice`, severity mappings, truncation and key-length rules.
+- ``retry``      :class:`Sender`: timeouts, retries with full-jitter backoff, time budget.
+- ``pagerduty``, ``opsgenie``, ``webhook``: one module per provider, with its request shapes.
+- ``signing``    the webhook signature scheme, with the verifier receivers use.
+- ``secrets``    reading a credential from the setting a channel names.
+- ``errors``     :class:`DeliveryFailed` and the redaction of secrets.
+"""
+
+from bot.paging.notify.errors import DeliveryFailed
+from bot.paging.notify.facade import Notifier, Notifiers
+from bot.paging.notify.notice import PageNotice
+from bot.paging.notify.opsgenie import DEFAULT_OPSGENIE_URL, EU_OPSGENIE_URL
+from bot.paging.notify.pagerduty import DEFAULT_PAGERDUTY_URL
+from bot.paging.notify.retry import RetryPolicy, Timeouts
+from bot.paging.notify.secrets import SecretLookup
+from bot.paging.notify.signing import signed_headers, verify_request, verify_signature
+
+__all__ = [
+    "DEFAULT_OPSGENIE_URL",
+    "DEFAULT_PAGERDUTY_URL",
+    "EU_OPSGENIE_URL",
+    "DeliveryFailed",
+    "Notifier",
+    "Notifiers",
+    "PageNotice",
+    "RetryPolicy",
+    "SecretLookup",
+    "Timeouts",
+    "signed_headers",
+    "verify_request",
+    "verify_signature",
+]

@@ -1,0 +1,391 @@
+"""Paging: walk a snapshotted escalation policy until someone acknowledges.
+
+Semantics: docs/architecture.md §2.
+
+A page is a ``pages`` row holding the policy as it was when paging started (editing the config
+never changes a page in flight) and the steps already fired. One escalation timer per page asks the
+pure ``decide`` what to do: notify a level (one delivery row and timer per person and channel, keyed
+deterministically, so a retry or another replica never pages twice), wait, or stop. Every step is
+written in one transaction with its timeline events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Config
+from bot.incidents import repo as repo
+from bot.incidents import timers as incident_timers
+from bot.incidents.domain.incident import InvalidChange
+from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, TimelineEvent
+from bot.kernel.timers import store as timers
+from bot.oncall.domain.schedule import Override
+from bot.oncall.rows import OverrideRow
+from bot.paging import timers as page_timers
+from bot.paging.domain.escalation import EscalationLevel, EscalationPolicy, Target, Urgency
+from bot.paging.domain.paging import (
+    Decision,
+    FiredStep,
+    Notify,
+    PagingState,
+    Stop,
+    StopReason,
+    Wait,
+    decide,
+    resolve_targets,
+)
+from bot.paging.rows import DeliveryRow, PageRow
+
+SLACK = "slack"
+STOPPED = frozenset({"acknowledged", "resolved"})  # pages whose deliveries are no longer sent
+# A person or schedule paged directly has no next level: this is how long they get to answer
+# before the channel hears that nobody did.
+DIRECT_PAGE_ANSWER_MINUTES = 15
+
+
+@dataclass(frozen=True)
+class Escalated:
+    """What one escalation run did: the timer reschedules itself for ``next_at`` unless None."""
+
+    next_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PageSummary:
+    target: str
+    status: str
+    notified: tuple[str, ...]
+    acknowledged_by: str | None
+
+
+class PagingService:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Callable[[], datetime],
+        config: Callable[[], Config],
+        wake: Callable[[], None],
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._config = config
+        self._wake = wake
+
+    # -- starting, inside the caller's transaction ----------------------------------------------
+
+    def start(
+        self,
+        session: Session,
+        incident_id: int,
+        target: str,
+        requested_by: str,
+        message: str,
+        now: datetime,
+    ) -> list[TimelineEvent]:
+        """Snapshot the policy for ``target`` and schedule its first escalation step now."""
+        label, policy, urgency = self.policy_for(target)
+        page = PageRow(
+            incident_id=incident_id,
+            target=label,
+            requested_by=requested_by,
+            message=message,
+            policy=policy.to_dict(),
+            urgency=urgency.value,
+            started_at=now,
+            fired=[],
+        )
+        session.add(page)
+        session.flush()
+        payload = {"incident": incident_id, "page": page.id}
+        timers.schedule(
+            session, escalation_key(page.id), page_timers.PAGE_ESCALATE, now, payload, now
+        )
+        data = {"target": label, "policy": policy.name, "message": message, "page": page.id}
+        return [TimelineEvent(EventKind.PAGED, now, requested_by, data)]
+
+    def policy_for(self, target: str) -> tuple[str, EscalationPolicy, Urgency]:
+        """A service's policy, a schedule or a person as a one-level policy; refuses the unknown."""
+        config = self._config()
+        if target.startswith("user:"):
+            ref = target.removeprefix("user:")
+            return f"<@{ref}>", _one_level(f"page {ref}", Target.user(ref)), Urgency.HIGH
+        service = config.service(target)
+        if service is not None:
+            policy = config.escalation_policy(service.escalation_policy)
+            assert policy is not None  # load_config refuses a service with an unknown policy
+            return f"service {service.name}", policy, service.urgency
+        if config.schedule(target) is not None:
+            return f"schedule {target}", _one_level(target, Target.schedule(target)), Urgency.HIGH
+        services = ", ".join(s.name for s in config.services) or "none configured"
+        schedules = ", ".join(s.name for s in config.schedules) or "none configured"
+        raise InvalidChange(
+            f"`{target}` is not a service or schedule (services: {services}; "
+            f"schedules: {schedules}); to page a person, mention them: `/incident page @name`"
+        )
+
+    def acknowledge(
+        self, session: Session, incident_id: int, user: str, now: datetime
+    ) -> list[TimelineEvent]:
+        """Acknowledge every active page of the incident; refuses when nothing is paged."""
+        active = self._active(session, incident_id)
+        if not active:
+            raise InvalidChange(
+                "nothing is paged for this incident; page someone with "
+                "`/incident page <service|schedule|@user>`"
+            )
+        for page in active:
+            page.status, page.acknowledged_at, page.acknowledged_by = "acknowledged", now, user
+            timers.cancel(session, escalation_key(page.id), now)
+        self._propagate(session, [p.id for p in active], "acknowledge", now)
+        return [TimelineEvent(EventKind.ACKNOWLEDGED, now, user, {"pages": [p.id for p in active]})]
+
+    def stop(self, session: Session, incident_id: int, now: datetime) -> None:
+        """The incident is resolved: stop escalating and resolve the alerts at the providers."""
+        pages = list(session.scalars(select(PageRow).where(PageRow.incident_id == incident_id)))
+        for page in pages:
+            if page.status == "active":
+                page.status = "resolved"
+                timers.cancel(session, escalation_key(page.id), now)
+        self._propagate(session, [p.id for p in pages], "resolve", now)
+
+    def escalate_now(self, page_id: int, user: str) -> None:
+        """Skip the wait: fire the next level now (the "Escalate now" button)."""
+        now = self._clock()
+        with self._sessions.begin() as session:
+            page = session.get(PageRow, page_id)
+            if page is None or page.status != "active":
+                raise InvalidChange("this page is no longer active")
+            payload = {"incident": page.incident_id, "page": page.id, "now": True}
+            timers.schedule(
+                session, escalation_key(page.id), page_timers.PAGE_ESCALATE, now, payload, now
+            )
+        self._wake()
+
+    def incident_of_page(self, page_id: int) -> int:
+        """The incident a page belongs to (the DM buttons carry only the page)."""
+        with self._sessions() as session:
+            page = session.get(PageRow, page_id)
+            if page is None:
+                raise InvalidChange("this page no longer exists")
+            return page.incident_id
+
+    # -- the escalation timer ------------------------------------------------------------------
+
+    def escalate(self, page_id: int, force: bool = False) -> Escalated:
+        """One escalation decision for the page, applied in one transaction."""
+        now = self._clock()
+        with self._sessions.begin() as session:
+            page = session.get(PageRow, page_id)
+            if page is None or page.status != "active":
+                return Escalated(None)
+            decision = decide(_state(page), now)
+            if isinstance(decision, Wait) and force:
+                decision = Notify(decision.next_step, decision.next_step.key(_paging_id(page)))
+            if isinstance(decision, Stop):
+                if decision.reason is StopReason.EXHAUSTED:
+                    page.status = "exhausted"
+                    event = TimelineEvent(
+                        EventKind.PAGING_EXHAUSTED, now, BOT_ACTOR, {"target": page.target}
+                    )
+                    self._record(session, page.incident_id, [event], now)
+                return Escalated(None)
+            if isinstance(decision, Wait):
+                return Escalated(decision.until)
+            self._notify(session, page, decision, now)
+            return Escalated(_next_run(decide(_state(page), now), page, decision, now))
+
+    def _notify(self, session: Session, page: PageRow, decision: Notify, now: datetime) -> None:
+        config = self._config()
+        overrides = {
+            name: config.schedule_overrides(name) + self._db_overrides(session, name)
+            for name in config.schedules_by_name
+        }
+        resolution = resolve_targets(
+            decision.step.targets, now, config.schedules_by_name, overrides
+        )
+        page.fired = [
+            *page.fired,
+            {"loop": decision.step.loop, "level": decision.step.level, "fired_at": now.isoformat()},
+        ]
+        events = [
+            TimelineEvent(EventKind.NOBODY_ON_CALL, now, BOT_ACTOR, {"schedule": name})
+            for name in resolution.nobody_on_call
+        ]
+        for user_ref in resolution.users:
+            user = config.user(user_ref)
+            channels = [SLACK] + [_channel_name(c) for c in (user.channels if user else ())]
+            for channel in channels:
+                self._add_delivery(
+                    session, page, f"{decision.key}:{user_ref}:{channel}", user_ref, channel, now
+                )
+        data = {
+            "users": list(resolution.users),
+            "loop": decision.step.loop,
+            "level": decision.step.level,
+            "page": page.id,
+        }
+        events.append(TimelineEvent(EventKind.NOTIFIED, now, BOT_ACTOR, data))
+        self._record(session, page.incident_id, events, now)
+
+    def _add_delivery(
+        self, session: Session, page: PageRow, key: str, user_ref: str, channel: str, now: datetime
+    ) -> None:
+        if session.scalars(select(DeliveryRow.id).where(DeliveryRow.key == key)).first():
+            return
+        row = DeliveryRow(
+            key=key, page_id=page.id, user_ref=user_ref, channel=channel, created_at=now
+        )
+        session.add(row)
+        session.flush()
+        payload = {"incident": page.incident_id, "delivery": row.id}
+        timers.schedule(session, f"delivery:{row.id}", page_timers.PAGE_DELIVER, now, payload, now)
+
+    # -- deliveries ------------------------------------------------------------------------------
+
+    def delivery(self, delivery_id: int) -> tuple[DeliveryRow, PageRow] | None:
+        with self._sessions() as session:
+            row = session.get(DeliveryRow, delivery_id)
+            if row is None:
+                return None
+            page = session.get(PageRow, row.page_id)
+            assert page is not None
+            return row, page
+
+    def delivered(self, delivery_id: int, **fields: Any) -> None:
+        with self._sessions.begin() as session:
+            row = session.get(DeliveryRow, delivery_id)
+            if row is not None:
+                row.status, row.sent_at = "sent", self._clock()
+                for name, value in fields.items():
+                    setattr(row, name, value)
+
+    def delivery_failed(self, delivery_id: int, error: str) -> None:
+        now = self._clock()
+        with self._sessions.begin() as session:
+            row = session.get(DeliveryRow, delivery_id)
+            page = session.get(PageRow, row.page_id) if row else None
+            if row is None or page is None or row.status == "failed":
+                return
+            row.status, row.last_error = "failed", error[:1000]
+            data = {"user": row.user_ref, "channel": row.channel, "error": error[:300]}
+            self._record(
+                session,
+                page.incident_id,
+                [TimelineEvent(EventKind.DELIVERY_FAILED, now, BOT_ACTOR, data)],
+                now,
+            )
+
+    @staticmethod
+    def summaries(session: Session, incident_id: int) -> list[PageSummary]:
+        """Who was paged for what, for the card and ``/incident status``."""
+        pages = session.scalars(
+            select(PageRow).where(PageRow.incident_id == incident_id).order_by(PageRow.id)
+        )
+        result = []
+        for page in pages:
+            users = session.scalars(
+                select(DeliveryRow.user_ref)
+                .where(DeliveryRow.page_id == page.id, DeliveryRow.channel == SLACK)
+                .order_by(DeliveryRow.id)
+            )
+            result.append(PageSummary(page.target, page.status, tuple(users), page.acknowledged_by))
+        return result
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _propagate(self, session: Session, page_ids: list[int], action: str, now: datetime) -> None:
+        """Acknowledge/resolve at the providers and update the page DMs, each as a durable timer."""
+        if not page_ids:
+            return
+        rows = session.scalars(
+            select(DeliveryRow).where(
+                DeliveryRow.page_id.in_(page_ids), DeliveryRow.status == "sent"
+            )
+        )
+        for row in rows:
+            payload = {"delivery": row.id, "action": action}
+            key = f"delivery:{row.id}:{action}"
+            timers.schedule(session, key, page_timers.PAGE_PROVIDER_UPDATE, now, payload, now)
+
+    @staticmethod
+    def _active(session: Session, incident_id: int) -> list[PageRow]:
+        query = select(PageRow).where(
+            PageRow.incident_id == incident_id, PageRow.status == "active"
+        )
+        return list(session.scalars(query))
+
+    @staticmethod
+    def _db_overrides(session: Session, schedule: str) -> tuple[Override, ...]:
+        rows = session.scalars(
+            select(OverrideRow).where(
+                OverrideRow.schedule == schedule, OverrideRow.cancelled_at.is_(None)
+            )
+        )
+        return tuple(Override(r.user_ref, r.starts_at, r.ends_at) for r in rows)
+
+    @staticmethod
+    def _record(
+        session: Session, incident_id: int, events: list[TimelineEvent], now: datetime
+    ) -> None:
+        for event_row in repo.append(session, incident_id, events, now):
+            payload = {"incident": incident_id, "event_id": event_row.id}
+            key = incident_timers.announce_key(incident_id, event_row.id)
+            timers.schedule(session, key, incident_timers.ANNOUNCE, now, payload, now)
+        timers.schedule(
+            session,
+            incident_timers.card_key(incident_id),
+            incident_timers.CARD,
+            now,
+            {"incident": incident_id},
+            now,
+        )
+
+
+def _next_run(after: Decision, page: PageRow, fired: Notify, now: datetime) -> datetime | None:
+    """When to decide again. After the last level, wait out its delay before calling the page
+    unanswered, so the last person paged gets the same time to answer as everyone before."""
+    if isinstance(after, Wait):
+        return after.until
+    if isinstance(after, Notify):
+        return now
+    if after.reason is StopReason.EXHAUSTED:
+        return now + EscalationPolicy.from_dict(page.policy).levels[fired.step.level].delay
+    return None
+
+
+def escalation_key(page_id: int) -> str:
+    return f"page:{page_id}:escalation"
+
+
+def _one_level(name: str, target: Target) -> EscalationPolicy:
+    level = EscalationLevel((target,), DIRECT_PAGE_ANSWER_MINUTES)
+    return EscalationPolicy(name=name, levels=(level,), repeat=0)
+
+
+def _paging_id(page: PageRow) -> str:
+    """Makes escalation keys unique per page: ``incident:42:page:3:escalation:1:loop:0``."""
+    return f"{page.incident_id}:page:{page.id}"
+
+
+def _state(page: PageRow) -> PagingState:
+    fired = tuple(
+        FiredStep(f["loop"], f["level"], datetime.fromisoformat(f["fired_at"])) for f in page.fired
+    )
+    return PagingState(
+        incident_id=_paging_id(page),
+        policy=EscalationPolicy.from_dict(page.policy),
+        started_at=page.started_at,
+        urgency=Urgency(page.urgency),
+        acknowledged_at=page.acknowledged_at,
+        fired=fired,
+    )
+
+
+def _channel_name(channel: object) -> str:
+    return type(channel).__name__.removesuffix("Channel").lower()

@@ -1,0 +1,1 @@
+"""Paging over Slack: the timer handlers and the page DM's buttons."""

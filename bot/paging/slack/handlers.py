@@ -1,0 +1,211 @@
+"""Paging over Slack and the pager providers: the timer handlers and the page DM's buttons.
+
+Every person paged gets a Slack DM with Acknowledge and Escalate-now buttons; their configured
+PagerDuty, Opsgenie or webhook channels are triggered too, keyed by the delivery's idempotency key
+(PagerDuty ``dedup_key``, Opsgenie ``alias``, webhook ``Idempotency-Key``), so a retry never makes
+a second alert. A provider that still fails after its retries is reported in the incident channel;
+the Slack DM is the fallback that always goes out.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, SectionBlock
+
+from bot.config import Config, NotificationChannel
+from bot.incidents.domain import commands as cmd
+from bot.incidents.service import IncidentService
+from bot.incidents.slack import blocks
+from bot.incidents.slack.context import USER_ERRORS
+from bot.kernel.slack.marked import Mark, Poster
+from bot.kernel.slack.payloads import BadMetadata, BlockActions, request_of, row_id
+from bot.kernel.timers.outcomes import Done, Handler, Outcome, Reschedule, TimerFailure
+from bot.kernel.timers.store import ClaimedTimer
+from bot.paging import timers as page_timers
+from bot.paging.notify import DeliveryFailed, Notifiers, PageNotice
+from bot.paging.rows import DeliveryRow, PageRow
+from bot.paging.service import SLACK, STOPPED, PagingService
+
+log = logging.getLogger(__name__)
+
+ACTION_ACK = "page_acknowledge"
+ACTION_ESCALATE = "page_escalate_now"
+
+
+class PagingEffects:
+    def __init__(
+        self,
+        paging: PagingService,
+        incidents: IncidentService,
+        client: WebClient,
+        notifiers: Notifiers,
+        config: Callable[[], Config],
+    ) -> None:
+        self._paging = paging
+        self._incidents = incidents
+        self._client = client
+        self._poster = Poster(client)
+        self._notifiers = notifiers
+        self._config = config
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            page_timers.PAGE_ESCALATE: self.escalate,
+            page_timers.PAGE_DELIVER: self.deliver,
+            page_timers.PAGE_PROVIDER_UPDATE: self.update_provider,
+        }
+
+    def escalate(self, timer: ClaimedTimer) -> Outcome:
+        page_id = int(timer.payload["page"])
+        result = self._paging.escalate(page_id, force=bool(timer.payload.get("now")))
+        if result.next_at is None:
+            return Done()
+        return Reschedule(result.next_at, {"incident": timer.payload["incident"], "page": page_id})
+
+    def deliver(self, timer: ClaimedTimer) -> Outcome:
+        found = self._paging.delivery(int(timer.payload["delivery"]))
+        if found is None:
+            return Done()
+        delivery, page = found
+        if delivery.status != "pending" or page.status in STOPPED:
+            return Done()  # already sent, or acknowledged/resolved meanwhile: nobody needs waking
+        notice = self._notice(page, delivery)
+        if delivery.channel == SLACK:
+            self._dm(timer, delivery, page, notice)
+            return Done()
+        try:
+            key = self._notifiers.trigger(notice, self._channel_config(delivery))
+        except DeliveryFailed as failure:
+            if not failure.permanent:
+                raise  # the timer retries with backoff, then on_failure reports it
+            self._paging.delivery_failed(delivery.id, str(failure))
+            return Done()
+        self._paging.delivered(delivery.id, provider_key=key)
+        return Done()
+
+    def update_provider(self, timer: ClaimedTimer) -> Outcome:
+        found = self._paging.delivery(int(timer.payload["delivery"]))
+        if found is None:
+            return Done()
+        delivery, page = found
+        action = str(timer.payload["action"])
+        if delivery.channel == SLACK:
+            if delivery.slack_channel and delivery.slack_ts:
+                text = _closed_text(page, action)
+                self._client.chat_update(
+                    channel=delivery.slack_channel,
+                    ts=delivery.slack_ts,
+                    text=text,
+                    blocks=blocks.to_dicts([SectionBlock(text=text)]),
+                )
+            return Done()
+        channel = self._channel_config(delivery)
+        if delivery.provider_key:
+            if action == "acknowledge":
+                self._notifiers.acknowledge(delivery.provider_key, channel)
+            else:
+                self._notifiers.resolve(delivery.provider_key, channel)
+        return Done()
+
+    def on_failure(self, failure: TimerFailure) -> None:
+        """A provider still failing after every retry: on the timeline and in the channel."""
+        if failure.timer.kind == page_timers.PAGE_DELIVER:
+            self._paging.delivery_failed(int(failure.timer.payload["delivery"]), failure.error)
+
+    def _dm(
+        self, timer: ClaimedTimer, delivery: DeliveryRow, page: PageRow, notice: PageNotice
+    ) -> None:
+        """The page DM, marked with the delivery's key: a retry (a replica died between posting
+        and recording, or Slack applied the post and answered 5xx) adopts the DM it finds."""
+        user_id = self._slack_id(delivery.user_ref)
+        dm = self._client.conversations_open(users=user_id)["channel"]["id"]
+        value = str(page.id)
+        buttons = ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text="Acknowledge", action_id=ACTION_ACK, value=value, style="primary"
+                ),
+                ButtonElement(text="Escalate now", action_id=ACTION_ESCALATE, value=value),
+            ]
+        )
+        text = f":rotating_light: You are paged: {notice.summary}"
+        ts = self._poster.post(
+            Mark.of(timer, since=delivery.created_at, key=delivery.key),
+            dm,
+            text,
+            blocks.to_dicts([SectionBlock(text=f"{text}\n{notice.link}"), buttons]),
+        )
+        self._paging.delivered(delivery.id, slack_channel=dm, slack_ts=ts)
+
+    def _slack_id(self, user_ref: str) -> str:
+        """Config users may be given by email only: Slack finds the account."""
+        if "@" not in user_ref:
+            return user_ref
+        found = self._client.users_lookupByEmail(email=user_ref)
+        return str(found["user"]["id"])
+
+    def _notice(self, page: PageRow, delivery: DeliveryRow) -> PageNotice:
+        view = self._incidents.view_by_number(page.incident_id)
+        assert view is not None
+        incident = view.incident
+        where = f"<#{view.channel_id}>" if view.channel_id else "its channel is being created"
+        message = f" ({page.message})" if page.message else ""
+        user = self._config().user(delivery.user_ref)
+        return PageNotice(
+            incident_number=incident.number,
+            title=incident.title,
+            severity=incident.severity,
+            summary=f"incident #{incident.number} ({incident.severity}): {incident.title}{message}",
+            dedup_key=delivery.key,
+            link=where,
+            service=incident.service,
+            recipient=user.name if user else delivery.user_ref,
+            recipient_email=user.email if user else None,
+        )
+
+    def _channel_config(self, delivery: DeliveryRow) -> NotificationChannel:
+        user = self._config().user(delivery.user_ref)
+        for channel in user.channels if user else ():
+            if type(channel).__name__.lower().startswith(delivery.channel):
+                return channel
+        raise DeliveryFailed(
+            delivery.channel,
+            "trigger",
+            f"{delivery.user_ref} has no {delivery.channel} channel in the config any more",
+            permanent=True,
+        )
+
+
+def _closed_text(page: PageRow, action: str) -> str:
+    if action == "acknowledge":
+        return f":white_check_mark: Acknowledged by <@{page.acknowledged_by}>: escalation stopped."
+    return ":checkered_flag: The incident is resolved."
+
+
+def register(app: App, incidents: IncidentService, paging: PagingService) -> None:
+    @app.action(ACTION_ACK)
+    def acknowledge(ack: Ack, context: BoltContext, respond: Respond) -> None:
+        ack()
+        click = request_of(context, BlockActions)
+        try:
+            view = incidents.view_by_number(paging.incident_of_page(row_id(click.action.chosen)))
+            if view is None or view.channel_id is None:
+                raise LookupError("the incident's channel is still being created; try again")
+            incidents.execute(cmd.Acknowledge(), channel_id=view.channel_id, user=click.user.id)
+        except (*USER_ERRORS, LookupError, BadMetadata) as error:
+            respond(text=f":warning: {error}", replace_original=False)
+
+    @app.action(ACTION_ESCALATE)
+    def escalate_now(ack: Ack, context: BoltContext, respond: Respond) -> None:
+        ack()
+        click = request_of(context, BlockActions)
+        try:
+            paging.escalate_now(row_id(click.action.chosen), click.user.id)
+        except (*USER_ERRORS, BadMetadata) as error:
+            respond(text=f":warning: {error}", replace_original=False)
+            return
+        respond(text="Escalating to the next level now.", replace_original=False)

@@ -1,0 +1,1 @@
+"""Playbooks in Slack: ``/incident playbook``, the checklist, its modals and timer handlers."""

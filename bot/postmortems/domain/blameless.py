@@ -1,0 +1,119 @@
+"""The blameless-language check: finds sentences that read as blaming a person.
+
+Rules are data (``postmortems/blameless-rules.yaml``, extendable by teams). A rule's ``pattern``
+is a regular expression matched case-insensitively within one sentence; the placeholder
+``{person}`` stands for any reference to a person: a name or id from ``people`` (matched
+case-sensitively, so the name "Will" is not the word "will"), an ``@name`` mention or a Slack
+mention ``<@U123>``. So ``{person}\\s+(?:forgot|broke)`` flags a named person as the subject of a
+failure verb, while "the deploy broke checkout" stays clean.
+
+Sentences are found per line (table cells separately) and split at ``.``, ``!`` or ``?``
+followed by a space; fenced code blocks are skipped. A finding's ``start``/``end`` are offsets of
+the matched words in the checked text, so a page can highlight them in place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+
+from bot.postmortems.domain.prefilter import required_literals
+from bot.postmortems.domain.sections import TITLE, located
+from bot.postmortems.domain.sentences import SentenceIndex
+
+PERSON = "{person}"
+_MENTIONS = r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>|(?<![\w.])@[\w][\w.-]*"
+
+
+class InvalidRule(ValueError):
+    """A rule whose pattern does not compile; the message names the rule."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    pattern: str
+    why: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One blameful phrase: the rule, its sentence, why it reads as blame and how to reword it.
+
+    ``section`` is the id of the Markdown section (see ``sections``) holding the sentence, or
+    None when the text has no sections; ``start``/``end`` locate the match in the checked text.
+    """
+
+    rule: str
+    sentence: str
+    why: str
+    hint: str
+    section: str | None
+    start: int
+    end: int
+
+
+def compile_rule(rule: Rule, people: Sequence[str] = ()) -> re.Pattern[str]:
+    """The rule's regular expression with ``{person}`` expanded; ``InvalidRule`` if it is bad."""
+    try:
+        return re.compile(rule.pattern.replace(PERSON, person_pattern(people)), re.IGNORECASE)
+    except re.error as error:
+        raise InvalidRule(f"rule {rule.id!r}: the pattern is not a valid regex: {error}") from None
+
+
+def person_pattern(people: Sequence[str]) -> str:
+    """Mentions always; names and ids as whole words, longest first, case-sensitive."""
+    names = sorted({p.strip().lstrip("@") for p in people if p.strip()}, key=len, reverse=True)
+    words = "|".join(re.escape(n) for n in names)
+    named = rf"|(?-i:(?<![\w@])(?:{words})(?!\w))" if words else ""
+    return f"(?:{_MENTIONS}{named})"
+
+
+def check(markdown: str, rules: Sequence[Rule], people: Sequence[str] = ()) -> list[Finding]:
+    """Every rule match in ``markdown``, in text order (one finding per rule and sentence).
+
+    Each rule only reads the lines holding a word its every match must contain (``prefilter``).
+    """
+    index = SentenceIndex(markdown)
+    folded = markdown.casefold()  # as IGNORECASE compares (long s is s)
+    same_offsets = len(folded) == len(markdown)  # else (``ß`` -> ``ss``) read every sentence
+    findings: list[Finding] = []
+    for rule in rules:
+        pattern = compile_rule(rule, people)
+        words = required_literals(pattern) if same_offsets else None
+        candidates = index.all() if words is None else index.containing(folded, words)
+        for start, sentence in candidates:
+            match = pattern.search(sentence)
+            if match is not None:
+                findings.append(
+                    Finding(
+                        rule.id,
+                        sentence,
+                        rule.why,
+                        rule.hint,
+                        None,
+                        start + match.start(),
+                        start + match.end(),
+                    )
+                )
+    return _in_sections(markdown, sorted(findings, key=lambda f: (f.start, f.end)))
+
+
+def sentences(markdown: str) -> Iterator[tuple[int, str]]:
+    """``(offset, sentence)`` for every sentence outside code fences, stripped of spaces."""
+    return SentenceIndex(markdown).all()
+
+
+def _in_sections(markdown: str, findings: list[Finding]) -> list[Finding]:
+    if not findings:
+        return findings
+    starts = [(start, section.id) for start, section in located(markdown)]
+    if len(starts) == 1 and starts[0][1] == TITLE:
+        return findings
+    return [replace(f, section=_section_at(starts, f.start)) for f in findings]
+
+
+def _section_at(starts: list[tuple[int, str]], offset: int) -> str:
+    return next(section for start, section in reversed(starts) if start <= offset)

@@ -1,0 +1,37 @@
+"""The timeline as table rows: UTC, the team's local time, the event in Markdown, the actor.
+
+Events read as ``describe`` words them, converted from Slack mrkdwn, except failures, which are
+worded with the system as the subject ("Step Restart pods failed: ..."): people appear in the
+actor column as responders, never as the subject of a failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+from bot.incidents.domain.timeline import EventKind, TimelineEvent, describe
+from bot.postmortems.domain.people import Namer
+from bot.postmortems.domain.plaintext import to_markdown
+from bot.postmortems.domain.values import Moment, TimelineRow
+
+
+def timeline_rows(
+    timeline: Sequence[TimelineEvent], tz: ZoneInfo, names: Mapping[str, str], name: Namer
+) -> list[TimelineRow]:
+    rows = []
+    for event in timeline:
+        at = Moment.of(event.at, tz)
+        text = _failure_text(event) or to_markdown(describe(event), names)
+        rows.append(TimelineRow(at.utc, at.local, text, name(event.actor), event.kind.value))
+    return rows
+
+
+def _failure_text(event: TimelineEvent) -> str | None:
+    d = event.data
+    error = f": {d['error']}" if d.get("error") else ""
+    if event.kind is EventKind.PLAYBOOK_STEP and d.get("outcome") == "failed":
+        return f"Step {d.get('title')} ({d.get('playbook')}) failed{error}"
+    if event.kind is EventKind.PLAYBOOK_UNDONE and d.get("outcome") != "succeeded":
+        return f"Undo of {d.get('title')} failed{error}"
+    return None

@@ -1,0 +1,1 @@
+"""Post-mortems in Slack: ``/incident postmortem``, the review buttons, the timer handlers."""

@@ -1,0 +1,36 @@
+"""Kinds and keys of the durable timers that carry a post-mortem's side effects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.incidents import timers as incident_timers
+from bot.kernel.timers import store as timers
+
+OFFER = "postmortem.offer"  # offer a draft in the channel, once, when the incident is resolved
+SUMMARY = "postmortem.summary"  # post or update the summary message (coalesced per incident)
+EXPORT_FILE = "postmortem.export_file"  # write an approved version to the export folder
+EXPORT_WEBHOOK = "postmortem.webhook"  # post an approved version to the webhook
+
+
+def offer_key(number: int) -> str:
+    return f"incident:{number}:postmortem:offer"
+
+
+def summary_key(number: int) -> str:
+    return f"incident:{number}:postmortem:summary"
+
+
+def export_key(number: int, version: int, target: str) -> str:
+    return f"incident:{number}:postmortem:v{version}:{target}"
+
+
+def refresh(session: Session, number: int, now: datetime) -> None:
+    """The summary message and the pinned card (it counts timeline events) show the change."""
+    payload = {"incident": number}
+    timers.schedule(session, summary_key(number), SUMMARY, now, payload, now)
+    timers.schedule(
+        session, incident_timers.card_key(number), incident_timers.CARD, now, payload, now
+    )

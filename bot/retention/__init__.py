@@ -1,0 +1,1 @@
+"""Retention: forget what is only useful for a while, in small batches."""

@@ -1,1 +1,0 @@
-"""Persistence adapters: SQLAlchemy 2 models, repositories and the migration runner."""

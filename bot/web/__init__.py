@@ -1,1 +1,0 @@
-"""HTTP surface: Slack's Request URL, webhooks, health, readiness and metrics."""
