@@ -1,29 +1,27 @@
-"""The playbooks in force, reloaded when their files change, and their loading at start.
+"""The playbooks in force: the playbook folders through ``Reloading``, and their loading at start.
 
-Playbooks change by editing files (reviewed like code); a replica notices on its next look after
-``check_every`` seconds (a few ``stat`` calls, no thread). Unlike the config, a broken file does not
-keep the old version alive: only that playbook becomes unavailable (and says why when asked for),
-so the others always match what is on disk. Each new error or warning is logged once.
+Playbooks change by editing files (reviewed like code); a replica picks them up on its next look
+after ``check_every`` seconds (see ``bot.kernel.reloading``). Unlike the config, a broken file does
+not keep the old version alive: only that playbook becomes unavailable (and says why when asked
+for), so the others always match what is on disk. Each new error or warning is logged once.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from bot.kernel.reloading import Reloading, files_stamp
 from bot.kernel.settings import Settings
 from bot.playbooks.library import PlaybookLibrary
 from bot.playbooks.loader import playbook_files
 
 log = logging.getLogger(__name__)
 
-Stamp = tuple[tuple[str, float, int], ...]
 
-
-class LivePlaybooks:
+class LivePlaybooks(Reloading[PlaybookLibrary]):
     def __init__(
         self,
         folders: Iterable[Path | None],
@@ -31,25 +29,19 @@ class LivePlaybooks:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._folders = tuple(folder for folder in folders if folder is not None)
-        self._check_every = check_every
-        self._monotonic = monotonic
-        self._lock = threading.Lock()
-        self._logged: set[str] = set()
-        self._stamp = _stamp(self._folders)
-        self._checked = monotonic()
-        self._current = self._load()
+        self._logged: set[str] = set()  # only touched while loading, under Reloading's lock
+        super().__init__(
+            self._load,
+            lambda: files_stamp(_paths(self._folders)),
+            what=f"playbooks in {', '.join(map(str, self._folders)) or 'no folder'}",
+            check_every=check_every,
+            monotonic=monotonic,
+        )
+        self.subscribe(lambda library: log.info("playbooks: %s", _names(library)))
 
     def current(self) -> PlaybookLibrary:
         """The library, reloaded first if a file changed since the last look."""
-        with self._lock:
-            if self._monotonic() - self._checked >= self._check_every:
-                self._checked = self._monotonic()
-                stamp = _stamp(self._folders)
-                if stamp != self._stamp:
-                    self._stamp = stamp
-                    self._current = self._load()
-                    log.info("playbooks reloaded: %s", _names(self._current))
-            return self._current
+        return self()
 
     def _load(self) -> PlaybookLibrary:
         library = PlaybookLibrary.load(*self._folders)
@@ -69,7 +61,7 @@ def load_playbooks(settings: Settings) -> LivePlaybooks:
         (settings.playbooks_dir, settings.extra_playbooks_dir),
         check_every=settings.config_reload_seconds,
     )
-    log.info("playbooks: %s", _names(live.current()))
+    log.info("playbooks: %s", _names(live()))
     return live
 
 
@@ -79,14 +71,13 @@ def _names(library: PlaybookLibrary) -> str:
     return f"{count} loaded ({', '.join(library.playbooks) or 'none'}){unavailable}"
 
 
-def _stamp(folders: tuple[Path, ...]) -> Stamp:
-    """Paths, modification times and sizes of the playbook files: what an edit changes."""
-    stamps = []
+def _paths(folders: tuple[Path, ...]) -> list[Path]:
+    """The playbook files to stamp; a folder that cannot be listed stands for its files, so it
+    counts as changed when it can be listed again."""
+    paths: list[Path] = []
     for folder in folders:
         try:
-            for path in playbook_files(folder):
-                stat = path.stat()
-                stamps.append((str(path), stat.st_mtime, stat.st_size))
-        except OSError:  # missing, unreadable, or a file removed while listing: seen next time
-            stamps.append((str(folder), -1.0, -1))
-    return tuple(stamps)
+            paths.extend(playbook_files(folder))
+        except OSError:  # missing or unreadable
+            paths.append(folder)
+    return paths
