@@ -1,7 +1,4 @@
-"""Retry delays: exponential with full jitter (AWS Architecture Blog, "Exponential Backoff And
-Jitter"). Full jitter spreads replicas' retries of a shared failure (Slack or PagerDuty down) over
-the whole window instead of synchronising them into bursts.
-"""
+"""Retry delays for durable timers: exponential with full jitter (:mod:`bot.kernel.backoff`)."""
 
 from __future__ import annotations
 
@@ -9,8 +6,7 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-# 2**30 already dwarfs any sensible cap; the bound keeps the float from overflowing.
-_MAX_EXPONENT = 30
+from bot.kernel.backoff import full_jitter, jitter_ceiling
 
 
 @dataclass(frozen=True)
@@ -29,8 +25,9 @@ class Backoff:
 
     def ceiling(self, attempt: int) -> float:
         """The upper bound of the delay after ``attempt`` failed attempts."""
-        exponent = min(max(attempt, 1) - 1, _MAX_EXPONENT)
-        return min(self.cap_seconds, self.base_seconds * 2.0**exponent)
+        return jitter_ceiling(attempt, self.base_seconds, self.cap_seconds)
 
     def delay(self, attempt: int, rng: random.Random) -> timedelta:
-        return timedelta(seconds=rng.uniform(0.0, self.ceiling(attempt)))
+        return timedelta(
+            seconds=full_jitter(attempt, self.base_seconds, self.cap_seconds, rng.random())
+        )
