@@ -1,2 +1,3 @@
 """Shared infrastructure every feature builds on: clock, settings, YAML source, the database,
-durable timers, the Slack app and edge, the ASGI app and metrics. Knows no feature."""
+durable timers, the Slack app and edge, the ASGI app and metrics, the outbound HTTP sender.
+Knows no feature."""
