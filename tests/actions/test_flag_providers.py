@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
+from bot.kernel.http import rate_limit_reset_seconds
 from bot.playbooks.actions.base import ActionError
-from bot.playbooks.actions.http import rate_limit_reset_seconds
 from bot.playbooks.actions.registry import Actions
 from tests.actions.support import FLAG_CASES, Servers
 

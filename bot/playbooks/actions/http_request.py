@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from bot.paging.notify.errors import excerpt
+from bot.kernel.http import excerpt
 from bot.playbooks.actions import params as p
 from bot.playbooks.actions.base import ActionError, Outcome, Plan
 from bot.playbooks.actions.failures import retryable_status

@@ -15,6 +15,7 @@ retries of one Run. Close the registry (or use ``with``) to release its HTTP con
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import ssl
@@ -24,10 +25,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-import httpx
-
+from bot.kernel.http import HttpSender, RetryPolicy, Timeouts
 from bot.kernel.settings import Settings
-from bot.paging.notify.retry import RetryPolicy, Timeouts
 from bot.playbooks.actions.base import Action, ActionError, Outcome, Plan, Undo
 from bot.playbooks.actions.cluster import resolve_cluster
 from bot.playbooks.actions.flag_http import FlagHttp
@@ -39,7 +38,7 @@ from bot.playbooks.actions.kubernetes import KubernetesScale
 from bot.playbooks.actions.launchdarkly import LaunchDarkly
 from bot.playbooks.actions.unleash import Unleash
 
-USER_AGENT = "warroom"
+log = logging.getLogger("bot.playbooks.actions")
 
 
 class Actions:
@@ -56,19 +55,21 @@ class Actions:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        self._clients: dict[Path | None, httpx.Client] = {}
         self._senders: dict[Path | None, ActionHttp] = {}
 
         def sender(ca_file: Path | None) -> ActionHttp:
             if ca_file not in self._senders:
                 self._senders[ca_file] = ActionHttp(
-                    self._client(ca_file),
-                    policy=_policy(settings),
-                    timeouts=_timeouts(settings),
-                    sleep=sleep,
-                    draw=draw,
-                    clock=clock,
-                    wall_clock=wall_clock,
+                    HttpSender(
+                        log,
+                        policy=_policy(settings),
+                        timeouts=_timeouts(settings),
+                        verify=_verify(ca_file),
+                        sleep=sleep,
+                        draw=draw,
+                        clock=clock,
+                        wall_clock=wall_clock,
+                    )
                 )
             return self._senders[ca_file]
 
@@ -113,9 +114,9 @@ class Actions:
         return None
 
     def close(self) -> None:
-        for client in self._clients.values():
-            client.close()
-        self._clients.clear()
+        for sender in self._senders.values():
+            sender.close()
+        self._senders.clear()
 
     def __enter__(self) -> Self:
         return self
@@ -135,22 +136,19 @@ class Actions:
             raise ActionError(f"Unknown action `{name}` (known: {known}).", retryable=False)
         return action
 
-    def _client(self, ca_file: Path | None) -> httpx.Client:
-        if ca_file not in self._clients:
-            verify: ssl.SSLContext | bool = True
-            if ca_file is not None:
-                try:
-                    verify = ssl.create_default_context(cafile=str(ca_file))
-                except (OSError, ssl.SSLError) as exc:
-                    raise ActionError(
-                        f"The CA certificate {ca_file} cannot be used ({exc}). Check "
-                        "KUBERNETES_CA_FILE or the service account's ca.crt.",
-                        retryable=False,
-                    ) from None
-            self._clients[ca_file] = httpx.Client(
-                headers={"User-Agent": USER_AGENT}, verify=verify, follow_redirects=False
-            )
-        return self._clients[ca_file]
+
+def _verify(ca_file: Path | None) -> ssl.SSLContext | bool:
+    """TLS trust for a sender: the system's, or the cluster's CA certificate."""
+    if ca_file is None:
+        return True
+    try:
+        return ssl.create_default_context(cafile=str(ca_file))
+    except (OSError, ssl.SSLError) as exc:
+        raise ActionError(
+            f"The CA certificate {ca_file} cannot be used ({exc}). Check "
+            "KUBERNETES_CA_FILE or the service account's ca.crt.",
+            retryable=False,
+        ) from None
 
 
 def _policy(settings: Settings) -> RetryPolicy:
