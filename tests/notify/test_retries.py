@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.config.model import WebhookChannel
+from bot.kernel.http import retry_after_seconds
 from bot.paging.notify import DeliveryFailed, Notifiers, RetryPolicy
-from bot.paging.notify.retry import retry_after_seconds
 from bot.sandbox.providers import FakeOpsgenie, FakePagerDuty, FakeWebhookReceiver
 from tests.notify.support import OG, PD, Waits, notice
 

@@ -13,8 +13,8 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from bot.config.model import NotificationChannel, WebhookChannel
+from bot.kernel.http import redact
 from bot.paging.notify import DeliveryFailed, Notifiers
-from bot.paging.notify.errors import redact
 from bot.sandbox.providers import FakeOpsgenie, FakePagerDuty, FakeProvider, FakeWebhookReceiver
 from bot.sandbox.server import BackgroundServer
 from tests.notify.support import GENIE_KEY, HOOK_SECRET, OG, PD, ROUTING_KEY, notice

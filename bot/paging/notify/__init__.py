@@ -9,19 +9,21 @@ Map (each module's docstring states its contract):
 
 - ``facade``     :class:`Notifier` (the protocol) and :class:`Notifiers` (choose by channel).
 - ``notice``     :class:`PageNotice`, severity mappings, truncation and key-length rules.
-- ``retry``      :class:`Sender`: timeouts, retries with full-jitter backoff, time budget.
+- ``delivery``   :class:`Sender`: a page's request through the kernel's HTTP sender
+  (:mod:`bot.kernel.http`: timeouts, retries, backoff, time budget), failures as
+  :class:`DeliveryFailed`.
 - ``pagerduty``, ``opsgenie``, ``webhook``: one module per provider, with its request shapes.
 - ``signing``    the webhook signature scheme, with the verifier receivers use.
 - ``secrets``    reading a credential from the setting a channel names.
-- ``errors``     :class:`DeliveryFailed` and the redaction of secrets.
+- ``errors``     :class:`DeliveryFailed`.
 """
 
+from bot.kernel.http import RetryPolicy, Timeouts
 from bot.paging.notify.errors import DeliveryFailed
 from bot.paging.notify.facade import Notifier, Notifiers
 from bot.paging.notify.notice import PageNotice
 from bot.paging.notify.opsgenie import DEFAULT_OPSGENIE_URL, EU_OPSGENIE_URL
 from bot.paging.notify.pagerduty import DEFAULT_PAGERDUTY_URL
-from bot.paging.notify.retry import RetryPolicy, Timeouts
 from bot.paging.notify.secrets import SecretLookup
 from bot.paging.notify.signing import signed_headers, verify_request, verify_signature
 

@@ -4,15 +4,10 @@ It says what happened (HTTP status, an excerpt of the body, the transport error,
 attempts) and whether trying again later can help (:attr:`DeliveryFailed.retryable`) or not
 (:attr:`DeliveryFailed.permanent`: a 4xx other than 429, a missing secret, a bad URL). Its text
 never contains a secret: the notifiers redact every secret they know from the body excerpt and
-from transport error messages before building it.
+from transport error messages before building it (:mod:`bot.kernel.http.redaction`).
 """
 
 from __future__ import annotations
-
-import re
-
-BODY_EXCERPT_CHARS = 300
-REDACTED = "[redacted]"
 
 
 class DeliveryFailed(Exception):
@@ -53,20 +48,3 @@ class DeliveryFailed(Exception):
         if self.body:
             text += f"; response body: {self.body}"
         return text
-
-
-def redact(text: str, secrets: tuple[str, ...]) -> str:
-    """``text`` with every occurrence of each non-empty secret replaced, as typed or escaped.
-
-    The escaped forms matter because httpx reports a bad header value as a ``bytes`` repr.
-    """
-    forms = {form for s in secrets if s for form in (s, repr(s)[1:-1], repr(s.encode())[2:-1])}
-    for form in sorted(forms, key=len, reverse=True):
-        text = text.replace(form, REDACTED)
-    return text
-
-
-def excerpt(text: str, secrets: tuple[str, ...], limit: int = BODY_EXCERPT_CHARS) -> str:
-    """A one-line, redacted, bounded excerpt of a response body (redacted before cutting)."""
-    flat = re.sub(r"\s+", " ", redact(text, secrets)).strip()
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

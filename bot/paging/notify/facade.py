@@ -6,6 +6,7 @@ retry policy) between them. It is thread-safe: timers on several threads may pag
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -15,12 +16,15 @@ from typing import Protocol, TypeVar, assert_never
 import httpx
 
 from bot.config.model import NotificationChannel, OpsgenieChannel, PagerDutyChannel, WebhookChannel
+from bot.kernel.http import Clock, HttpSender, RetryPolicy, Timeouts
+from bot.paging.notify.delivery import Sender
 from bot.paging.notify.notice import PageNotice
 from bot.paging.notify.opsgenie import DEFAULT_OPSGENIE_URL, OpsgenieNotifier
 from bot.paging.notify.pagerduty import DEFAULT_PAGERDUTY_URL, PagerDutyNotifier
-from bot.paging.notify.retry import Clock, RetryPolicy, Sender, Timeouts
 from bot.paging.notify.secrets import SecretLookup
 from bot.paging.notify.webhook import WebhookNotifier
+
+log = logging.getLogger("bot.paging.notify")
 
 ChannelT_contra = TypeVar("ChannelT_contra", contravariant=True)
 
@@ -50,7 +54,7 @@ class Notifiers:
 
     ``secrets`` looks a setting up by name (e.g. ``os.environ.get``). ``pagerduty_url`` and
     ``opsgenie_url`` are the API base URLs (settings: EU regions, or local fakes in tests).
-    ``sleep``, ``draw`` and ``clock`` drive the retry waits (see :class:`Sender`);
+    ``sleep``, ``draw`` and ``clock`` drive the retry waits (see :class:`HttpSender`);
     ``wall_clock`` stamps webhook signatures. Close it (or use ``with``) to release the client.
     """
 
@@ -68,15 +72,17 @@ class Notifiers:
         clock: Clock = time.monotonic,
         wall_clock: Clock = time.time,
     ) -> None:
-        self._owns_client = client is None
-        self._client = client or httpx.Client(headers={"User-Agent": "warroom"})
         self.sender = Sender(
-            self._client,
-            policy=policy,
-            timeouts=timeouts,
-            sleep=sleep or time.sleep,
-            draw=draw,
-            clock=clock,
+            HttpSender(
+                log,
+                policy=policy,
+                timeouts=timeouts,
+                client=client,
+                rate_limit_reset=False,  # see bot.paging.notify.delivery
+                sleep=sleep or time.sleep,
+                draw=draw,
+                clock=clock,
+            )
         )
         self.pagerduty = PagerDutyNotifier(self.sender, secrets, pagerduty_url)
         self.opsgenie = OpsgenieNotifier(self.sender, secrets, opsgenie_url)
@@ -120,8 +126,7 @@ class Notifiers:
                 assert_never(channel)
 
     def close(self) -> None:
-        if self._owns_client:
-            self._client.close()
+        self.sender.http.close()
 
     def __enter__(self) -> Notifiers:
         return self

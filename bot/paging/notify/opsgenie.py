@@ -20,8 +20,9 @@ from typing import Any
 from urllib.parse import quote
 
 from bot.config.model import OpsgenieChannel
+from bot.kernel.http import OutboundRequest
+from bot.paging.notify.delivery import Sender
 from bot.paging.notify.notice import OPSGENIE_PRIORITY, PageNotice, bounded_key, shorten
-from bot.paging.notify.retry import OutboundRequest, Sender
 from bot.paging.notify.secrets import SecretLookup, require_secret
 
 DEFAULT_OPSGENIE_URL = "https://api.opsgenie.com"

@@ -8,7 +8,7 @@ channel. Acknowledge and resolve send only ``routing_key``, ``event_action`` and
 ``dedup_key``; PagerDuty drops them silently when no open alert has that key.
 
 202 means queued; 400 (invalid event) is permanent and its ``errors`` are in the raised
-:class:`DeliveryFailed`; 429 and 5xx are retried (:mod:`bot.paging.notify.retry`).
+:class:`DeliveryFailed`; 429 and 5xx are retried (:mod:`bot.paging.notify.delivery`).
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
-
 from bot.config.model import PagerDutyChannel
+from bot.kernel.http import OutboundRequest, Reply
+from bot.paging.notify.delivery import Sender
 from bot.paging.notify.notice import PAGERDUTY_SEVERITY, PageNotice, bounded_key, shorten
-from bot.paging.notify.retry import OutboundRequest, Sender
 from bot.paging.notify.secrets import SecretLookup, require_secret
 
 DEFAULT_PAGERDUTY_URL = "https://events.pagerduty.com"
@@ -84,11 +83,9 @@ class PagerDutyNotifier:
             self._secrets, channel.routing_key_setting, "PagerDuty routing key", PROVIDER, "trigger"
         )
         key = dedup_key(notice.dedup_key)
-        response = self._post("trigger", trigger_event(notice, routing_key), routing_key)
-        try:
-            returned = response.json().get("dedup_key")
-        except (ValueError, AttributeError):  # 202 is all that matters; the body is a courtesy
-            returned = None
+        document = self._post("trigger", trigger_event(notice, routing_key), routing_key).json()
+        # 202 is all that matters; the body is a courtesy
+        returned = document.get("dedup_key") if isinstance(document, dict) else None
         if isinstance(returned, str) and 0 < len(returned) <= DEDUP_KEY_LIMIT:
             return returned
         return key
@@ -110,7 +107,7 @@ class PagerDutyNotifier:
         event = {"routing_key": routing_key, "event_action": action, "dedup_key": dedup_key(key)}
         self._post(action, event, routing_key)
 
-    def _post(self, action: str, event: dict[str, Any], routing_key: str) -> httpx.Response:
+    def _post(self, action: str, event: dict[str, Any], routing_key: str) -> Reply:
         body = json.dumps(event).encode()
         request = OutboundRequest("POST", self._url, {"Content-Type": "application/json"}, body)
         return self._sender.send(PROVIDER, action, lambda: request, secrets=(routing_key,))

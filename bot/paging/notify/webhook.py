@@ -23,8 +23,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.config.model import WebhookChannel
+from bot.kernel.http import Clock, OutboundRequest
+from bot.paging.notify.delivery import Sender
 from bot.paging.notify.notice import PageNotice, header_key
-from bot.paging.notify.retry import Clock, OutboundRequest, Sender
 from bot.paging.notify.secrets import SecretLookup, require_secret
 from bot.paging.notify.signing import signed_headers
 
