@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from bot.incidents import repo as repo
+from bot.incidents import repo
 from bot.incidents import timers as incident_timers
 from bot.incidents.domain import commands as cmd
 from bot.incidents.domain import incident as domain
@@ -49,6 +49,42 @@ class IncidentView:
     timeline: list[TimelineEvent]
     open_actions: list[tuple[str, str | None]]
     pages: list[PageSummary] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Provisioning:
+    """An incident's Slack side (its channel, card, who declared it from where) and how far
+    provisioning got, for the timers that carry it out."""
+
+    id: int
+    title: str
+    declarer_id: str
+    lead_id: str
+    provision_state: str
+    channel_id: str | None
+    card_ts: str | None
+    topic: str | None
+    origin_channel_id: str | None
+    response_url: str | None
+    declared_at: datetime
+    resolved_at: datetime | None
+
+    @classmethod
+    def of(cls, row: IncidentRow) -> Provisioning:
+        return cls(
+            row.id,
+            row.title,
+            row.declarer_id,
+            row.lead_id,
+            row.provision_state,
+            row.channel_id,
+            row.card_ts,
+            row.topic,
+            row.origin_channel_id,
+            row.response_url,
+            row.declared_at,
+            row.resolved_at,
+        )
 
 
 class IncidentService:
@@ -191,10 +227,11 @@ class IncidentService:
 
     # Provisioning steps, each idempotent: the provisioning timer may run them more than once.
 
-    def provisioning(self, number: int) -> IncidentRow | None:
-        """A detached copy of the row, to see how far provisioning got."""
+    def provisioning(self, number: int) -> Provisioning | None:
+        """How far provisioning got."""
         with self._sessions() as session:
-            return repo.by_number(session, number)
+            row = repo.by_number(session, number)
+            return Provisioning.of(row) if row is not None else None
 
     def is_channel_taken(self, channel_id: str) -> bool:
         with self._sessions() as session:
@@ -264,15 +301,17 @@ class IncidentService:
                 self._refresh_card(session, number, now)
         self._wake()
 
-    def abandon(self, number: int) -> IncidentRow | None:
+    def abandon(self, number: int) -> Provisioning | None:
         """Provisioning gave up before a channel existed: remove the row so nothing is half-made."""
         with self._sessions.begin() as session:
             row = repo.by_number(session, number)
-            if row is None or row.channel_id is not None:
-                return row
-            session.delete(row)
-            timers.cancel_prefix(session, f"incident:{number}:", self._clock())
-            return row
+            if row is None:
+                return None
+            state = Provisioning.of(row)
+            if row.channel_id is None:
+                session.delete(row)
+                timers.cancel_prefix(session, f"incident:{number}:", self._clock())
+            return state
 
     def add_message(
         self,

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config
-from bot.incidents import repo as repo
+from bot.incidents import repo
 from bot.incidents import timers as incident_timers
 from bot.incidents.domain.incident import InvalidChange
 from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, TimelineEvent
@@ -31,8 +31,10 @@ from bot.paging import timers as page_timers
 from bot.paging.domain.escalation import EscalationLevel, EscalationPolicy, Target, Urgency
 from bot.paging.domain.paging import (
     Decision,
+    DeliveryStatus,
     FiredStep,
     Notify,
+    PageStatus,
     PagingState,
     Stop,
     StopReason,
@@ -43,7 +45,7 @@ from bot.paging.domain.paging import (
 from bot.paging.rows import DeliveryRow, PageRow
 
 SLACK = "slack"
-STOPPED = frozenset({"acknowledged", "resolved"})  # pages whose deliveries are no longer sent
+STOPPED = frozenset({PageStatus.ACKNOWLEDGED, PageStatus.RESOLVED})  # deliveries not sent
 # A person or schedule paged directly has no next level: this is how long they get to answer
 # before the channel hears that nobody did.
 DIRECT_PAGE_ANSWER_MINUTES = 15
@@ -54,6 +56,45 @@ class Escalated:
     """What one escalation run did: the timer reschedules itself for ``next_at`` unless None."""
 
     next_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One delivery of a page to one person through one channel, with what it needs of the page."""
+
+    id: int
+    key: str
+    user_ref: str
+    channel: str  # slack|pagerduty|opsgenie|webhook
+    status: DeliveryStatus
+    provider_key: str | None
+    slack_channel: str | None
+    slack_ts: str | None
+    created_at: datetime
+    page_id: int
+    page_status: PageStatus
+    page_message: str
+    incident_number: int
+    acknowledged_by: str | None
+
+    @classmethod
+    def of(cls, row: DeliveryRow, page: PageRow) -> Delivery:
+        return cls(
+            row.id,
+            row.key,
+            row.user_ref,
+            row.channel,
+            DeliveryStatus(row.status),
+            row.provider_key,
+            row.slack_channel,
+            row.slack_ts,
+            row.created_at,
+            page.id,
+            PageStatus(page.status),
+            page.message,
+            page.incident_id,
+            page.acknowledged_by,
+        )
 
 
 @dataclass(frozen=True)
@@ -104,7 +145,12 @@ class PagingService:
         session.flush()
         payload = {"incident": incident_id, "page": page.id}
         timers.schedule(
-            session, escalation_key(page.id), page_timers.PAGE_ESCALATE, now, payload, now
+            session,
+            page_timers.escalation_key(page.id),
+            page_timers.PAGE_ESCALATE,
+            now,
+            payload,
+            now,
         )
         data = {"target": label, "policy": policy.name, "message": message, "page": page.id}
         return [TimelineEvent(EventKind.PAGED, now, requested_by, data)]
@@ -140,8 +186,12 @@ class PagingService:
                 "`/incident page <service|schedule|@user>`"
             )
         for page in active:
-            page.status, page.acknowledged_at, page.acknowledged_by = "acknowledged", now, user
-            timers.cancel(session, escalation_key(page.id), now)
+            page.status, page.acknowledged_at, page.acknowledged_by = (
+                PageStatus.ACKNOWLEDGED,
+                now,
+                user,
+            )
+            timers.cancel(session, page_timers.escalation_key(page.id), now)
         self._propagate(session, [p.id for p in active], "acknowledge", now)
         return [TimelineEvent(EventKind.ACKNOWLEDGED, now, user, {"pages": [p.id for p in active]})]
 
@@ -149,9 +199,9 @@ class PagingService:
         """The incident is resolved: stop escalating and resolve the alerts at the providers."""
         pages = list(session.scalars(select(PageRow).where(PageRow.incident_id == incident_id)))
         for page in pages:
-            if page.status == "active":
-                page.status = "resolved"
-                timers.cancel(session, escalation_key(page.id), now)
+            if page.status == PageStatus.ACTIVE:
+                page.status = PageStatus.RESOLVED
+                timers.cancel(session, page_timers.escalation_key(page.id), now)
         self._propagate(session, [p.id for p in pages], "resolve", now)
 
     def escalate_now(self, page_id: int, user: str) -> None:
@@ -159,11 +209,16 @@ class PagingService:
         now = self._clock()
         with self._sessions.begin() as session:
             page = session.get(PageRow, page_id)
-            if page is None or page.status != "active":
+            if page is None or page.status != PageStatus.ACTIVE:
                 raise InvalidChange("this page is no longer active")
             payload = {"incident": page.incident_id, "page": page.id, "now": True}
             timers.schedule(
-                session, escalation_key(page.id), page_timers.PAGE_ESCALATE, now, payload, now
+                session,
+                page_timers.escalation_key(page.id),
+                page_timers.PAGE_ESCALATE,
+                now,
+                payload,
+                now,
             )
         self._wake()
 
@@ -182,11 +237,11 @@ class PagingService:
         now = self._clock()
         with self._sessions.begin() as session:
             page = session.get(PageRow, page_id)
-            if page is None or page.status != "active":
+            if page is None or page.status != PageStatus.ACTIVE:
                 return Escalated(None)
             decision = decide(_state(page), now)
             if isinstance(decision, Wait) and force:
-                decision = Notify(decision.next_step, decision.next_step.key(_paging_id(page)))
+                decision = Notify(decision.next_step, decision.next_step.key(_page_ref(page)))
             if isinstance(decision, Stop):
                 if decision.reason is StopReason.EXHAUSTED:
                     page.status = "exhausted"
@@ -248,20 +303,20 @@ class PagingService:
 
     # -- deliveries ------------------------------------------------------------------------------
 
-    def delivery(self, delivery_id: int) -> tuple[DeliveryRow, PageRow] | None:
+    def delivery(self, delivery_id: int) -> Delivery | None:
         with self._sessions() as session:
             row = session.get(DeliveryRow, delivery_id)
             if row is None:
                 return None
             page = session.get(PageRow, row.page_id)
             assert page is not None
-            return row, page
+            return Delivery.of(row, page)
 
     def delivered(self, delivery_id: int, **fields: Any) -> None:
         with self._sessions.begin() as session:
             row = session.get(DeliveryRow, delivery_id)
             if row is not None:
-                row.status, row.sent_at = "sent", self._clock()
+                row.status, row.sent_at = DeliveryStatus.SENT, self._clock()
                 for name, value in fields.items():
                     setattr(row, name, value)
 
@@ -270,9 +325,9 @@ class PagingService:
         with self._sessions.begin() as session:
             row = session.get(DeliveryRow, delivery_id)
             page = session.get(PageRow, row.page_id) if row else None
-            if row is None or page is None or row.status == "failed":
+            if row is None or page is None or row.status == DeliveryStatus.FAILED:
                 return
-            row.status, row.last_error = "failed", error[:1000]
+            row.status, row.last_error = DeliveryStatus.FAILED, error[:1000]
             data = {"user": row.user_ref, "channel": row.channel, "error": error[:300]}
             self._record(
                 session,
@@ -305,7 +360,7 @@ class PagingService:
             return
         rows = session.scalars(
             select(DeliveryRow).where(
-                DeliveryRow.page_id.in_(page_ids), DeliveryRow.status == "sent"
+                DeliveryRow.page_id.in_(page_ids), DeliveryRow.status == DeliveryStatus.SENT
             )
         )
         for row in rows:
@@ -316,7 +371,7 @@ class PagingService:
     @staticmethod
     def _active(session: Session, incident_id: int) -> list[PageRow]:
         query = select(PageRow).where(
-            PageRow.incident_id == incident_id, PageRow.status == "active"
+            PageRow.incident_id == incident_id, PageRow.status == PageStatus.ACTIVE
         )
         return list(session.scalars(query))
 
@@ -359,17 +414,13 @@ def _next_run(after: Decision, page: PageRow, fired: Notify, now: datetime) -> d
     return None
 
 
-def escalation_key(page_id: int) -> str:
-    return f"page:{page_id}:escalation"
-
-
 def _one_level(name: str, target: Target) -> EscalationPolicy:
     level = EscalationLevel((target,), DIRECT_PAGE_ANSWER_MINUTES)
     return EscalationPolicy(name=name, levels=(level,), repeat=0)
 
 
-def _paging_id(page: PageRow) -> str:
-    """Makes escalation keys unique per page: ``incident:42:page:3:escalation:1:loop:0``."""
+def _page_ref(page: PageRow) -> str:
+    """Makes round keys unique per page: ``incident:42:page:3:escalation:1:loop:0``."""
     return f"{page.incident_id}:page:{page.id}"
 
 
@@ -378,7 +429,7 @@ def _state(page: PageRow) -> PagingState:
         FiredStep(f["loop"], f["level"], datetime.fromisoformat(f["fired_at"])) for f in page.fired
     )
     return PagingState(
-        incident_id=_paging_id(page),
+        page_ref=_page_ref(page),
         policy=EscalationPolicy.from_dict(page.policy),
         started_at=page.started_at,
         urgency=Urgency(page.urgency),

@@ -17,8 +17,8 @@ from bot.paging.domain.escalation import (
     EscalationStep,
     Target,
     Urgency,
-    escalation_key,
     escalation_plan,
+    round_key,
 )
 from bot.paging.domain.paging import (
     FiredStep,
@@ -81,7 +81,7 @@ def test_low_urgency_notifies_the_first_level_and_never_escalates() -> None:
 
 
 def test_idempotency_keys() -> None:
-    assert escalation_key(42, 2, 0) == "incident:42:escalation:2:loop:0"
+    assert round_key(42, 2, 0) == "incident:42:escalation:2:loop:0"
     assert escalation_plan(POLICY, START)[4].key(42) == "incident:42:escalation:1:loop:1"
 
 

@@ -25,8 +25,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.incidents import timers as incident_timers
 from bot.incidents.domain.naming import channel_name
 from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, describe
-from bot.incidents.rows import IncidentRow
-from bot.incidents.service import IncidentService, IncidentView
+from bot.incidents.service import IncidentService, IncidentView, Provisioning
 from bot.incidents.slack import blocks
 from bot.kernel.slack.marked import Mark, Poster
 from bot.kernel.timers.outcomes import Done, Handler, Outcome, Reschedule, TimerFailure
@@ -123,7 +122,7 @@ class IncidentEffects:
                 f":warning: warroom could not {what} after retries: {failure.error}",
             )
 
-    def _tell_abandoned(self, row: IncidentRow, error: str) -> None:
+    def _tell_abandoned(self, row: Provisioning, error: str) -> None:
         text = (
             f':x: Could not open the channel for incident "{row.title}": {error}. '
             "Nothing was created; please declare it again."
@@ -168,7 +167,7 @@ class IncidentEffects:
             self._incidents.provisioned(number)
         return Done()
 
-    def _invite_people(self, number: int, row: IncidentRow, channel_id: str) -> dict[str, str]:
+    def _invite_people(self, number: int, row: Provisioning, channel_id: str) -> dict[str, str]:
         """Invite the declarer and the lead; those Slack refuses, with its error code.
 
         One call per person: Slack refuses a whole call for one refused person. A refusal goes on
@@ -241,7 +240,7 @@ class IncidentEffects:
         self._incidents.topic_set(number, topic)
 
     def _tell_declarer(
-        self, row: IncidentRow, view: IncidentView, channel_id: str, refused: Mapping[str, str]
+        self, row: Provisioning, view: IncidentView, channel_id: str, refused: Mapping[str, str]
     ) -> None:
         """The declarer hears where the incident lives, and whom Slack would not add to it:
         through the command's response_url, else ephemerally where they opened the modal. Best

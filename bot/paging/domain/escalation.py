@@ -124,13 +124,14 @@ class EscalationStep:
     fire_at: datetime
     targets: tuple[Target, ...]
 
-    def key(self, incident_id: int | str) -> str:
-        return escalation_key(incident_id, self.level, self.loop)
+    def key(self, page_ref: int | str) -> str:
+        return round_key(page_ref, self.level, self.loop)
 
 
-def escalation_key(incident_id: int | str, level: int, loop: int) -> str:
-    """The idempotency key of one notification round: ``incident:42:escalation:2:loop:0``."""
-    return f"incident:{incident_id}:escalation:{level}:loop:{loop}"
+def round_key(page_ref: int | str, level: int, loop: int) -> str:
+    """The idempotency key of one notification round of a page (``PagingState.page_ref``):
+    ``incident:42:page:3:escalation:2:loop:0``."""
+    return f"incident:{page_ref}:escalation:{level}:loop:{loop}"
 
 
 def escalation_plan(

@@ -44,7 +44,9 @@ class FiredStep:
 
 @dataclass(frozen=True)
 class PagingState:
-    incident_id: int | str
+    """``page_ref`` names the page in its rounds' keys: ``42:page:3`` (incident 42's third page)."""
+
+    page_ref: int | str
     policy: EscalationPolicy
     started_at: datetime
     urgency: Urgency = Urgency.HIGH
@@ -57,6 +59,18 @@ class PagingState:
             object.__setattr__(
                 self, "acknowledged_at", require_utc(self.acknowledged_at, "acknowledged_at")
             )
+
+
+class PageStatus(StrEnum):
+    ACTIVE = "active"  # escalating
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"  # its incident was resolved first
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
 
 
 class StopReason(StrEnum):
@@ -116,7 +130,7 @@ def decide(state: PagingState, now: datetime) -> Decision:
     step = EscalationStep(planned.loop, planned.level, due, planned.targets)
     if now < due:
         return Wait(due, step)
-    return Notify(step, step.key(state.incident_id))
+    return Notify(step, step.key(state.page_ref))
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,9 @@ from bot.kernel.slack.payloads import BadMetadata, BlockActions, request_of, row
 from bot.kernel.timers.outcomes import Done, Handler, Outcome, Reschedule, TimerFailure
 from bot.kernel.timers.store import ClaimedTimer
 from bot.paging import timers as page_timers
+from bot.paging.domain.paging import DeliveryStatus
 from bot.paging.notify import DeliveryFailed, Notifiers, PageNotice
-from bot.paging.rows import DeliveryRow, PageRow
-from bot.paging.service import SLACK, STOPPED, PagingService
+from bot.paging.service import SLACK, STOPPED, Delivery, PagingService
 
 log = logging.getLogger(__name__)
 
@@ -67,15 +67,14 @@ class PagingEffects:
         return Reschedule(result.next_at, {"incident": timer.payload["incident"], "page": page_id})
 
     def deliver(self, timer: ClaimedTimer) -> Outcome:
-        found = self._paging.delivery(int(timer.payload["delivery"]))
-        if found is None:
+        delivery = self._paging.delivery(int(timer.payload["delivery"]))
+        if delivery is None:
             return Done()
-        delivery, page = found
-        if delivery.status != "pending" or page.status in STOPPED:
+        if delivery.status != DeliveryStatus.PENDING or delivery.page_status in STOPPED:
             return Done()  # already sent, or acknowledged/resolved meanwhile: nobody needs waking
-        notice = self._notice(page, delivery)
+        notice = self._notice(delivery)
         if delivery.channel == SLACK:
-            self._dm(timer, delivery, page, notice)
+            self._dm(timer, delivery, notice)
             return Done()
         try:
             key = self._notifiers.trigger(notice, self._channel_config(delivery))
@@ -88,14 +87,13 @@ class PagingEffects:
         return Done()
 
     def update_provider(self, timer: ClaimedTimer) -> Outcome:
-        found = self._paging.delivery(int(timer.payload["delivery"]))
-        if found is None:
+        delivery = self._paging.delivery(int(timer.payload["delivery"]))
+        if delivery is None:
             return Done()
-        delivery, page = found
         action = str(timer.payload["action"])
         if delivery.channel == SLACK:
             if delivery.slack_channel and delivery.slack_ts:
-                text = _closed_text(page, action)
+                text = _closed_text(delivery, action)
                 self._client.chat_update(
                     channel=delivery.slack_channel,
                     ts=delivery.slack_ts,
@@ -116,14 +114,12 @@ class PagingEffects:
         if failure.timer.kind == page_timers.PAGE_DELIVER:
             self._paging.delivery_failed(int(failure.timer.payload["delivery"]), failure.error)
 
-    def _dm(
-        self, timer: ClaimedTimer, delivery: DeliveryRow, page: PageRow, notice: PageNotice
-    ) -> None:
+    def _dm(self, timer: ClaimedTimer, delivery: Delivery, notice: PageNotice) -> None:
         """The page DM, marked with the delivery's key: a retry (a replica died between posting
         and recording, or Slack applied the post and answered 5xx) adopts the DM it finds."""
         user_id = self._slack_id(delivery.user_ref)
         dm = self._client.conversations_open(users=user_id)["channel"]["id"]
-        value = str(page.id)
+        value = str(delivery.page_id)
         buttons = ActionsBlock(
             elements=[
                 ButtonElement(
@@ -148,12 +144,12 @@ class PagingEffects:
         found = self._client.users_lookupByEmail(email=user_ref)
         return str(found["user"]["id"])
 
-    def _notice(self, page: PageRow, delivery: DeliveryRow) -> PageNotice:
-        view = self._incidents.view_by_number(page.incident_id)
+    def _notice(self, delivery: Delivery) -> PageNotice:
+        view = self._incidents.view_by_number(delivery.incident_number)
         assert view is not None
         incident = view.incident
         where = f"<#{view.channel_id}>" if view.channel_id else "its channel is being created"
-        message = f" ({page.message})" if page.message else ""
+        message = f" ({delivery.page_message})" if delivery.page_message else ""
         user = self._config().user(delivery.user_ref)
         return PageNotice(
             incident_number=incident.number,
@@ -167,7 +163,7 @@ class PagingEffects:
             recipient_email=user.email if user else None,
         )
 
-    def _channel_config(self, delivery: DeliveryRow) -> NotificationChannel:
+    def _channel_config(self, delivery: Delivery) -> NotificationChannel:
         user = self._config().user(delivery.user_ref)
         for channel in user.channels if user else ():
             if type(channel).__name__.lower().startswith(delivery.channel):
@@ -180,9 +176,10 @@ class PagingEffects:
         )
 
 
-def _closed_text(page: PageRow, action: str) -> str:
+def _closed_text(delivery: Delivery, action: str) -> str:
     if action == "acknowledge":
-        return f":white_check_mark: Acknowledged by <@{page.acknowledged_by}>: escalation stopped."
+        by = delivery.acknowledged_by
+        return f":white_check_mark: Acknowledged by <@{by}>: escalation stopped."
     return ":checkered_flag: The incident is resolved."
 
 
