@@ -1,10 +1,10 @@
 """Slash-command ack latency: warroom against a bare Bolt app that only acks.
 
 Slack waits 3 s for the HTTP answer to a slash command (the *ack*); warroom acks first and works
-after (DESIGN.md §3). This measures how long the ack takes under load, next to a floor: a bare
-Bolt ``App`` whose ``/incident`` listener only calls ``ack()``, served the same way. The ratio
-ours/floor is the cost of everything warroom adds before and around the ack (middleware, parsing,
-metrics, the thread-pool contention from the work that runs after it).
+after, once the request is recorded (docs/architecture.md §5). This measures how long the ack takes
+under load, next to a floor: a bare Bolt ``App`` whose ``/incident`` listener only calls ``ack()``,
+served the same way. The ratio ours/floor is the cost of everything warroom adds before and around
+the ack (middleware, parsing, metrics, the thread-pool contention from the work that runs after it).
 
 Everything runs in this one process, on 127.0.0.1:
 

@@ -1,15 +1,16 @@
 """warroom: an incident-response ChatOps bot for Slack.
 
-Map of the package (see docs/architecture.md §3):
+Map of the package (docs/architecture.md §3): one folder per feature, each with its pure
+``domain/``, use cases, tables (``rows``), timer kinds (``timers``), Slack listeners and views
+(``slack/``), web routes (``web/``) and ``feature.py``, its plug:
 
-- ``bot.domain``   the pure core: lifecycle, timeline, clocks, command grammar. No I/O.
-- ``bot.services`` use cases combining the core with ports (storage, chat, timers).
-- ``bot.storage``  SQLAlchemy 2 models, repositories, Alembic migration runner.
-- ``bot.kernel.timers``   durable timers: claimed exactly once among replicas, fired by APScheduler.
-- ``bot.slack``    Bolt listeners and Block Kit views: ack, parse, call one use case, render.
-- ``bot.web``      the Starlette app: /slack/events, health, readiness, metrics.
-- ``bot.sandbox``  the fake Slack Web API server used by the tests and by ``warroom dev``.
-- ``bot.composition`` the one place that builds everything from settings.
+- ``bot.incidents``, ``bot.oncall``, ``bot.paging``, ``bot.alerts``, ``bot.playbooks``,
+  ``bot.postmortems``, ``bot.retention``: the features.
+- ``bot.config``: the config-as-code folder (users, schedules, policies, services).
+- ``bot.kernel``: what features build on (settings, database, durable timers, the Slack app and
+  edge, the web app, metrics); it imports no feature.
+- ``bot.composition``: the one place that builds the kernel and plugs every feature in.
+- ``bot.sandbox``: the fake Slack and provider APIs used by the tests and ``warroom dev``.
 """
 
 __version__ = "0.1.0"

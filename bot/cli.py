@@ -93,8 +93,9 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from bot.composition import MissingSetting, build
+    from bot.composition import build
     from bot.config.startup import InvalidConfig
+    from bot.kernel.runtime import MissingSetting
     from bot.kernel.settings import Settings
 
     settings = Settings()

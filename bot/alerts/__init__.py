@@ -1,8 +1,9 @@
-"""Inbound alert webhooks at the edge: parsing, authentication and the routing file.
+"""Alerts: Alertmanager, Grafana and generic webhooks become incidents, notices or pages.
 
-``parse.parse_body`` turns a raw body into a ``bot.alerts.domain.Batch`` (``alertmanager`` for
-Alertmanager's webhook version 4 and Grafana's, ``generic`` for warroom's own documented shape),
-or raises ``Rejected`` with the HTTP status and a message naming the field. ``auth`` checks a
-request's bearer token or HMAC signature. ``routes_file`` loads ``alert_routes.yaml`` with
-line-numbered errors; ``live.LiveRouting`` keeps it current.
+- ``domain/``: the pure alert model, routing and grouping.
+- ``intake/``: parsing (``parse.parse_body`` into a ``Batch``, or ``Rejected`` naming the field)
+  and authentication (bearer token or HMAC) at the edge.
+- ``routes_file``/``routes_live``: ``alert_routes.yaml`` with line-numbered errors, kept current.
+- ``service``/``apply``: store a payload before answering, then apply it on a durable timer.
+- ``slack/``, ``web/``: the Slack messages and the webhook routes; ``feature``: the plug.
 """

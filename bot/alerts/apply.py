@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.alerts import rows as rows
+from bot.alerts import rows
 from bot.alerts.domain import (
     Action,
     Alert,
@@ -46,7 +46,7 @@ from bot.alerts.domain import (
 from bot.alerts.intake.errors import Rejected
 from bot.alerts.intake.parse import parse_body
 from bot.alerts.rows import AlertGroupRow, AlertPayloadRow, AlertRow
-from bot.incidents import repo as repo
+from bot.incidents import repo
 from bot.incidents import timers as incident_timers
 from bot.incidents.domain.incident import InvalidChange
 from bot.incidents.domain.naming import TitleHasNoWords

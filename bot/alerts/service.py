@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.alerts import rows as rows
+from bot.alerts import rows
 from bot.alerts.apply import PAGE, POST, PROMPT, Drain, PermanentFailure
 from bot.alerts.domain import (
     Action,

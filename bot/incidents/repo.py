@@ -130,3 +130,13 @@ def open_action_items(session: Session, incident_id: int) -> list[ActionItemRow]
             .order_by(ActionItemRow.id)
         )
     )
+
+
+def counts_by_state(session: Session) -> list[tuple[str, str, int]]:
+    """(status, severity, count) of every incident: the ``warroom_incidents`` gauge."""
+    by_state = session.execute(
+        select(IncidentRow.status, IncidentRow.severity, func.count()).group_by(
+            IncidentRow.status, IncidentRow.severity
+        )
+    )
+    return [(status, severity, count) for status, severity, count in by_state]

@@ -10,8 +10,6 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.incidents.domain.severity import Severity
-
 SOURCE_TREE = Path(__file__).resolve().parents[2]  # a checkout, or an editable install
 
 
@@ -52,8 +50,8 @@ class Settings(BaseSettings):
     notify_max_attempts: int = Field(default=4, gt=0)
     notify_time_budget_seconds: float = Field(default=30.0, gt=0)
 
-    # Playbook actions (bot.actions). Credentials live here, never in playbooks; a step that
-    # needs an unset one fails naming the setting. Every call: these timeouts, up to
+    # Playbook actions (bot.playbooks.actions). Credentials live here, never in playbooks; a step
+    # that needs an unset one fails naming the setting. Every call: these timeouts, up to
     # ACTIONS_MAX_ATTEMPTS attempts with backoff (Retry-After honoured) within the time budget
     # (keep it under TIMER_LEASE_SECONDS).
     actions_connect_timeout_seconds: float = Field(default=3.0, gt=0)
@@ -127,10 +125,11 @@ class Settings(BaseSettings):
         shipped = SOURCE_TREE / folder
         return shipped if shipped.is_dir() else folder
 
-    def reminder_minutes(self, severity: Severity) -> int:
+    def reminder_minutes(self, severity: str) -> int:
+        """Minutes between status reminders for an incident of ``severity`` ("SEV1".."SEV4")."""
         return {
-            Severity.SEV1: self.reminder_minutes_sev1,
-            Severity.SEV2: self.reminder_minutes_sev2,
-            Severity.SEV3: self.reminder_minutes_sev3,
-            Severity.SEV4: self.reminder_minutes_sev4,
+            "SEV1": self.reminder_minutes_sev1,
+            "SEV2": self.reminder_minutes_sev2,
+            "SEV3": self.reminder_minutes_sev3,
+            "SEV4": self.reminder_minutes_sev4,
         }[severity]

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.incidents.rows import ActionItemRow, IncidentRow
 from bot.kernel.timers import store as timers
-from bot.oncall import repo as repo
+from bot.oncall import repo
 from bot.oncall import timers as oncall_timers
 from bot.oncall.domain.schedule import Override, Schedule, Shift, final_shifts, next_handoff
 from bot.oncall.service import OnCallService

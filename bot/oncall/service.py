@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Config, Service, User
 from bot.kernel.suggest import closest
 from bot.kernel.timers import store as timers
-from bot.oncall import repo as repo
+from bot.oncall import repo
 from bot.oncall import timers as oncall_timers
 from bot.oncall.domain.schedule import (
     DEFAULT_HORIZON,

@@ -1,12 +1,11 @@
-"""Playbooks as files: loading and checking them, filling in their templates, keeping them current.
+"""Playbooks: checklists from YAML files, walked through in Slack, some steps automated.
 
-- ``loader``: one file -> a ``Playbook`` or its errors (file:line: field: message (hint)).
-- ``templating``: Jinja2 (sandboxed, strict) checks at load time and rendering at run time.
-- ``library``: the folders' playbooks by name, which ones apply to an incident, rendering a step.
-- ``live``: reloading when files change; ``load_playbooks(settings)`` for the composition root.
-
-The rules themselves (fields, steps, actions and their parameters) are pure and live in
-``bot.playbooks.domain``.
+- ``domain/``: the pure rules (fields, steps, actions and their parameters) and a run's state.
+- ``loader``/``templating``/``library``/``files_live``: files -> playbooks with file:line: field
+  errors, sandboxed Jinja2, which ones apply to an incident, reloading when files change.
+- ``service``/``steps``/``automation``/``plans``: starting runs, ticking steps, running automated
+  steps once and undoing them; ``actions/``: the providers (feature flags, Kubernetes, HTTP).
+- ``slack/``: the checklist, its modals and timer handlers; ``feature``: the plug.
 """
 
 from bot.playbooks.files_live import LivePlaybooks, load_playbooks

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.incidents.domain.lifecycle import Status
 from bot.kernel.timers import store as timers
-from bot.playbooks import repo as repo
+from bot.playbooks import repo
 from bot.playbooks import timers as keys
 from bot.playbooks.actions.base import ActionError, Plan
 from bot.playbooks.domain import run as rules

@@ -21,7 +21,7 @@ from bot.incidents import repo as incident_repo
 from bot.incidents.domain.incident import InvalidChange, require_open
 from bot.incidents.service import IncidentService
 from bot.kernel.timers import store as timers
-from bot.playbooks import repo as repo
+from bot.playbooks import repo
 from bot.playbooks import timers as keys
 from bot.playbooks.domain import run as rules
 from bot.playbooks.domain.model import Playbook, Step

@@ -22,7 +22,7 @@ from bot.incidents import repo as incident_repo
 from bot.incidents import timers as incident_timers
 from bot.incidents.domain.timeline import TimelineEvent
 from bot.kernel.timers import store as timers
-from bot.playbooks import repo as repo
+from bot.playbooks import repo
 from bot.playbooks import timers as keys
 from bot.playbooks.domain import run as rules
 from bot.playbooks.domain.run import RunStep, StepRefused, StepState

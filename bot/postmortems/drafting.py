@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.incidents import repo as repo
+from bot.incidents import repo
 from bot.incidents.domain.incident import Incident
 from bot.incidents.domain.severity import Severity
 from bot.incidents.domain.timeline import EventKind, TimelineEvent

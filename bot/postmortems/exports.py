@@ -21,7 +21,7 @@ from bot.incidents import repo as incident_repo
 from bot.incidents.domain.incident import Incident
 from bot.incidents.domain.naming import channel_name
 from bot.kernel.timers import store as timers
-from bot.postmortems import store as store
+from bot.postmortems import store
 from bot.postmortems.review import APPROVED, PUBLISHED, Version, approvers, authors
 from bot.postmortems.rows import PostmortemExportRow, PostmortemRow
 from bot.postmortems.timers import EXPORT_FILE, EXPORT_WEBHOOK, export_key, refresh

@@ -1,5 +1,5 @@
-"""Everything post-mortems add to the running bot, built from settings for the composition root:
-the use cases, the Slack surfaces, the timer handlers and the review page's route.
+"""What post-mortems plug into the running bot: ``/incident postmortem``, the offer on resolve,
+the review buttons and page, and the timers that carry their messages and exports.
 
 Loading the post-mortem folder here validates the templates and the blameless rules at startup
 (``SourceErrors`` lists every problem with file and line, and the bot does not start).
@@ -8,25 +8,26 @@ Loading the post-mortem folder here validates the templates and the blameless ru
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from slack_bolt import App
-from slack_sdk import WebClient
-from sqlalchemy.orm import Session, sessionmaker
-from starlette.routing import BaseRoute
 
 from bot.config.live import LiveConfig
+from bot.incidents.domain import commands as cmd
 from bot.incidents.service import IncidentService
+from bot.incidents.slack.context import Subcommands
+from bot.kernel.feature import Feature
+from bot.kernel.runtime import Kernel
 from bot.kernel.settings import Settings
-from bot.kernel.timers.outcomes import Handler, TimerFailure
 from bot.paging.notify.retry import Sender
 from bot.postmortems.drafter import FolderDrafter
 from bot.postmortems.drafting import DraftingSetup
 from bot.postmortems.exports import PostmortemExports
 from bot.postmortems.names import display_names
 from bot.postmortems.service import PostmortemService
+from bot.postmortems.slack import blocks
 from bot.postmortems.slack.export_handlers import ExportEffects
 from bot.postmortems.slack.handlers import PostmortemEffects
 from bot.postmortems.slack.listeners import PostmortemSlack, register
@@ -39,35 +40,17 @@ class MisconfiguredWebhook(ValueError):
 
 
 @dataclass(frozen=True)
-class Postmortems:
+class PostmortemsFeature:
     service: PostmortemService
-    slack: PostmortemSlack
-    effects: PostmortemEffects
-    exports: ExportEffects
-    routes: Sequence[BaseRoute]
-
-    def handlers(self) -> dict[str, Handler]:
-        return {**self.effects.handlers(), **self.exports.handlers()}
-
-    def on_failure(self, failure: TimerFailure) -> None:
-        self.effects.on_failure(failure)
-        self.exports.on_failure(failure)
-
-    def register(self, bolt: App) -> None:
-        register(bolt, self.slack)
+    feature: Feature
+    subcommands: Subcommands
 
 
-def build_postmortems(
-    settings: Settings,
-    sessions: sessionmaker[Session],
-    clock: Callable[[], datetime],
-    wake: Callable[[], None],
-    incidents: IncidentService,
-    config: LiveConfig,
-    client: WebClient,
-    sender: Sender,
-) -> Postmortems:
+def build(
+    kernel: Kernel, incidents: IncidentService, config: LiveConfig, sender: Sender
+) -> PostmortemsFeature:
     """``sender`` is the notifiers' retrying HTTP sender, shared with the webhook."""
+    settings, sessions, clock, wake = kernel.settings, kernel.sessions, kernel.clock, kernel.wake
     secret = settings.postmortem_webhook_secret
     if settings.postmortem_webhook_url and secret is None:
         raise MisconfiguredWebhook(
@@ -93,6 +76,7 @@ def build_postmortems(
         exports,
         settings.postmortem_reviewers_required,
     )
+    incidents.add_transition_hook(service.offer_on_resolve)
     links = ReviewLinks(
         settings.public_url,
         _link_secret(settings),
@@ -100,13 +84,29 @@ def build_postmortems(
         clock,
     )
     webhook_secret = secret.get_secret_value() if secret is not None else None
-    return Postmortems(
-        service,
-        PostmortemSlack(service, links, client),
-        PostmortemEffects(service, incidents, client, links),
-        ExportEffects(exports, client, sender, webhook_secret, time.time),
-        postmortem_routes(service, links, lambda ref: names().get(ref, ref)),
+    slack = PostmortemSlack(service, links, kernel.client)
+
+    def listeners(app: App) -> None:
+        register(app, slack)
+
+    feature = Feature(
+        "postmortems",
+        timers=[
+            PostmortemEffects(service, incidents, kernel.client, links),
+            ExportEffects(exports, kernel.client, sender, webhook_secret, time.time),
+        ],
+        listeners=listeners,
+        read_only_actions=frozenset(
+            {
+                blocks.ACTION_OPEN,
+                blocks.ACTION_EDIT,
+                blocks.ACTION_PICK_SECTION,
+                blocks.ACTION_REQUEST_CHANGES,
+            }
+        ),
+        routes=postmortem_routes(service, links, lambda ref: names().get(ref, ref)),
     )
+    return PostmortemsFeature(service, feature, {cmd.DraftPostmortem: slack})
 
 
 def _link_secret(settings: Settings) -> bytes:

@@ -30,7 +30,7 @@ from bot.incidents.domain.lifecycle import Status
 from bot.incidents.domain.timeline import EventKind, TimelineEvent
 from bot.incidents.service import IncidentView
 from bot.kernel.timers import store as timers
-from bot.postmortems import store as store
+from bot.postmortems import store
 from bot.postmortems.domain.blameless import Finding
 from bot.postmortems.domain.merge import Conflict, merge
 from bot.postmortems.domain.sections import Section, emptied_required, join, split

@@ -36,7 +36,7 @@ from bot.alerts.service import process_key
 from bot.kernel.timers import store as timers
 from bot.kernel.timers.outcomes import Handler, Outcome, Reschedule, TimerFailure
 from bot.kernel.timers.store import ClaimedTimer
-from bot.retention import repo as repo
+from bot.retention import repo
 
 log = logging.getLogger(__name__)
 

@@ -362,8 +362,8 @@ def run(
 ) -> int:
     """The ``warroom dev`` command: returns the process exit code. ``out``: default stdout."""
     out = out or sys.stdout
-    from bot.composition import MissingSetting
     from bot.config.startup import InvalidConfig
+    from bot.kernel.runtime import MissingSetting
     from bot.kernel.yamlsource import SourceErrors
     from bot.sandbox.scenario.model import load_scenario
     from bot.sandbox.scenario.runner import ScenarioRun

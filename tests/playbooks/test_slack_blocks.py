@@ -13,7 +13,7 @@ from bot.playbooks.actions.base import HttpCall, Plan
 from bot.playbooks.automation import Planned, UndoItem, UndoOffer
 from bot.playbooks.domain.run import RunStep, StepState, StepStatus, UndoStatus
 from bot.playbooks.slack import blocks as render
-from bot.playbooks.slack import modals as modals
+from bot.playbooks.slack import modals
 from bot.playbooks.steps import Checklist, StepView
 from bot.sandbox.rules import validate_blocks, validate_view
 

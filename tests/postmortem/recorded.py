@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.incidents import repo as repo
+from bot.incidents import repo
 from bot.incidents.domain import incident as domain
 from bot.incidents.domain.incident import Incident
 from bot.incidents.domain.lifecycle import Status

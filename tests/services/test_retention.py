@@ -18,7 +18,7 @@ from bot.kernel.timers import store as timers
 from bot.kernel.timers.outcomes import TimerFailure
 from bot.kernel.timers.rows import Timer
 from bot.kernel.timers.runner import TimerRunner
-from bot.retention import repo as repo
+from bot.retention import repo
 from bot.retention.service import PRUNE, PRUNE_KEY, Retention, RetentionPolicy
 from tests.timers.conftest import T0, FakeClock
 

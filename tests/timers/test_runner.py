@@ -214,6 +214,45 @@ def test_unknown_kind_fails_at_once_with_a_clear_error(
     assert rec.calls == []
 
 
+def test_families_plugged_in_each_fire_their_kinds_and_hear_their_failures(
+    sessions: sessionmaker[Session], clock: FakeClock
+) -> None:
+    first, second = Recorder(), Recorder()
+    runner = _runner(sessions, clock, {"a.one": first.done}, first)
+    runner.plug({"b.one": second.done, "b.two": second.broken}, second.on_failure)
+    for key, kind in [("1", "a.one"), ("2", "b.one"), ("3", "b.two")]:
+        _schedule(sessions, key, T0, kind=kind)
+
+    runner.run_due_once()
+
+    assert [t.key for t in first.calls] == ["1"]
+    assert sorted(t.key for t in second.calls) == ["2", "3"]
+    assert _state(sessions, "2").status == "done"
+
+
+def test_two_families_claiming_one_kind_are_refused(
+    sessions: sessionmaker[Session], clock: FakeClock
+) -> None:
+    rec = Recorder()
+    runner = _runner(sessions, clock, {"card.refresh": rec.done}, rec)
+    with pytest.raises(ValueError, match=r"'card\.refresh'"):
+        runner.plug({"card.refresh": rec.done})
+
+
+def test_every_failure_reporter_hears_a_final_failure(
+    sessions: sessionmaker[Session], clock: FakeClock
+) -> None:
+    first, second = Recorder(), Recorder()
+    runner = _runner(sessions, clock, {"a.one": first.done}, first, max_attempts=1)
+    runner.plug({"b.one": second.broken}, second.on_failure)
+    _schedule(sessions, "k", T0, kind="b.one")
+
+    runner.run_due_once()
+
+    assert [f.timer.key for f in first.failures] == ["k"]
+    assert [f.timer.key for f in second.failures] == ["k"]
+
+
 @pytest.mark.parametrize(
     "bad_outcome",
     [None, "done", Reschedule(datetime(2030, 1, 1))],  # noqa: DTZ001  (naive on purpose)

@@ -34,7 +34,7 @@ def register(app: App, ctx: SlackContext) -> None:
         request = request_of(context, SlashCommand)
         text = request.text
         verb = text.split()[0].lower() if text.split() else "modal"
-        with ctx.timed(verb if verb in cmd.USAGES or verb == "modal" else "unknown"):
+        with ctx.metrics.timed(verb if verb in cmd.USAGES or verb == "modal" else "unknown"):
             try:
                 command = cmd.parse(text)
             except cmd.CommandError as error:
@@ -82,7 +82,7 @@ def _run(
                 text=f"Timeline of incident #{view.incident.number}",
                 blocks=blocks.to_dicts(timeline),
             )
-        elif handler := ctx.subcommands(command):
+        elif handler := ctx.subcommands.get(type(command)):
             handler.handle(command, channel_id, user_id, respond)
         elif isinstance(command, cmd.ListPlaybooks | cmd.StartPlaybook | cmd.DraftPostmortem):
             respond(text="This warroom is not set up for that yet.", response_type="ephemeral")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from slack_bolt import Respond
@@ -18,7 +16,6 @@ from bot.incidents.domain.lifecycle import TransitionRefused
 from bot.incidents.domain.naming import TitleHasNoWords
 from bot.incidents.service import IncidentService, NotAnIncidentChannel
 from bot.kernel.web.metrics import Metrics
-from bot.oncall.service import OnCallService
 
 # Errors worded for the user: shown ephemerally, never logged as failures.
 USER_ERRORS = (
@@ -41,28 +38,17 @@ class SubcommandHandler(Protocol):
     ) -> None: ...
 
 
+Subcommands = Mapping[type[cmd.Command], SubcommandHandler]
+
+
 @dataclass(frozen=True)
 class SlackContext:
+    """``subcommands``: the ``/incident`` subcommands other features handle, by parsed type
+    (``/incident playbook`` by playbooks, ``/incident postmortem`` by post-mortems)."""
+
     incidents: IncidentService
     metrics: Metrics
-    oncall: OnCallService | None = None  # None: on-call not wired in (a bare test context)
-    playbooks: SubcommandHandler | None = None
-    postmortems: SubcommandHandler | None = None
-
-    def subcommands(self, command: cmd.Command) -> SubcommandHandler | None:
-        if isinstance(command, cmd.ListPlaybooks | cmd.StartPlaybook):
-            return self.playbooks
-        if isinstance(command, cmd.DraftPostmortem):
-            return self.postmortems
-        return None
-
-    @contextmanager
-    def timed(self, command: str) -> Iterator[None]:
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.metrics.command_seconds.labels(command).observe(time.perf_counter() - started)
+    subcommands: Subcommands = field(default_factory=dict)
 
 
 def is_member(client: WebClient, channel_id: str, user_id: str) -> bool:

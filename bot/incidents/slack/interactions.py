@@ -70,7 +70,7 @@ def register(app: App, ctx: SlackContext) -> None:
             ack(response_action="errors", errors={"title": str(error)[:150]})
             return
         ack()
-        with ctx.timed("modal-declare"):
+        with ctx.metrics.timed("modal-declare"):
             ctx.incidents.declare(
                 title=title,
                 severity=severity,
@@ -112,7 +112,7 @@ def _transition_button(ctx: SlackContext, target: Status) -> Any:
             respond(text=NOT_A_MEMBER, response_type="ephemeral", replace_original=False)
             return
         try:
-            with ctx.timed(f"button-{target.value}"):
+            with ctx.metrics.timed(f"button-{target.value}"):
                 command = cmd.Transition(target, "")
                 ctx.incidents.execute(command, channel_id=channel_id, user=user_id)
         except USER_ERRORS as error:

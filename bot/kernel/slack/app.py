@@ -1,4 +1,4 @@
-"""The Bolt app with every listener, and the Slack Web API client."""
+"""The Bolt app (features register their listeners on it) and the Slack Web API client."""
 
 from __future__ import annotations
 
@@ -15,29 +15,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.incidents.slack import blocks, commands, interactions, timeline_capture
-from bot.incidents.slack.context import SlackContext
-from bot.oncall.slack import command as oncall
-from bot.playbooks.slack import blocks as playbook
-from bot.postmortems.slack import blocks as pm
-
 # Each listener keeps its thread through its post-ack work (Slack calls, database), and a request
 # cannot even be acked without a free thread.
 LISTENER_THREADS = 48
-# Buttons that only open or update a modal: nothing to record before answering them.
-READ_ONLY_ACTIONS = frozenset(
-    {
-        blocks.ACTION_UPDATE,
-        pm.ACTION_OPEN,
-        pm.ACTION_EDIT,
-        pm.ACTION_PICK_SECTION,
-        pm.ACTION_REQUEST_CHANGES,
-        playbook.ACTION_SKIP,
-        playbook.ACTION_RUN,
-        playbook.ACTION_DRY_RUN,
-        playbook.ACTION_UNDO,
-    }
-)
 
 
 def listener_pool() -> ThreadPoolExecutor:
@@ -82,16 +62,10 @@ def make_client(
     )
 
 
-def build_app(
-    *,
-    client: WebClient,
-    signing_secret: str,
-    ctx: SlackContext,
-    listeners: ThreadPoolExecutor,
-) -> App:
+def build_app(*, client: WebClient, signing_secret: str, listeners: ThreadPoolExecutor) -> App:
     """The listeners run on the edge's worker threads (``bot.kernel.slack.edge``), which verifies,
     parses and records each request first; Bolt only routes it and builds ``ack``/``respond``."""
-    app = App(
+    return App(
         client=client,
         signing_secret=signing_secret,
         process_before_response=True,
@@ -100,8 +74,3 @@ def build_app(
         url_verification_enabled=False,
         ssl_check_enabled=False,
     )
-    commands.register(app, ctx)
-    interactions.register(app, ctx)
-    timeline_capture.register(app, ctx)
-    oncall.register(app, ctx)
-    return app

@@ -122,14 +122,14 @@ class TimerRunner:
         if not owner or len(owner) > store.MAX_OWNER_LENGTH:
             raise ValueError(f"owner must be 1 to {store.MAX_OWNER_LENGTH} characters")
         self._session_factory = session_factory
-        self._handlers = dict(handlers)
+        self._handlers: dict[str, Handler] = {}
+        self._on_failure: list[Callable[[TimerFailure], None]] = []
         self._owner = owner
         self._clock = clock
         self._lease_seconds = lease_seconds
         self._batch = batch
         self._max_attempts = max_attempts
         self._backoff = backoff or Backoff()
-        self._on_failure = on_failure
         self._observe = observe
         self._sweep_seconds = sweep_seconds
         self._rng = rng or random.Random()
@@ -138,6 +138,7 @@ class TimerRunner:
         self._again = False
         self._started = False
         self._stopped = False
+        self.plug(handlers, on_failure)
         self._scheduler = _Scheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(max_workers=2)},
@@ -153,6 +154,24 @@ class TimerRunner:
     @property
     def owner(self) -> str:
         return self._owner
+
+    def plug(
+        self,
+        handlers: Mapping[str, Handler],
+        on_failure: Callable[[TimerFailure], None] | None = None,
+    ) -> None:
+        """Add a family of handlers and the reporter of its final failures. Each reporter hears
+        about every failure and ignores the kinds that are not its own. Two handlers for one
+        kind is a wiring bug (one would silently never run), refused."""
+        with self._lock:
+            if self._started:
+                raise RuntimeError("plug the timer handlers in before start()")
+            for kind in handlers:
+                if kind in self._handlers:
+                    raise ValueError(f"two timer handlers for the kind {kind!r}")
+            self._handlers.update(handlers)
+            if on_failure is not None:
+                self._on_failure.append(on_failure)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -269,11 +288,11 @@ class TimerRunner:
         outcome = self._settle(timer, lambda s, now: store.fail(s, timer, error, now), "failed")
         if outcome == "failed":
             log.error("timer %s (%s) failed for good: %s", timer.key, timer.kind, error)
-            try:
-                if self._on_failure is not None:
-                    self._on_failure(TimerFailure(timer=timer, error=error))
-            except Exception:
-                log.exception("on_failure raised for timer %s", timer.key)
+            for report in self._on_failure:
+                try:
+                    report(TimerFailure(timer=timer, error=error))
+                except Exception:
+                    log.exception("on_failure raised for timer %s", timer.key)
         return outcome
 
     def _settle(self, timer: ClaimedTimer, settle: Settle, success: OutcomeName) -> OutcomeName:

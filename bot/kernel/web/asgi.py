@@ -27,8 +27,7 @@ def build_asgi(
     metrics: Metrics,
     on_startup: Callable[[], None],
     on_shutdown: Callable[[], None],
-    oncall_feed: Callable[[Request], Awaitable[Response]] | None = None,
-    extra_routes: Sequence[BaseRoute] = (),
+    routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -42,8 +41,7 @@ def build_asgi(
         routes=[
             Route("/slack/events", slack, methods=["POST"]),
             *probe_routes(engine, metrics),
-            *([Route("/oncall/{schedule}.ics", oncall_feed)] if oncall_feed else []),
-            *extra_routes,
+            *routes,
         ],
         lifespan=lifespan,
     )

@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +24,6 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.incidents.rows import IncidentRow
 from bot.kernel.storage.probe import make_probe_engine
 from bot.kernel.timers.rows import Timer
 from bot.kernel.web.bounded import first_line
@@ -34,8 +34,17 @@ DATABASE_WAIT_SECONDS = 0.5  # a scrape waits this long for the gauges read from
 DATABASE_TIMEOUT_SECONDS = 0.8  # a read of them gives up after about this long
 
 
+# Counts of incidents by (status, severity), read by the incidents feature's own query.
+IncidentCounts = Callable[[Session], Iterable[tuple[str, str, int]]]
+
+
 class Metrics:
-    def __init__(self, sessions: sessionmaker[Session], clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Callable[[], datetime],
+        incident_counts: IncidentCounts,
+    ) -> None:
         self.registry = CollectorRegistry()
         self.command_seconds = Histogram(
             "warroom_command_seconds",
@@ -75,8 +84,19 @@ class Metrics:
             registry=self.registry,
         )
         probe = make_probe_engine(_engine_of(sessions), DATABASE_TIMEOUT_SECONDS)
-        self._state = _StateCollector(sessionmaker(probe), clock, DATABASE_WAIT_SECONDS)
+        self._state = _StateCollector(
+            sessionmaker(probe), clock, DATABASE_WAIT_SECONDS, incident_counts
+        )
         self.registry.register(self._state)
+
+    @contextmanager
+    def timed(self, command: str) -> Iterator[None]:
+        """Observe how long handling a Slack command or interaction takes."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.command_seconds.labels(command).observe(time.perf_counter() - started)
 
     def render(self) -> bytes:
         """The exposition text; blocks ``DATABASE_WAIT_SECONDS`` at most (call it off the loop)."""
@@ -95,9 +115,14 @@ class _StateCollector(Collector):
     background, one read at a time, and served from the last good read."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], clock: Callable[[], datetime], wait: float
+        self,
+        sessions: sessionmaker[Session],
+        clock: Callable[[], datetime],
+        wait: float,
+        incident_counts: IncidentCounts,
     ) -> None:
         self._sessions = sessions
+        self._incident_counts = incident_counts
         self._clock = clock
         self._wait = wait
         self._lock = threading.Lock()
@@ -148,12 +173,7 @@ class _StateCollector(Collector):
 
     def _query(self) -> _Readings:
         with self._sessions() as session:
-            by_state = session.execute(
-                select(IncidentRow.status, IncidentRow.severity, func.count()).group_by(
-                    IncidentRow.status, IncidentRow.severity
-                )
-            )
-            incidents = tuple((status, severity, count) for status, severity, count in by_state)
+            incidents = tuple(self._incident_counts(session))
             due = session.execute(
                 select(Timer.kind, func.count())
                 .where(Timer.status == "pending", Timer.due_at <= self._clock())

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot.incidents.slack.context import SlackContext
 from bot.kernel.slack.payloads import SlashCommand, request_of
+from bot.kernel.web.metrics import Metrics
 from bot.oncall.domain.command import (
     USAGE_OVERRIDE,
     USAGE_SHOW,
@@ -27,8 +27,6 @@ from bot.oncall.domain.when import WhenError, parse_when
 from bot.oncall.service import OnCallError, OnCallService, OverrideRecord, OverrideRefused
 from bot.oncall.slack import blocks as render
 
-NOT_SET_UP = ":warning: On-call is not wired into this bot. See config/README.md."
-
 
 def changes_state(text: str) -> bool:
     """Whether ``/oncall <text>`` changes anything (and so is recorded before its answer)."""
@@ -38,12 +36,12 @@ def changes_state(text: str) -> bool:
         return False
 
 
-def register(app: App, ctx: SlackContext) -> None:
+def register(app: App, service: OnCallService, metrics: Metrics) -> None:
     @app.command("/oncall")
     def oncall_command(ack: Ack, context: BoltContext, respond: Respond) -> None:
         request = request_of(context, SlashCommand)
         text = request.text
-        with ctx.timed("oncall override" if text.split()[:1] == ["override"] else "oncall"):
+        with metrics.timed("oncall override" if text.split()[:1] == ["override"] else "oncall"):
             try:
                 command = parse_oncall(text)
             except OnCallCommandError as error:
@@ -52,10 +50,6 @@ def register(app: App, ctx: SlackContext) -> None:
             if isinstance(command, OnCallHelp):
                 blocks = render.help_blocks()
                 ack(text="On-call commands", blocks=[b.to_dict() for b in blocks])
-                return
-            service = ctx.oncall
-            if service is None:
-                ack(text=NOT_SET_UP)
                 return
             ack()
             _answer(service, command, request.user_id, respond)

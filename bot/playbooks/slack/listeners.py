@@ -30,7 +30,7 @@ from bot.playbooks.domain.run import StepRefused
 from bot.playbooks.library import PlaybookUnavailable
 from bot.playbooks.service import PlaybookService
 from bot.playbooks.slack import blocks as render
-from bot.playbooks.slack import modals as modals
+from bot.playbooks.slack import modals
 from bot.playbooks.steps import PlaybookSteps
 
 # Refusals worded for the person who asked: shown ephemerally, never logged as failures.

@@ -120,7 +120,9 @@ class ExportEffects:
 
     def _deliver(self, job: ExportJob) -> None:
         secret = self._secret
-        assert secret is not None  # build_postmortems refuses a webhook URL without a secret
+        assert (
+            secret is not None
+        )  # the feature's build refuses a webhook URL without a secret
         document = webhook_body(job)
         body = json.dumps(document, separators=(",", ":")).encode()
         key = header_key(f"{document['key']}:publish")

@@ -1,0 +1,31 @@
+"""What incidents plug into the running bot: ``/incident``, its modals and buttons, the
+channel's timeline capture, and the timers that provision the channel and keep its card."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.incidents.service import IncidentService
+from bot.incidents.slack import blocks, commands, interactions, timeline_capture
+from bot.incidents.slack.context import SlackContext, Subcommands
+from bot.incidents.slack.provisioning import IncidentEffects
+from bot.kernel.feature import Feature
+from bot.kernel.runtime import Kernel
+
+
+def build(kernel: Kernel, incidents: IncidentService, subcommands: Subcommands) -> Feature:
+    """``subcommands``: the ``/incident`` subcommands other features handle."""
+    ctx = SlackContext(incidents, kernel.metrics, subcommands)
+
+    def listeners(app: App) -> None:
+        commands.register(app, ctx)
+        interactions.register(app, ctx)
+        timeline_capture.register(app, ctx)
+
+    return Feature(
+        "incidents",
+        timers=[IncidentEffects(incidents, kernel.client, kernel.bot_user_id, kernel.clock)],
+        listeners=listeners,
+        slash_commands={"/incident": commands.changes_state},
+        read_only_actions=frozenset({blocks.ACTION_UPDATE}),
+    )

@@ -1,0 +1,47 @@
+"""What paging plugs into the running bot: the escalation and delivery timers, the page DM's
+buttons, and the pager providers' clients (closed at shutdown)."""
+
+from __future__ import annotations
+
+import os
+
+from slack_bolt import App
+
+from bot.config.live import LiveConfig
+from bot.incidents.service import IncidentService
+from bot.kernel.feature import Feature
+from bot.kernel.runtime import Kernel
+from bot.kernel.settings import Settings
+from bot.paging.notify import Notifiers, RetryPolicy
+from bot.paging.service import PagingService
+from bot.paging.slack.handlers import PagingEffects, register
+
+
+def notifiers(settings: Settings) -> Notifiers:
+    return Notifiers(
+        os.environ.get,
+        pagerduty_url=settings.pagerduty_events_url,
+        opsgenie_url=settings.opsgenie_api_url,
+        policy=RetryPolicy(
+            max_attempts=settings.notify_max_attempts,
+            total_budget=settings.notify_time_budget_seconds,
+        ),
+    )
+
+
+def build(
+    kernel: Kernel,
+    paging: PagingService,
+    incidents: IncidentService,
+    notifiers: Notifiers,
+    config: LiveConfig,
+) -> Feature:
+    def listeners(app: App) -> None:
+        register(app, incidents, paging)
+
+    return Feature(
+        "paging",
+        timers=[PagingEffects(paging, incidents, kernel.client, notifiers, config)],
+        listeners=listeners,
+        close=[notifiers.close],
+    )
