@@ -21,7 +21,7 @@ from bot.incidents.slack.context import Subcommands
 from bot.kernel.feature import Feature
 from bot.kernel.runtime import Kernel
 from bot.kernel.settings import Settings
-from bot.paging.notify.retry import Sender
+from bot.paging.notify.delivery import Sender
 from bot.postmortems.drafter import FolderDrafter
 from bot.postmortems.drafting import DraftingSetup
 from bot.postmortems.exports import PostmortemExports

@@ -25,12 +25,13 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.kernel.http import OutboundRequest
 from bot.kernel.slack.marked import Mark, Poster
 from bot.kernel.timers.outcomes import Done, Handler, Outcome, TimerFailure
 from bot.kernel.timers.store import ClaimedTimer
+from bot.paging.notify.delivery import Sender
 from bot.paging.notify.errors import DeliveryFailed
 from bot.paging.notify.notice import header_key
-from bot.paging.notify.retry import OutboundRequest, Sender
 from bot.paging.notify.signing import signed_headers
 from bot.postmortems.exports import FILE, WEBHOOK, ExportJob, PostmortemExports
 from bot.postmortems.timers import EXPORT_FILE, EXPORT_WEBHOOK
@@ -120,9 +121,7 @@ class ExportEffects:
 
     def _deliver(self, job: ExportJob) -> None:
         secret = self._secret
-        assert (
-            secret is not None
-        )  # the feature's build refuses a webhook URL without a secret
+        assert secret is not None  # the feature's build refuses a webhook URL without a secret
         document = webhook_body(job)
         body = json.dumps(document, separators=(",", ":")).encode()
         key = header_key(f"{document['key']}:publish")
