@@ -101,12 +101,19 @@ def _serve(args: argparse.Namespace) -> int:
     settings = Settings()
     _configure_logging(settings.log_level)
     _tune_malloc()
+    if settings.slack_bot_token is not None and "public_url" not in settings.model_fields_set:
+        logging.getLogger("bot.cli").warning(
+            "PUBLIC_URL is not set: the links warroom posts in Slack (post-mortem review pages, "
+            "calendar feeds) point at %s, which nobody else can open; set PUBLIC_URL to the "
+            "address people reach this server at",
+            settings.public_url,
+        )
     try:
         warroom = build(settings)
     except (MissingSetting, InvalidConfig) as error:
         print(f"warroom: {error}", file=sys.stderr)
         return 2
-    if settings.slack_app_token is not None and warroom.edge is not None:
+    if settings.slack_app_token is not None:
         from bot.kernel.slack.socket_mode import connect
 
         connect(warroom.edge, settings.slack_app_token.get_secret_value(), warroom.client)
