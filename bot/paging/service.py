@@ -244,7 +244,7 @@ class PagingService:
                 decision = Notify(decision.next_step, decision.next_step.key(_page_ref(page)))
             if isinstance(decision, Stop):
                 if decision.reason is StopReason.EXHAUSTED:
-                    page.status = "exhausted"
+                    page.status = PageStatus.EXHAUSTED
                     event = TimelineEvent(
                         EventKind.PAGING_EXHAUSTED, now, BOT_ACTOR, {"target": page.target}
                     )

@@ -65,6 +65,7 @@ class PageStatus(StrEnum):
     ACTIVE = "active"  # escalating
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"  # its incident was resolved first
+    EXHAUSTED = "exhausted"  # every level was notified and nobody acknowledged
 
 
 class DeliveryStatus(StrEnum):
