@@ -8,7 +8,7 @@ the ack (middleware, parsing, metrics, the thread-pool contention from the work 
 
 Everything runs in this one process, on 127.0.0.1:
 
-* the fake Slack Web API (``bot.sandbox.server.FakeSlackServer``), which both apps talk to and
+* the fake Slack Web API (``warroom_sandbox.server.FakeSlackServer``), which both apps talk to and
   which mints the ``response_url`` of each command;
 * warroom, built by ``bot.composition.build`` on a temporary SQLite file, with its timer runner
   started as ``warroom serve`` starts it, under uvicorn on an ephemeral port;
@@ -57,11 +57,11 @@ from bot.incidents.rows import IncidentRow
 from bot.kernel.settings import Settings
 from bot.kernel.slack.app import LISTENER_THREADS
 from bot.kernel.timers.rows import Timer
-from bot.sandbox.methods import METHODS
-from bot.sandbox.payloads import VERIFICATION_TOKEN, channel_name
-from bot.sandbox.seed import GENERAL, ONCALL
-from bot.sandbox.server import BackgroundServer, FakeSlackServer
-from bot.sandbox.signing import signed_headers
+from warroom_sandbox.methods import METHODS
+from warroom_sandbox.payloads import VERIFICATION_TOKEN, channel_name
+from warroom_sandbox.seed import GENERAL, ONCALL
+from warroom_sandbox.server import BackgroundServer, FakeSlackServer
+from warroom_sandbox.signing import signed_headers
 
 SIGNING_SECRET = "warroom-bench-signing-secret"  # only ever used on loopback
 BOT_TOKEN = "xoxb-warroom-bench"

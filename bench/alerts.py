@@ -47,9 +47,9 @@ from bench.paging import Server, app_env
 from bench.timers import database, percentile
 from bot.alerts.rows import AlertPayloadRow, AlertRow
 from bot.kernel.timers.rows import Timer
-from bot.sandbox.server import FakeSlackServer
 from tests.alerts.alertmanager import notification, webhook_alert
 from tests.alerts.storm import Answer, Sender, plan, service_name, write_config
+from warroom_sandbox.server import FakeSlackServer
 
 TOKEN = "warroom-bench-alertmanager-token"  # only ever used on loopback
 UNUSED_PAGERDUTY = "http://127.0.0.1:9"  # nobody in this config is paged by PagerDuty

@@ -8,7 +8,7 @@ enabled, calendar feeds and signed review links.
 
 Two incidents are declared first (one resolved, with a post-mortem asked for) so that requests
 can aim at real channels, cards and pages. Then ``--n`` requests, drawn from
-``bot.sandbox.fuzz`` (the generators the fuzz tests use), go to every endpoint: Slack slash
+``warroom_sandbox.fuzz`` (the generators the fuzz tests use), go to every endpoint: Slack slash
 commands, interactions for every action and view id the app registers, events, unsigned
 junk, malformed timestamps and huge bodies; the alert webhooks; post-mortem review pages;
 calendar feeds; ``/metrics``, ``/readyz``, ``/healthz``; paths nobody serves. ``-c`` of them
@@ -52,11 +52,11 @@ from bot.kernel.settings import Settings
 from bot.kernel.timers.rows import Timer
 from bot.oncall.web.ical import CalendarFeeds
 from bot.postmortems.web.links import ReviewLinks
-from bot.sandbox.fuzz import FuzzRequest, Registry, Target, generators, registry_of
-from bot.sandbox.fuzz.wire import Answer, send
-from bot.sandbox.seed import GENERAL, LEAD, MANAGER, ONCALL
-from bot.sandbox.server import FakeSlackServer
-from bot.sandbox.signing import SlackDriver
+from warroom_sandbox.fuzz import FuzzRequest, Registry, Target, generators, registry_of
+from warroom_sandbox.fuzz.wire import Answer, send
+from warroom_sandbox.seed import GENERAL, LEAD, MANAGER, ONCALL
+from warroom_sandbox.server import FakeSlackServer
+from warroom_sandbox.signing import SlackDriver
 
 ALERT_TOKEN = "warroom-bench-fuzz-alert-token"  # only ever used on loopback
 GENERIC_SECRET = "warroom-bench-fuzz-generic-secret"

@@ -57,11 +57,11 @@ from bench.timers import database, percentile
 from bot.incidents.rows import IncidentRow
 from bot.kernel.timers.rows import Timer
 from bot.paging.rows import DeliveryRow, PageRow
-from bot.sandbox.methods import METHODS
-from bot.sandbox.providers.pagerduty import FakePagerDuty
-from bot.sandbox.seed import GENERAL, MANAGER, ONCALL
-from bot.sandbox.server import FakeSlackServer
-from bot.sandbox.signing import SlackDriver
+from warroom_sandbox.methods import METHODS
+from warroom_sandbox.providers.pagerduty import FakePagerDuty
+from warroom_sandbox.seed import GENERAL, MANAGER, ONCALL
+from warroom_sandbox.server import FakeSlackServer
+from warroom_sandbox.signing import SlackDriver
 
 SIGNING_SECRET = "warroom-bench-signing-secret"  # only ever used on loopback
 BOT_TOKEN = "xoxb-warroom-bench"

@@ -10,7 +10,7 @@ Map of the package (docs/architecture.md §3): one folder per feature, each with
 - ``bot.kernel``: what features build on (settings, database, durable timers, the Slack app and
   edge, the web app, metrics); it imports no feature.
 - ``bot.composition``: the one place that builds the kernel and plugs every feature in.
-- ``bot.sandbox``: the fake Slack and provider APIs used by the tests and ``warroom dev``.
+- ``warroom_sandbox``: the fake Slack and provider APIs used by the tests and ``warroom dev``.
 """
 
 __version__ = "0.1.0"

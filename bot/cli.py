@@ -140,7 +140,7 @@ def _tune_malloc(arenas: int = 2) -> None:
 
 
 def _dev(args: argparse.Namespace) -> int:
-    from bot.sandbox.dev import DevOptions, run
+    from warroom_sandbox.dev import DevOptions, run
 
     _configure_logging(os.environ.get("LOG_LEVEL", "WARNING"))
     options = DevOptions(host=args.host, port=args.port, database_url=args.database)

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 
 from bot.playbooks.actions.registry import Actions
-from bot.sandbox.providers.flag_http import FakeFlagHttp
-from bot.sandbox.providers.flagsmith import FakeFlagsmith
-from bot.sandbox.providers.kubernetes import FakeKubernetes
-from bot.sandbox.providers.launchdarkly import FakeLaunchDarkly
-from bot.sandbox.providers.unleash import FakeUnleash
 from tests.actions.support import FLAG_CASES, READ_ONLY, FlagCase, Servers, settings_for
 from tests.notify.support import Waits
+from warroom_sandbox.providers.flag_http import FakeFlagHttp
+from warroom_sandbox.providers.flagsmith import FakeFlagsmith
+from warroom_sandbox.providers.kubernetes import FakeKubernetes
+from warroom_sandbox.providers.launchdarkly import FakeLaunchDarkly
+from warroom_sandbox.providers.unleash import FakeUnleash
 
 
 @pytest.fixture(scope="session")

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.kernel.settings import Settings
-from bot.sandbox.providers.admin import FakeAdminApi
-from bot.sandbox.providers.flag_http import FakeFlagHttp
-from bot.sandbox.providers.flagsmith import FakeFlagsmith
-from bot.sandbox.providers.kubernetes import FakeKubernetes
-from bot.sandbox.providers.launchdarkly import FakeLaunchDarkly
-from bot.sandbox.providers.unleash import FakeUnleash
+from warroom_sandbox.providers.admin import FakeAdminApi
+from warroom_sandbox.providers.flag_http import FakeFlagHttp
+from warroom_sandbox.providers.flagsmith import FakeFlagsmith
+from warroom_sandbox.providers.kubernetes import FakeKubernetes
+from warroom_sandbox.providers.launchdarkly import FakeLaunchDarkly
+from warroom_sandbox.providers.unleash import FakeUnleash
 
 READ_ONLY = "read-only-token-for-tests"
 SEMANTIC_PATCH = "application/json; domain-model=launchdarkly.semanticpatch"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.sandbox.providers.kubernetes import SERVICE_ACCOUNT
 from tests.actions.support import SEMANTIC_PATCH, Servers
 from tests.sandbox.waiting import eventually
+from warroom_sandbox.providers.kubernetes import SERVICE_ACCOUNT
 
 SCALE = "/apis/apps/v1/namespaces/prod/deployments/web/scale"
 

@@ -34,8 +34,8 @@ from typing import Any
 
 import httpx
 
-from bot.sandbox.seed import ONCALL
 from tests.alerts.alertmanager import notification, webhook_alert
+from warroom_sandbox.seed import ONCALL
 
 SINGLE_SHARE = 0.1
 REPEAT_SHARE = 0.1

@@ -22,10 +22,10 @@ from sqlalchemy import func, select
 from bot.incidents.domain.timeline import EventKind, TimelineEvent
 from bot.incidents.rows import IncidentRow
 from bot.kernel.timers.rows import Timer
-from bot.sandbox.model import Channel, Message
 from tests.alerts.alertmanager import Alertmanager, api_alert, fingerprint
 from tests.alerts.conftest import WEBHOOK_TOKEN
 from tests.e2e.conftest import ONCALL, Bot, eventually
+from warroom_sandbox.model import Channel, Message
 
 pytestmark = pytest.mark.slow
 

@@ -27,7 +27,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.sandbox.server import BackgroundServer
 from tests.alerts.alertmanager import (
     ZERO_TIME,
     Alertmanager,
@@ -35,6 +34,7 @@ from tests.alerts.alertmanager import (
     notification,
     webhook_alert,
 )
+from warroom_sandbox.server import BackgroundServer
 
 PAYLOAD_KEYS = {
     "receiver",

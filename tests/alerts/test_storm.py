@@ -25,11 +25,11 @@ from bot.alerts.rows import AlertGroupRow, AlertPayloadRow, AlertRow
 from bot.incidents.domain.timeline import EventKind
 from bot.incidents.rows import IncidentRow, TimelineEventRow
 from bot.kernel.timers.rows import Timer
-from bot.sandbox.server import FakeSlackServer
 from tests.alerts.conftest import WEBHOOK_TOKEN
 from tests.alerts.storm import Answer, Sender, Storm, plan, write_config
 from tests.e2e.conftest import eventually
 from tests.replicas.harness import TIMER_ENV, Replica, replica_env
+from warroom_sandbox.server import FakeSlackServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 

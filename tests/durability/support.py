@@ -27,7 +27,7 @@ from sqlalchemy import Engine, func, select
 from bot.incidents.domain.timeline import EventKind
 from bot.incidents.rows import TimelineEventRow
 from bot.kernel.timers.rows import Timer
-from bot.sandbox.model import ResponsePost
+from warroom_sandbox.model import ResponsePost
 
 SLACK_DEADLINE_SECONDS = 3.0  # Slack shows the user an error when an answer takes longer
 COULD_NOT_RECORD = "could not record"

@@ -37,10 +37,6 @@ from bot.composition import build
 from bot.incidents.domain.timeline import EventKind
 from bot.incidents.rows import IncidentRow, TimelineEventRow
 from bot.incidents.slack import blocks
-from bot.sandbox import FakeSlackServer
-from bot.sandbox.payloads import reaction_event
-from bot.sandbox.server import BackgroundServer
-from bot.sandbox.signing import SlackDriver
 from tests.alerts.alertmanager import notification, webhook_alert
 from tests.alerts.e2e.conftest import ALERTMANAGER_TOKEN, write_config
 from tests.durability.support import (
@@ -66,6 +62,10 @@ from tests.e2e.conftest import (  # noqa: F401  (fixtures, shared with the e2e t
 )
 from tests.e2e.test_interactions import open_view
 from tests.tcp_proxy import TcpProxy
+from warroom_sandbox import FakeSlackServer
+from warroom_sandbox.payloads import reaction_event
+from warroom_sandbox.server import BackgroundServer
+from warroom_sandbox.signing import SlackDriver
 
 WEBHOOK_TIMEOUT_SECONDS = 30.0  # SQLite's busy wait (15 s) comes before the 503
 

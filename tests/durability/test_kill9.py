@@ -43,14 +43,14 @@ from bot.incidents.domain.naming import channel_name
 from bot.incidents.rows import IncidentRow
 from bot.kernel.storage.scratch import scratch_database
 from bot.kernel.timers.rows import Timer
-from bot.sandbox.seed import GENERAL, LEAD, MANAGER, ONCALL
-from bot.sandbox.server import FakeSlackServer
-from bot.sandbox.signing import SlackDriver
 from tests.conftest import IN_CI
 from tests.durability.forkserver import ForkedServer, ForkServer
 from tests.durability.support import due_timers, posts_to, wait_quiet
 from tests.e2e.conftest import CONFIG_DIR
 from tests.replicas.harness import SIGNING_SECRET, Replica, replica_env
+from warroom_sandbox.seed import GENERAL, LEAD, MANAGER, ONCALL
+from warroom_sandbox.server import FakeSlackServer
+from warroom_sandbox.signing import SlackDriver
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 

@@ -17,8 +17,6 @@ from sqlalchemy import Engine, select
 from bot.incidents.domain.timeline import EventKind
 from bot.incidents.rows import IncidentRow
 from bot.incidents.slack import blocks
-from bot.sandbox.payloads import reaction_event
-from bot.sandbox.signing import SlackDriver
 from tests.durability.support import Recorder, events_of_kind, posts_to, wait_quiet
 from tests.e2e.conftest import (  # noqa: F401  (fixtures, shared with the e2e tests)
     GENERAL,
@@ -33,6 +31,8 @@ from tests.e2e.conftest import (  # noqa: F401  (fixtures, shared with the e2e t
     slack,
 )
 from tests.e2e.test_interactions import open_view
+from warroom_sandbox.payloads import reaction_event
+from warroom_sandbox.signing import SlackDriver
 
 COPIES = 2  # sent again after the first, byte for byte
 

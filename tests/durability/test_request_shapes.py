@@ -18,9 +18,6 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.incidents.slack import blocks
-from bot.sandbox.model import User
-from bot.sandbox.payloads import VERIFICATION_TOKEN, team_ref, user_ref
-from bot.sandbox.signing import SlackDriver
 from tests.durability.support import quick_client, slack_deadline, wait_quiet
 from tests.e2e.conftest import (  # noqa: F401  (fixtures, shared with the e2e tests)
     GENERAL,
@@ -34,6 +31,9 @@ from tests.e2e.conftest import (  # noqa: F401  (fixtures, shared with the e2e t
     slack,
 )
 from tests.e2e.test_interactions import open_view
+from warroom_sandbox.model import User
+from warroom_sandbox.payloads import VERIFICATION_TOKEN, team_ref, user_ref
+from warroom_sandbox.signing import SlackDriver
 
 PAYLOAD_PERSON = "U0PAYLOAD"
 LISTENER_GRACE_SECONDS = 0.5

@@ -16,10 +16,10 @@ from sqlalchemy import Engine
 
 from bot.composition import Warroom, build
 from bot.kernel.settings import Settings
-from bot.sandbox import FakeSlackServer
-from bot.sandbox.model import Channel, Message
-from bot.sandbox.server import BackgroundServer
-from bot.sandbox.signing import SlackDriver
+from warroom_sandbox import FakeSlackServer
+from warroom_sandbox.model import Channel, Message
+from warroom_sandbox.server import BackgroundServer
+from warroom_sandbox.signing import SlackDriver
 
 SECRET = "e2e-signing-secret"
 ICAL_SECRET = "e2e-ical-secret"

@@ -54,7 +54,7 @@ def test_forged_and_stale_requests_get_401_and_change_nothing(bot: Bot) -> None:
     import httpx
 
     assert httpx.post(f"{bot.url}/slack/events", content=body, headers=forged).status_code == 401
-    from bot.sandbox.signing import signed_headers
+    from warroom_sandbox.signing import signed_headers
 
     stale = signed_headers("e2e-signing-secret", body, int(bot.clock().timestamp()) - 600)
     stale["Content-Type"] = "application/x-www-form-urlencoded"

@@ -17,10 +17,10 @@ from sqlalchemy import Engine, make_url
 from bot.composition import build
 from bot.oncall.web.ical import CalendarFeeds
 from bot.postmortems.web.links import ReviewLinks, derived_secret
-from bot.sandbox import FakeSlackServer
-from bot.sandbox.server import BackgroundServer
 from tests.e2e.conftest import ICAL_SECRET, SECRET, Bot, Clock, e2e_settings, eventually
 from tests.tcp_proxy import TcpProxy
+from warroom_sandbox import FakeSlackServer
+from warroom_sandbox.server import BackgroundServer
 
 WEBHOOK_TOKEN = "http-e2e-generic-token"
 

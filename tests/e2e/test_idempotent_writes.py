@@ -20,9 +20,9 @@ from bot.kernel.slack.app import make_client
 from bot.kernel.timers import store
 from bot.kernel.timers.rows import Timer
 from bot.postmortems.slack import blocks as pm
-from bot.sandbox import FakeSlackServer
-from bot.sandbox.model import Message, User
 from tests.e2e.conftest import GENERAL, ONCALL, Bot, eventually
+from warroom_sandbox import FakeSlackServer
+from warroom_sandbox.model import Message, User
 
 GUEST = "U0GUEST"
 

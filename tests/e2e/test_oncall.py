@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 from bot.kernel.timers import store
 from bot.oncall.rows import OverrideRow
 from bot.oncall.timers import HANDOFF, handoff_key
-from bot.sandbox.model import Channel
-from bot.sandbox.seed import BOT_USER_ID
 from tests.e2e.conftest import BOB, LEAD, MANAGER, ONCALL, Bot, eventually
+from warroom_sandbox.model import Channel
+from warroom_sandbox.seed import BOT_USER_ID
 
 TUESDAY = datetime(2030, 1, 8, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
 WEDNESDAY_9 = datetime(2030, 1, 9, 8, 0, tzinfo=UTC)  # 09:00 in Berlin: Olivia -> Liam

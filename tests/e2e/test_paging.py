@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from bot.kernel.slack import marked
-from bot.sandbox.providers.opsgenie import FakeOpsgenie
-from bot.sandbox.providers.pagerduty import FakePagerDuty
-from bot.sandbox.providers.webhook import FakeWebhookReceiver
 from tests.e2e.conftest import BOB, LEAD, MANAGER, ONCALL, Bot, eventually
+from warroom_sandbox.providers.opsgenie import FakeOpsgenie
+from warroom_sandbox.providers.pagerduty import FakePagerDuty
+from warroom_sandbox.providers.webhook import FakeWebhookReceiver
 
 PD_KEY = "e2epagerdutyroutingkey0000000001"  # 32 characters, like a real routing key
 OG_KEY = "e2e-opsgenie-api-key"

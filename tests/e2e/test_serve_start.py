@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.sandbox import FakeSlackServer
 from tests.replicas.harness import Replica, replica_env
+from warroom_sandbox import FakeSlackServer
 
 E2E_CONFIG = Path(__file__).parent / "config"
 UNUSED_PAGERDUTY = "http://127.0.0.1:9"

@@ -2,7 +2,7 @@
 
 The whole app runs as the end-to-end tests run it (``tests.e2e.conftest``'s ``bot``) with two
 incidents declared, so ids in the requests can hit real channels, cards and incidents.
-Hypothesis drives the generators of ``bot.sandbox.fuzz.slack`` (through ``st.randoms()``, so
+Hypothesis drives the generators of ``warroom_sandbox.fuzz.slack`` (through ``st.randoms()``, so
 failures shrink): signed slash commands with hostile text and fields; interaction payloads for
 every action id, view callback id and shortcut the app registers (read off the Bolt app's
 listeners) with keys missing, values of the wrong type, huge numbers in button values,
@@ -32,9 +32,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.incidents.slack import blocks, timeline_capture
-from bot.sandbox.fuzz import FuzzRequest, Target, registry_of
-from bot.sandbox.fuzz import slack as fuzz
-from bot.sandbox.fuzz.wire import Answer, send
 from tests.durability.support import SLACK_DEADLINE_SECONDS, wait_quiet
 from tests.e2e.conftest import (  # noqa: F401  (fixtures, shared with the e2e tests)
     ONCALL,
@@ -46,6 +43,9 @@ from tests.e2e.conftest import (  # noqa: F401  (fixtures, shared with the e2e t
     fake_slack_server,
     slack,
 )
+from warroom_sandbox.fuzz import FuzzRequest, Target, registry_of
+from warroom_sandbox.fuzz import slack as fuzz
+from warroom_sandbox.fuzz.wire import Answer, send
 
 pytestmark = pytest.mark.timeout(600)
 

@@ -41,8 +41,6 @@ from bot.alerts.rows import PROCESSED, AlertPayloadRow
 from bot.oncall.web.ical import CalendarFeeds
 from bot.paging.notify.signing import signed_headers
 from bot.postmortems.web.links import derived_secret
-from bot.sandbox.fuzz import FuzzRequest, wire
-from bot.sandbox.fuzz.wire import Answer
 from tests.alerts.e2e.conftest import fixture, write_config
 from tests.e2e.conftest import (
     ICAL_SECRET,
@@ -54,6 +52,8 @@ from tests.e2e.conftest import (
     slack,
 )
 from tests.postmortem.test_e2e_review import draft, incident
+from warroom_sandbox.fuzz import FuzzRequest, wire
+from warroom_sandbox.fuzz.wire import Answer
 
 __all__ = ["bot", "fake_slack_server", "slack"]  # the e2e fixtures, used here
 
@@ -95,7 +95,7 @@ Header = tuple[bytes, bytes]
 
 
 def send(bot: Bot, method: str, target: str, headers: list[Header], body: bytes = b"") -> Answer:
-    """One request on a fresh connection, its bytes exactly as given (``bot.sandbox.fuzz``)."""
+    """One request on a fresh connection, its bytes exactly as given (``warroom_sandbox.fuzz``)."""
     host, port = bot.url.removeprefix("http://").rsplit(":", 1)
     request = FuzzRequest("web", method, target, body, tuple(headers))
     return wire.send(host, int(port), request)

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from bot.kernel.http import GaveUp, HttpSender, OutboundRequest, RetryPolicy
 from bot.kernel.timers.backoff import Backoff
-from bot.sandbox.server import BackgroundServer
+from warroom_sandbox.server import BackgroundServer
 
 NOW = 1_700_000_000.0
 log = logging.getLogger("tests.kernel.http")

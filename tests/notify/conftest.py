@@ -10,8 +10,8 @@ import pytest
 
 from bot.config.model import WebhookChannel
 from bot.paging.notify import Notifiers, RetryPolicy, Timeouts
-from bot.sandbox.providers import FakeOpsgenie, FakePagerDuty, FakeWebhookReceiver
 from tests.notify.support import GENIE_KEY, HOOK_SECRET, SECRETS, Waits
+from warroom_sandbox.providers import FakeOpsgenie, FakePagerDuty, FakeWebhookReceiver
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.sandbox.providers import FakeOpsgenie, FakePagerDuty
 from tests.notify.support import GENIE_KEY, ROUTING_KEY, fixture
+from warroom_sandbox.providers import FakeOpsgenie, FakePagerDuty
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import pytest
 
 from bot.config.model import OpsgenieChannel
 from bot.paging.notify import EU_OPSGENIE_URL, DeliveryFailed, Notifiers
-from bot.sandbox.providers import FakeOpsgenie
 from tests.notify.support import GENIE_KEY, OG, Waits, fixture, no_secrets, notice
+from warroom_sandbox.providers import FakeOpsgenie
 
 
 def test_create_sends_the_documented_alert(notifiers: Notifiers, opsgenie: FakeOpsgenie) -> None:

@@ -8,8 +8,8 @@ import pytest
 
 from bot.config.model import PagerDutyChannel
 from bot.paging.notify import DeliveryFailed, Notifiers
-from bot.sandbox.providers import FakePagerDuty
 from tests.notify.support import PD, ROUTING_KEY, Waits, fixture, no_secrets, notice
+from warroom_sandbox.providers import FakePagerDuty
 
 
 def test_trigger_sends_the_documented_event(notifiers: Notifiers, pagerduty: FakePagerDuty) -> None:

@@ -10,8 +10,8 @@ import pytest
 from bot.config.model import WebhookChannel
 from bot.kernel.http import retry_after_seconds
 from bot.paging.notify import DeliveryFailed, Notifiers, RetryPolicy
-from bot.sandbox.providers import FakeOpsgenie, FakePagerDuty, FakeWebhookReceiver
 from tests.notify.support import OG, PD, Waits, notice
+from warroom_sandbox.providers import FakeOpsgenie, FakePagerDuty, FakeWebhookReceiver
 
 
 def test_a_timeout_is_retried_and_the_page_is_not_doubled(

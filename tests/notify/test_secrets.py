@@ -15,9 +15,9 @@ from starlette.routing import Route
 from bot.config.model import NotificationChannel, WebhookChannel
 from bot.kernel.http import redact
 from bot.paging.notify import DeliveryFailed, Notifiers
-from bot.sandbox.providers import FakeOpsgenie, FakePagerDuty, FakeProvider, FakeWebhookReceiver
-from bot.sandbox.server import BackgroundServer
 from tests.notify.support import GENIE_KEY, HOOK_SECRET, OG, PD, ROUTING_KEY, notice
+from warroom_sandbox.providers import FakeOpsgenie, FakePagerDuty, FakeProvider, FakeWebhookReceiver
+from warroom_sandbox.server import BackgroundServer
 
 SECRET_VALUES = (ROUTING_KEY, GENIE_KEY, HOOK_SECRET)
 

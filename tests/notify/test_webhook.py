@@ -19,8 +19,8 @@ from bot.paging.notify import (
     verify_signature,
 )
 from bot.paging.notify.signing import signature
-from bot.sandbox.providers import FakeWebhookReceiver
 from tests.notify.support import HOOK_SECRET, Waits, no_secrets, notice
+from warroom_sandbox.providers import FakeWebhookReceiver
 
 NOW = 1_790_000_000
 

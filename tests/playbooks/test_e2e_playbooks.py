@@ -19,9 +19,6 @@ from bot.incidents.domain.timeline import EventKind, TimelineEvent
 from bot.kernel.timers import store as timers
 from bot.kernel.timers.rows import Timer
 from bot.playbooks.rows import PlaybookRunRow
-from bot.sandbox.model import Channel, Message
-from bot.sandbox.providers.kubernetes import FakeKubernetes
-from bot.sandbox.providers.launchdarkly import FakeLaunchDarkly
 from tests.e2e.conftest import (
     BOB,
     CONFIG_DIR,
@@ -33,6 +30,9 @@ from tests.e2e.conftest import (
     fake_slack_server,
     slack,
 )
+from warroom_sandbox.model import Channel, Message
+from warroom_sandbox.providers.kubernetes import FakeKubernetes
+from warroom_sandbox.providers.launchdarkly import FakeLaunchDarkly
 
 __all__ = ["bot", "fake_slack_server", "slack"]  # the e2e fixtures, used here
 

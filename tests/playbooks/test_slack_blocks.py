@@ -15,7 +15,7 @@ from bot.playbooks.domain.run import RunStep, StepState, StepStatus, UndoStatus
 from bot.playbooks.slack import blocks as render
 from bot.playbooks.slack import modals
 from bot.playbooks.steps import Checklist, StepView
-from bot.sandbox.rules import validate_blocks, validate_view
+from warroom_sandbox.rules import validate_blocks, validate_view
 
 T0 = datetime(2026, 5, 4, 14, 3, tzinfo=UTC)
 _ids = (f"B{n}" for n in itertools.count())

@@ -21,9 +21,6 @@ from bot.composition import build
 from bot.postmortems.feature import MisconfiguredWebhook
 from bot.postmortems.slack import blocks as pm
 from bot.postmortems.web.links import derived_secret
-from bot.sandbox import FakeSlackServer
-from bot.sandbox.model import Channel, Message
-from bot.sandbox.providers.webhook import FakeWebhookReceiver
 from tests.e2e.conftest import (
     CONFIG_DIR,
     LEAD,
@@ -38,6 +35,9 @@ from tests.e2e.conftest import (
     slack,
 )
 from tests.e2e.test_interactions import open_view
+from warroom_sandbox import FakeSlackServer
+from warroom_sandbox.model import Channel, Message
+from warroom_sandbox.providers.webhook import FakeWebhookReceiver
 
 __all__ = ["bot", "config_dir", "fake_slack_server", "slack"]  # the e2e fixtures, used here
 

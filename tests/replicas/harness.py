@@ -49,12 +49,12 @@ from bot.kernel.slack import marked
 from bot.kernel.storage.scratch import scratch_database
 from bot.kernel.timers.rows import Effect, Timer
 from bot.paging.rows import DeliveryRow, PageRow
-from bot.sandbox.emulator import SlackEmulator
-from bot.sandbox.model import User
-from bot.sandbox.providers.pagerduty import FakePagerDuty
-from bot.sandbox.seed import GENERAL, LEAD, MANAGER, ONCALL
-from bot.sandbox.server import BackgroundServer
-from bot.sandbox.signing import SlackDriver
+from warroom_sandbox.emulator import SlackEmulator
+from warroom_sandbox.model import User
+from warroom_sandbox.providers.pagerduty import FakePagerDuty
+from warroom_sandbox.seed import GENERAL, LEAD, MANAGER, ONCALL
+from warroom_sandbox.server import BackgroundServer
+from warroom_sandbox.signing import SlackDriver
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SIGNING_SECRET = "replicas-signing-secret"

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 
-from bot.sandbox import FakeSlackServer
-from bot.sandbox.dev import DevOptions, DevSandbox
-from bot.sandbox.web.manifest import DEFAULT
+from warroom_sandbox import FakeSlackServer
+from warroom_sandbox.dev import DevOptions, DevSandbox
+from warroom_sandbox.web.manifest import DEFAULT
 
 
 @pytest.fixture(scope="session")

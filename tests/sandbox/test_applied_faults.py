@@ -9,9 +9,9 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.sandbox import FakeSlackServer
-from bot.sandbox.model import User
-from bot.sandbox.seed import BOT_USER_ID, GENERAL, ONCALL
+from warroom_sandbox import FakeSlackServer
+from warroom_sandbox.model import User
+from warroom_sandbox.seed import BOT_USER_ID, GENERAL, ONCALL
 
 GUEST, SINGLE = "U0GUEST", "U0SINGLE"
 

@@ -10,8 +10,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.sandbox import FakeSlackServer
-from bot.sandbox.seed import BOT_ID, GENERAL, LEAD, ONCALL, RANDOM
+from warroom_sandbox import FakeSlackServer
+from warroom_sandbox.seed import BOT_ID, GENERAL, LEAD, ONCALL, RANDOM
 
 
 def section(text: str) -> dict[str, Any]:

@@ -6,8 +6,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.sandbox import FakeSlackServer
-from bot.sandbox.seed import BOB, BOT_USER_ID, GENERAL, LEAD, ONCALL, RANDOM
+from warroom_sandbox import FakeSlackServer
+from warroom_sandbox.seed import BOB, BOT_USER_ID, GENERAL, LEAD, ONCALL, RANDOM
 
 
 @pytest.mark.parametrize(

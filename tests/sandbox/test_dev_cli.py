@@ -14,10 +14,10 @@ import httpx
 import pytest
 
 from bot.cli import main
-from bot.sandbox.dev import DevSandbox, mismatch_warning, workspace_file_for
-from bot.sandbox.seed import GENERAL, ONCALL
 from tests.sandbox.conftest import dev_options
 from tests.sandbox.waiting import eventually
+from warroom_sandbox.dev import DevSandbox, mismatch_warning, workspace_file_for
+from warroom_sandbox.seed import GENERAL, ONCALL
 
 STARTUP_SECONDS = 60
 COMMAND = "import sys; from bot.cli import main; sys.exit(main())"

@@ -17,15 +17,15 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from bot.sandbox.dev import DevSandbox
-from bot.sandbox.dev_providers import ENVIRONMENT, FLAG
-from bot.sandbox.model import Channel, Message
-from bot.sandbox.providers.launchdarkly import FakeLaunchDarkly
-from bot.sandbox.seed import GENERAL, ONCALL
 from tests.sandbox.browser import conftest as browser_fixtures
 from tests.sandbox.browser.conftest import screenshot
 from tests.sandbox.test_dev_sandbox import act, state, type_line
 from tests.sandbox.waiting import eventually
+from warroom_sandbox.dev import DevSandbox
+from warroom_sandbox.dev_providers import ENVIRONMENT, FLAG
+from warroom_sandbox.model import Channel, Message
+from warroom_sandbox.providers.launchdarkly import FakeLaunchDarkly
+from warroom_sandbox.seed import GENERAL, ONCALL
 
 page = browser_fixtures.page  # a Chromium page as tests/sandbox/browser opens them
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import httpx
 from pydantic import SecretStr
 
-from bot.sandbox.dev import DevSandbox
-from bot.sandbox.dev_providers import FLAG, NAMESPACE, REPLICAS
-from bot.sandbox.providers.kubernetes import FakeKubernetes
-from bot.sandbox.providers.launchdarkly import FakeLaunchDarkly
 from tests.sandbox.conftest import dev_options
+from warroom_sandbox.dev import DevSandbox
+from warroom_sandbox.dev_providers import FLAG, NAMESPACE, REPLICAS
+from warroom_sandbox.providers.kubernetes import FakeKubernetes
+from warroom_sandbox.providers.launchdarkly import FakeLaunchDarkly
 
 
 def test_the_bot_is_pointed_at_seeded_fakes_and_the_page_says_so(tmp_path: Path) -> None:

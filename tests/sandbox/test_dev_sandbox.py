@@ -14,10 +14,10 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.sandbox.dev import BOT_TOKEN, DevSandbox
-from bot.sandbox.model import Channel
-from bot.sandbox.seed import BOB, GENERAL, LEAD, MANAGER, ONCALL, RANDOM
 from tests.sandbox.waiting import eventually
+from warroom_sandbox.dev import BOT_TOKEN, DevSandbox
+from warroom_sandbox.model import Channel
+from warroom_sandbox.seed import BOB, GENERAL, LEAD, MANAGER, ONCALL, RANDOM
 
 
 def act(dev: DevSandbox, action: str, /, **body: Any) -> dict[str, Any]:

@@ -14,8 +14,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
-from bot.sandbox import FakeSlackServer, ManualClock
-from bot.sandbox.seed import GENERAL
+from warroom_sandbox import FakeSlackServer, ManualClock
+from warroom_sandbox.seed import GENERAL
 
 
 def test_ratelimited_answers_429_with_retry_after(

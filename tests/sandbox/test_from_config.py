@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.sandbox.from_config import add_people, add_team_channels
-from bot.sandbox.seed import BOB, ONCALL
-from bot.sandbox.workspace import Workspace
+from warroom_sandbox.from_config import add_people, add_team_channels
+from warroom_sandbox.seed import BOB, ONCALL
+from warroom_sandbox.workspace import Workspace
 
 USERS = """
 users:

@@ -7,8 +7,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.sandbox import FakeSlackServer
-from bot.sandbox.seed import BOT_ID, BOT_USER_ID, GENERAL, ONCALL
+from warroom_sandbox import FakeSlackServer
+from warroom_sandbox.seed import BOT_ID, BOT_USER_ID, GENERAL, ONCALL
 
 
 def test_auth_test_names_the_bot(client: WebClient) -> None:

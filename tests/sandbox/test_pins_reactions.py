@@ -6,8 +6,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.sandbox import FakeSlackServer
-from bot.sandbox.seed import BOT_USER_ID, GENERAL, ONCALL
+from warroom_sandbox import FakeSlackServer
+from warroom_sandbox.seed import BOT_USER_ID, GENERAL, ONCALL
 
 
 @pytest.fixture

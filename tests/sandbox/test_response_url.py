@@ -5,8 +5,8 @@ from __future__ import annotations
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.sandbox import FakeSlackServer, ManualClock
-from bot.sandbox.seed import GENERAL, LEAD, ONCALL
+from warroom_sandbox import FakeSlackServer, ManualClock
+from warroom_sandbox.seed import GENERAL, LEAD, ONCALL
 
 
 def test_a_response_is_ephemeral_by_default(slack: FakeSlackServer) -> None:

@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.sandbox import BackgroundServer, FakeSlackServer, SlackDriver
-from bot.sandbox.seed import GENERAL, LEAD, ONCALL
+from warroom_sandbox import BackgroundServer, FakeSlackServer, SlackDriver
+from warroom_sandbox.seed import GENERAL, LEAD, ONCALL
 
 
 def _modal(title: str) -> dict[str, Any]:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.kernel.yamlsource import SourceErrors
-from bot.sandbox.model import Message, User
-from bot.sandbox.scenario.find import (
+from warroom_sandbox.model import Message, User
+from warroom_sandbox.scenario.find import (
     choosable,
     clickable,
     find_user,
@@ -16,8 +16,8 @@ from bot.sandbox.scenario.find import (
     readable,
     visible_text,
 )
-from bot.sandbox.scenario.model import load_scenario, parse_scenario
-from bot.sandbox.seed import seed_channels, seed_users
+from warroom_sandbox.scenario.model import load_scenario, parse_scenario
+from warroom_sandbox.seed import seed_channels, seed_users
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "checkout-outage.yaml"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from bot.sandbox.dev import DevSandbox
-from bot.sandbox.scenario.model import load_scenario, parse_scenario
-from bot.sandbox.scenario.runner import ScenarioRun
+from warroom_sandbox.dev import DevSandbox
+from warroom_sandbox.scenario.model import load_scenario, parse_scenario
+from warroom_sandbox.scenario.runner import ScenarioRun
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "checkout-outage.yaml"
 

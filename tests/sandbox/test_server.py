@@ -9,7 +9,7 @@ import httpx
 import pytest
 from slack_sdk import WebClient
 
-from bot.sandbox import FakeSlackServer
+from warroom_sandbox import FakeSlackServer
 
 
 def test_serves_on_loopback_with_an_ephemeral_port() -> None:

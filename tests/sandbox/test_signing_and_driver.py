@@ -22,8 +22,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.sandbox import BackgroundServer, FakeSlackServer, SlackDriver, signature, signed_headers
-from bot.sandbox.seed import BOB, GENERAL, LEAD, ONCALL
+from warroom_sandbox import (
+    BackgroundServer,
+    FakeSlackServer,
+    SlackDriver,
+    signature,
+    signed_headers,
+)
+from warroom_sandbox.seed import BOB, GENERAL, LEAD, ONCALL
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox.seed import GENERAL, LEAD, ONCALL
-from bot.sandbox.snapshot import SnapshotError, load_file, save_file
-from bot.sandbox.workspace import Workspace
+from warroom_sandbox.seed import GENERAL, LEAD, ONCALL
+from warroom_sandbox.snapshot import SnapshotError, load_file, save_file
+from warroom_sandbox.workspace import Workspace
 
 
 def test_round_trip(tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.sandbox import FakeSlackServer, ManualClock
-from bot.sandbox.seed import LEAD, ONCALL
+from warroom_sandbox import FakeSlackServer, ManualClock
+from warroom_sandbox.seed import LEAD, ONCALL
 
 
 def modal(title: str = "Declare incident", blocks: int = 1, **extra: Any) -> dict[str, Any]:

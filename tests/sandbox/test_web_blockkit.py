@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.sandbox.seed import LEAD
-from bot.sandbox.web.blockkit import blocks_html
 from tests.sandbox.web_helpers import directory
+from warroom_sandbox.seed import LEAD
+from warroom_sandbox.web.blockkit import blocks_html
 
 
 def render(blocks: list[dict[str, Any]], errors: dict[str, str] | None = None) -> str:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox.model import Channel
-from bot.sandbox.seed import seed_channels, seed_users
-from bot.sandbox.web.composer import Typed, encode, parse_line
-from bot.sandbox.web.manifest import DEFAULT, load_manifest, parse_manifest
+from warroom_sandbox.model import Channel
+from warroom_sandbox.seed import seed_channels, seed_users
+from warroom_sandbox.web.composer import Typed, encode, parse_line
+from warroom_sandbox.web.manifest import DEFAULT, load_manifest, parse_manifest
 
 REPO_MANIFEST = Path(__file__).resolve().parents[2] / "slack-manifest.yaml"
 

@@ -13,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.sandbox import BackgroundServer, FakeSlackServer, SlackDriver
-from bot.sandbox.web.delivery import BotLink, classify
 from tests.sandbox.waiting import eventually
+from warroom_sandbox import BackgroundServer, FakeSlackServer, SlackDriver
+from warroom_sandbox.web.delivery import BotLink, classify
 
 SECRET = "delivery-test-secret"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.seed import BOB, LEAD, ONCALL
-from bot.sandbox.web.mrkdwn import mrkdwn, plain
 from tests.sandbox.web_helpers import NOW, directory
+from warroom_sandbox.seed import BOB, LEAD, ONCALL
+from warroom_sandbox.web.mrkdwn import mrkdwn, plain
 
 
 def render(text: str, viewer: str = ONCALL) -> str:

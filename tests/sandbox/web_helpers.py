@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.sandbox.seed import ONCALL
-from bot.sandbox.web.directory import Directory
-from bot.sandbox.workspace import Workspace
+from warroom_sandbox.seed import ONCALL
+from warroom_sandbox.web.directory import Directory
+from warroom_sandbox.workspace import Workspace
 
 NOW = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC; 23:13 in Olivia's Europe/Berlin
 

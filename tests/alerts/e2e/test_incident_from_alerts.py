@@ -16,9 +16,9 @@ from bot.incidents.domain.lifecycle import Status
 from bot.incidents.domain.timeline import EventKind
 from bot.incidents.rows import IncidentRow
 from bot.incidents.slack import blocks
-from bot.sandbox.model import Channel
 from tests.alerts.e2e.conftest import Webhooks, fixture
 from tests.e2e.conftest import ONCALL, Bot, eventually
+from warroom_sandbox.model import Channel
 
 CHANNEL = "inc-1-checkout-p99-latency-above-2s"
 

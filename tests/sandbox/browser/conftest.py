@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from bot.sandbox.dev import DevSandbox
 from tests.browser import WAIT_MS
 from tests.sandbox.conftest import dev_options
+from warroom_sandbox.dev import DevSandbox
 
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 VIEWPORT = {"width": 1180, "height": 720}

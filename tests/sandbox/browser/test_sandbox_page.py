@@ -7,9 +7,9 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from bot.sandbox.dev import DevSandbox
-from bot.sandbox.seed import GENERAL, LEAD, ONCALL
 from tests.sandbox.browser.conftest import screenshot
+from warroom_sandbox.dev import DevSandbox
+from warroom_sandbox.seed import GENERAL, LEAD, ONCALL
 
 pytestmark = pytest.mark.browser
 
