@@ -139,8 +139,21 @@ def _tune_malloc(arenas: int = 2) -> None:
         pass  # not glibc: nothing to tune
 
 
+# The sandbox is a distribution of its own (sandbox/), which production installs leave out.
+_NO_SANDBOX = (
+    "warroom dev needs the sandbox (warroom-sandbox), which is not installed here.\n"
+    "From the warroom checkout, run: pip install -e '.[dev]'"
+)
+
+
 def _dev(args: argparse.Namespace) -> int:
-    from warroom_sandbox.dev import DevOptions, run
+    try:
+        from warroom_sandbox.dev import DevOptions, run
+    except ModuleNotFoundError as missing:
+        if missing.name not in ("warroom_sandbox", "warroom_sandbox.dev"):
+            raise  # the sandbox is there but broken: show where
+        print(_NO_SANDBOX, file=sys.stderr)
+        return 1
 
     _configure_logging(os.environ.get("LOG_LEVEL", "WARNING"))
     options = DevOptions(host=args.host, port=args.port, database_url=args.database)
