@@ -47,3 +47,16 @@ class Feature:
     routes: Sequence[BaseRoute] = ()
     seed: Sequence[Callable[[], None]] = ()
     close: Sequence[Callable[[], None]] = ()
+
+
+def slash_commands(features: Sequence[Feature]) -> dict[str, Callable[[str], bool]]:
+    """Every feature's slash commands; two features owning one command is a wiring bug (Bolt
+    would run only the first listener), refused at start."""
+    owners: dict[str, str] = {}
+    merged: dict[str, Callable[[str], bool]] = {}
+    for feature in features:
+        for command, changes_state in feature.slash_commands.items():
+            if command in owners:
+                raise ValueError(f"{command} is claimed by {owners[command]} and {feature.name}")
+            owners[command], merged[command] = feature.name, changes_state
+    return merged

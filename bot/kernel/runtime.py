@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 
-from bot.kernel.feature import Feature
+from bot.kernel.feature import Feature, slash_commands
 from bot.kernel.settings import Settings
 from bot.kernel.slack.app import build_app, listener_pool, make_client
 from bot.kernel.slack.directory import SlackDirectory
@@ -117,7 +117,7 @@ class Kernel:
         lease = timedelta(seconds=self.settings.timer_lease_seconds)
         inbox = Inbox(self.sessions, make_session_factory(intake_engine), self.clock, lease)
         durability = Durability(
-            commands={name: test for f in features for name, test in f.slash_commands.items()},
+            commands=slash_commands(features),
             read_only_actions=frozenset().union(*(f.read_only_actions for f in features)),
         )
         edge = SlackEdge(
