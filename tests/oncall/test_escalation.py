@@ -28,6 +28,7 @@ from bot.paging.domain.paging import (
     StopReason,
     Wait,
     decide,
+    escalate_now,
     resolve_targets,
 )
 from tests.oncall.helpers import layer, schedule, utc
@@ -107,6 +108,39 @@ def test_a_late_step_pushes_the_next_one_back() -> None:
     decision = decide(state, minutes(20))
     assert isinstance(decision, Wait)
     assert decision.until == minutes(32)
+
+
+def test_escalate_now_notifies_the_next_level_at_once() -> None:
+    state = PagingState(42, POLICY, START, fired=(FiredStep(0, 0, START),))
+    pressed = escalate_now(state, minutes(2))  # level 1 was still 8 minutes away
+    assert isinstance(pressed, Notify)
+    assert (pressed.step.level, pressed.step.loop, pressed.step.targets) == (1, 0, (LEAD,))
+    assert pressed.step.fire_at == minutes(2)
+    assert pressed.key == "incident:42:escalation:1:loop:0"
+
+
+def test_escalate_now_on_a_low_urgency_page_notifies_the_next_level_then_waits_for_a_person() -> (
+    None
+):
+    state = PagingState(42, POLICY, START, Urgency.LOW, fired=(FiredStep(0, 0, START),))
+    pressed = escalate_now(state, minutes(5))
+    assert isinstance(pressed, Notify)
+    assert pressed.step.targets == (LEAD,)
+    escalated = PagingState(
+        42, POLICY, START, Urgency.LOW, fired=(FiredStep(0, 0, START), FiredStep(0, 1, minutes(5)))
+    )
+    assert decide(escalated, minutes(600)) == Stop(StopReason.EXHAUSTED)  # no escalation by itself
+
+
+def test_escalate_now_repeats_the_policy_then_says_nothing_further_exists() -> None:
+    plan = escalation_plan(POLICY, START)
+    first_pass = tuple(FiredStep(s.loop, s.level, s.fire_at) for s in plan[:3])
+    pressed = escalate_now(PagingState(42, POLICY, START, fired=first_pass), minutes(60))
+    assert isinstance(pressed, Notify)
+    assert (pressed.step.loop, pressed.step.level) == (1, 0)
+    every_step = tuple(FiredStep(s.loop, s.level, s.fire_at) for s in plan)
+    exhausted = PagingState(42, POLICY, START, fired=every_step)
+    assert escalate_now(exhausted, minutes(999)) == Stop(StopReason.EXHAUSTED)
 
 
 def test_acknowledgement_stops_everything() -> None:

@@ -109,18 +109,17 @@ _NO_LOOKAHEAD = timedelta(0)
 def decide(state: PagingState, now: datetime) -> Decision:
     """The one thing to do at ``now`` (see the module doc for the loop around it).
 
+    A low-urgency page notifies its first level and then waits for a person: it escalates only
+    when someone presses "Escalate now" (``escalate_now``), and never by itself after that.
+
     ``ValueError`` when ``state.fired`` does not follow the policy's order: that is a bug in the
     caller, and guessing could page someone twice or never.
     """
     now = require_utc(now, "now")
     if state.acknowledged_at is not None:
         return Stop(StopReason.ACKNOWLEDGED)
-    plan = escalation_plan(state.policy, state.started_at, state.urgency)
-    if len(state.fired) > len(plan) or any(
-        (f.loop, f.level) != (p.loop, p.level) for f, p in zip(state.fired, plan, strict=False)
-    ):
-        raise ValueError(f"fired steps {state.fired!r} do not follow policy {state.policy.name!r}")
-    if len(state.fired) == len(plan):
+    plan = _checked_plan(state)
+    if len(state.fired) == len(plan) or (state.urgency is Urgency.LOW and state.fired):
         return Stop(StopReason.EXHAUSTED)
     planned = plan[len(state.fired)]
     if state.fired:
@@ -132,6 +131,32 @@ def decide(state: PagingState, now: datetime) -> Decision:
     if now < due:
         return Wait(due, step)
     return Notify(step, step.key(state.page_ref))
+
+
+def escalate_now(state: PagingState, now: datetime) -> Notify | Stop:
+    """Someone pressed "Escalate now": the next step of the policy at once, whatever the
+    urgency and however long the current level still had; ``Stop`` when every level of every
+    repeat was notified already (nothing further exists) or someone acknowledged."""
+    now = require_utc(now, "now")
+    if state.acknowledged_at is not None:
+        return Stop(StopReason.ACKNOWLEDGED)
+    plan = _checked_plan(state)
+    if len(state.fired) == len(plan):
+        return Stop(StopReason.EXHAUSTED)
+    planned = plan[len(state.fired)]
+    step = EscalationStep(planned.loop, planned.level, now, planned.targets)
+    return Notify(step, step.key(state.page_ref))
+
+
+def _checked_plan(state: PagingState) -> tuple[EscalationStep, ...]:
+    """The whole policy, as high urgency would walk it (a low-urgency page walks it only by
+    hand); ``state.fired`` must be a prefix of it."""
+    plan = escalation_plan(state.policy, state.started_at)
+    if len(state.fired) > len(plan) or any(
+        (f.loop, f.level) != (p.loop, p.level) for f, p in zip(state.fired, plan, strict=False)
+    ):
+        raise ValueError(f"fired steps {state.fired!r} do not follow policy {state.policy.name!r}")
+    return plan
 
 
 @dataclass(frozen=True)
