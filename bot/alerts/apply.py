@@ -48,9 +48,10 @@ from bot.alerts.intake.parse import parse_body
 from bot.alerts.rows import AlertGroupRow, AlertPayloadRow, AlertRow
 from bot.incidents import repo
 from bot.incidents import timers as incident_timers
+from bot.incidents.domain.events import AlertsNotice
 from bot.incidents.domain.incident import InvalidChange
 from bot.incidents.domain.naming import TitleHasNoWords
-from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, TimelineEvent
+from bot.incidents.domain.timeline import BOT_ACTOR, TimelineEvent
 from bot.incidents.rows import IncidentRow
 from bot.incidents.service import IncidentService
 from bot.kernel.timers import store as timers
@@ -326,11 +327,7 @@ class Drain:
             "in its webhook config"
         )
         event = TimelineEvent(
-            EventKind.ALERTS_NOTICE,
-            self._now,
-            BOT_ACTOR,
-            {"text": text},
-            dedup_key=f"alerts:truncated:{payload.row.id}",
+            self._now, BOT_ACTOR, AlertsNotice(text), dedup_key=f"alerts:truncated:{payload.row.id}"
         )
         for added in repo.append(self._session, number, [event], self._now):
             data = {"incident": number, "event_id": added.id}
@@ -349,10 +346,9 @@ class Drain:
             return
         episode = rows.firing_episodes(self._session, number)
         event = TimelineEvent(
-            EventKind.ALERTS_NOTICE,
             self._now,
             BOT_ACTOR,
-            {"text": "Every alert of this incident has resolved"},
+            AlertsNotice("Every alert of this incident has resolved"),
             dedup_key=f"alerts:all-resolved:{episode}",
         )
         if repo.append(self._session, number, [event], self._now):

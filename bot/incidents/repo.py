@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.incidents.domain import events as payloads
 from bot.incidents.domain.incident import Incident
 from bot.incidents.domain.lifecycle import Status
 from bot.incidents.domain.severity import Severity
-from bot.incidents.domain.timeline import EventKind, TimelineEvent
+from bot.incidents.domain.timeline import TimelineEvent
 from bot.incidents.rows import ActionItemRow, IncidentRow, TimelineEventRow
 
 
@@ -81,13 +82,14 @@ def append(
     for event in events:
         if event.dedup_key and _has_key(session, incident_id, event.dedup_key):
             continue
+        kind, data = payloads.dump(event.payload)
         row = TimelineEventRow(
             incident_id=incident_id,
             at=event.at,
             recorded_at=now,
             actor=event.actor,
-            kind=event.kind.value,
-            data=dict(event.data),
+            kind=kind,
+            data=data,
             dedup_key=event.dedup_key,
         )
         session.add(row)
@@ -109,17 +111,22 @@ def timeline(session: Session, incident_id: int) -> list[TimelineEvent]:
         .where(TimelineEventRow.incident_id == incident_id)
         .order_by(TimelineEventRow.at, TimelineEventRow.id)
     )
-    return [
-        TimelineEvent(EventKind(r.kind), r.at, r.actor, dict(r.data or {}), r.dedup_key)
-        for r in rows
-    ]
+    return [to_event(r.kind, r.at, r.actor, r.data, r.dedup_key) for r in rows]
 
 
 def event_by_id(session: Session, event_id: int) -> TimelineEvent | None:
     r = session.get(TimelineEventRow, event_id)
     if r is None:
         return None
-    return TimelineEvent(EventKind(r.kind), r.at, r.actor, dict(r.data or {}), r.dedup_key)
+    return to_event(r.kind, r.at, r.actor, r.data, r.dedup_key)
+
+
+def to_event(
+    kind: str, at: datetime, actor: str, data: object, dedup_key: str | None
+) -> TimelineEvent:
+    """A stored event's columns as a ``TimelineEvent``: its JSON is read into its kind's payload
+    here, once (data that does not fit becomes ``Unknown``, never an error)."""
+    return TimelineEvent(at, actor, payloads.parse(kind, data), dedup_key)
 
 
 def open_action_items(session: Session, incident_id: int) -> list[ActionItemRow]:

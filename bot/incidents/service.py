@@ -17,11 +17,12 @@ from bot.incidents import repo
 from bot.incidents import timers as incident_timers
 from bot.incidents.domain import commands as cmd
 from bot.incidents.domain import incident as domain
+from bot.incidents.domain.events import ChannelCreated, MessageAdded, NoteAdded
 from bot.incidents.domain.incident import Incident, InvalidChange
 from bot.incidents.domain.lifecycle import Status
 from bot.incidents.domain.naming import channel_name
 from bot.incidents.domain.severity import Severity
-from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, TimelineEvent
+from bot.incidents.domain.timeline import BOT_ACTOR, TimelineEvent
 from bot.incidents.rows import ActionItemRow, IncidentRow
 from bot.kernel.timers import store as timers
 from bot.paging.service import PageSummary, PagingService
@@ -245,13 +246,8 @@ class IncidentService:
         with self._sessions.begin() as session:
             row = _existing(session, number)
             row.channel_id, row.channel_name = channel_id, name
-            event = TimelineEvent(
-                EventKind.CHANNEL_CREATED,
-                now,
-                BOT_ACTOR,
-                {"channel_id": channel_id, "name": name},
-                dedup_key="channel_created",
-            )
+            created = ChannelCreated(channel_id, name)
+            event = TimelineEvent(now, BOT_ACTOR, created, dedup_key="channel_created")
             repo.append(session, number, [event], now)
 
     def card_posted(self, number: int, ts: str) -> None:
@@ -292,7 +288,7 @@ class IncidentService:
         """A note from warroom itself (e.g. Slack refused to invite someone): on the timeline and
         announced in the channel, once per ``dedup_key``."""
         now = self._clock()
-        event = TimelineEvent(EventKind.NOTE_ADDED, now, BOT_ACTOR, {"text": text}, dedup_key)
+        event = TimelineEvent(now, BOT_ACTOR, NoteAdded(text), dedup_key)
         with self._sessions.begin() as session:
             for added in repo.append(session, number, [event], now):
                 key = incident_timers.announce_key(number, added.id)
@@ -326,13 +322,8 @@ class IncidentService:
         """Put a Slack message on the timeline at the message's own time; False if already there."""
         now = self._clock()
         at = datetime.fromtimestamp(float(ts), tz=now.tzinfo)
-        event = TimelineEvent(
-            EventKind.MESSAGE_ADDED,
-            at,
-            actor,
-            {"text": text, "author": author, "permalink": permalink, "ts": ts, "added_by": actor},
-            dedup_key=f"message:{channel_id}:{ts}",
-        )
+        message = MessageAdded(text=text, ts=ts, author=author, permalink=permalink, added_by=actor)
+        event = TimelineEvent(at, actor, message, dedup_key=f"message:{channel_id}:{ts}")
         with self._sessions.begin() as session:
             row = self._row(session, channel_id)
             added = repo.append(session, row.id, [event], now)

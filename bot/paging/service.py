@@ -22,8 +22,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Config
 from bot.incidents import repo
 from bot.incidents import timers as incident_timers
+from bot.incidents.domain.events import (
+    Acknowledged,
+    DeliveryFailed,
+    NobodyOnCall,
+    Notified,
+    Paged,
+    PagingExhausted,
+)
 from bot.incidents.domain.incident import InvalidChange
-from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, TimelineEvent
+from bot.incidents.domain.timeline import BOT_ACTOR, TimelineEvent
 from bot.kernel.timers import store as timers
 from bot.oncall.domain.schedule import Override
 from bot.oncall.rows import OverrideRow
@@ -152,8 +160,8 @@ class PagingService:
             payload,
             now,
         )
-        data = {"target": label, "policy": policy.name, "message": message, "page": page.id}
-        return [TimelineEvent(EventKind.PAGED, now, requested_by, data)]
+        paged = Paged(label, policy.name, message, page.id)
+        return [TimelineEvent(now, requested_by, paged)]
 
     def policy_for(self, target: str) -> tuple[str, EscalationPolicy, Urgency]:
         """A service's policy, a schedule or a person as a one-level policy; refuses the unknown."""
@@ -193,7 +201,7 @@ class PagingService:
             )
             timers.cancel(session, page_timers.escalation_key(page.id), now)
         self._propagate(session, [p.id for p in active], "acknowledge", now)
-        return [TimelineEvent(EventKind.ACKNOWLEDGED, now, user, {"pages": [p.id for p in active]})]
+        return [TimelineEvent(now, user, Acknowledged(tuple(p.id for p in active)))]
 
     def stop(self, session: Session, incident_id: int, now: datetime) -> None:
         """The incident is resolved: stop escalating and resolve the alerts at the providers."""
@@ -245,9 +253,7 @@ class PagingService:
             if isinstance(decision, Stop):
                 if decision.reason is StopReason.EXHAUSTED:
                     page.status = PageStatus.EXHAUSTED
-                    event = TimelineEvent(
-                        EventKind.PAGING_EXHAUSTED, now, BOT_ACTOR, {"target": page.target}
-                    )
+                    event = TimelineEvent(now, BOT_ACTOR, PagingExhausted(page.target))
                     self._record(session, page.incident_id, [event], now)
                 return Escalated(None)
             if isinstance(decision, Wait):
@@ -269,8 +275,7 @@ class PagingService:
             {"loop": decision.step.loop, "level": decision.step.level, "fired_at": now.isoformat()},
         ]
         events = [
-            TimelineEvent(EventKind.NOBODY_ON_CALL, now, BOT_ACTOR, {"schedule": name})
-            for name in resolution.nobody_on_call
+            TimelineEvent(now, BOT_ACTOR, NobodyOnCall(name)) for name in resolution.nobody_on_call
         ]
         for user_ref in resolution.users:
             user = config.user(user_ref)
@@ -279,13 +284,10 @@ class PagingService:
                 self._add_delivery(
                     session, page, f"{decision.key}:{user_ref}:{channel}", user_ref, channel, now
                 )
-        data = {
-            "users": list(resolution.users),
-            "loop": decision.step.loop,
-            "level": decision.step.level,
-            "page": page.id,
-        }
-        events.append(TimelineEvent(EventKind.NOTIFIED, now, BOT_ACTOR, data))
+        notified = Notified(
+            tuple(resolution.users), decision.step.level, decision.step.loop, page.id
+        )
+        events.append(TimelineEvent(now, BOT_ACTOR, notified))
         self._record(session, page.incident_id, events, now)
 
     def _add_delivery(
@@ -328,13 +330,8 @@ class PagingService:
             if row is None or page is None or row.status == DeliveryStatus.FAILED:
                 return
             row.status, row.last_error = DeliveryStatus.FAILED, error[:1000]
-            data = {"user": row.user_ref, "channel": row.channel, "error": error[:300]}
-            self._record(
-                session,
-                page.incident_id,
-                [TimelineEvent(EventKind.DELIVERY_FAILED, now, BOT_ACTOR, data)],
-                now,
-            )
+            failed = DeliveryFailed(row.user_ref, row.channel, error[:300])
+            self._record(session, page.incident_id, [TimelineEvent(now, BOT_ACTOR, failed)], now)
 
     @staticmethod
     def summaries(session: Session, incident_id: int) -> list[PageSummary]:

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from bot.incidents.domain import events as payloads
 from bot.incidents.domain.lifecycle import Status
 from bot.kernel.timers import store as timers
 from bot.playbooks import repo
@@ -212,7 +213,8 @@ class PlaybookRuns:
 
         def post(change: Change) -> None:
             for event in change.events:
-                payload = _result_payload(change.run, event.kind.value, event.actor, event.data)
+                kind, data = payloads.dump(event.payload)
+                payload = _result_payload(change.run, kind, event.actor, data)
                 now = change.now
                 timers.schedule(
                     change.session, keys.result_key(key), keys.RESULT, now, payload, now

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.incidents import repo
 from bot.incidents.domain.incident import Incident
 from bot.incidents.domain.severity import Severity
-from bot.incidents.domain.timeline import EventKind, TimelineEvent
+from bot.incidents.domain.timeline import TimelineEvent
 from bot.incidents.rows import ActionItemRow, TimelineEventRow
 from bot.postmortems.config import PostmortemConfig, load_postmortem_config
 from bot.postmortems.domain.blameless import Finding, Rule, check
@@ -93,10 +93,7 @@ def _timeline(session: Session, incident_number: int) -> list[TimelineEvent]:
         .where(TimelineEventRow.incident_id == incident_number)
         .order_by(TimelineEventRow.at, TimelineEventRow.id)
     )
-    return [
-        TimelineEvent(EventKind(kind), at, actor, dict(data or {}), key)
-        for kind, at, actor, data, key in rows
-    ]
+    return [repo.to_event(kind, at, actor, data, key) for kind, at, actor, data, key in rows]
 
 
 def load_inputs(

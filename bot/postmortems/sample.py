@@ -9,10 +9,29 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
+from bot.incidents.domain.events import (
+    Acknowledged,
+    AlertFiring,
+    AlertResolved,
+    Declared,
+    NobodyOnCall,
+    Notified,
+    Paged,
+    Payload,
+    PlaybookStarted,
+    PlaybookStep,
+    PlaybookUndone,
+    RoleAssigned,
+    SeverityChanged,
+    StatusChanged,
+    StepOutcome,
+    UndoOutcome,
+    UpdatePosted,
+)
 from bot.incidents.domain.incident import Incident
 from bot.incidents.domain.lifecycle import Status
 from bot.incidents.domain.severity import Severity
-from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, TimelineEvent
+from bot.incidents.domain.timeline import BOT_ACTOR, TimelineEvent
 from bot.postmortems.domain.inputs import ActionItemRecord, PostmortemInputs, build_inputs
 
 _T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
@@ -41,67 +60,72 @@ def sample_inputs() -> PostmortemInputs:
         last_update_at=_at(10),
         roles={"comms": "U3"},
     )
-    step = {"run": "r1", "playbook": "restart", "step": "s1", "title": "Restart"}
-    alert = {
-        "source": "alertmanager",
-        "name": "HighErrorRate",
-        "labels": {"service": "checkout"},
-        "summary": "5xx above 5%",
-        "starts_at": _at(0).isoformat(),
-        "fingerprint": "f1",
-        "generator_url": "http://prometheus.example/graph",
-    }
+
+    def alert(change: type[AlertFiring | AlertResolved], ends_at: datetime | None) -> Payload:
+        return change(
+            source="alertmanager",
+            name="HighErrorRate",
+            fingerprint="f1",
+            starts_at=_at(0),
+            labels={"service": "checkout"},
+            summary="5xx above 5%",
+            ends_at=ends_at,
+            generator_url="http://prometheus.example/graph",
+        )
+
     events = [
-        TimelineEvent(EventKind.ALERT_FIRING, _at(0), BOT_ACTOR, alert),
-        TimelineEvent(EventKind.DECLARED, _at(2), "U1", {"title": "Sample", "severity": "SEV3"}),
-        TimelineEvent(EventKind.PAGED, _at(2), "U1", {"target": "service:checkout", "policy": "p"}),
-        TimelineEvent(EventKind.NOTIFIED, _at(2), BOT_ACTOR, {"users": ["U2"], "level": 0}),
-        TimelineEvent(EventKind.NOTIFIED, _at(3), BOT_ACTOR, {"users": ["U3"], "level": 1}),
-        TimelineEvent(EventKind.NOBODY_ON_CALL, _at(3), BOT_ACTOR, {"schedule": "backup"}),
-        TimelineEvent(EventKind.ACKNOWLEDGED, _at(4), "U2"),
-        TimelineEvent(EventKind.SEVERITY_CHANGED, _at(5), "U2", {"from": "SEV3", "to": "SEV2"}),
-        TimelineEvent(EventKind.ROLE_ASSIGNED, _at(5), "U2", {"role": "comms", "user": "U3"}),
-        TimelineEvent(EventKind.PLAYBOOK_STARTED, _at(6), "U2", {**step, "steps": 2}),
+        TimelineEvent(_at(0), BOT_ACTOR, alert(AlertFiring, None)),
+        TimelineEvent(_at(2), "U1", Declared("Sample", Severity.SEV3)),
+        TimelineEvent(_at(2), "U1", Paged("service:checkout", "p")),
+        TimelineEvent(_at(2), BOT_ACTOR, Notified(("U2",), level=0)),
+        TimelineEvent(_at(3), BOT_ACTOR, Notified(("U3",), level=1)),
+        TimelineEvent(_at(3), BOT_ACTOR, NobodyOnCall("backup")),
+        TimelineEvent(_at(4), "U2", Acknowledged()),
+        TimelineEvent(_at(5), "U2", SeverityChanged(Severity.SEV3, Severity.SEV2)),
+        TimelineEvent(_at(5), "U2", RoleAssigned("comms", "U3")),
+        TimelineEvent(_at(6), "U2", PlaybookStarted(1, "restart", "Restart", 2)),
         TimelineEvent(
-            EventKind.PLAYBOOK_STEP,
             _at(7),
             "U2",
-            {
-                **step,
-                "outcome": "succeeded",
-                "action": "http.request",
-                "summary": "restarted",
-                "undo": {"summary": "nothing to undo"},
-            },
+            PlaybookStep(
+                run=1,
+                playbook="restart",
+                step="s1",
+                title="Restart",
+                outcome=StepOutcome.SUCCEEDED,
+                action="http.request",
+                summary="restarted",
+                undo_summary="nothing to undo",
+            ),
         ),
         TimelineEvent(
-            EventKind.PLAYBOOK_STEP,
             _at(8),
             "U2",
-            {**step, "step": "s2", "title": "Flag", "outcome": "failed", "error": "timeout"},
+            PlaybookStep(
+                run=1,
+                playbook="restart",
+                step="s2",
+                title="Flag",
+                outcome=StepOutcome.FAILED,
+                error="timeout",
+            ),
         ),
         TimelineEvent(
-            EventKind.PLAYBOOK_UNDONE,
             _at(9),
             "U2",
-            {**step, "outcome": "failed", "summary": "undo", "error": "refused"},
+            PlaybookUndone(
+                run=1,
+                step="s1",
+                title="Restart",
+                summary="undo",
+                outcome=UndoOutcome.FAILED,
+                error="refused",
+            ),
         ),
-        TimelineEvent(EventKind.UPDATE_POSTED, _at(10), "U2", {"text": "Recovering"}),
-        TimelineEvent(
-            EventKind.STATUS_CHANGED,
-            _at(20),
-            "U2",
-            {"from": "identified", "to": "mitigated", "note": "ok"},
-        ),
-        TimelineEvent(
-            EventKind.ALERT_RESOLVED, _at(25), BOT_ACTOR, {**alert, "ends_at": _at(25).isoformat()}
-        ),
-        TimelineEvent(
-            EventKind.STATUS_CHANGED,
-            _at(30),
-            "U2",
-            {"from": "mitigated", "to": "resolved", "note": "done"},
-        ),
+        TimelineEvent(_at(10), "U2", UpdatePosted("Recovering")),
+        TimelineEvent(_at(20), "U2", StatusChanged(Status.IDENTIFIED, Status.MITIGATED, "ok")),
+        TimelineEvent(_at(25), BOT_ACTOR, alert(AlertResolved, _at(25))),
+        TimelineEvent(_at(30), "U2", StatusChanged(Status.MITIGATED, Status.RESOLVED, "done")),
     ]
     items = [
         ActionItemRecord("Add a rate limit", "U3", "U2", _at(31)),

@@ -25,9 +25,10 @@ from typing import Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.incidents import repo as incident_repo
+from bot.incidents.domain.events import PostmortemDrafted, PostmortemReviewed
 from bot.incidents.domain.incident import Incident
 from bot.incidents.domain.lifecycle import Status
-from bot.incidents.domain.timeline import EventKind, TimelineEvent
+from bot.incidents.domain.timeline import TimelineEvent
 from bot.incidents.service import IncidentView
 from bot.kernel.timers import store as timers
 from bot.postmortems import store
@@ -253,8 +254,8 @@ class PostmortemService:
                 if not drafted.created:
                     return drafted
             row.state, row.updated_at = DRAFT, now
-            data = {"version": drafted.version, "template": row.template}
-            event = TimelineEvent(EventKind.POSTMORTEM_DRAFTED, now, requested_by, data)
+            payload = PostmortemDrafted(drafted.version, row.template)
+            event = TimelineEvent(now, requested_by, payload)
             incident_repo.append(session, number, [event], now)
             refresh(session, number, now)
         return drafted
@@ -448,11 +449,7 @@ def _current(versions: Sequence[Version], row: PostmortemRow) -> Version:
 
 
 def _record_review(session: Session, number: int, review: Review) -> None:
-    data = {
-        "version": review.version,
-        "verdict": VERDICT_WORDS[review.verdict],
-        "note": review.note,
-    }
-    event = TimelineEvent(EventKind.POSTMORTEM_REVIEWED, review.at, review.reviewer, data)
+    reviewed = PostmortemReviewed(review.version, VERDICT_WORDS[review.verdict], review.note)
+    event = TimelineEvent(review.at, review.reviewer, reviewed)
     incident_repo.append(session, number, [event], review.at)
     refresh(session, number, review.at)

@@ -8,7 +8,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.incidents.domain.timeline import EventKind, TimelineEvent
+from bot.incidents.domain.events import (
+    AlertFiring,
+    Declared,
+    EventKind,
+    Payload,
+    PlaybookStarted,
+    PlaybookStep,
+    StepOutcome,
+)
+from bot.incidents.domain.severity import Severity
+from bot.incidents.domain.timeline import TimelineEvent
 from bot.playbooks.domain import run as rules
 from bot.playbooks.domain.run import RunStep, StepRefused, StepState, StepStatus, UndoStatus
 
@@ -174,19 +184,31 @@ def test_no_event_for_a_step_without_an_outcome() -> None:
         rules.step_event(1, "flags", FLAG, running())
 
 
-def event(kind: EventKind, **data: object) -> TimelineEvent:
-    return TimelineEvent(kind, T0, "U1", dict(data))
+def event(payload: Payload) -> TimelineEvent:
+    return TimelineEvent(T0, "U1", payload)
+
+
+def step(run: int, step_id: str, outcome: str) -> TimelineEvent:
+    return event(
+        PlaybookStep(run=run, playbook="", step=step_id, title="", outcome=StepOutcome(outcome))
+    )
+
+
+def alert(labels: dict[str, str]) -> TimelineEvent:
+    return event(
+        AlertFiring(source="generic", name="", fingerprint="", starts_at=T0, labels=labels)
+    )
 
 
 def test_progress_counts_each_steps_latest_outcome() -> None:
     events = [
-        event(EventKind.PLAYBOOK_STARTED, run=1, playbook="flags", steps=3),
-        event(EventKind.PLAYBOOK_STARTED, run=2, playbook="scale-up", steps=4),
-        event(EventKind.PLAYBOOK_STEP, run=1, step="a", outcome="done"),
-        event(EventKind.PLAYBOOK_STEP, run=1, step="b", outcome="failed"),
-        event(EventKind.PLAYBOOK_STEP, run=2, step="a", outcome="skipped"),
-        event(EventKind.PLAYBOOK_STEP, run=1, step="b", outcome="succeeded"),
-        event(EventKind.PLAYBOOK_STEP, run=1, step="c", outcome="failed"),
+        event(PlaybookStarted(run=1, playbook="flags", title="Flags", steps=3)),
+        event(PlaybookStarted(run=2, playbook="scale-up", title="Scale up", steps=4)),
+        step(1, "a", "done"),
+        step(1, "b", "failed"),
+        step(2, "a", "skipped"),
+        step(1, "b", "succeeded"),
+        step(1, "c", "failed"),
     ]
     assert rules.progress(events) == [
         rules.RunProgress("flags", 2, 3),
@@ -196,9 +218,9 @@ def test_progress_counts_each_steps_latest_outcome() -> None:
 
 def test_alert_labels_come_from_the_first_firing_alert() -> None:
     events = [
-        event(EventKind.DECLARED),
-        event(EventKind.ALERT_FIRING, labels={"alertname": "HighLatency", "team": "payments"}),
-        event(EventKind.ALERT_FIRING, labels={"alertname": "Other"}),
+        event(Declared("Latency", Severity.SEV2)),
+        alert({"alertname": "HighLatency", "team": "payments"}),
+        alert({"alertname": "Other"}),
     ]
     assert rules.alert_labels(events) == {"alertname": "HighLatency", "team": "payments"}
     assert rules.alert_labels([]) == {}

@@ -10,16 +10,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from bot.incidents import repo
 from bot.incidents.domain import incident as domain
+from bot.incidents.domain.events import (
+    Acknowledged,
+    AlertFiring,
+    AlertResolved,
+    Notified,
+    Paged,
+    PlaybookStarted,
+    PlaybookStep,
+    PlaybookUndone,
+    StepOutcome,
+    UndoOutcome,
+)
 from bot.incidents.domain.incident import Incident
 from bot.incidents.domain.lifecycle import Status
 from bot.incidents.domain.severity import Severity
-from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, TimelineEvent
+from bot.incidents.domain.timeline import BOT_ACTOR, TimelineEvent
 from bot.incidents.rows import ActionItemRow
 from bot.postmortems.domain.inputs import ActionItemRecord
 
@@ -41,22 +54,21 @@ class Recorded:
     action_items: list[ActionItemRecord]
 
 
-_ALERT = {
+_ALERT: dict[str, Any] = {
     "source": "alertmanager",
     "name": "CheckoutErrorRate",
     "labels": {"service": "checkout", "severity": "page"},
     "summary": "5xx ratio above 2% for 5 minutes",
-    "starts_at": "2026-10-25T00:38:00Z",
-    "ends_at": None,
+    "starts_at": at("00:38:00"),
     "fingerprint": "c0ffee01",
     "generator_url": "https://prometheus.example/graph?g0.expr=checkout_5xx",
 }
-_RUN = {"run": "run-1", "playbook": "feature-flag-disable", "title": "Disable a feature flag"}
+_RUN: dict[str, Any] = {"run": 1, "playbook": "feature-flag-disable"}
 
 
 def recorded_incident() -> Recorded:
     events: list[TimelineEvent] = [
-        TimelineEvent(EventKind.ALERT_FIRING, at("00:40:00"), BOT_ACTOR, dict(_ALERT)),
+        TimelineEvent(at("00:40:00"), BOT_ACTOR, AlertFiring(**_ALERT)),
     ]
 
     def apply(result: tuple[Incident, list[TimelineEvent]]) -> Incident:
@@ -77,18 +89,11 @@ def recorded_incident() -> Recorded:
     )
     events += [
         TimelineEvent(
-            EventKind.PAGED,
-            at("00:45:10"),
-            OLIVIA,
-            {"target": "service:checkout", "policy": "payments", "message": "checkout 5xx"},
+            at("00:45:10"), OLIVIA, Paged("service:checkout", "payments", "checkout 5xx")
         ),
-        TimelineEvent(
-            EventKind.NOTIFIED, at("00:45:10"), BOT_ACTOR, {"users": [LIAM], "level": 0, "loop": 0}
-        ),
-        TimelineEvent(
-            EventKind.NOTIFIED, at("00:50:10"), BOT_ACTOR, {"users": [MAYA], "level": 1, "loop": 0}
-        ),
-        TimelineEvent(EventKind.ACKNOWLEDGED, at("00:52:30"), MAYA),
+        TimelineEvent(at("00:45:10"), BOT_ACTOR, Notified((LIAM,), level=0, loop=0)),
+        TimelineEvent(at("00:50:10"), BOT_ACTOR, Notified((MAYA,), level=1, loop=0)),
+        TimelineEvent(at("00:52:30"), MAYA, Acknowledged()),
     ]
     incident = domain.acknowledge(incident, at("00:52:30"))
     incident = apply(domain.assign_role(incident, "comms", LIAM, MAYA, at("00:54:00")))
@@ -112,16 +117,15 @@ def recorded_incident() -> Recorded:
     )
     events.append(
         TimelineEvent(
-            EventKind.PLAYBOOK_UNDONE,
             at("01:25:00"),
             MAYA,
-            {
-                **_RUN,
-                "step": "scale-up",
-                "title": "Scale checkout up",
-                "summary": "Deployment checkout: 8 -> 4 replicas",
-                "outcome": "succeeded",
-            },
+            PlaybookUndone(
+                run=1,
+                step="scale-up",
+                title="Scale checkout up",
+                summary="Deployment checkout: 8 -> 4 replicas",
+                outcome=UndoOutcome.SUCCEEDED,
+            ),
         )
     )
     incident = apply(
@@ -131,10 +135,9 @@ def recorded_incident() -> Recorded:
     )
     events.append(
         TimelineEvent(
-            EventKind.ALERT_RESOLVED,
             at("01:32:00"),
             BOT_ACTOR,
-            {**_ALERT, "ends_at": "2026-10-25T01:31:00Z"},
+            AlertResolved(**_ALERT, ends_at=at("01:31:00")),
         )
     )
     incident = apply(
@@ -160,36 +163,37 @@ def recorded_incident() -> Recorded:
 
 
 def _playbook_events() -> list[TimelineEvent]:
-    def step(when: str, step_id: str, title: str, **data: object) -> TimelineEvent:
+    def step(when: str, step_id: str, title: str, **data: Any) -> TimelineEvent:
         return TimelineEvent(
-            EventKind.PLAYBOOK_STEP,
             at(when),
             MAYA,
-            {**_RUN, "step": step_id, "title": title, **data},
+            PlaybookStep(**_RUN, step=step_id, title=title, **data),
         )
 
     return [
-        TimelineEvent(EventKind.PLAYBOOK_STARTED, at("01:05:00"), MAYA, {**_RUN, "steps": 3}),
+        TimelineEvent(
+            at("01:05:00"), MAYA, PlaybookStarted(1, _RUN["playbook"], "Disable a feature flag", 3)
+        ),
         step(
             "01:06:00",
             "flag-off",
             "Turn the flag off",
-            outcome="succeeded",
+            outcome=StepOutcome.SUCCEEDED,
             action="feature_flag.disable",
             summary="LaunchDarkly flag new-checkout in production: on -> off",
-            before={"on": True},
-            after={"on": False},
-            undo={"summary": "turn new-checkout back on in production"},
+            before="on",
+            after="off",
+            undo_summary="turn new-checkout back on in production",
         ),
-        step("01:07:00", "announce", "Announce in #status", outcome="done"),
+        step("01:07:00", "announce", "Announce in #status", outcome=StepOutcome.DONE),
         step(
             "01:10:00",
             "scale-up",
             "Scale checkout up",
-            outcome="succeeded",
+            outcome=StepOutcome.SUCCEEDED,
             action="kubernetes.scale",
             summary="Deployment checkout: 4 -> 8 replicas",
-            undo={"summary": "scale checkout back to 4 replicas"},
+            undo_summary="scale checkout back to 4 replicas",
         ),
     ]
 

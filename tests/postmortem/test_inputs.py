@@ -5,9 +5,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, TimelineEvent
+from bot.incidents.domain.events import (
+    EventKind,
+    NobodyOnCall,
+    PlaybookStep,
+    PostmortemDrafted,
+    PostmortemReviewed,
+    SeverityChanged,
+    StepOutcome,
+)
+from bot.incidents.domain.severity import Severity
+from bot.incidents.domain.timeline import BOT_ACTOR, TimelineEvent
 from bot.postmortems.domain.inputs import PostmortemInputs, build_inputs
 from bot.postmortems.domain.plaintext import cell, to_markdown
 from bot.postmortems.domain.values import Moment
@@ -148,16 +159,17 @@ def test_action_items_open_and_done_with_owners() -> None:
 
 def test_failures_read_with_the_system_as_subject_and_become_follow_ups() -> None:
     r = recorded_incident()
-    run = {"run": "run-2", "playbook": "restart", "step": "restart", "title": "Restart pods"}
+    run: dict[str, Any] = {"run": 2, "playbook": "restart", "step": "restart"}
     events = [
         *r.events,
         TimelineEvent(
-            EventKind.PLAYBOOK_STEP,
             at("01:50:00"),
             MAYA,
-            {**run, "outcome": "failed", "error": "403 Forbidden"},
+            PlaybookStep(
+                **run, title="Restart pods", outcome=StepOutcome.FAILED, error="403 Forbidden"
+            ),
         ),
-        TimelineEvent(EventKind.NOBODY_ON_CALL, at("01:51:00"), BOT_ACTOR, {"schedule": "dba"}),
+        TimelineEvent(at("01:51:00"), BOT_ACTOR, NobodyOnCall("dba")),
     ]
 
     found = build_inputs(r.incident, events, [], BERLIN, NAMES)
@@ -201,15 +213,8 @@ def test_drafting_and_reviewing_the_post_mortem_is_not_part_of_it() -> None:
     r = recorded_incident()
     events = [
         *r.events,
-        TimelineEvent(
-            EventKind.POSTMORTEM_DRAFTED, at("02:00:00"), LIAM, {"version": 1, "template": "x"}
-        ),
-        TimelineEvent(
-            EventKind.POSTMORTEM_REVIEWED,
-            at("02:10:00"),
-            OLIVIA,
-            {"version": 1, "verdict": "approved"},
-        ),
+        TimelineEvent(at("02:00:00"), LIAM, PostmortemDrafted(1, "x")),
+        TimelineEvent(at("02:10:00"), OLIVIA, PostmortemReviewed(1, "approved")),
     ]
 
     assert build_inputs(r.incident, events, [], BERLIN, NAMES) == build_inputs(
@@ -220,12 +225,8 @@ def test_drafting_and_reviewing_the_post_mortem_is_not_part_of_it() -> None:
 def test_impact_reports_the_highest_severity_reached() -> None:
     r = recorded_incident()
     raised = [
-        TimelineEvent(
-            EventKind.SEVERITY_CHANGED, at("01:00:00"), MAYA, {"from": "SEV2", "to": "SEV1"}
-        ),
-        TimelineEvent(
-            EventKind.SEVERITY_CHANGED, at("01:30:00"), MAYA, {"from": "SEV1", "to": "SEV2"}
-        ),
+        TimelineEvent(at("01:00:00"), MAYA, SeverityChanged(Severity.SEV2, Severity.SEV1)),
+        TimelineEvent(at("01:30:00"), MAYA, SeverityChanged(Severity.SEV1, Severity.SEV2)),
     ]
 
     impact = build_inputs(r.incident, [*r.events, *raised], [], BERLIN, NAMES).impact

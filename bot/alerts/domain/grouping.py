@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.alerts.domain.model import Alert, AlertStatus
-from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, TimelineEvent
+from bot.incidents.domain.events import AlertFiring, AlertResolved
+from bot.incidents.domain.timeline import BOT_ACTOR, TimelineEvent
 
 
 @dataclass(frozen=True)
@@ -110,21 +111,22 @@ def event(alert: Alert, status: AlertStatus, now: datetime) -> TimelineEvent:
     docs/timeline-events.md), keyed so the same episode is recorded once per incident."""
     firing = status is AlertStatus.FIRING
     at = alert.starts_at if firing else (alert.ends_at or now)
+    change = AlertFiring if firing else AlertResolved
+    payload = change(
+        source=alert.source.value,
+        name=alert.name,
+        fingerprint=alert.fingerprint,
+        starts_at=alert.starts_at,
+        labels=dict(alert.labels),
+        summary=alert.summary,
+        ends_at=None if firing else alert.ends_at,
+        generator_url=alert.generator_url,
+        group_key=alert.group_key,
+    )
     return TimelineEvent(
-        EventKind.ALERT_FIRING if firing else EventKind.ALERT_RESOLVED,
         at,
         BOT_ACTOR,
-        {
-            "source": alert.source.value,
-            "name": alert.name,
-            "labels": dict(alert.labels),
-            "summary": alert.summary,
-            "starts_at": alert.starts_at.isoformat(),
-            "ends_at": alert.ends_at.isoformat() if alert.ends_at and not firing else None,
-            "fingerprint": alert.fingerprint,
-            "generator_url": alert.generator_url,
-            "group_key": alert.group_key,
-        },
+        payload,
         dedup_key=f"alert:{alert.source.value}:{alert.fingerprint}:"
         f"{alert.starts_at.isoformat()}:{status.value}",
     )

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from bot.alerts.domain.model import AlertStatus
-from bot.incidents.domain.timeline import EventKind, TimelineEvent
+from bot.incidents.domain.events import AlertFiring, AlertResolved
+from bot.incidents.domain.timeline import TimelineEvent
 
 
 @dataclass(frozen=True)
@@ -42,35 +42,25 @@ def summarize(events: Iterable[TimelineEvent], latest: int = 5) -> AlertSummary:
     """Counts by current status, and the ``latest`` alerts that changed most recently."""
     current: dict[tuple[str, str], AlertLine] = {}
     for event in events:
-        if event.kind not in (EventKind.ALERT_FIRING, EventKind.ALERT_RESOLVED):
+        change = event.payload
+        if not isinstance(change, AlertFiring | AlertResolved):
             continue
-        key = (str(event.data.get("source")), str(event.data.get("fingerprint")))
+        key = (change.source, change.fingerprint)
         current.pop(key, None)  # re-insert, so the dict's order is the order of last change
-        current[key] = _line(event)
+        current[key] = _line(change)
     lines = list(current.values())
     firing = sum(1 for line in lines if line.status is AlertStatus.FIRING)
     return AlertSummary(firing, len(lines) - firing, tuple(reversed(lines[-latest:])))
 
 
-def _line(event: TimelineEvent) -> AlertLine:
-    d = event.data
-    status = AlertStatus.FIRING if event.kind is EventKind.ALERT_FIRING else AlertStatus.RESOLVED
+def _line(change: AlertFiring | AlertResolved) -> AlertLine:
+    firing = isinstance(change, AlertFiring)
     return AlertLine(
-        name=str(d.get("name") or "alert"),
-        status=status,
-        labels={str(k): str(v) for k, v in (d.get("labels") or {}).items()},
-        summary=d.get("summary"),
-        starts_at=_instant(d.get("starts_at")),
-        ends_at=_instant(d.get("ends_at")),
-        generator_url=d.get("generator_url"),
+        name=change.name or "alert",
+        status=AlertStatus.FIRING if firing else AlertStatus.RESOLVED,
+        labels=dict(change.labels),
+        summary=change.summary,
+        starts_at=change.starts_at,
+        ends_at=change.ends_at,
+        generator_url=change.generator_url,
     )
-
-
-def _instant(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None

@@ -10,9 +10,19 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from bot.incidents.domain.events import (
+    ActionAdded,
+    Declared,
+    LeadChanged,
+    NoteAdded,
+    RoleAssigned,
+    SeverityChanged,
+    StatusChanged,
+    UpdatePosted,
+)
 from bot.incidents.domain.lifecycle import Status, check_transition
 from bot.incidents.domain.severity import Severity
-from bot.incidents.domain.timeline import EventKind, TimelineEvent
+from bot.incidents.domain.timeline import TimelineEvent
 
 MAX_TITLE = 150
 ROLES = ("comms", "scribe", "ops", "liaison", "executive")
@@ -88,12 +98,7 @@ def declare(
         description=description,
         detected_at=detected_at,
     )
-    event = TimelineEvent(
-        EventKind.DECLARED,
-        now,
-        declarer,
-        {"title": incident.title, "severity": severity.value, "service": service},
-    )
+    event = TimelineEvent(now, declarer, Declared(incident.title, severity, service))
     return incident, [event]
 
 
@@ -110,10 +115,8 @@ def transition(
             mitigated_at=incident.mitigated_at or now,
             resolved_at=incident.resolved_at or now,
         )
-    data = {"from": incident.status.value, "to": target.value}
-    if note:
-        data["note"] = note
-    return changed, [TimelineEvent(EventKind.STATUS_CHANGED, now, actor, data)]
+    changed_status = StatusChanged(incident.status, target, note)
+    return changed, [TimelineEvent(now, actor, changed_status)]
 
 
 def change_severity(
@@ -122,10 +125,8 @@ def change_severity(
     require_open(incident, "change the severity")
     if severity is incident.severity:
         raise InvalidChange(f"the severity is already {severity}")
-    data = {"from": incident.severity.value, "to": severity.value}
-    return replace(incident, severity=severity), [
-        TimelineEvent(EventKind.SEVERITY_CHANGED, now, actor, data)
-    ]
+    event = TimelineEvent(now, actor, SeverityChanged(incident.severity, severity))
+    return replace(incident, severity=severity), [event]
 
 
 def change_lead(
@@ -134,8 +135,8 @@ def change_lead(
     require_open(incident, "change the lead")
     if lead == incident.lead:
         raise InvalidChange(f"<@{lead}> is already the lead")
-    data = {"from": incident.lead, "to": lead}
-    return replace(incident, lead=lead), [TimelineEvent(EventKind.LEAD_CHANGED, now, actor, data)]
+    event = TimelineEvent(now, actor, LeadChanged(incident.lead, lead))
+    return replace(incident, lead=lead), [event]
 
 
 def assign_role(
@@ -147,7 +148,7 @@ def assign_role(
             f"{role!r} is not a role name; use a short word such as {', '.join(ROLES)}"
         )
     roles = {**incident.roles, role: user}
-    event = TimelineEvent(EventKind.ROLE_ASSIGNED, now, actor, {"role": role, "user": user})
+    event = TimelineEvent(now, actor, RoleAssigned(role, user))
     return replace(incident, roles=roles), [event]
 
 
@@ -155,7 +156,7 @@ def post_update(
     incident: Incident, text: str, actor: str, now: datetime
 ) -> tuple[Incident, list[TimelineEvent]]:
     require_open(incident, "post status updates")
-    event = TimelineEvent(EventKind.UPDATE_POSTED, now, actor, {"text": text})
+    event = TimelineEvent(now, actor, UpdatePosted(text))
     return replace(incident, last_update_at=now), [event]
 
 
@@ -163,15 +164,14 @@ def add_note(
     incident: Incident, text: str, actor: str, now: datetime
 ) -> tuple[Incident, list[TimelineEvent]]:
     require_open(incident, "add notes")
-    return incident, [TimelineEvent(EventKind.NOTE_ADDED, now, actor, {"text": text})]
+    return incident, [TimelineEvent(now, actor, NoteAdded(text))]
 
 
 def add_action(
     incident: Incident, text: str, owner: str | None, actor: str, now: datetime
 ) -> tuple[Incident, list[TimelineEvent]]:
     """Action items are follow-ups, so they may be added after the incident is resolved."""
-    data = {"text": text, "owner": owner}
-    return incident, [TimelineEvent(EventKind.ACTION_ADDED, now, actor, data)]
+    return incident, [TimelineEvent(now, actor, ActionAdded(text, owner))]
 
 
 def acknowledge(incident: Incident, now: datetime) -> Incident:

@@ -1,51 +1,53 @@
-"""Timeline events: immutable facts with an actor and a UTC instant."""
+"""Timeline events: immutable facts with an actor, a UTC instant and a typed payload."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
-from typing import Any
+from typing import Any, assert_never
+
+from bot.incidents.domain.events import (
+    Acknowledged,
+    ActionAdded,
+    AlertFiring,
+    AlertResolved,
+    AlertsNotice,
+    ChannelCreated,
+    Declared,
+    DeliveryFailed,
+    EventKind,
+    LeadChanged,
+    MessageAdded,
+    NobodyOnCall,
+    NoteAdded,
+    Notified,
+    Paged,
+    PagingExhausted,
+    Payload,
+    PlaybookStarted,
+    PlaybookStep,
+    PlaybookUndone,
+    PostmortemDrafted,
+    PostmortemReviewed,
+    RoleAssigned,
+    SeverityChanged,
+    StatusChanged,
+    StepOutcome,
+    UndoOutcome,
+    Unknown,
+    UpdatePosted,
+)
+
+__all__ = ["BOT_ACTOR", "EventKind", "TimelineEvent", "describe"]
 
 BOT_ACTOR = "warroom"
 
 
-class EventKind(StrEnum):
-    DECLARED = "declared"
-    CHANNEL_CREATED = "channel_created"
-    STATUS_CHANGED = "status_changed"
-    SEVERITY_CHANGED = "severity_changed"
-    LEAD_CHANGED = "lead_changed"
-    ROLE_ASSIGNED = "role_assigned"
-    UPDATE_POSTED = "update_posted"
-    NOTE_ADDED = "note_added"
-    ACTION_ADDED = "action_added"
-    MESSAGE_ADDED = "message_added"
-    PAGED = "paged"
-    NOTIFIED = "notified"
-    ACKNOWLEDGED = "acknowledged"
-    DELIVERY_FAILED = "delivery_failed"
-    NOBODY_ON_CALL = "nobody_on_call"
-    PAGING_EXHAUSTED = "paging_exhausted"
-    # Playbooks (data shapes: docs/timeline-events.md)
-    PLAYBOOK_STARTED = "playbook_started"
-    PLAYBOOK_STEP = "playbook_step"
-    PLAYBOOK_UNDONE = "playbook_undone"
-    # Inbound alerts
-    ALERT_FIRING = "alert_firing"
-    ALERT_RESOLVED = "alert_resolved"
-    ALERTS_NOTICE = "alerts_notice"
-    # Post-mortems
-    POSTMORTEM_DRAFTED = "postmortem_drafted"
-    POSTMORTEM_REVIEWED = "postmortem_reviewed"
-
-
 @dataclass(frozen=True)
 class TimelineEvent:
-    kind: EventKind
     at: datetime
     actor: str
-    data: dict[str, Any] = field(default_factory=dict)
+    payload: Payload
     # Re-adding the same thing (a message pinned twice) is a no-op when the key repeats.
     dedup_key: str | None = None
 
@@ -53,92 +55,103 @@ class TimelineEvent:
         if self.at.tzinfo is None:
             raise ValueError("timeline instants must be timezone-aware")
 
+    @property
+    def kind(self) -> EventKind:
+        return self.payload.kind
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The JSON object stored for this event (docs/timeline-events.md). Code reads
+        ``payload``; this is the stored form, for tests and anything that serializes."""
+        return self.payload.to_json()
+
 
 def describe(event: TimelineEvent) -> str:
     """One line of mrkdwn for the timeline as users read it."""
-    d = event.data
     who = f"<@{event.actor}>" if event.actor != BOT_ACTOR else "warroom"
-    match event.kind:
-        case EventKind.DECLARED:
-            return f"{who} declared the incident ({d.get('severity')}): {d.get('title')}"
-        case EventKind.CHANNEL_CREATED:
-            return f"Channel <#{d.get('channel_id')}> created"
-        case EventKind.STATUS_CHANGED:
-            note = f": {d['note']}" if d.get("note") else ""
-            return f"{who} changed status {d.get('from')} -> {d.get('to')}{note}"
-        case EventKind.SEVERITY_CHANGED:
-            return f"{who} changed severity {d.get('from')} -> {d.get('to')}"
-        case EventKind.LEAD_CHANGED:
-            return f"{who} made <@{d.get('to')}> the lead"
-        case EventKind.ROLE_ASSIGNED:
-            return f"{who} assigned {d.get('role')} to <@{d.get('user')}>"
-        case EventKind.UPDATE_POSTED:
-            return f"{who} posted a status update: {d.get('text')}"
-        case EventKind.NOTE_ADDED:
-            return f"{who} noted: {d.get('text')}"
-        case EventKind.ACTION_ADDED:
-            owner = f" (owner <@{d['owner']}>)" if d.get("owner") else ""
-            return f"{who} added an action item: {d.get('text')}{owner}"
-        case EventKind.MESSAGE_ADDED:
-            author = f"<@{d['author']}>" if d.get("author") else "a message"
-            link = f" (<{d['permalink']}|message>)" if d.get("permalink") else ""
-            return f"{author}: {d.get('text')}{link}"
-        case EventKind.PAGED:
-            note = f": {d['message']}" if d.get("message") else ""
-            return f"{who} paged {d.get('target')} ({d.get('policy')}){note}"
-        case EventKind.NOTIFIED:
-            users = ", ".join(
-                f"<@{u}>" if u.startswith(("U", "W")) else u for u in d.get("users", [])
-            )
-            return f"Paged {users} (level {d.get('level', 0) + 1}, round {d.get('loop', 0) + 1})"
-        case EventKind.ACKNOWLEDGED:
+    match event.payload:
+        case Declared(title=title, severity=severity):
+            return f"{who} declared the incident ({severity}): {title}"
+        case ChannelCreated(channel_id=channel_id):
+            return f"Channel <#{channel_id}> created"
+        case StatusChanged(old=old, new=new, note=note):
+            return f"{who} changed status {old} -> {new}{_colon(note)}"
+        case SeverityChanged(old=old_severity, new=new_severity):
+            return f"{who} changed severity {old_severity} -> {new_severity}"
+        case LeadChanged(new=lead):
+            return f"{who} made <@{lead}> the lead"
+        case RoleAssigned(role=role, user=user):
+            return f"{who} assigned {role} to <@{user}>"
+        case UpdatePosted(text=text):
+            return f"{who} posted a status update: {text}"
+        case NoteAdded(text=text):
+            return f"{who} noted: {text}"
+        case ActionAdded(text=text, owner=owner):
+            owned = f" (owner <@{owner}>)" if owner else ""
+            return f"{who} added an action item: {text}{owned}"
+        case MessageAdded(text=text, author=author, permalink=permalink):
+            by = f"<@{author}>" if author else "a message"
+            link = f" (<{permalink}|message>)" if permalink else ""
+            return f"{by}: {text}{link}"
+        case Paged(target=target, policy=policy, message=message):
+            return f"{who} paged {target} ({policy}){_colon(message)}"
+        case Notified(users=users, level=level, loop=loop):
+            mentions = ", ".join(f"<@{u}>" if u.startswith(("U", "W")) else u for u in users)
+            return f"Paged {mentions} (level {level + 1}, round {loop + 1})"
+        case Acknowledged():
             return f"{who} acknowledged the page"
-        case EventKind.DELIVERY_FAILED:
-            return f"Could not reach {d.get('user')} via {d.get('channel')}: {d.get('error')}"
-        case EventKind.NOBODY_ON_CALL:
-            return f":rotating_light: Nobody is on call for {d.get('schedule')}: nobody paged there"
-        case EventKind.PAGING_EXHAUSTED:
-            return f"Nobody acknowledged the page for {d.get('target')}: escalation finished"
-        case EventKind.PLAYBOOK_STARTED:
-            return f"{who} started playbook {d.get('title') or d.get('playbook')}"
-        case EventKind.PLAYBOOK_STEP:
-            return _describe_step(who, d)
-        case EventKind.PLAYBOOK_UNDONE:
-            outcome = "undid" if d.get("outcome") == "succeeded" else "could not undo"
-            error = f": {d['error']}" if d.get("error") else ""
-            return f"{who} {outcome} {d.get('title')}: {d.get('summary')}{error}"
-        case EventKind.ALERT_FIRING:
-            return f":rotating_light: Alert firing: {d.get('name')}{_alert_summary(d)}"
-        case EventKind.ALERT_RESOLVED:
-            return f":white_check_mark: Alert resolved: {d.get('name')}{_alert_summary(d)}"
-        case EventKind.ALERTS_NOTICE:
-            return f":warning: {d.get('text')}"
-        case EventKind.POSTMORTEM_DRAFTED:
-            return f"{who} drafted the post-mortem (version {d.get('version')})"
-        case EventKind.POSTMORTEM_REVIEWED:
-            note = f": {d['note']}" if d.get("note") else ""
-            return f"{who} {d.get('verdict')} the post-mortem (version {d.get('version')}){note}"
+        case DeliveryFailed(user=user, channel=channel, error=error):
+            return f"Could not reach {user} via {channel}: {error}"
+        case NobodyOnCall(schedule=schedule):
+            return f":rotating_light: Nobody is on call for {schedule}: nobody paged there"
+        case PagingExhausted(target=target):
+            return f"Nobody acknowledged the page for {target}: escalation finished"
+        case PlaybookStarted(playbook=playbook, title=title):
+            return f"{who} started playbook {title or playbook}"
+        case PlaybookStep() as step:
+            return _describe_step(who, step)
+        case PlaybookUndone(title=title, summary=summary, outcome=outcome, error=error):
+            verb = "undid" if outcome is UndoOutcome.SUCCEEDED else "could not undo"
+            return f"{who} {verb} {title}: {summary}{_colon(error)}"
+        case AlertFiring(name=name, summary=summary):
+            return f":rotating_light: Alert firing: {name}{_parenthesized(summary)}"
+        case AlertResolved(name=name, summary=summary):
+            return f":white_check_mark: Alert resolved: {name}{_parenthesized(summary)}"
+        case AlertsNotice(text=text):
+            return f":warning: {text}"
+        case PostmortemDrafted(version=version):
+            return f"{who} drafted the post-mortem (version {version})"
+        case PostmortemReviewed(version=version, verdict=verdict, note=note):
+            return f"{who} {verdict} the post-mortem (version {version}){_colon(note)}"
+        case Unknown(stored_kind=stored_kind):
+            # Never fail a whole timeline over one event this version cannot read.
+            return f"{who}: {stored_kind.replace('_', ' ')} (details unreadable)"
+        case _:
+            assert_never(event.payload)
 
 
 _STEP_VERBS = {
-    "done": "completed",
-    "skipped": "skipped",
-    "succeeded": "ran",
-    "failed": "failed to run",
+    StepOutcome.DONE: "completed",
+    StepOutcome.SKIPPED: "skipped",
+    StepOutcome.SUCCEEDED: "ran",
+    StepOutcome.FAILED: "failed to run",
 }
 
 
-def _describe_step(who: str, d: dict[str, Any]) -> str:
-    verb = _STEP_VERBS.get(str(d.get("outcome")), str(d.get("outcome")))
-    line = f"{who} {verb} step {d.get('title')} ({d.get('playbook')})"
-    if d.get("summary"):
-        line += f": {d['summary']}"
-    if d.get("reason"):
-        line += f" (reason: {d['reason']})"
-    if d.get("error"):
-        line += f": {d['error']}"
+def _describe_step(who: str, step: PlaybookStep) -> str:
+    line = f"{who} {_STEP_VERBS[step.outcome]} step {step.title} ({step.playbook})"
+    if step.summary:
+        line += f": {step.summary}"
+    if step.reason:
+        line += f" (reason: {step.reason})"
+    if step.error:
+        line += f": {step.error}"
     return line
 
 
-def _alert_summary(d: dict[str, Any]) -> str:
-    return f" ({d['summary']})" if d.get("summary") else ""
+def _colon(text: str | None) -> str:
+    return f": {text}" if text else ""
+
+
+def _parenthesized(text: str | None) -> str:
+    return f" ({text})" if text else ""

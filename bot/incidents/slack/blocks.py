@@ -25,9 +25,10 @@ from slack_sdk.models.views import View
 
 from bot.alerts.slack import lines as alert_lines
 from bot.incidents.domain.commands import USAGES
+from bot.incidents.domain.events import UpdatePosted
 from bot.incidents.domain.incident import Clocks, Incident, format_duration
 from bot.incidents.domain.severity import Severity
-from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, TimelineEvent, describe
+from bot.incidents.domain.timeline import BOT_ACTOR, TimelineEvent, describe
 from bot.incidents.service import IncidentView
 from bot.kernel.slack.payloads import Id
 from bot.paging.service import PageSummary
@@ -124,10 +125,10 @@ def card(view: IncidentView) -> list[Block]:
     if runs:
         lines = " · ".join(f"{run.playbook} {run.finished}/{run.total}" for run in runs)
         blocks.append(SectionBlock(text=_md(f"*Playbooks* {lines}")))
-    updates = [e for e in view.timeline if e.kind is EventKind.UPDATE_POSTED]
+    updates = [(e, e.payload) for e in view.timeline if isinstance(e.payload, UpdatePosted)]
     if updates:
-        last = updates[-1]
-        text = f"*Last update* ({when(last.at)}, <@{last.actor}>)\n{last.data.get('text', '')}"
+        last, update = updates[-1]
+        text = f"*Last update* ({when(last.at)}, <@{last.actor}>)\n{update.text}"
         blocks.append(SectionBlock(text=_md(text)))
     summary = f"{len(view.timeline)} timeline events · {len(view.open_actions)} open action items"
     blocks += [ContextBlock(elements=[_md(summary)]), _card_buttons(incident)]

@@ -24,7 +24,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, TimelineEvent
+from bot.incidents.domain.events import (
+    AlertFiring,
+    PlaybookStarted,
+    PlaybookStep,
+    PlaybookUndone,
+    StepOutcome,
+    UndoOutcome,
+)
+from bot.incidents.domain.timeline import BOT_ACTOR, TimelineEvent
 
 
 class StepStatus(StrEnum):
@@ -265,10 +273,8 @@ def all_finished(states: Iterable[StepState]) -> bool:
 def started_event(
     run_id: int, playbook: str, title: str, steps: int, actor: str, now: datetime
 ) -> TimelineEvent:
-    data = {"run": run_id, "playbook": playbook, "title": title, "steps": steps}
-    return TimelineEvent(
-        EventKind.PLAYBOOK_STARTED, now, actor, data, dedup_key=f"playbook:{run_id}:started"
-    )
+    started = PlaybookStarted(run_id, playbook, title, steps)
+    return TimelineEvent(now, actor, started, dedup_key=f"playbook:{run_id}:started")
 
 
 def step_event(run_id: int, playbook: str, step: RunStep, state: StepState) -> TimelineEvent:
@@ -278,27 +284,29 @@ def step_event(run_id: int, playbook: str, step: RunStep, state: StepState) -> T
     """
     if state.status not in (*FINISHED, StepStatus.FAILED) or state.at is None:
         raise ValueError(f"a step that is {state.status} has no outcome to record")
-    data: dict[str, Any] = {
-        "run": run_id,
-        "playbook": playbook,
-        "step": step.id,
-        "title": step.title,
-        "outcome": state.status.value,
-    }
-    if step.automated:
-        data.update(action=step.action, target=state.target, attempt=state.attempts)
-    if state.status is StepStatus.SKIPPED:
-        data["reason"] = state.reason
-    elif state.status is StepStatus.SUCCEEDED:
-        data.update(summary=state.summary, before=state.before, after=state.after)
-        if state.undo is not None:
-            data["undo"] = {"summary": state.undo_summary}
-    elif state.status is StepStatus.FAILED:
-        data.update(error=state.error, retryable=state.retryable)
-    key = f"playbook:{run_id}:{step.id}:{state.status.value}:{state.attempts}"
-    return TimelineEvent(
-        EventKind.PLAYBOOK_STEP, state.at, state.actor or BOT_ACTOR, data, dedup_key=key
+    automated = step.automated
+    skipped = state.status is StepStatus.SKIPPED
+    succeeded = state.status is StepStatus.SUCCEEDED
+    failed = state.status is StepStatus.FAILED
+    outcome = PlaybookStep(
+        run=run_id,
+        playbook=playbook,
+        step=step.id,
+        title=step.title,
+        outcome=StepOutcome(state.status.value),
+        action=step.action if automated else None,
+        target=state.target if automated else None,
+        attempt=state.attempts if automated else None,
+        reason=state.reason if skipped else None,
+        summary=state.summary if succeeded else None,
+        before=state.before if succeeded else None,
+        after=state.after if succeeded else None,
+        undo_summary=state.undo_summary if succeeded and state.undo is not None else None,
+        error=state.error if failed else None,
+        retryable=state.retryable if failed else None,
     )
+    key = f"playbook:{run_id}:{step.id}:{state.status.value}:{state.attempts}"
+    return TimelineEvent(state.at, state.actor or BOT_ACTOR, outcome, dedup_key=key)
 
 
 def undo_event(run_id: int, step: RunStep, state: StepState) -> TimelineEvent:
@@ -306,31 +314,23 @@ def undo_event(run_id: int, step: RunStep, state: StepState) -> TimelineEvent:
     if state.undo_status not in (UndoStatus.UNDONE, UndoStatus.FAILED) or state.undo_at is None:
         raise ValueError(f"an undo that is {state.undo_status} has no outcome to record")
     failed = state.undo_status is UndoStatus.FAILED
-    data: dict[str, Any] = {
-        "run": run_id,
-        "step": step.id,
-        "title": step.title,
-        "summary": state.undo_summary,
-        "outcome": "failed" if failed else "succeeded",
-    }
-    if failed:
-        data["error"] = state.undo_error
-    key = f"playbook:{run_id}:{step.id}:undo:{data['outcome']}:{state.undo_attempts}"
-    return TimelineEvent(
-        EventKind.PLAYBOOK_UNDONE,
-        state.undo_at,
-        state.undo_actor or BOT_ACTOR,
-        data,
-        dedup_key=key,
+    undone = PlaybookUndone(
+        run=run_id,
+        step=step.id,
+        title=step.title,
+        summary=state.undo_summary,
+        outcome=UndoOutcome.FAILED if failed else UndoOutcome.SUCCEEDED,
+        error=state.undo_error if failed else None,
     )
+    key = f"playbook:{run_id}:{step.id}:undo:{undone.outcome.value}:{state.undo_attempts}"
+    return TimelineEvent(state.undo_at, state.undo_actor or BOT_ACTOR, undone, dedup_key=key)
 
 
 def alert_labels(events: Iterable[TimelineEvent]) -> Mapping[str, str]:
     """The labels of the alert that opened the incident (its first firing alert), or none."""
     for event in events:
-        if event.kind is EventKind.ALERT_FIRING:
-            labels = event.data.get("labels") or {}
-            return {str(key): str(value) for key, value in dict(labels).items()}
+        if isinstance(event.payload, AlertFiring):
+            return dict(event.payload.labels)
     return {}
 
 
@@ -350,15 +350,15 @@ def progress(events: Iterable[TimelineEvent]) -> list[RunProgress]:
     A step counts as finished when its latest ``playbook_step`` outcome is done, skipped or
     succeeded (a failure after a success cannot happen; a retry after a failure can).
     """
-    started: dict[Any, tuple[str, int]] = {}
-    latest: dict[Any, dict[Any, str]] = {}
+    started: dict[int, tuple[str, int]] = {}
+    latest: dict[int, dict[str, StepOutcome]] = {}
     for event in events:
-        data = event.data
-        if event.kind is EventKind.PLAYBOOK_STARTED:
-            started[data.get("run")] = (str(data.get("playbook")), int(data.get("steps") or 0))
-        elif event.kind is EventKind.PLAYBOOK_STEP:
-            latest.setdefault(data.get("run"), {})[data.get("step")] = str(data.get("outcome"))
-    finished_outcomes = {status.value for status in FINISHED}
+        match event.payload:
+            case PlaybookStarted(run=run, playbook=playbook, steps=steps):
+                started[run] = (playbook, steps)
+            case PlaybookStep(run=run, step=step, outcome=outcome):
+                latest.setdefault(run, {})[step] = outcome
+    finished_outcomes = {StepOutcome(status.value) for status in FINISHED}
     return [
         RunProgress(
             name,

@@ -24,14 +24,20 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.incidents.domain.timeline import BOT_ACTOR, EventKind
+from bot.incidents.domain.events import (
+    Payload,
+    PlaybookStep,
+    PlaybookUndone,
+    StepOutcome,
+    UndoOutcome,
+)
+from bot.incidents.domain.timeline import BOT_ACTOR
 from bot.incidents.slack.blocks import MESSAGE_BLOCK_LIMIT, SECTION_LIMIT, when
 from bot.kernel.slack.payloads import row_id
 from bot.playbooks.automation import UndoOffer
 from bot.playbooks.domain.model import Playbook
 from bot.playbooks.domain.run import StepState, StepStatus, UndoStatus
 from bot.playbooks.steps import Checklist, StepView
-from bot.playbooks.timers import UNREADABLE
 
 ACTION_START = "playbook_start"
 ACTION_DONE = "playbook_step_done"
@@ -252,36 +258,40 @@ def _compact_step(run_id: int, index: int, view: StepView) -> Block:
 # --- results and the undo offer ---------------------------------------------------------------
 
 
-def result_text(kind: str, actor: str, data: Mapping[str, Any]) -> str:
-    """A run's or an undo's result (from its timeline event data), or a failed read, as posted
-    in the channel."""
-    title, summary = data.get("title"), data.get("summary")
-    who = _who(actor)
-    if kind == UNREADABLE:
-        return (
-            f":warning: {who} could not run *{title}* ({data.get('playbook')}): "
-            f"{data.get('error')}\nNothing was changed; the step stays open."
-        )
-    if kind == EventKind.PLAYBOOK_UNDONE.value:
-        if data.get("outcome") == "succeeded":
-            return f":leftwards_arrow_with_hook: {who} undid *{title}*: {summary}."
-        return (
-            f":x: Could not undo *{title}* ({summary}): {data.get('error')}\n"
-            "Press *Run undo* again to retry."
-        )
-    playbook = data.get("playbook")
-    if data.get("outcome") == "succeeded":
-        text = f":white_check_mark: {who} ran *{title}* ({playbook}): {summary}."
-        undo = data.get("undo") or {}
-        if undo.get("summary"):
-            text += f"\nTo undo later: {undo['summary']} (offered when the incident is mitigated)."
-        return text
-    advice = (
-        "The step stays open: press *Run again* on the checklist to retry."
-        if data.get("retryable", True)
-        else "Retrying as is will not help: fix that first, then press *Run again*."
+def unreadable_text(actor: str, title: str, playbook: str, error: str) -> str:
+    """Reading the current state failed before any confirmation, as posted in the channel."""
+    return (
+        f":warning: {_who(actor)} could not run *{title}* ({playbook}): "
+        f"{error}\nNothing was changed; the step stays open."
     )
-    return f":x: *{title}* ({playbook}) failed: {data.get('error')}\n{advice}"
+
+
+def result_text(actor: str, result: Payload) -> str:
+    """A run's or an undo's result (its timeline event's payload), as posted in the channel."""
+    who = _who(actor)
+    match result:
+        case PlaybookUndone(outcome=UndoOutcome.SUCCEEDED, title=title, summary=summary):
+            return f":leftwards_arrow_with_hook: {who} undid *{title}*: {summary}."
+        case PlaybookUndone(title=title, summary=summary, error=error):
+            return (
+                f":x: Could not undo *{title}* ({summary}): {error}\n"
+                "Press *Run undo* again to retry."
+            )
+        case PlaybookStep(outcome=StepOutcome.SUCCEEDED, title=title, playbook=playbook) as step:
+            text = f":white_check_mark: {who} ran *{title}* ({playbook}): {step.summary}."
+            if step.undo_summary:
+                later = "(offered when the incident is mitigated)"
+                text += f"\nTo undo later: {step.undo_summary} {later}."
+            return text
+        case PlaybookStep(title=title, playbook=playbook, error=error, retryable=retryable):
+            advice = (
+                "Retrying as is will not help: fix that first, then press *Run again*."
+                if retryable is False
+                else "The step stays open: press *Run again* on the checklist to retry."
+            )
+            return f":x: *{title}* ({playbook}) failed: {error}\n{advice}"
+        case _:
+            return f":warning: {who}: a playbook result warroom cannot read ({result.kind})"
 
 
 def undo_offer_text(offer: UndoOffer) -> str:

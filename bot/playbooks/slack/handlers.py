@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
+from bot.incidents.domain import events as payloads
 from bot.incidents.slack import blocks
 from bot.kernel.slack.marked import Mark, Poster
 from bot.kernel.timers.outcomes import Done, Handler, Outcome, TimerFailure
@@ -81,7 +82,12 @@ class PlaybookEffects:
 
     def post_result(self, timer: ClaimedTimer) -> Outcome:
         payload = timer.payload
-        text = render.result_text(str(payload["kind"]), str(payload["actor"]), payload["data"])
+        kind, actor, data = str(payload["kind"]), str(payload["actor"]), payload["data"]
+        if kind == keys.UNREADABLE:
+            title, playbook, error = (str(data.get(k)) for k in ("title", "playbook", "error"))
+            text = render.unreadable_text(actor, title, playbook, error)
+        else:
+            text = render.result_text(actor, payloads.parse(kind, data))
         self._poster.post(Mark.of(timer, since=timer.due_at), str(payload["channel"]), text)
         return Done()
 

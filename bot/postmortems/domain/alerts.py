@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.incidents.domain.timeline import EventKind, TimelineEvent
+from bot.incidents.domain.events import AlertFiring, AlertResolved
+from bot.incidents.domain.timeline import TimelineEvent
 from bot.postmortems.domain.values import Alert, Moment
 
 
@@ -22,55 +23,45 @@ class TimedAlert:
 def alerts(timeline: Sequence[TimelineEvent], tz: ZoneInfo) -> list[TimedAlert]:
     """One entry per fingerprint (else name and labels), in firing order; the end comes from
     its ``alert_resolved`` event (``ends_at``, else the event's time)."""
-    firing: dict[str, TimelineEvent] = {}
+    firing: dict[str, tuple[TimelineEvent, AlertFiring]] = {}
     ended: dict[str, datetime] = {}
     for event in timeline:
-        key = _key(event.data)
-        if event.kind is EventKind.ALERT_FIRING:
-            firing.setdefault(key, event)
-        elif event.kind is EventKind.ALERT_RESOLVED:
-            ended[key] = _instant(event.data.get("ends_at")) or event.at
-    found = [_alert(event, ended.get(key), tz) for key, event in firing.items()]
+        match event.payload:
+            case AlertFiring() as fired:
+                firing.setdefault(_key(fired), (event, fired))
+            case AlertResolved() as resolved:
+                ended[_key(resolved)] = _real(resolved.ends_at) or event.at
+    found = [_alert(event, fired, ended.get(key), tz) for key, (event, fired) in firing.items()]
     return sorted(found, key=lambda a: a.starts_at)
 
 
-def _alert(event: TimelineEvent, ends_at: datetime | None, tz: ZoneInfo) -> TimedAlert:
-    d = event.data
-    labels = {str(k): str(v) for k, v in (d.get("labels") or {}).items()}
-    starts_at = _instant(d.get("starts_at")) or event.at
+def _alert(
+    event: TimelineEvent, fired: AlertFiring, ends_at: datetime | None, tz: ZoneInfo
+) -> TimedAlert:
+    labels = dict(fired.labels)
+    starts_at = _real(fired.starts_at) or event.at
     return TimedAlert(
         starts_at,
         Alert(
-            name=str(d.get("name") or "unnamed alert"),
-            source=str(d.get("source") or "generic"),
+            name=fired.name or "unnamed alert",
+            source=fired.source or "generic",
             labels=labels,
             labels_text=", ".join(f"{k}={v}" for k, v in sorted(labels.items())),
-            summary=str(d.get("summary") or ""),
+            summary=fired.summary or "",
             starts=Moment.of(starts_at, tz),
             ends=Moment.of(ends_at, tz) if ends_at else None,
-            generator_url=str(d["generator_url"]) if d.get("generator_url") else None,
-            fingerprint=str(d.get("fingerprint") or ""),
+            generator_url=fired.generator_url or None,
+            fingerprint=fired.fingerprint,
         ),
     )
 
 
-def _key(d: dict[str, object]) -> str:
-    if d.get("fingerprint"):
-        return str(d["fingerprint"])
-    labels = d.get("labels")
-    pairs = sorted(labels.items()) if isinstance(labels, dict) else []
-    return f"{d.get('name')}:{pairs}"
+def _key(change: AlertFiring | AlertResolved) -> str:
+    if change.fingerprint:
+        return change.fingerprint
+    return f"{change.name}:{sorted(change.labels.items())}"
 
 
-def _instant(value: object) -> datetime | None:
-    """An aware instant from ISO text; None for missing, unparsable, naive or zero (year 1:
-    Alertmanager's "still firing") values."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None or parsed.year <= 1:
-        return None
-    return parsed
+def _real(instant: datetime | None) -> datetime | None:
+    """None for Alertmanager's zero time (year 1), which means "still firing"."""
+    return instant if instant is not None and instant.year > 1 else None

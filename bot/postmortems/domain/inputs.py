@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.incidents.domain.events import EventKind, SeverityChanged, StatusChanged, UpdatePosted
 from bot.incidents.domain.incident import Clocks, Incident, format_duration
+from bot.incidents.domain.lifecycle import Status
 from bot.incidents.domain.severity import Severity
-from bot.incidents.domain.timeline import EventKind, TimelineEvent
+from bot.incidents.domain.timeline import TimelineEvent
 from bot.postmortems.domain.alerts import TimedAlert, alerts
 from bot.postmortems.domain.people import Namer, lead_name, namer, people_refs, responders
 from bot.postmortems.domain.plaintext import to_markdown
@@ -79,9 +81,9 @@ def build_inputs(
         status=incident.status.value,
         services=[incident.service] if incident.service else [],
         description=to_markdown(incident.description, names),
-        last_update=_last_text(events, EventKind.UPDATE_POSTED, names),
-        mitigation_note=_status_note(events, "mitigated", names),
-        resolution_note=_status_note(events, "resolved", names),
+        last_update=_last_update(events, names),
+        mitigation_note=_status_note(events, Status.MITIGATED, names),
+        resolution_note=_status_note(events, Status.RESOLVED, names),
         time_zone=tz.key,
         lead=lead_name(incident, name),
         declared_by=name(incident.declarer),
@@ -154,42 +156,33 @@ def _impact(
     started = corrected_start or min(
         at for at in (first_alert, incident.started_at) if at is not None
     )
-    changed = [e.data for e in events if e.kind is EventKind.SEVERITY_CHANGED]
-    seen = {incident.severity.value} | {str(d.get(k)) for d in changed for k in ("from", "to")}
+    changed = [e.payload for e in events if isinstance(e.payload, SeverityChanged)]
+    seen = {incident.severity.value} | {s.value for c in changed for s in (c.old, c.new)}
     return Impact(
         started=Moment.of(started, tz),
         mitigated=Moment.of(incident.mitigated_at, tz) if incident.mitigated_at else None,
         duration=format_duration(incident.mitigated_at - started)
         if incident.mitigated_at
         else None,
-        severity_changes=[f"{d.get('from')} -> {d.get('to')}" for d in changed],
+        severity_changes=[f"{c.old} -> {c.new}" for c in changed],
         highest_severity=min(seen & _SEVERITIES),  # "SEV1" sorts first and is the highest
         services=[incident.service] if incident.service else [],
         alert_names=sorted({a.alert.name for a in found_alerts}),
     )
 
 
-def _last_text(
-    events: Sequence[TimelineEvent], kind: EventKind, names: Mapping[str, str]
-) -> str | None:
-    last = next((e for e in reversed(events) if e.kind is kind), None)
-    return to_markdown(str(last.data.get("text") or ""), names) if last else None
+def _last_update(events: Sequence[TimelineEvent], names: Mapping[str, str]) -> str | None:
+    updates = [e.payload for e in events if isinstance(e.payload, UpdatePosted)]
+    return to_markdown(updates[-1].text, names) if updates else None
 
 
 def _status_note(
-    events: Sequence[TimelineEvent], status: str, names: Mapping[str, str]
+    events: Sequence[TimelineEvent], status: Status, names: Mapping[str, str]
 ) -> str | None:
     """The note given with the last change into ``status``, if any."""
-    last = next(
-        (
-            e
-            for e in reversed(events)
-            if e.kind is EventKind.STATUS_CHANGED and e.data.get("to") == status
-        ),
-        None,
-    )
-    note = last.data.get("note") if last else None
-    return to_markdown(str(note), names) if note else None
+    changes = [e.payload for e in events if isinstance(e.payload, StatusChanged)]
+    last = next((c for c in reversed(changes) if c.new is status), None)
+    return to_markdown(last.note, names) if last and last.note else None
 
 
 def _action_item(item: ActionItemRecord, tz: ZoneInfo, name: Namer) -> ActionItem:

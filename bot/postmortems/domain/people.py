@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+from bot.incidents.domain.events import (
+    Acknowledged,
+    Declared,
+    LeadChanged,
+    MessageAdded,
+    Notified,
+    RoleAssigned,
+)
 from bot.incidents.domain.incident import Incident
-from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, TimelineEvent
+from bot.incidents.domain.timeline import BOT_ACTOR, TimelineEvent
 from bot.postmortems.domain.values import Responder
 
 Namer = Callable[[str], str]
@@ -52,20 +60,19 @@ def responders(
 
 
 def _involvements(event: TimelineEvent) -> list[tuple[str | None, str]]:
-    d = event.data
-    match event.kind:
-        case EventKind.DECLARED:
+    match event.payload:
+        case Declared():
             return [(event.actor, "declared")]
-        case EventKind.NOTIFIED:
-            return [(str(u), "paged") for u in d.get("users", [])]
-        case EventKind.ACKNOWLEDGED:
+        case Notified(users=users):
+            return [(u, "paged") for u in users]
+        case Acknowledged():
             return [(event.actor, "acknowledged")]
-        case EventKind.LEAD_CHANGED:
-            return [(event.actor, "acted"), (d.get("to"), "lead")]
-        case EventKind.ROLE_ASSIGNED:
-            return [(event.actor, "acted"), (d.get("user"), str(d.get("role")))]
-        case EventKind.MESSAGE_ADDED:
-            return [(d.get("author"), "acted"), (d.get("added_by") or event.actor, "acted")]
+        case LeadChanged(new=lead):
+            return [(event.actor, "acted"), (lead, "lead")]
+        case RoleAssigned(role=role, user=user):
+            return [(event.actor, "acted"), (user, role)]
+        case MessageAdded(author=author, added_by=added_by):
+            return [(author, "acted"), (added_by or event.actor, "acted")]
         case _:
             return [(event.actor, "acted")]
 

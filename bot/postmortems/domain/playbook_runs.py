@@ -6,7 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from bot.incidents.domain.timeline import EventKind, TimelineEvent
+from bot.incidents.domain.events import (
+    PlaybookStarted,
+    PlaybookStep,
+    PlaybookUndone,
+    UndoOutcome,
+)
+from bot.incidents.domain.timeline import TimelineEvent
 from bot.postmortems.domain.people import Namer
 from bot.postmortems.domain.values import Moment, PlaybookRun, Step, Undo
 
@@ -17,63 +23,54 @@ def playbook_runs(
     """Runs in start order, each with its steps (an undone step carries its ``Undo``), and the
     roll-backs in time order."""
     rollbacks = [
-        (_key(e.data), _undo(e, tz, name)) for e in timeline if e.kind is EventKind.PLAYBOOK_UNDONE
+        ((e.payload.run, e.payload.step), _undo(e, e.payload, tz, name))
+        for e in timeline
+        if isinstance(e.payload, PlaybookUndone)
     ]
     undos = dict(rollbacks)  # the last attempt per step wins
-    runs: dict[str, PlaybookRun] = {}
+    runs: dict[int, PlaybookRun] = {}
     for event in timeline:
-        d = event.data
-        run = str(d.get("run"))
-        if event.kind is EventKind.PLAYBOOK_STARTED:
-            runs[run] = PlaybookRun(
-                run,
-                _s(d, "playbook"),
-                _s(d, "title") or _s(d, "playbook"),
-                Moment.of(event.at, tz),
-                name(event.actor),
-                [],
-            )
-        elif event.kind is EventKind.PLAYBOOK_STEP:
-            holder = runs.setdefault(
-                run, PlaybookRun(run, _s(d, "playbook"), _s(d, "playbook"), None, "", [])
-            )
-            holder.steps.append(_step(event, undos.get(_key(d)), tz, name))
+        match event.payload:
+            case PlaybookStarted(run=run, playbook=playbook, title=title):
+                runs[run] = PlaybookRun(
+                    str(run),
+                    playbook,
+                    title or playbook,
+                    Moment.of(event.at, tz),
+                    name(event.actor),
+                    [],
+                )
+            case PlaybookStep(run=run, playbook=playbook, step=step_id) as step:
+                holder = runs.setdefault(
+                    run, PlaybookRun(str(run), playbook, playbook, None, "", [])
+                )
+                holder.steps.append(_step(event, step, undos.get((run, step_id)), tz, name))
     return list(runs.values()), [undo for _, undo in rollbacks]
 
 
-def _key(d: dict[str, object]) -> tuple[str, str]:
-    return str(d.get("run")), str(d.get("step"))
-
-
-def _step(event: TimelineEvent, undone: Undo | None, tz: ZoneInfo, name: Namer) -> Step:
-    d = event.data
-    undo = d.get("undo")
+def _step(
+    event: TimelineEvent, step: PlaybookStep, undone: Undo | None, tz: ZoneInfo, name: Namer
+) -> Step:
     return Step(
         at=Moment.of(event.at, tz),
         by=name(event.actor),
-        title=_s(d, "title") or _s(d, "step"),
-        outcome=_s(d, "outcome"),
-        action=_s(d, "action"),
-        summary=_s(d, "summary"),
-        reason=_s(d, "reason"),
-        error=_s(d, "error"),
-        undo=str(undo.get("summary") or "") if isinstance(undo, dict) else "",
+        title=step.title or step.step,
+        outcome=step.outcome.value,
+        action=step.action or "",
+        summary=step.summary or "",
+        reason=step.reason or "",
+        error=step.error or "",
+        undo=step.undo_summary or "",
         undone=undone,
     )
 
 
-def _undo(event: TimelineEvent, tz: ZoneInfo, name: Namer) -> Undo:
-    d = event.data
+def _undo(event: TimelineEvent, undone: PlaybookUndone, tz: ZoneInfo, name: Namer) -> Undo:
     return Undo(
         at=Moment.of(event.at, tz),
         by=name(event.actor),
-        title=_s(d, "title") or _s(d, "step"),
-        summary=_s(d, "summary"),
-        succeeded=d.get("outcome") == "succeeded",
-        error=_s(d, "error"),
+        title=undone.title or undone.step,
+        summary=undone.summary,
+        succeeded=undone.outcome is UndoOutcome.SUCCEEDED,
+        error=undone.error or "",
     )
-
-
-def _s(d: dict[str, object], key: str) -> str:
-    value = d.get(key)
-    return "" if value is None else str(value)

@@ -6,8 +6,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.incidents.domain.events import (
+    Acknowledged,
+    DeliveryFailed,
+    NobodyOnCall,
+    Notified,
+    Paged,
+    PagingExhausted,
+)
 from bot.incidents.domain.incident import Incident, format_duration
-from bot.incidents.domain.timeline import EventKind, TimelineEvent
+from bot.incidents.domain.timeline import TimelineEvent
 from bot.postmortems.domain.alerts import TimedAlert
 from bot.postmortems.domain.people import Namer, lead_name
 from bot.postmortems.domain.values import (
@@ -39,18 +47,6 @@ def detection(
     )
 
 
-_PAGING = frozenset(
-    {
-        EventKind.PAGED,
-        EventKind.NOTIFIED,
-        EventKind.ACKNOWLEDGED,
-        EventKind.NOBODY_ON_CALL,
-        EventKind.PAGING_EXHAUSTED,
-        EventKind.DELIVERY_FAILED,
-    }
-)
-
-
 def response(
     incident: Incident, timeline: Sequence[TimelineEvent], tz: ZoneInfo, name: Namer
 ) -> Response:
@@ -59,37 +55,28 @@ def response(
     acks: list[Acknowledgement] = []
     problems: list[str] = []
     first_page: datetime | None = None
-    for event in (e for e in timeline if e.kind in _PAGING):
-        d, at = event.data, Moment.of(event.at, tz)
-        match event.kind:
-            case EventKind.PAGED:
-                pages.append(
-                    Page(
-                        at,
-                        name(event.actor),
-                        str(d.get("target")),
-                        str(d.get("policy")),
-                        _s(d, "message"),
-                    )
-                )
+    for event in timeline:
+        at = Moment.of(event.at, tz)
+        match event.payload:
+            case Paged(target=target, policy=policy, message=message):
+                pages.append(Page(at, name(event.actor), target, policy, message))
                 first_page = first_page or event.at
-            case EventKind.NOTIFIED:
-                notifications.append(_notification(at, d, name))
+            case Notified() as notified:
+                notifications.append(_notification(at, notified, name))
                 first_page = first_page or event.at
-            case EventKind.ACKNOWLEDGED:
+            case Acknowledged():
                 after = format_duration(event.at - first_page) if first_page else None
                 acks.append(Acknowledgement(at, name(event.actor), after))
-            case EventKind.NOBODY_ON_CALL:
-                problems.append(f"Nobody was on call for {d.get('schedule')} ({at.utc} UTC)")
-            case EventKind.PAGING_EXHAUSTED:
+            case NobodyOnCall(schedule=schedule):
+                problems.append(f"Nobody was on call for {schedule} ({at.utc} UTC)")
+            case PagingExhausted(target=target):
                 problems.append(
-                    f"Escalation for {d.get('target')} finished without an acknowledgement "
-                    f"({at.utc} UTC)"
+                    f"Escalation for {target} finished without an acknowledgement ({at.utc} UTC)"
                 )
-            case EventKind.DELIVERY_FAILED:
+            case DeliveryFailed(user=user, channel=channel, error=error):
                 problems.append(
-                    f"A page to {name(str(d.get('user')))} via {d.get('channel')} could not be "
-                    f"delivered: {d.get('error')} ({at.utc} UTC)"
+                    f"A page to {name(user)} via {channel} could not be "
+                    f"delivered: {error} ({at.utc} UTC)"
                 )
     return Response(
         pages=pages,
@@ -103,17 +90,7 @@ def response(
     )
 
 
-def _notification(at: Moment, d: dict[str, object], name: Namer) -> Notification:
-    level, loop = _int(d.get("level")), _int(d.get("loop"))
-    users = d.get("users")
-    people = [name(str(u)) for u in users] if isinstance(users, list) else []
+def _notification(at: Moment, notified: Notified, name: Namer) -> Notification:
+    level, loop = notified.level, notified.loop
+    people = [name(u) for u in notified.users]
     return Notification(at, people, level + 1, loop + 1, escalation=level > 0 or loop > 0)
-
-
-def _int(value: object) -> int:
-    return value if isinstance(value, int) else 0
-
-
-def _s(d: dict[str, object], key: str) -> str:
-    value = d.get(key)
-    return "" if value is None else str(value)

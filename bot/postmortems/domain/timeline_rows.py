@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from bot.incidents.domain.timeline import EventKind, TimelineEvent, describe
+from bot.incidents.domain.events import PlaybookStep, PlaybookUndone, StepOutcome, UndoOutcome
+from bot.incidents.domain.timeline import TimelineEvent, describe
 from bot.postmortems.domain.people import Namer
 from bot.postmortems.domain.plaintext import to_markdown
 from bot.postmortems.domain.values import Moment, TimelineRow
@@ -28,10 +29,14 @@ def timeline_rows(
 
 
 def _failure_text(event: TimelineEvent) -> str | None:
-    d = event.data
-    error = f": {d['error']}" if d.get("error") else ""
-    if event.kind is EventKind.PLAYBOOK_STEP and d.get("outcome") == "failed":
-        return f"Step {d.get('title')} ({d.get('playbook')}) failed{error}"
-    if event.kind is EventKind.PLAYBOOK_UNDONE and d.get("outcome") != "succeeded":
-        return f"Undo of {d.get('title')} failed{error}"
-    return None
+    match event.payload:
+        case PlaybookStep(outcome=StepOutcome.FAILED, title=title, playbook=playbook, error=e):
+            return f"Step {title} ({playbook}) failed{_colon(e)}"
+        case PlaybookUndone(outcome=UndoOutcome.FAILED, title=title, error=e):
+            return f"Undo of {title} failed{_colon(e)}"
+        case _:
+            return None
+
+
+def _colon(error: str | None) -> str:
+    return f": {error}" if error else ""

@@ -1,0 +1,108 @@
+"""The repository reads stored timeline rows into typed payloads, once, and writes payloads back
+as the same JSON: rows in today's shape (every kind) load, and rows it cannot read load as
+``Unknown`` instead of failing the whole timeline."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.incidents import repo
+from bot.incidents.domain import incident as domain
+from bot.incidents.domain.events import Unknown
+from bot.incidents.domain.severity import Severity
+from bot.incidents.domain.timeline import TimelineEvent
+from bot.incidents.rows import TimelineEventRow
+from bot.kernel.storage.db import make_session_factory
+from bot.postmortems.drafting import read_record
+from tests.domain.stored_events import STORED, UNREADABLE
+
+T0 = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+def _incident(session: Session, number: int) -> None:
+    incident, _ = domain.declare(
+        number=number, title="Checkout errors", severity=Severity.SEV2, declarer="U0DECL", now=T0
+    )
+    row = repo.new_row(incident, channel_name=f"inc-{number}-checkout-errors")
+    row.id = number
+    session.add(row)
+    session.flush()
+
+
+def _rows(number: int, stored: list[tuple[str, object]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "incident_id": number,
+            "at": T0 + timedelta(seconds=i),
+            "recorded_at": T0,
+            "actor": "U0LEAD",
+            "kind": kind,
+            "data": data,
+            "dedup_key": None,
+        }
+        for i, (kind, data) in enumerate(stored)
+    ]
+
+
+def test_rows_in_todays_shape_load_as_typed_payloads(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        _incident(session, 1)
+        session.execute(insert(TimelineEventRow), _rows(1, [(k, d) for k, d, _ in STORED]))
+
+    with sessions() as session:
+        loaded = repo.timeline(session, 1)
+        first_id = session.scalars(
+            select(TimelineEventRow.id).order_by(TimelineEventRow.id)
+        ).first()
+        assert first_id is not None
+        by_id = repo.event_by_id(session, first_id)
+        drafted = read_record(session, 1).timeline
+
+    assert [e.payload for e in loaded] == [payload for _, _, payload in STORED]
+    assert by_id == loaded[0]
+    assert drafted == loaded
+
+
+def test_appended_payloads_are_stored_as_the_same_json(sessions: sessionmaker[Session]) -> None:
+    events = [
+        TimelineEvent(T0 + timedelta(seconds=i), "U0LEAD", p) for i, (_, _, p) in enumerate(STORED)
+    ]
+    with sessions.begin() as session:
+        _incident(session, 2)
+        repo.append(session, 2, events, T0)
+
+    with sessions() as session:
+        stored = session.execute(
+            select(TimelineEventRow.kind, TimelineEventRow.data)
+            .where(TimelineEventRow.incident_id == 2)
+            .order_by(TimelineEventRow.id)
+        ).all()
+
+    assert [(kind, data) for kind, data in stored] == [(k, d) for k, d, _ in STORED]
+
+
+def test_rows_it_cannot_read_load_as_unknown(sessions: sessionmaker[Session]) -> None:
+    readable = [(k, d) for k, d, _ in STORED[:3]]
+    with sessions.begin() as session:
+        _incident(session, 3)
+        session.execute(insert(TimelineEventRow), _rows(3, [*readable, *UNREADABLE]))
+
+    with sessions() as session:
+        loaded = repo.timeline(session, 3)
+
+    assert [e.payload for e in loaded[:3]] == [payload for _, _, payload in STORED[:3]]
+    unknown = [e.payload for e in loaded[3:]]
+    assert all(isinstance(p, Unknown) for p in unknown)
+    assert [(p.stored_kind, p.data) for p in unknown if isinstance(p, Unknown)] == [
+        (kind, data if isinstance(data, dict) else {}) for kind, data in UNREADABLE
+    ]
