@@ -169,7 +169,7 @@ def _record(sessions: sessionmaker[Session], count: int, rng: random.Random) -> 
 def _event(i: int, at: datetime, rng: random.Random) -> dict[str, Any]:
     who = rng.choice(PEOPLE)
     other = rng.choice(PEOPLE)
-    run = {"run": f"run-{i // 40}", "playbook": "restart", "step": f"s{i % 40}"}
+    run = {"run": i // 40, "playbook": "restart", "step": f"s{i % 40}"}
     alert = {
         "source": "alertmanager",
         "name": f"CheckoutErrorRate{i % 7}",
