@@ -48,12 +48,15 @@ from bot.paging.domain.paging import (
     StopReason,
     Wait,
     decide,
+    escalate_now,
     resolve_targets,
 )
 from bot.paging.rows import DeliveryRow, PageRow
 
 SLACK = "slack"
-STOPPED = frozenset({PageStatus.ACKNOWLEDGED, PageStatus.RESOLVED})  # deliveries not sent
+STOPPED = frozenset({PageStatus.ACKNOWLEDGED, PageStatus.RESOLVED})
+# Pages someone may still acknowledge or escalate by hand (an exhausted one waits for a person).
+OPEN = frozenset({PageStatus.ACTIVE, PageStatus.EXHAUSTED})  # deliveries not sent
 # A person or schedule paged directly has no next level: this is how long they get to answer
 # before the channel hears that nobody did.
 DIRECT_PAGE_ANSWER_MINUTES = 15
@@ -187,7 +190,7 @@ class PagingService:
         self, session: Session, incident_id: int, user: str, now: datetime
     ) -> list[TimelineEvent]:
         """Acknowledge every active page of the incident; refuses when nothing is paged."""
-        active = self._active(session, incident_id)
+        active = self._open(session, incident_id)
         if not active:
             raise InvalidChange(
                 "nothing is paged for this incident; page someone with "
@@ -213,13 +216,22 @@ class PagingService:
         self._propagate(session, [p.id for p in pages], "resolve", now)
 
     def escalate_now(self, page_id: int, user: str) -> None:
-        """Skip the wait: fire the next level now (the "Escalate now" button)."""
+        """Skip the wait: page the next level now (the "Escalate now" button), whatever the
+        urgency; refuses, saying so, when the policy has no further level (the pages stay open)."""
         now = self._clock()
         with self._sessions.begin() as session:
             page = session.get(PageRow, page_id)
-            if page is None or page.status != PageStatus.ACTIVE:
-                raise InvalidChange("this page is no longer active")
-            payload = {"incident": page.incident_id, "page": page.id, "now": True}
+            if page is None or page.status not in OPEN:
+                raise InvalidChange("this page was acknowledged or its incident resolved")
+            if isinstance(escalate_now(_state(page), now), Stop):
+                policy = EscalationPolicy.from_dict(page.policy)
+                rounds = policy.repeat + 1
+                raise InvalidChange(
+                    f"every level of {policy.name} was paged already ({rounds} "
+                    f"round{'s' if rounds > 1 else ''}): there is no further level. The page stays "
+                    "open: acknowledge it with its button or `/incident ack`"
+                )
+            payload = {"incident": page.incident_id, "page": page.id, "now": True, "by": user}
             timers.schedule(
                 session,
                 page_timers.escalation_key(page.id),
@@ -240,16 +252,24 @@ class PagingService:
 
     # -- the escalation timer ------------------------------------------------------------------
 
-    def escalate(self, page_id: int, force: bool = False) -> Escalated:
-        """One escalation decision for the page, applied in one transaction."""
+    def escalate(self, page_id: int, by: str | None = None) -> Escalated:
+        """One escalation decision for the page, applied in one transaction; ``by``: who pressed
+        "Escalate now" (the next level is paged at once, and the timeline says who asked)."""
         now = self._clock()
         with self._sessions.begin() as session:
             page = session.get(PageRow, page_id)
-            if page is None or page.status != PageStatus.ACTIVE:
+            if page is None or page.status not in OPEN:
+                return Escalated(None)
+            if by is not None:
+                pressed = escalate_now(_state(page), now)
+                if isinstance(pressed, Stop):
+                    return Escalated(None)  # the button already said nothing further exists
+                page.status = PageStatus.ACTIVE
+                self._notify(session, page, pressed, now, by)
+                return Escalated(_next_run(decide(_state(page), now), page, pressed, now))
+            if page.status != PageStatus.ACTIVE:
                 return Escalated(None)
             decision = decide(_state(page), now)
-            if isinstance(decision, Wait) and force:
-                decision = Notify(decision.next_step, decision.next_step.key(_page_ref(page)))
             if isinstance(decision, Stop):
                 if decision.reason is StopReason.EXHAUSTED:
                     page.status = PageStatus.EXHAUSTED
@@ -261,7 +281,14 @@ class PagingService:
             self._notify(session, page, decision, now)
             return Escalated(_next_run(decide(_state(page), now), page, decision, now))
 
-    def _notify(self, session: Session, page: PageRow, decision: Notify, now: datetime) -> None:
+    def _notify(
+        self,
+        session: Session,
+        page: PageRow,
+        decision: Notify,
+        now: datetime,
+        actor: str = BOT_ACTOR,
+    ) -> None:
         config = self._config()
         overrides = {
             name: config.schedule_overrides(name) + self._db_overrides(session, name)
@@ -287,7 +314,7 @@ class PagingService:
         notified = Notified(
             tuple(resolution.users), decision.step.level, decision.step.loop, page.id
         )
-        events.append(TimelineEvent(now, BOT_ACTOR, notified))
+        events.append(TimelineEvent(now, actor, notified))
         self._record(session, page.incident_id, events, now)
 
     def _add_delivery(
@@ -366,10 +393,8 @@ class PagingService:
             timers.schedule(session, key, page_timers.PAGE_PROVIDER_UPDATE, now, payload, now)
 
     @staticmethod
-    def _active(session: Session, incident_id: int) -> list[PageRow]:
-        query = select(PageRow).where(
-            PageRow.incident_id == incident_id, PageRow.status == PageStatus.ACTIVE
-        )
+    def _open(session: Session, incident_id: int) -> list[PageRow]:
+        query = select(PageRow).where(PageRow.incident_id == incident_id, PageRow.status.in_(OPEN))
         return list(session.scalars(query))
 
     @staticmethod

@@ -87,7 +87,8 @@ def test_unknown_events_render_and_are_skipped_by_what_is_computed_from_the_time
 
 
 def test_every_kind_reads_as_it_did() -> None:
-    """``describe`` words each stored example as the dict-reading code did."""
+    """``describe`` words each stored example as the dict-reading code did (a person's name on
+    a notification round is who pressed "Escalate now")."""
     lines = [describe(TimelineEvent(T0, "U0LEAD", payload)) for _, _, payload in STORED]
 
     assert lines == [
@@ -108,7 +109,7 @@ def test_every_kind_reads_as_it_did() -> None:
         "a message: from a bot",
         "<@U0LEAD> paged service checkout (payments): 5xx",
         "<@U0LEAD> paged <@U0LEAD> (page U0LEAD)",
-        "Paged <@U0LEAD>, oncall@example.com (level 3, round 2)",
+        "<@U0LEAD> escalated: paged <@U0LEAD>, oncall@example.com (level 3, round 2)",
         "<@U0LEAD> acknowledged the page",
         "Could not reach U0LEAD via pagerduty: HTTP 500",
         ":rotating_light: Nobody is on call for dba: nobody paged there",

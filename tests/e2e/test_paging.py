@@ -98,6 +98,7 @@ escalation_policies:
     (tmp_path / "services.yaml").write_text("""
 services:
   - {name: checkout-api, escalation_policy: checkout, team_channel: "#payments"}
+  - {name: search, escalation_policy: checkout, urgency: low}
 """)
     return tmp_path
 
@@ -236,6 +237,38 @@ def test_escalate_now_pages_the_next_level_at_once(bot: Bot) -> None:
     dm = page_dm(bot, ONCALL)
     bot.driver.block_action(ONCALL, dm.channel, dm.ts, "page_escalate_now", value="1")
     page_dm(bot, LEAD)
+
+
+def test_escalate_now_on_a_low_urgency_page_pages_the_next_level_and_says_who_asked(
+    bot: Bot,
+) -> None:
+    channel = bot.declare("Search results stale sev3 service:search")
+    dm = page_dm(bot, ONCALL)
+    bot.clock.advance(timedelta(minutes=30))  # low urgency: nobody else is paged by itself
+    bot.app.runner.run_due_once()
+    assert bot.slack.state.dm_messages(LEAD) == []
+    bot.driver.block_action(ONCALL, dm.channel, dm.ts, "page_escalate_now", value="1")
+    page_dm(bot, LEAD)
+    bot.posted(channel.id, f"<@{ONCALL}> escalated: paged <@{LEAD}> (level 2, round 1)")
+    bot.clock.advance(timedelta(hours=3))
+    bot.app.runner.run_due_once()
+    assert bot.slack.state.dm_messages(MANAGER) == []  # and still no escalation by itself
+    bot.command(channel, "ack", user=LEAD)
+    bot.posted(channel.id, f"<@{LEAD}> acknowledged the page")
+
+
+def test_a_page_nobody_acknowledged_can_still_be_acknowledged(bot: Bot) -> None:
+    channel = bot.declare("Checkout down sev1 service:checkout-api")
+    dm = page_dm(bot, ONCALL)
+    for minutes, person in [(6, LEAD), (11, MANAGER)]:  # each level after the previous one's delay
+        bot.clock.advance(timedelta(minutes=minutes))
+        page_dm(bot, person)
+    bot.clock.advance(timedelta(hours=2))
+    bot.posted(channel.id, "Nobody acknowledged the page for service checkout-api")
+    bot.driver.block_action(ONCALL, dm.channel, dm.ts, "page_escalate_now", value="1")
+    bot.said_to(ONCALL, "every level of checkout was paged already (1 round)")
+    bot.driver.block_action(ONCALL, dm.channel, dm.ts, "page_acknowledge", value="1")
+    bot.posted(channel.id, f"<@{ONCALL}> acknowledged the page")
 
 
 def test_a_person_known_only_by_email_is_found_in_slack(bot: Bot) -> None:

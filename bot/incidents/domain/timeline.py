@@ -97,7 +97,8 @@ def describe(event: TimelineEvent) -> str:
             return f"{who} paged {target} ({policy}){_colon(message)}"
         case Notified(users=users, level=level, loop=loop):
             mentions = ", ".join(f"<@{u}>" if u.startswith(("U", "W")) else u for u in users)
-            return f"Paged {mentions} (level {level + 1}, round {loop + 1})"
+            asked = f"{who} escalated: p" if event.actor != BOT_ACTOR else "P"
+            return f"{asked}aged {mentions} (level {level + 1}, round {loop + 1})"
         case Acknowledged():
             return f"{who} acknowledged the page"
         case DeliveryFailed(user=user, channel=channel, error=error):

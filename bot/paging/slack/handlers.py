@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, SectionBlock
 
 from bot.config import Config, NotificationChannel
 from bot.incidents.domain import commands as cmd
+from bot.incidents.domain.timeline import BOT_ACTOR
 from bot.incidents.service import IncidentService
 from bot.incidents.slack import blocks
 from bot.incidents.slack.context import USER_ERRORS
@@ -61,7 +62,9 @@ class PagingEffects:
 
     def escalate(self, timer: ClaimedTimer) -> Outcome:
         page_id = int(timer.payload["page"])
-        result = self._paging.escalate(page_id, force=bool(timer.payload.get("now")))
+        # "now": someone pressed Escalate now ("by": who; timers from before it was kept have none).
+        by = str(timer.payload.get("by") or BOT_ACTOR) if timer.payload.get("now") else None
+        result = self._paging.escalate(page_id, by)
         if result.next_at is None:
             return Done()
         return Reschedule(result.next_at, {"incident": timer.payload["incident"], "page": page_id})
