@@ -111,7 +111,7 @@ def test_every_kind_reads_as_it_did() -> None:
         "<@U0LEAD> paged <@U0LEAD> (page U0LEAD)",
         "<@U0LEAD> escalated: paged <@U0LEAD>, oncall@example.com (level 3, round 2)",
         "<@U0LEAD> acknowledged the page",
-        "Could not reach U0LEAD via pagerduty: HTTP 500",
+        "Could not reach <@U0LEAD> via pagerduty: HTTP 500",
         ":rotating_light: Nobody is on call for dba: nobody paged there",
         "Nobody acknowledged the page for service checkout: escalation finished",
         "<@U0LEAD> started playbook Disable a flag",

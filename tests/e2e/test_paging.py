@@ -227,7 +227,7 @@ def test_a_failing_provider_is_reported_and_slack_still_pages(
     providers.pagerduty.fail(times=100, status=500)
     channel = bot.declare("Checkout down sev1 service:checkout-api")
     page_dm(bot, ONCALL)
-    text = bot.posted(channel.id, f"Could not reach {ONCALL} via pagerduty").all_text
+    text = bot.posted(channel.id, f"Could not reach <@{ONCALL}> via pagerduty").all_text
     assert "HTTP 500" in text
     assert PD_KEY not in text
 

@@ -96,13 +96,13 @@ def describe(event: TimelineEvent) -> str:
         case Paged(target=target, policy=policy, message=message):
             return f"{who} paged {target} ({policy}){_colon(message)}"
         case Notified(users=users, level=level, loop=loop):
-            mentions = ", ".join(f"<@{u}>" if u.startswith(("U", "W")) else u for u in users)
+            mentions = ", ".join(_person(u) for u in users)
             asked = f"{who} escalated: p" if event.actor != BOT_ACTOR else "P"
             return f"{asked}aged {mentions} (level {level + 1}, round {loop + 1})"
         case Acknowledged():
             return f"{who} acknowledged the page"
         case DeliveryFailed(user=user, channel=channel, error=error):
-            return f"Could not reach {user} via {channel}: {error}"
+            return f"Could not reach {_person(user)} via {channel}: {error}"
         case NobodyOnCall(schedule=schedule):
             return f":rotating_light: Nobody is on call for {schedule}: nobody paged there"
         case PagingExhausted(target=target):
@@ -148,6 +148,11 @@ def _describe_step(who: str, step: PlaybookStep) -> str:
     if step.error:
         line += f": {step.error}"
     return line
+
+
+def _person(ref: str) -> str:
+    """A config user reference as people read it: a Slack id as a mention, an email as is."""
+    return f"<@{ref}>" if ref.startswith(("U", "W")) and "@" not in ref else ref
 
 
 def _colon(text: str | None) -> str:
