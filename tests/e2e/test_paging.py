@@ -172,6 +172,10 @@ def test_acknowledge_button_stops_escalation_and_tells_providers(
         lambda: "Acknowledged by" in bot.slack.state.message(dm.channel, dm.ts).all_text,
         what="the DM updated in place",
     )
+    # It still says which incident it was about, and where.
+    updated = bot.slack.state.message(dm.channel, dm.ts).all_text
+    assert "incident #1 (SEV1): Checkout down" in updated
+    assert f"<#{channel.id}>" in updated
     eventually(lambda: "Acknowledged" in bot.card(channel.id).all_text, what="card clock")
     bot.clock.advance(timedelta(hours=1))
     bot.app.runner.run_due_once()

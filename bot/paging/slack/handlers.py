@@ -96,7 +96,9 @@ class PagingEffects:
         action = str(timer.payload["action"])
         if delivery.channel == SLACK:
             if delivery.slack_channel and delivery.slack_ts:
-                text = _closed_text(delivery, action)
+                # The DM keeps saying which incident it was about (current severity included).
+                notice = self._notice(delivery)
+                text = f"{_closed_text(delivery, action)}\n{notice.summary}\n{notice.link}"
                 self._client.chat_update(
                     channel=delivery.slack_channel,
                     ts=delivery.slack_ts,
