@@ -136,7 +136,7 @@ def test_every_kind_reads_as_it_did() -> None:
 def test_product_code_reads_payloads_not_stored_json() -> None:
     """``TimelineEvent.data`` is the stored form, for tests; the product reads ``payload``."""
     root = Path(__file__).resolve().parents[2] / "bot"
-    reads = re.compile(r"\.data(\[|\.get\()")
+    reads = re.compile(r"(?<!info)\.data(\[|\.get\()")  # pydantic's ValidationInfo.data is not ours
     found = [
         f"{path.relative_to(root)}:{number}: {line.strip()}"
         for path in sorted(root.rglob("*.py"))
