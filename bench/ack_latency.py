@@ -1,493 +1,362 @@
-"""Slash-command ack latency: warroom against a bare Bolt app that only acks.
+"""Ack latency as users get it: ``warroom serve`` against a bare Bolt app, each in its own process.
 
-Slack waits 3 s for the HTTP answer to a slash command (the *ack*); warroom acks first and works
-after, once the request is recorded (docs/architecture.md §5). This measures how long the ack takes
-under load, next to a floor: a bare Bolt ``App`` whose ``/incident`` listener only calls ``ack()``,
-served the same way. The ratio ours/floor is the cost of everything warroom adds before and around
-the ack (middleware, parsing, metrics, the thread-pool contention from the work that runs after it).
+Slack waits 3 s for the HTTP answer to a slash command, a click or a modal submission (the
+*ack*). This sends the same signed requests, as Slack sends them, to two apps on 127.0.0.1 and
+compares their acks:
 
-Everything runs in this one process, on 127.0.0.1:
+* **warroom**: ``warroom serve`` as a subprocess (its own interpreter, default settings, timer
+  runner) on a fresh database: SQLite in a temporary folder, or a scratch database on the
+  PostgreSQL server named by ``--database-url`` (dropped afterwards);
+* **floor**: ``python -m bench.floor_app``, a bare Bolt app whose listeners only ack, served the
+  same way, as a subprocess;
+* the fake Slack Web API both talk to in a third process (``bench.slack_process``), which also
+  builds the requests; this process only signs, sends and times them (``bench.load``).
 
-* the fake Slack Web API (``warroom_sandbox.server.FakeSlackServer``), which both apps talk to and
-  which mints the ``response_url`` of each command;
-* warroom, built by ``bot.composition.build`` on a temporary SQLite file, with its timer runner
-  started as ``warroom serve`` starts it, under uvicorn on an ephemeral port;
-* the floor app under uvicorn on another ephemeral port;
-* an ``httpx.AsyncClient`` firing signed ``/incident`` commands, ``--concurrency`` at a time.
+Scenarios, each closed loop (``-c`` in flight) and open loop (``--rate`` requests a second, timed
+from when each was due): ``status`` (``/incident status`` in an incident's channel), ``declare``
+(``/incident declare Bench declare <i> sev3`` in #general), ``button`` (*Post update* on that
+incident's card: warroom opens a modal) and ``modal`` (that modal submitted: warroom posts the
+update). Rounds alternate between the apps (floor, warroom, floor, warroom...) so whatever else the
+machine does hits both; before each round warroom's work from the previous one is finished. For
+declare it also times *declare to a ready channel* from the fake's call log; for every scenario it
+counts warroom's Slack calls per request.
 
-Scenarios: ``status`` (``/incident status`` in #general, not an incident channel: warroom acks, then
-answers through the response_url that this needs an incident channel) and ``declare``
-(``/incident declare Bench incident <i> sev3``: warroom acks, records the incident, and its timer
-runner creates, fills and pins the channel in the background). Between runs warroom's due timers
-are drained, so every measured run starts quiet.
-
-Run ``python -m bench.ack_latency --help``; see ``bench/README.md`` for reading the output.
+Run ``python -m bench.ack_latency --help``; ``bench/README.md`` explains the output.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import math
+import os
+import socket
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack, suppress
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
 
-import httpx
-from pydantic import SecretStr
-from slack_bolt import Ack, App, BoltRequest
-from slack_sdk import WebClient
-from sqlalchemy import func, select
-from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+from bench.ack_report import (
+    HEADER,
+    Result,
+    ack_rows,
+    calls_per_request,
+    log_summary,
+    ready_latencies,
+    ready_row,
+)
+from bench.load import closed_loop, open_loop
+from bench.paging import BOT_TOKEN, SIGNING_SECRET, Server, free_port, wait_idle
+from bench.slack_process import Call, FakeSlack, Request
+from bench.timers import database
 
-from bot.composition import Warroom, build
-from bot.incidents.rows import IncidentRow
-from bot.kernel.settings import Settings
-from bot.kernel.slack.app import LISTENER_THREADS
-from bot.kernel.timers.rows import Timer
-from warroom_sandbox.methods import METHODS
-from warroom_sandbox.payloads import VERIFICATION_TOKEN, channel_name
-from warroom_sandbox.seed import GENERAL, ONCALL
-from warroom_sandbox.server import BackgroundServer, FakeSlackServer
-from warroom_sandbox.signing import signed_headers
-
-SIGNING_SECRET = "warroom-bench-signing-secret"  # only ever used on loopback
-BOT_TOKEN = "xoxb-warroom-bench"
-SLACK_ACK_DEADLINE_MS = 3000.0
+SCENARIOS = ("status", "declare", "button", "modal")
+LOOPS = ("closed", "open")
+APPS = ("floor", "warroom")
+ROOT = Path(__file__).resolve().parent.parent
 MAX_REQUESTS = 20_000
-MAX_CONCURRENCY = 200
-REQUEST_TIMEOUT_SECONDS = 30.0
-
-
-# --- requests -------------------------------------------------------------------------------
+QUIET_SECONDS = 0.25  # no Slack call for this long after a round: warroom's work is done
 
 
 @dataclass(frozen=True)
-class Scenario:
-    name: str
-    text: Callable[[int], str]
-
-
-SCENARIOS: dict[str, Scenario] = {
-    "status": Scenario("status", lambda i: "status"),
-    "declare": Scenario("declare", lambda i: f"declare Bench incident {i} sev3"),
-}
-
-
-def command_body(slack: FakeSlackServer, text: str) -> bytes:
-    """``/incident <text>`` by the on-call user in #general, form-encoded as Slack posts it.
-
-    The same form as ``SlackDriver.slash_command`` sends, built here because the driver's client
-    is synchronous; the response_url and trigger id are minted by the fake, so ``respond()`` works.
-    """
-    state = slack.state
-    user = state.user(ONCALL)
-    form = {
-        "token": VERIFICATION_TOKEN,
-        "team_id": state.team.id,
-        "team_domain": state.team.domain,
-        "enterprise_id": "",
-        "enterprise_name": "",
-        "channel_id": GENERAL,
-        "channel_name": channel_name(state.channel(GENERAL)),
-        "user_id": user.id,
-        "user_name": user.name,
-        "command": "/incident",
-        "text": text,
-        "api_app_id": state.app_id,
-        "is_enterprise_install": "false",
-        "response_url": slack.new_response_url(GENERAL, ONCALL),
-        "trigger_id": slack.issue_trigger_id(ONCALL),
-    }
-    return urlencode(form).encode()
-
-
-def request_headers(body: bytes) -> dict[str, str]:
-    """Signed now, as Slack signs: ``v0=`` HMAC-SHA256 of ``v0:{timestamp}:{body}``."""
-    return {
-        "Content-Type": "application/x-www-form-urlencoded",
-        **signed_headers(SIGNING_SECRET, body),
-    }
-
-
-# --- measuring ------------------------------------------------------------------------------
-
-
-@dataclass
-class Run:
-    """The acks of one target in one scenario: latencies of the 200s, and what failed."""
-
-    target: str
-    scenario: str
-    latencies_ms: list[float] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    wall_seconds: float = 0.0
-
-    @property
-    def requests(self) -> int:
-        return len(self.latencies_ms) + len(self.errors)
-
-    @property
-    def throughput(self) -> float:
-        return self.requests / self.wall_seconds if self.wall_seconds else 0.0
-
-    @property
-    def late(self) -> int:
-        return sum(1 for ms in self.latencies_ms if ms >= SLACK_ACK_DEADLINE_MS)
-
-    def percentile(self, p: float) -> float:
-        """Nearest-rank percentile of the successful acks (NaN when there are none)."""
-        if not self.latencies_ms:
-            return math.nan
-        ordered = sorted(self.latencies_ms)
-        rank = max(1, math.ceil(p / 100 * len(ordered)))
-        return ordered[rank - 1]
-
-
-async def fire(url: str, bodies: Sequence[bytes], concurrency: int, run: Run) -> None:
-    """POST every body to ``url``, ``concurrency`` in flight; time each until its response."""
-    pending: Iterator[bytes] = iter(bodies)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-
-    async with httpx.AsyncClient(limits=limits, timeout=REQUEST_TIMEOUT_SECONDS) as client:
-
-        async def worker() -> None:
-            for body in pending:  # one shared iterator: each body goes to exactly one worker
-                headers = request_headers(body)
-                started = time.perf_counter()
-                try:
-                    response = await client.post(url, content=body, headers=headers)
-                except httpx.HTTPError as error:
-                    run.errors.append(f"{type(error).__name__}: {error}")
-                    continue
-                elapsed_ms = (time.perf_counter() - started) * 1000
-                if response.status_code == 200:
-                    run.latencies_ms.append(elapsed_ms)
-                else:
-                    run.errors.append(f"HTTP {response.status_code}: {response.text[:200]}")
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        run.wall_seconds = time.perf_counter() - started
-
-
-# --- serving ----------------------------------------------------------------------------------
-
-
-# --- the two targets ------------------------------------------------------------------------
-
-
-def bolt_endpoint(bolt: App) -> Starlette:
-    """The floor's front: the raw body and headers to Bolt, as Bolt's own adapters do."""
-
-    async def slack_events(request: Request) -> Response:
-        bolt_request = BoltRequest(
-            body=(await request.body()).decode(), headers=dict(request.headers)
-        )
-        result = await run_in_threadpool(bolt.dispatch, bolt_request)
-        return Response(result.body, result.status, result.first_headers_without_set_cookie())
-
-    return Starlette(routes=[Route("/slack/events", slack_events, methods=["POST"])])
-
-
-def floor_app(api_url: str, executor: ThreadPoolExecutor) -> Starlette:
-    """A bare Bolt app on the same fake Slack whose ``/incident`` only acks."""
-    bolt = App(
-        client=WebClient(token=BOT_TOKEN, base_url=api_url),
-        signing_secret=SIGNING_SECRET,
-        process_before_response=False,
-        listener_executor=executor,
-    )
-
-    @bolt.command("/incident")
-    def incident(ack: Ack) -> None:
-        ack()
-
-    return bolt_endpoint(bolt)
-
-
-def warroom_app(api_url: str, workdir: Path) -> Warroom:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]  # pydantic-settings' init-only argument
-        slack_bot_token=SecretStr(BOT_TOKEN),
-        slack_signing_secret=SecretStr(SIGNING_SECRET),
-        slack_api_url=api_url,
-        database_url=f"sqlite:///{workdir / 'bench.db'}",
-        log_level="WARNING",
-    )
-    return build(settings)
-
-
-def shutdown_listener_threads(bolt: App) -> None:
-    """Stop the thread pool Bolt made for warroom's listeners (``build`` passes it none)."""
-    runner = getattr(bolt, "_listener_runner", None)
-    executor = getattr(runner, "listener_executor", None)
-    if isinstance(executor, ThreadPoolExecutor):
-        executor.shutdown(wait=True)
-
-
-def pending_due(warroom: Warroom) -> int:
-    with warroom.sessions() as session:
-        count = session.scalar(
-            select(func.count())
-            .select_from(Timer)
-            .where(Timer.status == "pending", Timer.due_at <= datetime.now(UTC))
-        )
-    return int(count or 0)
-
-
-def drain(warroom: Warroom, timeout: float) -> float | None:
-    """Wait until warroom has no due timers left; seconds it took, None on timeout."""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if pending_due(warroom) == 0:
-            return time.monotonic() - started
-        warroom.runner.wake()
-        time.sleep(0.1)
-    return None
-
-
-def wait_for_answers(slack: FakeSlackServer, expected: int, timeout: float) -> int:
-    """Wait until the fake Slack holds ``expected`` interaction answers; how many it holds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        answers = len(slack.state.responses())
-        if answers >= expected or time.monotonic() > deadline:
-            return answers
-        time.sleep(0.05)
-
-
-def incident_counts(warroom: Warroom) -> tuple[int, int, int]:
-    """(incidents, provisioned incidents, failed timers)."""
-    with warroom.sessions() as session:
-        incidents = session.scalar(select(func.count()).select_from(IncidentRow)) or 0
-        ready = (
-            session.scalar(
-                select(func.count())
-                .select_from(IncidentRow)
-                .where(IncidentRow.provision_state == "ready")
-            )
-            or 0
-        )
-        failed = (
-            session.scalar(select(func.count()).select_from(Timer).where(Timer.status == "failed"))
-            or 0
-        )
-    return int(incidents), int(ready), int(failed)
-
-
-# --- logging: count what the apps report, show it at the end ---------------------------------
-
-
-class ErrorTally(logging.Handler):
-    """Counts ERROR (and worse) records and keeps the first few distinct ones."""
-
-    def __init__(self, keep: int = 5) -> None:
-        super().__init__(level=logging.ERROR)
-        self.count = 0
-        self.first: list[str] = []
-        self._keep = keep
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.count += 1
-        line = f"{record.name}: {record.getMessage()}"
-        if record.exc_info and record.exc_info[1] is not None:
-            error = record.exc_info[1]
-            line += f" [{type(error).__name__}: {error}]"
-        line = line[:300]
-        if len(self.first) < self._keep and line not in self.first:
-            self.first.append(line)
-
-
-# --- the run --------------------------------------------------------------------------------
-
-
-@dataclass
 class Options:
     requests: int
     concurrency: int
+    rate: float
+    rounds: int
     warmup: int
-    scenarios: list[Scenario]
-    drain_timeout: float
+    scenarios: tuple[str, ...]
+    loops: tuple[str, ...]
     slack_latency_ms: float
+    database_url: str | None
+    timeout: float
     verbose: bool
 
 
-def run_benchmark(options: Options) -> tuple[list[Run], list[str]]:
-    runs: list[Run] = []
-    notes: list[str] = []
-    with ExitStack() as stack:
-        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="warroom-bench-")))
-        slack = stack.enter_context(FakeSlackServer())
-        if options.slack_latency_ms:
-            for method in [*METHODS, "response_url"]:
-                slack.latency(method, options.slack_latency_ms / 1000)
+class Floor:
+    """``python -m bench.floor_app`` as a subprocess."""
 
-        executor = ThreadPoolExecutor(
-            max_workers=LISTENER_THREADS, thread_name_prefix="bench-floor"
-        )
-        stack.callback(executor.shutdown, wait=True)
-        floor = stack.enter_context(BackgroundServer(floor_app(slack.api_url, executor)))
-
-        warroom = warroom_app(slack.api_url, workdir)
-        stack.callback(warroom.engine.dispose)  # after the server stops (callbacks run LIFO)
-        stack.callback(shutdown_listener_threads, warroom.bolt)
-        ours = stack.enter_context(
-            BackgroundServer(warroom.asgi)
-        )  # its lifespan runs the timer runner
-
-        targets = (("floor", f"{floor.url}/slack/events"), ("warroom", f"{ours.url}/slack/events"))
-        sequence = 0
-        for scenario in options.scenarios:
-            answers_before = len(slack.state.responses())
-            incidents_before = incident_counts(warroom)[0]
-            for target, url in targets:
-                if options.warmup:
-                    warm = [
-                        command_body(slack, scenario.text(sequence + i))
-                        for i in range(options.warmup)
-                    ]
-                    sequence += options.warmup
-                    asyncio.run(fire(url, warm, options.concurrency, Run(target, "warm")))
-                    if target == "warroom":
-                        drain(warroom, options.drain_timeout)
-                bodies = [
-                    command_body(slack, scenario.text(sequence + i))
-                    for i in range(options.requests)
-                ]
-                sequence += options.requests
-                run = Run(target, scenario.name)
-                asyncio.run(fire(url, bodies, options.concurrency, run))
-                runs.append(run)
-            drained = drain(warroom, options.drain_timeout)
-            took = (
-                f"drained in {drained:.1f} s"
-                if drained is not None
-                else f"NOT drained after {options.drain_timeout:.0f} s "
-                f"({pending_due(warroom)} timers still due)"
+    def __init__(self, api_url: str, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        command = [sys.executable, "-m", "bench.floor_app", "--port", str(self.port)]
+        with log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [*command, "--slack-api-url", api_url],
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
-            sent = options.requests + options.warmup
-            if scenario.name == "status":
-                answers = (
-                    wait_for_answers(slack, answers_before + sent, options.drain_timeout)
-                    - answers_before
-                )
-                notes.append(
-                    f"status: {answers}/{sent} 'needs an incident channel' answers reached "
-                    f"the response_url; {took}"
-                )
-            else:
-                incidents, ready, failed = incident_counts(warroom)
-                notes.append(
-                    f"{scenario.name}: {incidents - incidents_before}/{sent} incidents recorded, "
-                    f"{ready} provisioned in all, {failed} failed timers; {took}"
-                )
-    return runs, notes
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the floor app exited:\n{self.log.read_text()[-3000:]}")
+            with suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 1):
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"the floor app was not listening after {timeout:g} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
 
 
-# --- output ---------------------------------------------------------------------------------
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` (all its threads) so far; NaN off Linux."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return math.nan
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
-def _ms(value: float) -> str:
-    return "-" if math.isnan(value) else f"{value:.1f}"
-
-
-def _ratio(ours: float, floor: float) -> str:
-    if math.isnan(ours) or math.isnan(floor) or floor == 0:
-        return "-"
-    return f"x{ours / floor:.2f}"
-
-
-def render(runs: list[Run], options: Options) -> str:
-    header = (
-        f"{'scenario':<9} {'target':<12} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
-        f"{'req/s':>8} {'errors':>6} {'>=3s':>5}"
+def serve_env(database_url: str, api_url: str, config: Path) -> dict[str, str]:
+    """``warroom serve``'s environment: this checkout, the fake Slack, the database, no noise."""
+    prefixes = ("SLACK_", "DATABASE_URL", "CONFIG_DIR", "PAGERDUTY_", "OPSGENIE_", "TIMER_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    env.update(
+        {
+            "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])]),
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": api_url,
+            "DATABASE_URL": database_url,
+            "CONFIG_DIR": str(config),
+            "LOG_LEVEL": "WARNING",
+        }
     )
-    lines = [
-        f"warroom slash-command ack latency: N={options.requests} requests per run, "
-        f"C={options.concurrency} concurrent, warm-up {options.warmup}, "
-        f"fake Slack latency {options.slack_latency_ms:g} ms; 127.0.0.1, one process",
-        "",
-        header,
-        "-" * len(header),
-    ]
-    by_scenario: dict[str, dict[str, Run]] = {}
-    for run in runs:
-        by_scenario.setdefault(run.scenario, {})[run.target] = run
-    for scenario, pair in by_scenario.items():
-        for target, label in (("floor", "floor (Bolt)"), ("warroom", "warroom")):
-            run = pair[target]
-            lines.append(
-                f"{scenario:<9} {label:<12} {_ms(run.percentile(50)):>8} "
-                f"{_ms(run.percentile(99)):>8} {_ms(run.percentile(100)):>8} "
-                f"{run.throughput:>8.1f} {len(run.errors):>6} {run.late:>5}"
-            )
-        ours, floor = pair["warroom"], pair["floor"]
-        lines.append(
-            f"{scenario:<9} {'ours/floor':<12} "
-            f"{_ratio(ours.percentile(50), floor.percentile(50)):>8} "
-            f"{_ratio(ours.percentile(99), floor.percentile(99)):>8} {'':>8} "
-            f"{_ratio(ours.throughput, floor.throughput):>8}"
+    return env
+
+
+class Bench:
+    """One run: the apps' URLs, the fake, and what has been measured so far."""
+
+    def __init__(
+        self, options: Options, slack: FakeSlack, apps: dict[str, tuple[str, int]], db: str
+    ) -> None:
+        self.options = options
+        self.slack = slack
+        self.apps = apps  # name -> (its /slack/events URL, its pid)
+        self.db = db
+        self.results: dict[tuple[str, str, str], Result] = {}
+        self.calls: dict[str, list[Call]] = {}
+        self.mark = (0, 0)
+        self.next_index = 1
+        self.client_cpu, self.client_requests = 0.0, 0  # this process's cost of sending
+
+    def settle(self) -> None:
+        """Until warroom has nothing due and the fake has seen no call for a moment."""
+        wait_idle(self.db, self.options.timeout)
+        if not self.slack.wait_quiet(QUIET_SECONDS, self.options.timeout):
+            raise RuntimeError(f"warroom was still calling Slack after {self.options.timeout:g} s")
+
+    def build(self, scenario: str, count: int) -> list[Request]:
+        requests = self.slack.requests(scenario, self.next_index, count)
+        self.next_index += count
+        return requests
+
+    def send(self, app: str, loop: str, requests: list[Request]) -> Result:
+        url = self.apps[app][0]
+        if loop == "closed":
+            run = closed_loop(url, SIGNING_SECRET, requests, self.options.concurrency)
+        else:
+            run = open_loop(url, SIGNING_SECRET, requests, self.options.rate)
+        cpu = time.process_time()
+        samples, wall = asyncio.run(run)
+        self.client_cpu += time.process_time() - cpu
+        self.client_requests += len(samples)
+        return Result(samples, wall)
+
+    def stage(self) -> None:
+        """Declare the incident the in-channel scenarios aim at, and open its update modal."""
+        self._until(self.slack.find_stage, "stage", "the stage incident's channel")
+        if {"button", "modal"} & set(self.options.scenarios):
+            self._until(self.slack.find_update_modal, "button", "the status-update modal")
+        self.settle()
+
+    def _until(self, found: Callable[[], bool], scenario: str, what: str) -> None:
+        for request in self.build(scenario, 1):
+            result = self.send("warroom", "closed", [request])
+            if result.errors:
+                raise RuntimeError(f"{what}: {result.errors[0]}")
+        deadline = time.monotonic() + self.options.timeout
+        while not found():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no {what} after {self.options.timeout:g} s")
+            time.sleep(0.05)
+
+    def scenario(self, scenario: str) -> None:
+        options = self.options
+        for app in APPS:
+            if options.warmup:  # first requests pay for imports, connections, caches
+                self.send(app, "closed", self.build(scenario, options.warmup))
+                self.settle()
+        self.mark, _ = self.slack.calls_since(self.mark)  # warroom's calls from here on count
+        sizes = [
+            options.requests // options.rounds + (1 if i < options.requests % options.rounds else 0)
+            for i in range(options.rounds)
+        ]
+        for loop in options.loops:
+            print(f"{scenario}, {loop} loop...", file=sys.stderr, flush=True)
+            for size in sizes:
+                for app in APPS:
+                    requests = self.build(scenario, size)
+                    pid = self.apps[app][1]
+                    cpu = cpu_seconds(pid)
+                    result = self.send(app, loop, requests)
+                    self.settle()  # the round's work after the ack is done: counted, not carried
+                    total = self.results.setdefault((scenario, loop, app), Result(cpu_seconds=0))
+                    total.samples += result.samples
+                    total.wall_seconds += result.wall_seconds
+                    total.cpu_seconds += cpu_seconds(pid) - cpu
+        self.mark, self.calls[scenario] = self.slack.calls_since(self.mark)
+
+
+def report(
+    bench: Bench, load: tuple[float, ...], seconds: float, backend: str, logs: dict[str, str]
+) -> int:
+    options = bench.options
+    loops = " and ".join(
+        f"closed loop ({options.concurrency} in flight)"
+        if loop == "closed"
+        else f"open loop ({options.rate:g}/s)"
+        for loop in options.loops
+    )
+    print(
+        f"warroom serve ({backend}) vs floor (bare Bolt), each in its own process, fake Slack "
+        f"in a third; 127.0.0.1, {os.cpu_count()} cores"
+    )
+    print(
+        f"{options.requests} requests per app, scenario and loop, {loops}, in "
+        f"{options.rounds} alternating rounds; warm-up {options.warmup}; fake Slack latency "
+        f"{options.slack_latency_ms:g} ms"
+    )
+    print(
+        f"load average before {' '.join(f'{x:.2f}' for x in load)}, after "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; took {seconds:.0f} s; the client "
+        f"used {bench.client_cpu * 1000 / max(1, bench.client_requests):.1f} ms CPU per request"
+    )
+    print()
+    print(HEADER)
+    print("-" * len(HEADER))
+    failed = False
+    for scenario in options.scenarios:
+        for loop in options.loops:
+            floor = bench.results[(scenario, loop, "floor")]
+            ours = bench.results[(scenario, loop, "warroom")]
+            failed = failed or bool(floor.errors or ours.errors)
+            for row in ack_rows(scenario, loop, floor, ours):
+                print(row)
+    if "declare" in options.scenarios:
+        print()
+        print(
+            "declare to a ready channel (created, declarer invited, card pinned, topic set, "
+            "declarer answered), from when the declare was due:"
         )
-    return "\n".join(lines)
+        for loop in options.loops:
+            samples = bench.results[("declare", loop, "warroom")].samples
+            latencies, missing = ready_latencies(samples, bench.calls["declare"])
+            failed = failed or missing > 0
+            print(ready_row(loop, latencies, missing))
+    print()
+    print("warroom's Slack calls per request (Web API calls and response_url posts):")
+    for scenario in options.scenarios:
+        sent = sum(
+            len(bench.results[(scenario, loop, "warroom")].samples) for loop in options.loops
+        )
+        per, methods, errors = calls_per_request(bench.calls[scenario], sent)
+        print(f"  {scenario:<8} {per:.2f}: {', '.join(methods)}")
+        if errors:
+            print(f"  {'':<8} failed: {'; '.join(errors)}")
+    for name, text in logs.items():
+        summary = log_summary(text)
+        if summary:
+            print(f"{name} logged {summary[0]}:")
+            for line in summary[1:]:
+                print(f"  {line}")
+    for (scenario, loop, app), result in bench.results.items():
+        if result.errors:
+            print(f"{app} {scenario} {loop}: {len(result.errors)} failed, e.g. {result.errors[0]}")
+    return 1 if failed else 0
+
+
+def run(options: Options) -> int:
+    load, started = os.getloadavg(), time.monotonic()
+    with ExitStack() as stack:
+        url = stack.enter_context(database(options.database_url))
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="warroom-bench-")))
+        (workdir / "config").mkdir()
+        slack = stack.enter_context(FakeSlack(options.slack_latency_ms))
+        server = Server(
+            serve_env(url, slack.api_url, workdir / "config"), workdir, workdir / "serve.log"
+        )
+        stack.callback(server.stop)
+        floor = Floor(slack.api_url, workdir / "floor.log")
+        stack.callback(floor.stop)
+        server.wait_ready()
+        floor.wait_ready()
+        print(
+            f"pids: warroom serve {server.process.pid}, floor {floor.process.pid}, "
+            f"fake Slack {slack.process.pid}, bench {os.getpid()}",
+            flush=True,
+        )
+        apps = {
+            "warroom": (f"{server.url}/slack/events", server.process.pid),
+            "floor": (f"{floor.url}/slack/events", floor.process.pid),
+        }
+        bench = Bench(options, slack, apps, url)
+        bench.stage()
+        for scenario in options.scenarios:
+            bench.scenario(scenario)
+        logs = {"warroom serve": server.log.read_text(), "floor": floor.log.read_text()}
+        if options.verbose:
+            for name, text in logs.items():
+                print(f"--- {name} log (tail)\n{text[-5000:]}")
+    backend = url.split(":", 1)[0].split("+", 1)[0]
+    return report(bench, load, time.monotonic() - started, backend, logs)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench.ack_latency",
-        description="Slash-command ack latency of warroom against a bare Bolt app that only acks.",
+        description="Ack latency of `warroom serve` against a bare Bolt app, each in its own "
+        "process, closed and open loop.",
     )
     parser.add_argument(
-        "--requests", "-n", type=int, default=500, metavar="N", help="per run (default 500)"
+        "-n", "--requests", type=int, default=200, help="per app, scenario and loop (200)"
     )
     parser.add_argument(
-        "--concurrency",
-        "-c",
-        type=int,
-        default=10,
-        metavar="C",
-        help="requests in flight (default 10)",
+        "-c", "--concurrency", type=int, default=10, help="in flight, closed loop (10)"
+    )
+    parser.add_argument("--rate", type=float, default=20.0, help="requests/s, open loop (20)")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per loop (5)")
+    parser.add_argument("--warmup", type=int, default=20, help="unmeasured, per app (20)")
+    parser.add_argument("--scenario", choices=[*SCENARIOS, "all"], default="all")
+    parser.add_argument("--loop", choices=[*LOOPS, "both"], default="both")
+    parser.add_argument(
+        "--slack-latency", type=float, default=0.0, help="ms every fake Slack call takes (0)"
     )
     parser.add_argument(
-        "--warmup",
-        type=int,
-        default=20,
-        metavar="W",
-        help="unmeasured requests per run first (default 20)",
+        "--database-url",
+        help="a PostgreSQL server to create a scratch database on (default: SQLite in a temp dir)",
     )
     parser.add_argument(
-        "--scenario",
-        choices=[*SCENARIOS, "all"],
-        default="all",
-        help="which commands to send (default: all)",
+        "--timeout", type=float, default=120.0, help="s to wait for warroom to finish a round"
     )
-    parser.add_argument(
-        "--drain-timeout",
-        type=float,
-        default=120.0,
-        metavar="S",
-        help="seconds to wait for warroom's background work between runs (default 120)",
-    )
-    parser.add_argument(
-        "--slack-latency",
-        type=float,
-        default=0.0,
-        metavar="MS",
-        help="delay every fake Slack API call and response_url post by MS (default 0)",
-    )
-    parser.add_argument("--verbose", action="store_true", help="show the apps' log on stderr")
+    parser.add_argument("--verbose", action="store_true", help="print the apps' log tails")
     return parser
 
 
@@ -495,49 +364,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if not 1 <= args.requests <= MAX_REQUESTS:
-        parser.error(f"--requests must be 1..{MAX_REQUESTS}")
-    if not 1 <= args.concurrency <= MAX_CONCURRENCY:
-        parser.error(f"--concurrency must be 1..{MAX_CONCURRENCY}")
+        parser.error(f"-n must be 1..{MAX_REQUESTS}")
+    if not 1 <= args.concurrency <= 200:
+        parser.error("-c must be 1..200")
+    if not 0 < args.rate <= 1000:
+        parser.error("--rate must be in (0, 1000]")
+    if not 1 <= args.rounds <= args.requests:
+        parser.error("--rounds must be 1..N")
     if not 0 <= args.warmup <= MAX_REQUESTS:
         parser.error(f"--warmup must be 0..{MAX_REQUESTS}")
     if not 0 <= args.slack_latency <= 5000:
         parser.error("--slack-latency must be 0..5000 ms")
-    chosen = list(SCENARIOS.values()) if args.scenario == "all" else [SCENARIOS[args.scenario]]
     options = Options(
         requests=args.requests,
         concurrency=args.concurrency,
+        rate=args.rate,
+        rounds=args.rounds,
         warmup=args.warmup,
-        scenarios=chosen,
-        drain_timeout=args.drain_timeout,
+        scenarios=SCENARIOS if args.scenario == "all" else (args.scenario,),
+        loops=LOOPS if args.loop == "both" else (args.loop,),
         slack_latency_ms=args.slack_latency,
+        database_url=args.database_url,
+        timeout=args.timeout,
         verbose=args.verbose,
     )
-
-    if options.verbose:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-    else:
-        logging.getLogger().setLevel(logging.WARNING)
-    # Without --verbose the tally is the root's only handler: errors are counted, not printed.
-    tally = ErrorTally()
-    logging.getLogger().addHandler(tally)
-
-    runs, notes = run_benchmark(options)
-
-    print(render(runs, options))
-    print()
-    print("warroom's work after the ack:")
-    for note in notes:
-        print(f"  {note}")
-    if tally.count:
-        print(f"  {tally.count} errors logged by the apps; first ones:")
-        for line in tally.first:
-            print(f"    {line}")
-    failed = [run for run in runs if run.errors]
-    for run in failed:
-        print(f"{run.target}/{run.scenario}: {len(run.errors)} failed, e.g. {run.errors[0]}")
-    return 1 if failed else 0
+    return run(options)
 
 
 if __name__ == "__main__":
