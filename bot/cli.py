@@ -164,6 +164,7 @@ def _config(args: argparse.Namespace) -> int:
     """``config check``: print every error and exit 1, or a one-line summary and exit 0."""
     from bot.alerts.routes_file import check_routes
     from bot.config import check_config, load_config
+    from bot.config.credentials import missing_credentials
     from bot.kernel.settings import Settings
 
     folder: Path = args.dir if args.dir is not None else Settings().config_dir
@@ -182,6 +183,8 @@ def _config(args: argparse.Namespace) -> int:
         f"config OK: {len(config.users)} users, {len(config.schedules)} schedules, "
         f"{len(config.escalation_policies)} escalation policies, {len(config.services)} services"
     )
+    for missing in missing_credentials(config, os.environ.get):
+        print(f"warning: {missing}", file=sys.stderr)
     return 0
 
 

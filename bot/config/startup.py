@@ -9,8 +9,11 @@ Later changes are picked up by ``live.LiveConfig``.
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Callable
 from pathlib import Path
 
+from bot.config.credentials import missing_credentials
 from bot.config.loader import load_config
 from bot.config.model import Config
 from bot.kernel.yamlsource import SourceErrors
@@ -32,8 +35,11 @@ class InvalidConfig(RuntimeError):
         self.errors = errors.errors
 
 
-def load_startup_config(folder: Path) -> Config:
-    """The valid config in ``folder``; an empty one (logged) if the folder does not exist."""
+def load_startup_config(
+    folder: Path, lookup: Callable[[str], str | None] = os.environ.get
+) -> Config:
+    """The valid config in ``folder``; an empty one (logged) if the folder does not exist.
+    Every credential it names that ``lookup`` (the environment) lacks is logged once."""
     if not folder.is_dir():
         log.warning(
             "config folder %s not found: starting with no users, schedules or services "
@@ -53,4 +59,6 @@ def load_startup_config(folder: Path) -> Config:
         len(config.escalation_policies),
         len(config.services),
     )
+    for missing in missing_credentials(config, lookup):
+        log.warning("%s", missing)
     return config

@@ -75,3 +75,35 @@ def test_config_check_of_a_missing_folder_fails(
 ) -> None:
     assert main(["config", "check", "--dir", str(tmp_path / "nowhere")]) == 1
     assert "config folder not found" in capsys.readouterr().out
+
+
+EXAMPLE_CREDENTIALS = (
+    "PAGERDUTY_ROUTING_KEY_PAYMENTS",
+    "OPSGENIE_API_KEY",
+    "WARROOM_WEBHOOK_SECRET",
+)
+
+
+def test_config_check_warns_of_each_credential_the_environment_lacks(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for setting in EXAMPLE_CREDENTIALS:
+        monkeypatch.delenv(setting, raising=False)
+    monkeypatch.setenv("OPSGENIE_API_KEY", "og-key")
+    assert main(["config", "check", "--dir", str(EXAMPLE)]) == 0  # a warning, not an error
+    warnings = capsys.readouterr().err.splitlines()
+    assert len(warnings) == 2
+    assert "notify.pagerduty: the setting PAGERDUTY_ROUTING_KEY_PAYMENTS is not set" in warnings[0]
+    assert "notify.webhook: the setting WARROOM_WEBHOOK_SECRET is not set" in warnings[1]
+    assert all(w.startswith("warning: users.yaml: ") for w in warnings)
+    assert "the Slack DM still goes out" in warnings[0]
+
+
+def test_the_start_logs_each_missing_credential_once(caplog: pytest.LogCaptureFixture) -> None:
+    present = dict.fromkeys(EXAMPLE_CREDENTIALS, "set")
+    del present["WARROOM_WEBHOOK_SECRET"]
+    with caplog.at_level(logging.WARNING, logger="bot.config.startup"):
+        load_startup_config(EXAMPLE, present.get)
+    warned = [r.getMessage() for r in caplog.records if "is not set here" in r.getMessage()]
+    assert len(warned) == 1
+    assert "notify.webhook: the setting WARROOM_WEBHOOK_SECRET" in warned[0]
