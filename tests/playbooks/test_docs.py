@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.playbooks.domain.catalogue import CATALOGUE
-from bot.playbooks.domain.validation import LINK_FIELDS, STEP_FIELDS, TOP_LEVEL_FIELDS, WHEN_FIELDS
 from bot.playbooks.domain.variables import FIELDS
 from bot.playbooks.loader import load_file
+from bot.playbooks.schema import LINK_FIELDS, STEP_FIELDS, TOP_LEVEL_FIELDS, WHEN_FIELDS
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "playbooks.md").read_text(encoding="utf-8")
 

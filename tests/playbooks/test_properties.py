@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.playbooks.domain.validation import STEP_FIELDS, TOP_LEVEL_FIELDS, parse_playbook
 from bot.playbooks.loader import load_file
+from bot.playbooks.schema import STEP_FIELDS, TOP_LEVEL_FIELDS, parse_playbook
 
 KEYS = st.sampled_from([*TOP_LEVEL_FIELDS, *STEP_FIELDS, "when", "severities", "url", "flag"])
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
