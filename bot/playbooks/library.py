@@ -184,7 +184,7 @@ class PlaybookLibrary:
 
 def _with_vars(playbook: Playbook, variables: Mapping[str, Any]) -> dict[str, Any]:
     """The incident, playbook and alert from ``variables``, plus each var rendered with the ones
-    above it (as ``validation`` allows)."""
+    above it (as ``schema`` allows)."""
     context = {name: variables[name] for name in TEMPLATE_ROOTS if name in variables}
     for name, default in playbook.vars.items():
         text = str(variables.get(name, default))

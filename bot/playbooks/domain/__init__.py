@@ -1,5 +1,5 @@
-"""Playbooks: the model of a playbook, its validation and the catalogue of automated actions.
+"""Playbooks: the model of a playbook, the catalogue of automated actions and its parameter rules.
 
-Pure: no YAML, HTTP or Slack here (loading lives in ``bot.playbooks``, actions in
-``bot.playbooks.actions``).
+Pure: no YAML, HTTP or Slack here (reading and validating files lives in ``bot.playbooks.schema``
+and ``bot.playbooks.loader``, actions in ``bot.playbooks.actions``).
 """

@@ -3,7 +3,7 @@
 A step is either manual (a checkbox with instructions and links) or automated (``action`` names an
 entry of ``catalogue.CATALOGUE``). Text fields and string parameters are kept *unrendered*: they are
 Jinja2 templates filled in from the incident when the step is shown or run (``bot.playbooks``).
-The model is built from a file by ``validation.parse_playbook``, which guarantees the invariants
+The model is built from a file by ``bot.playbooks.schema``, which guarantees the invariants
 (unique step ids, known actions, parameters that fit the catalogue).
 """
 

@@ -23,12 +23,10 @@ class Problem:
 
 @dataclass(frozen=True)
 class TemplateText:
-    """A string rendered with Jinja2. ``earlier_vars``: for a variable's default, the variables
-    declared above it (the only ones it may use); None for step text, which may use them all."""
+    """A string rendered with Jinja2 (checked by ``bot.playbooks.schema``, which knows Jinja2)."""
 
     loc: Loc
     text: str
-    earlier_vars: frozenset[str] | None = None
 
 
 def join(*parts: str) -> str:
