@@ -357,8 +357,28 @@ class PagingService:
             if row is None or page is None or row.status == DeliveryStatus.FAILED:
                 return
             row.status, row.last_error = DeliveryStatus.FAILED, error[:1000]
+            if self._failed_before(session, page.incident_id, row):
+                return  # said once in this incident (a missing credential fails every page)
             failed = DeliveryFailed(row.user_ref, row.channel, error[:300])
             self._record(session, page.incident_id, [TimelineEvent(now, BOT_ACTOR, failed)], now)
+
+    @staticmethod
+    def _failed_before(session: Session, incident_id: int, row: DeliveryRow) -> bool:
+        """Whether another delivery to this person over this channel in this incident failed
+        the same way."""
+        earlier = (
+            select(DeliveryRow.id)
+            .join(PageRow, PageRow.id == DeliveryRow.page_id)
+            .where(
+                PageRow.incident_id == incident_id,
+                DeliveryRow.id != row.id,
+                DeliveryRow.user_ref == row.user_ref,
+                DeliveryRow.channel == row.channel,
+                DeliveryRow.status == DeliveryStatus.FAILED,
+                DeliveryRow.last_error == row.last_error,
+            )
+        )
+        return session.scalars(earlier.limit(1)).first() is not None
 
     @staticmethod
     def summaries(session: Session, incident_id: int) -> list[PageSummary]:

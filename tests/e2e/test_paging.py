@@ -10,8 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from bot.incidents.domain.timeline import EventKind
+from bot.incidents.rows import TimelineEventRow
 from bot.kernel.slack import marked
+from bot.paging.rows import DeliveryRow
 from tests.e2e.conftest import BOB, LEAD, MANAGER, ONCALL, Bot, eventually
 from warroom_sandbox.providers.opsgenie import FakeOpsgenie
 from warroom_sandbox.providers.pagerduty import FakePagerDuty
@@ -234,6 +238,40 @@ def test_a_failing_provider_is_reported_and_slack_still_pages(
     text = bot.posted(channel.id, f"Could not reach <@{ONCALL}> via pagerduty").all_text
     assert "HTTP 500" in text
     assert PD_KEY not in text
+
+
+def test_a_missing_credential_is_said_once_per_incident_and_slack_still_pages(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PD_KEY_E2E")
+    channel = bot.declare("Checkout down sev1 service:checkout-api")
+    page_dm(bot, ONCALL)
+    said = bot.posted(channel.id, f"Could not reach <@{ONCALL}> via pagerduty").all_text
+    assert "PD_KEY_E2E is not set" in said
+    bot.command(channel, f"page <@{ONCALL}> still down", user=LEAD)  # a second page, same person
+    eventually(lambda: _failed_pagerduty_deliveries(bot) == 2, what="both PagerDuty failures")
+    eventually(lambda: len(_page_dms(bot, ONCALL)) == 2, what="the second page DM")
+    bot.app.runner.run_due_once()
+    with bot.app.sessions() as session:
+        failures = session.scalars(
+            select(TimelineEventRow).where(TimelineEventRow.kind == EventKind.DELIVERY_FAILED)
+        ).all()
+    assert len(failures) == 1
+
+
+def _failed_pagerduty_deliveries(bot: Bot) -> int:
+    with bot.app.sessions() as session:
+        return len(
+            session.scalars(
+                select(DeliveryRow).where(
+                    DeliveryRow.channel == "pagerduty", DeliveryRow.status == "failed"
+                )
+            ).all()
+        )
+
+
+def _page_dms(bot: Bot, user: str) -> list[Any]:
+    return [m for m in bot.slack.state.dm_messages(user) if "You are paged" in m.all_text]
 
 
 def test_escalate_now_pages_the_next_level_at_once(bot: Bot) -> None:
