@@ -50,6 +50,7 @@ from bot.incidents import repo
 from bot.incidents import timers as incident_timers
 from bot.incidents.domain.events import AlertsNotice
 from bot.incidents.domain.incident import InvalidChange
+from bot.incidents.domain.lifecycle import Status
 from bot.incidents.domain.naming import TitleHasNoWords
 from bot.incidents.domain.timeline import BOT_ACTOR, TimelineEvent
 from bot.incidents.rows import IncidentRow
@@ -340,7 +341,7 @@ class Drain:
         """Once per all-resolved episode (named by how many firings the timeline holds), while
         the incident is open: record it, and ask the channel."""
         incident = self._session.get(IncidentRow, number)
-        if incident is None or incident.status == "resolved":
+        if incident is None or incident.status == Status.RESOLVED:
             return
         if rows.firing_count(self._session, incident_id=number) > 0:
             return

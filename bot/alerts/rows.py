@@ -35,7 +35,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.expression import Executable
 
-from bot.alerts.domain import StormCandidate
+from bot.alerts.domain import AlertStatus, StormCandidate
+from bot.incidents.domain.lifecycle import Status
 from bot.incidents.domain.timeline import EventKind
 from bot.incidents.rows import IncidentRow, TimelineEventRow
 from bot.kernel.storage.base import Base
@@ -173,7 +174,7 @@ def alerts_in_open_incidents(
         .where(
             AlertRow.source == source,
             AlertRow.fingerprint.in_(fingerprints),
-            IncidentRow.status != "resolved",
+            IncidentRow.status != Status.RESOLVED,
         )
         .order_by(AlertRow.id)
     )
@@ -188,7 +189,7 @@ def open_incident_group(session: Session, source: str, group_key: str) -> AlertG
         .where(
             AlertGroupRow.source == source,
             AlertGroupRow.group_key == group_key,
-            IncidentRow.status != "resolved",
+            IncidentRow.status != Status.RESOLVED,
         )
         .order_by(AlertGroupRow.id.desc())
     ).first()
@@ -204,7 +205,7 @@ def storm_candidates(
         .where(
             AlertGroupRow.route == route,
             AlertGroupRow.service == service,
-            IncidentRow.status != "resolved",
+            IncidentRow.status != Status.RESOLVED,
             IncidentRow.declared_at >= since,
         )
         .distinct()
@@ -239,7 +240,7 @@ def alert_in_group(
 def firing_count(
     session: Session, *, incident_id: int | None = None, group_id: int | None = None
 ) -> int:
-    query = select(func.count()).select_from(AlertRow).where(AlertRow.status == "firing")
+    query = select(func.count()).select_from(AlertRow).where(AlertRow.status == AlertStatus.FIRING)
     if incident_id is not None:
         query = query.where(AlertRow.incident_id == incident_id)
     if group_id is not None:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.kernel.storage.probe import make_probe_engine
 from bot.kernel.timers.rows import Timer
+from bot.kernel.timers.store import PENDING
 from bot.kernel.web.bounded import first_line
 
 log = logging.getLogger(__name__)
@@ -176,7 +177,7 @@ class _StateCollector(Collector):
             incidents = tuple(self._incident_counts(session))
             due = session.execute(
                 select(Timer.kind, func.count())
-                .where(Timer.status == "pending", Timer.due_at <= self._clock())
+                .where(Timer.status == PENDING, Timer.due_at <= self._clock())
                 .group_by(Timer.kind)
             )
             timers_due = tuple((kind, count) for kind, count in due)
