@@ -46,14 +46,20 @@ def _offset(tz: str, now: float) -> int:
 
 
 def add_people(ws: Workspace, config_dir: Path) -> list[str]:
-    """Add the people of ``users.yaml`` the workspace lacks; returns their names."""
+    """Add the people of ``users.yaml`` the workspace lacks; returns their names. People it
+    has already (by Slack id) take the config's name, so the demo calls everyone the same in the
+    person picker, ``/oncall`` and post-mortems."""
     added: list[str] = []
     with ws.lock:
         emails = {u.email.lower() for u in ws.users.values() if u.email}
         for entry in _entries(config_dir / "users.yaml", "users"):
             slack_id = str(entry.get("slack_id") or "")
             email = str(entry.get("email") or "").lower()
-            if (slack_id and slack_id in ws.users) or (email and email in emails):
+            if slack_id and slack_id in ws.users:
+                if entry.get("name"):
+                    ws.users[slack_id].real_name = str(entry["name"])
+                continue
+            if email and email in emails:
                 continue
             if not slack_id and not email:
                 continue

@@ -49,7 +49,7 @@ def test_people_missing_from_the_workspace_are_added_once(tmp_path: Path) -> Non
         19800,
     )
     assert ws.user("U0SAM").real_name == "Sam Slackid"
-    assert ws.user(ONCALL).real_name == "Olivia Oncall"  # the workspace's own name stays
+    assert ws.user(ONCALL).real_name == "Olivia Okafor"  # the config's name, as /oncall says it
 
 
 def test_team_channels_are_created_with_everyone(tmp_path: Path) -> None:
