@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from collections import Counter
 from datetime import datetime, timedelta
@@ -317,6 +318,49 @@ def test_rescheduling_the_key_during_its_handler_wins(
     state = _state(sessions, "incident:1:status-reminder")
     assert (state.due_at, state.payload, state.status) == (T0 + 1800 * S, {"v": 2}, "pending")
     assert [o.outcome for o in rec.observations] == ["superseded"]
+
+
+def test_a_claimed_timer_scheduled_again_before_it_fires_waits_quietly_for_its_new_time(
+    sessions: sessionmaker[Session], clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One batch claims the provisioning and a card refresh; provisioning asks for the card
+    again: the claimed refresh is superseded (no warning in one replica) and fires later."""
+    rec = Recorder()
+
+    def provision(timer: ClaimedTimer) -> Outcome:
+        with sessions.begin() as session:
+            store.schedule(session, "incident:1:card", "card", T0 + 5 * S, None, clock())
+        return Done()
+
+    runner = _runner(sessions, clock, {"provision": provision, "card": rec.done}, rec)
+    _schedule(sessions, "incident:1:provision", T0, kind="provision")
+    _schedule(sessions, "incident:1:card", T0, kind="card")
+
+    with caplog.at_level(logging.DEBUG, logger="bot.kernel.timers.runner"):
+        assert runner.run_due_once() == 2
+    assert rec.calls == []
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "scheduled again since it was claimed" in caplog.text
+    clock.advance(5)
+    assert runner.run_due_once() == 1
+    assert [t.key for t in rec.calls] == ["incident:1:card"]
+
+
+def test_a_lease_another_replica_took_is_warned_about(
+    sessions: sessionmaker[Session], clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    def slow(timer: ClaimedTimer) -> Outcome:
+        clock.advance(61)  # past replica 1's lease on the next timer of its batch
+        with sessions.begin() as session:
+            store.claim_due(session, "replica-2", clock(), 60, 10)
+        return Done()
+
+    replica1 = _runner(sessions, clock, {"page": slow}, Recorder(), owner="replica-1")
+    _schedule(sessions, "a", T0, kind="page")
+    _schedule(sessions, "b", T0, kind="page")
+    with caplog.at_level(logging.WARNING, logger="bot.kernel.timers.runner"):
+        replica1.run_due_once()
+    assert "timer b: lease lost before its handler ran (now held by replica-2#" in caplog.text
 
 
 def test_claims_that_keep_expiring_are_given_up(

@@ -236,10 +236,25 @@ class TimerRunner:
             self._report(timer, lateness, "error")
             return
         if not held:
-            log.warning("timer %s: lease lost before its handler ran; skipped", timer.key)
+            self._say_superseded(timer)
             self._report(timer, lateness, "superseded")
             return
         self._report(timer, lateness, self._run_handler(timer, started))
+
+    def _say_superseded(self, timer: ClaimedTimer) -> None:
+        """A claim that is no longer ours: usually its key was scheduled again after this batch
+        claimed it (a card refresh asked for twice), which is normal and fires at the new due
+        time; a lease another replica took after ours ran out is worth a warning."""
+        with self._transaction() as session:
+            state = store.get(session, timer.key)
+        if state is None or state.lease_owner is None:
+            log.debug("timer %s: scheduled again since it was claimed; fires then", timer.key)
+        else:
+            log.warning(
+                "timer %s: lease lost before its handler ran (now held by %s); skipped",
+                timer.key,
+                state.lease_owner,
+            )
 
     def _run_handler(self, timer: ClaimedTimer, started: datetime) -> OutcomeName:
         handler = self._handlers.get(timer.kind)
