@@ -344,6 +344,7 @@ class IncidentService:
     ) -> tuple[Incident, list[TimelineEvent]]:
         match command:
             case cmd.ChangeSeverity(severity):
+                self._paging.refresh_dms(session, row.id, now)
                 return domain.change_severity(incident, severity, user, now)
             case cmd.ChangeLead(lead):
                 self._invite(session, row.id, lead, now)

@@ -55,6 +55,7 @@ from bot.paging.rows import DeliveryRow, PageRow
 
 SLACK = "slack"
 STOPPED = frozenset({PageStatus.ACKNOWLEDGED, PageStatus.RESOLVED})
+REFRESH = "refresh"  # a page DM said again with the incident as it is now
 # Pages someone may still acknowledge or escalate by hand (an exhausted one waits for a person).
 OPEN = frozenset({PageStatus.ACTIVE, PageStatus.EXHAUSTED})  # deliveries not sent
 # A person or schedule paged directly has no next level: this is how long they get to answer
@@ -398,6 +399,10 @@ class PagingService:
 
     # -- helpers ---------------------------------------------------------------------------------
 
+    def refresh_dms(self, session: Session, incident_id: int, now: datetime) -> None:
+        """The incident changed (its severity): the open pages' DMs say it again, current."""
+        self._propagate(session, [p.id for p in self._open(session, incident_id)], REFRESH, now)
+
     def _propagate(self, session: Session, page_ids: list[int], action: str, now: datetime) -> None:
         """Acknowledge/resolve at the providers and update the page DMs, each as a durable timer."""
         if not page_ids:
@@ -408,6 +413,8 @@ class PagingService:
             )
         )
         for row in rows:
+            if action == REFRESH and row.channel != SLACK:
+                continue  # providers keep their own copy of the alert
             payload = {"delivery": row.id, "action": action}
             key = f"delivery:{row.id}:{action}"
             timers.schedule(session, key, page_timers.PAGE_PROVIDER_UPDATE, now, payload, now)

@@ -186,6 +186,19 @@ def test_acknowledge_button_stops_escalation_and_tells_providers(
     assert bot.slack.state.dm_messages(LEAD) == []
 
 
+def test_a_page_dm_follows_the_incident_severity_and_keeps_its_buttons(bot: Bot) -> None:
+    channel = bot.declare("Checkout down sev1 service:checkout-api")
+    dm = page_dm(bot, ONCALL)
+    assert "incident #1 (SEV1): Checkout down" in dm.all_text
+    bot.command(channel, "sev sev2", user=ONCALL)
+    eventually(
+        lambda: "(SEV2)" in bot.slack.state.message(dm.channel, dm.ts).all_text,
+        what="the DM saying the new severity",
+    )
+    actions = bot.slack.state.message(dm.channel, dm.ts).blocks[-1]["elements"]
+    assert [a["action_id"] for a in actions] == ["page_acknowledge", "page_escalate_now"]
+
+
 def test_ack_command_and_resolve_propagate(bot: Bot, providers: Providers) -> None:
     channel = bot.declare("Checkout down sev1 service:checkout-api")
     page_dm(bot, ONCALL)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.models.blocks import ActionsBlock, ButtonElement, SectionBlock
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionBlock
 
 from bot.config import Config, NotificationChannel
 from bot.incidents.domain import commands as cmd
@@ -29,7 +29,7 @@ from bot.kernel.timers.store import ClaimedTimer
 from bot.paging import timers as page_timers
 from bot.paging.domain.paging import DeliveryStatus
 from bot.paging.notify import DeliveryFailed, Notifiers, PageNotice
-from bot.paging.service import SLACK, STOPPED, Delivery, PagingService
+from bot.paging.service import OPEN, REFRESH, SLACK, STOPPED, Delivery, PagingService
 
 log = logging.getLogger(__name__)
 
@@ -96,15 +96,21 @@ class PagingEffects:
         action = str(timer.payload["action"])
         if delivery.channel == SLACK:
             if delivery.slack_channel and delivery.slack_ts:
-                # The DM keeps saying which incident it was about (current severity included).
+                # The DM keeps saying which incident it is about, as the incident is now.
                 notice = self._notice(delivery)
-                text = f"{_closed_text(delivery, action)}\n{notice.summary}\n{notice.link}"
+                if action == REFRESH and delivery.page_status in OPEN:
+                    text, dm_blocks = _paged(delivery, notice)
+                else:
+                    text = f"{_closed_text(delivery, action)}\n{notice.summary}\n{notice.link}"
+                    dm_blocks = [SectionBlock(text=text)]
                 self._client.chat_update(
                     channel=delivery.slack_channel,
                     ts=delivery.slack_ts,
                     text=text,
-                    blocks=blocks.to_dicts([SectionBlock(text=text)]),
+                    blocks=blocks.to_dicts(dm_blocks),
                 )
+            return Done()
+        if action == REFRESH:
             return Done()
         channel = self._channel_config(delivery)
         if delivery.provider_key:
@@ -124,21 +130,12 @@ class PagingEffects:
         and recording, or Slack applied the post and answered 5xx) adopts the DM it finds."""
         user_id = self._slack_id(delivery.user_ref)
         dm = self._client.conversations_open(users=user_id)["channel"]["id"]
-        value = str(delivery.page_id)
-        buttons = ActionsBlock(
-            elements=[
-                ButtonElement(
-                    text="Acknowledge", action_id=ACTION_ACK, value=value, style="primary"
-                ),
-                ButtonElement(text="Escalate now", action_id=ACTION_ESCALATE, value=value),
-            ]
-        )
-        text = f":rotating_light: You are paged: {notice.summary}"
+        text, dm_blocks = _paged(delivery, notice)
         ts = self._poster.post(
             Mark.of(timer, since=delivery.created_at, key=delivery.key),
             dm,
             text,
-            blocks.to_dicts([SectionBlock(text=f"{text}\n{notice.link}"), buttons]),
+            blocks.to_dicts(dm_blocks),
         )
         self._paging.delivered(delivery.id, slack_channel=dm, slack_ts=ts)
 
@@ -179,6 +176,19 @@ class PagingEffects:
             f"{delivery.user_ref} has no {delivery.channel} channel in the config any more",
             permanent=True,
         )
+
+
+def _paged(delivery: Delivery, notice: PageNotice) -> tuple[str, list[Block]]:
+    """The page DM while the page is open: the incident, where, and its two buttons."""
+    value = str(delivery.page_id)
+    buttons = ActionsBlock(
+        elements=[
+            ButtonElement(text="Acknowledge", action_id=ACTION_ACK, value=value, style="primary"),
+            ButtonElement(text="Escalate now", action_id=ACTION_ESCALATE, value=value),
+        ]
+    )
+    text = f":rotating_light: You are paged: {notice.summary}"
+    return text, [SectionBlock(text=f"{text}\n{notice.link}"), buttons]
 
 
 def _closed_text(delivery: Delivery, action: str) -> str:
