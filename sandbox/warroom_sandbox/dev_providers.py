@@ -1,13 +1,16 @@
-"""The flag and Kubernetes APIs ``warroom dev`` runs beside the bot, so playbooks can be tried.
+"""The provider APIs ``warroom dev`` runs beside the bot, so playbooks and paging can be tried.
 
-Each fake is seeded with what the shipped playbooks act on: the ``new-checkout-flow`` flag on in
-``production`` (LaunchDarkly, Unleash, Flagsmith) and one Deployment per configured service in the
-``production`` namespace. A provider whose real URL or credential is already set in the
-environment is left alone: the sandbox never hides a real setting.
+Each flag and Kubernetes fake is seeded with what the shipped playbooks act on: the
+``new-checkout-flow`` flag on in ``production`` (LaunchDarkly, Unleash, Flagsmith) and one
+Deployment per configured service in the ``production`` namespace. PagerDuty and Opsgenie fakes
+take the pages of the config's people, with a made-up credential in each setting ``users.yaml``
+names that the environment lacks (given back at stop). A provider whose real URL or credential is
+already set in the environment is left alone: the sandbox never hides a real setting.
 """
 
 from __future__ import annotations
 
+import os
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -15,16 +18,23 @@ from typing import Any
 from pydantic import SecretStr
 
 from bot.config import load_config
-from warroom_sandbox.providers.admin import FakeAdminApi
+from bot.config.model import OpsgenieChannel, PagerDutyChannel
+from bot.kernel.settings import Settings
+from warroom_sandbox.providers.base import FakeProvider
 from warroom_sandbox.providers.flagsmith import FakeFlagsmith
 from warroom_sandbox.providers.kubernetes import FakeKubernetes
 from warroom_sandbox.providers.launchdarkly import FakeLaunchDarkly
+from warroom_sandbox.providers.opsgenie import FakeOpsgenie
+from warroom_sandbox.providers.pagerduty import FakePagerDuty
 from warroom_sandbox.providers.unleash import FakeUnleash
 
 FLAG = "new-checkout-flow"
 ENVIRONMENT = "production"
 NAMESPACE = "production"
 REPLICAS = 3
+PAGERDUTY_KEY = "sandboxpagerdutyroutingkey000001"  # 32 characters, as PagerDuty wants
+OPSGENIE_KEY = "sandbox-opsgenie-api-key"
+_DEFAULTS = Settings.model_fields
 
 
 class SandboxProviders:
@@ -34,7 +44,8 @@ class SandboxProviders:
         self._config_dir = config_dir
         self._real = real  # the settings as the environment gives them
         self._stack = ExitStack()
-        self.started: dict[str, FakeAdminApi] = {}
+        self.started: dict[str, FakeProvider] = {}
+        self._lent: list[str] = []  # credentials set for the fakes, unset again at stop
 
     def start(self) -> SandboxProviders:
         if not self._real.get("launchdarkly_api_token"):
@@ -50,7 +61,23 @@ class SandboxProviders:
             kubernetes = self._start("Kubernetes", FakeKubernetes())
             for service in _service_names(self._config_dir):
                 kubernetes.add_deployment(NAMESPACE, service, REPLICAS)
+        self._start_pagers()
         return self
+
+    def _start_pagers(self) -> None:
+        settings = _pager_settings(self._config_dir)
+        if self._real.get("pagerduty_events_url") == _DEFAULTS["pagerduty_events_url"].default:
+            self._start("PagerDuty", FakePagerDuty())
+            self._lend(settings[PagerDutyChannel], PAGERDUTY_KEY)
+        if self._real.get("opsgenie_api_url") == _DEFAULTS["opsgenie_api_url"].default:
+            self._start("Opsgenie", FakeOpsgenie(api_keys={OPSGENIE_KEY}))
+            self._lend(settings[OpsgenieChannel], OPSGENIE_KEY)
+
+    def _lend(self, names: set[str], value: str) -> None:
+        for name in sorted(names):
+            if not os.environ.get(name):
+                os.environ[name] = value
+                self._lent.append(name)
 
     def _start(self, name: str, fake: Any) -> Any:
         self.started[name] = self._stack.enter_context(fake)
@@ -73,6 +100,10 @@ class SandboxProviders:
                 case FakeKubernetes():
                     values["kubernetes_api_url"] = fake.url
                     values["kubernetes_token"] = SecretStr(fake.token)
+                case FakePagerDuty():
+                    values["pagerduty_events_url"] = fake.url
+                case FakeOpsgenie():
+                    values["opsgenie_api_url"] = fake.url
                 case _:
                     raise AssertionError(f"no settings for the {name} fake")
         return values
@@ -82,13 +113,16 @@ class SandboxProviders:
             return ""
         names = ", ".join(self.started)
         return (
-            f"Playbook actions go to local fakes of {names}: try /incident playbook in an "
-            "incident channel, no accounts needed."
+            f"Playbook actions and pages go to local fakes of {names}: try /incident playbook "
+            "in an incident channel, or declare for a service, no accounts needed."
         )
 
     def stop(self) -> None:
         self._stack.close()
         self.started.clear()
+        for name in self._lent:
+            os.environ.pop(name, None)
+        self._lent.clear()
 
 
 def _service_names(config_dir: Path) -> list[str]:
@@ -96,3 +130,20 @@ def _service_names(config_dir: Path) -> list[str]:
         return [service.name for service in load_config(config_dir).services]
     except Exception:  # a broken config is reported by the bot itself when it starts
         return []
+
+
+def _pager_settings(config_dir: Path) -> dict[type, set[str]]:
+    """The credential settings the config's people name, by channel type."""
+    names: dict[type, set[str]] = {PagerDutyChannel: set(), OpsgenieChannel: set()}
+    try:
+        users = load_config(config_dir).users
+    except Exception:  # a broken config is reported by the bot itself when it starts
+        return names
+    for user in users:
+        for channel in user.channels:
+            match channel:
+                case PagerDutyChannel(routing_key_setting=setting):
+                    names[PagerDutyChannel].add(setting)
+                case OpsgenieChannel(api_key_setting=setting):
+                    names[OpsgenieChannel].add(setting)
+    return names

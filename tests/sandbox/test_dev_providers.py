@@ -1,24 +1,36 @@
-"""``warroom dev`` runs local flag and Kubernetes APIs: playbook actions work without accounts."""
+"""``warroom dev`` runs local flag, Kubernetes and pager APIs: no accounts needed to try them."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import httpx
+import pytest
 from pydantic import SecretStr
 
 from tests.sandbox.conftest import dev_options
+from tests.sandbox.test_dev_playbooks import declare, say
+from tests.sandbox.waiting import eventually
 from warroom_sandbox.dev import DevSandbox
 from warroom_sandbox.dev_providers import FLAG, NAMESPACE, REPLICAS
 from warroom_sandbox.providers.kubernetes import FakeKubernetes
 from warroom_sandbox.providers.launchdarkly import FakeLaunchDarkly
+from warroom_sandbox.providers.pagerduty import FakePagerDuty
 
 
 def test_the_bot_is_pointed_at_seeded_fakes_and_the_page_says_so(tmp_path: Path) -> None:
     with DevSandbox(dev_options(tmp_path)) as dev:
         assert dev.providers is not None
         fakes = dev.providers.started
-        assert set(fakes) == {"LaunchDarkly", "Unleash", "Flagsmith", "Kubernetes"}
+        assert set(fakes) == {
+            "LaunchDarkly",
+            "Unleash",
+            "Flagsmith",
+            "Kubernetes",
+            "PagerDuty",
+            "Opsgenie",
+        }
         launchdarkly = fakes["LaunchDarkly"]
         assert isinstance(launchdarkly, FakeLaunchDarkly)
         assert launchdarkly.is_on("default", FLAG, "production")
@@ -30,7 +42,7 @@ def test_the_bot_is_pointed_at_seeded_fakes_and_the_page_says_so(tmp_path: Path)
         assert settings.launchdarkly_api_url == launchdarkly.url
         assert settings.kubernetes_api_url == kubernetes.url
         assert (
-            "Playbook actions go to local fakes of LaunchDarkly"
+            "Playbook actions and pages go to local fakes of LaunchDarkly"
             in httpx.get(dev.url, timeout=30).text
         )
     assert dev.providers is not None
@@ -45,3 +57,19 @@ def test_a_real_provider_setting_is_never_replaced_by_a_fake(tmp_path: Path) -> 
         settings = dev._settings()
         assert settings.launchdarkly_api_url == "https://app.launchdarkly.com"
         assert settings.launchdarkly_api_token == SecretStr("api-real")
+
+
+def test_pages_go_to_the_pager_fakes_and_nothing_says_could_not_reach(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PAGERDUTY_ROUTING_KEY_PAYMENTS", raising=False)
+    with DevSandbox(dev_options(tmp_path)) as dev:
+        assert dev.providers is not None
+        pagerduty = dev.providers.started["PagerDuty"]
+        assert isinstance(pagerduty, FakePagerDuty)
+        channel = declare(dev, "Checkout pages")
+        say(dev, channel, "/incident page @olivia can you look")  # Olivia: Slack + PagerDuty
+        eventually(pagerduty.incidents, "the page's PagerDuty incident")
+        said = [m.all_text for m in dev.emulator.state.messages(channel.id)]
+        assert not [text for text in said if "Could not reach" in text]
+    assert "PAGERDUTY_ROUTING_KEY_PAYMENTS" not in os.environ  # the made-up key is given back
