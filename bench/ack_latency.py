@@ -38,7 +38,11 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy.pool import NullPool
 
 from bench.ack_report import (
     HEADER,
@@ -50,9 +54,11 @@ from bench.ack_report import (
     ready_row,
 )
 from bench.load import closed_loop, open_loop
-from bench.paging import BOT_TOKEN, SIGNING_SECRET, Server, free_port, wait_idle
+from bench.paging import BOT_TOKEN, SIGNING_SECRET, Server, free_port
 from bench.slack_process import Call, FakeSlack, Request
 from bench.timers import database
+from bot.kernel.slack.inbox_rows import SlackInboxRow
+from bot.kernel.timers.rows import Timer
 
 SCENARIOS = ("status", "declare", "button", "modal")
 LOOPS = ("closed", "open")
@@ -136,6 +142,7 @@ def serve_env(database_url: str, api_url: str, config: Path) -> dict[str, str]:
             "DATABASE_URL": database_url,
             "CONFIG_DIR": str(config),
             "LOG_LEVEL": "WARNING",
+            "PUBLIC_URL": "http://127.0.0.1",  # set, so serve does not warn about links
         }
     )
     return env
@@ -150,7 +157,7 @@ class Bench:
         self.options = options
         self.slack = slack
         self.apps = apps  # name -> (its /slack/events URL, its pid)
-        self.db = db
+        self.engine: Engine = create_engine(db, poolclass=NullPool)
         self.results: dict[tuple[str, str, str], Result] = {}
         self.calls: dict[str, list[Call]] = {}
         self.mark = (0, 0)
@@ -158,10 +165,30 @@ class Bench:
         self.client_cpu, self.client_requests = 0.0, 0  # this process's cost of sending
 
     def settle(self) -> None:
-        """Until warroom has nothing due and the fake has seen no call for a moment."""
-        wait_idle(self.db, self.options.timeout)
-        if not self.slack.wait_quiet(QUIET_SECONDS, self.options.timeout):
-            raise RuntimeError(f"warroom was still calling Slack after {self.options.timeout:g} s")
+        """Until warroom's work is done: every stored request applied, no timer due (or
+        running: a claimed timer stays due until it is done), and no Slack call for a moment."""
+        timeout = self.options.timeout
+        activity, progressed = self.slack.activity(), time.monotonic()
+        while busy := self._busy():
+            time.sleep(0.05)
+            if time.monotonic() - progressed > 0.5:  # a backlog may take long: fail on a stall
+                now = self.slack.activity()
+                if now != activity:
+                    activity, progressed = now, time.monotonic()
+                elif time.monotonic() - progressed > timeout:
+                    raise RuntimeError(f"warroom made no progress for {timeout:g} s: {busy}")
+        if not self.slack.wait_quiet(QUIET_SECONDS, timeout):
+            raise RuntimeError(f"warroom was still calling Slack after {timeout:g} s")
+
+    def _busy(self) -> str:
+        inbox = select(func.count()).where(SlackInboxRow.status == "pending")
+        due = select(func.count()).where(
+            Timer.status == "pending", Timer.due_at <= datetime.now(UTC)
+        )
+        with self.engine.connect() as connection:
+            stored = connection.execute(inbox).scalar_one()
+            timers = connection.execute(due).scalar_one()
+        return f"{stored} requests not applied, {timers} timers due" if stored or timers else ""
 
     def build(self, scenario: str, count: int) -> list[Request]:
         requests = self.slack.requests(scenario, self.next_index, count)
@@ -318,6 +345,7 @@ def run(options: Options) -> int:
             "floor": (f"{floor.url}/slack/events", floor.process.pid),
         }
         bench = Bench(options, slack, apps, url)
+        stack.callback(bench.engine.dispose)
         bench.stage()
         for scenario in options.scenarios:
             bench.scenario(scenario)
@@ -354,7 +382,10 @@ def _parser() -> argparse.ArgumentParser:
         help="a PostgreSQL server to create a scratch database on (default: SQLite in a temp dir)",
     )
     parser.add_argument(
-        "--timeout", type=float, default=120.0, help="s to wait for warroom to finish a round"
+        "--timeout",
+        type=float,
+        default=120.0,  # beyond the 60 s after which a failed request is replayed
+        help="s without progress after which warroom's work counts as stuck (120)",
     )
     parser.add_argument("--verbose", action="store_true", help="print the apps' log tails")
     return parser

@@ -99,20 +99,26 @@ def calls_per_request(calls: Sequence[Call], requests: int) -> tuple[float, list
     return len(calls) / requests, methods, [f"{what} x{n}" for what, n in failed.most_common(5)]
 
 
-def log_summary(log: str, keep: int = 3) -> list[str]:
-    """What an app's log says went wrong: ERROR lines, tracebacks, the most frequent errors."""
+def log_summary(log: str, keep: int = 4) -> list[str]:
+    """What an app's log says went wrong: how many ERROR and WARNING lines and tracebacks, then
+    the most frequent of those messages and raised exceptions (numbers blanked out to group)."""
     lines = log.splitlines()
-    errors = [line for line in lines if " ERROR " in line]
+    flagged = [line for line in lines if " ERROR " in line or " WARNING " in line]
+    errors = sum(1 for line in flagged if " ERROR " in line)
     tracebacks = [i for i, line in enumerate(lines) if line.startswith("Traceback")]
     # A traceback ends at its first unindented line after the header: the exception itself.
-    raised = Counter(
-        next((line for line in lines[i + 1 :] if line and not line[0].isspace()), "?")[:160]
+    raised = [
+        next((line for line in lines[i + 1 :] if line and not line[0].isspace()), "?")
         for i in tracebacks
-    )
-    if not errors and not tracebacks:
+    ]
+    messages = [line.split(" ", 2)[-1] for line in flagged] + raised  # without date and time
+    if not messages:
         return []
-    summary = [f"{len(errors)} ERROR lines, {len(tracebacks)} tracebacks"]
-    summary += [f"x{n} {what}" for what, n in raised.most_common(keep)]
+    grouped = Counter(re.sub(r"\d+", "#", message)[:160] for message in messages)
+    summary = [
+        f"{errors} ERROR lines, {len(flagged) - errors} WARNING lines, {len(tracebacks)} tracebacks"
+    ]
+    summary += [f"x{n} {what}" for what, n in grouped.most_common(keep)]
     return summary
 
 
