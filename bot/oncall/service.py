@@ -223,9 +223,11 @@ class OnCallService:
 
     # -- who is on call ----------------------------------------------------------------------
 
-    def status(self, schedules: Sequence[Schedule]) -> list[ScheduleStatus]:
-        """Now and next for each schedule, at the same instant."""
-        at = self._clock()
+    def status(
+        self, schedules: Sequence[Schedule], at: datetime | None = None
+    ) -> list[ScheduleStatus]:
+        """Then (``at``, by default now) and next for each schedule, at the same instant."""
+        at = at or self._clock()
         return [self._status(s, at, self.overrides(s.name)) for s in schedules]
 
     def _status(

@@ -78,6 +78,19 @@ def test_oncall_shows_now_and_next_in_the_askers_time_zone(bot: Bot) -> None:
     assert "*Liam Lead* (<@U0LEAD>) Wed 09 Jan 03:00 EST - Thu 10 Jan 03:00 EST" in new_york
 
 
+def test_oncall_at_says_who_was_and_who_will_be_on_call(bot: Bot) -> None:
+    pin(bot, TUESDAY)
+    oncall(bot, "at 2030-01-07 12:00 primary", ONCALL)  # Monday, gone by
+    before = bot.said_to(ONCALL, "On call at Mon 07 Jan 12:00 CET")
+    assert "*Then:* *Bob Builder* (<@U0BOB>)" in before
+    oncall(bot, "at tomorrow 10:00 checkout-api", LEAD)  # a service: the schedules it pages
+    after = bot.said_to(LEAD, "On call at Wed 09 Jan 10:00 EST")  # his time zone
+    assert "*Then:* *Liam Lead* (<@U0LEAD>)" in after
+    oncall(bot, "at someday", MANAGER)
+    told = bot.said_to(MANAGER, "at what time? found 'someday'")
+    assert "/oncall at <time> [schedule|service]" in told
+
+
 def test_an_email_only_person_is_found_in_slack(bot: Bot) -> None:
     pin(bot, TUESDAY + timedelta(days=1))
     oncall(bot, "primary", BOB)

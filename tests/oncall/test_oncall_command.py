@@ -7,12 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.oncall.domain.command import (
+    USAGE_AT,
     USAGE_OVERRIDE,
     USAGE_SHOW,
     MakeOverride,
     OnCallCommandError,
     OnCallHelp,
     ShowOnCall,
+    ShowOnCallAt,
     parse_oncall,
 )
 
@@ -26,6 +28,9 @@ from bot.oncall.domain.command import (
         ("checkout_api", ShowOnCall("checkout_api")),
         ("help", OnCallHelp()),
         ("HELP", OnCallHelp()),
+        ("at friday 22:00", ShowOnCallAt("friday 22:00", None)),
+        ("at 2026-11-24 09:00 checkout-api", ShowOnCallAt("2026-11-24 09:00", "checkout-api")),
+        ("at 2026-11-20T03:00+01:00 primary", ShowOnCallAt("2026-11-20T03:00+01:00", "primary")),
         (
             "override <@U0MGR|maya> now +4h",
             MakeOverride("U0MGR", "now", "+4h", None),
@@ -65,6 +70,9 @@ def test_commands(text: str, command: object) -> None:
     [
         ("two words", "is not a schedule or service name", USAGE_SHOW),
         ("<#C123>", "is not a schedule or service name", USAGE_SHOW),
+        ("at", "at what time? found nothing", USAGE_AT),
+        ("at soon", "at what time? found 'soon'", USAGE_AT),
+        ("at now two words", "only a schedule or service name may follow", USAGE_AT),
         ("override", "say who takes over", USAGE_OVERRIDE),
         ("override @maya now +4h", "pick them from Slack's @-autocomplete", USAGE_OVERRIDE),
         ("override <@U0MGR|maya>", "from when? found nothing", USAGE_OVERRIDE),

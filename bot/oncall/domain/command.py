@@ -18,9 +18,11 @@ from bot.oncall.domain.when import ACCEPTED, time_length, time_lengths
 
 USAGE_SHOW = "/oncall [schedule|service]"
 USAGE_OVERRIDE = "/oncall override @user <from> <to> [schedule]"
+USAGE_AT = "/oncall at <time> [schedule|service]"
 EXAMPLES = (
     ("/oncall", "who is on call now and next, for every schedule"),
     ("/oncall payments-primary", "one schedule, or every schedule a service pages"),
+    ("/oncall at friday 22:00", "who is on call then (or was, for a time gone by)"),
     ("/oncall override @maya now +4h", "Maya takes over for 4 hours"),
     (
         "/oncall override @maya tomorrow 09:00 tomorrow 18:00 payments-primary",
@@ -53,6 +55,14 @@ class ShowOnCall:
 
 
 @dataclass(frozen=True)
+class ShowOnCallAt:
+    """Who is (was, will be) on call at ``when``, an unparsed time phrase."""
+
+    when: str
+    target: str | None
+
+
+@dataclass(frozen=True)
 class OnCallHelp:
     pass
 
@@ -67,7 +77,7 @@ class MakeOverride:
     schedule: str | None
 
 
-OnCallCommand = ShowOnCall | OnCallHelp | MakeOverride
+OnCallCommand = ShowOnCall | ShowOnCallAt | OnCallHelp | MakeOverride
 
 
 def parse_oncall(text: str) -> OnCallCommand:
@@ -79,9 +89,26 @@ def parse_oncall(text: str) -> OnCallCommand:
         return OnCallHelp()
     if verb == "override":
         return _override(words[1:])
+    if verb == "at":
+        return _at(words[1:])
     if len(words) > 1 or not _NAME.match(words[0]):
         raise OnCallCommandError(f"{text.strip()!r} is not a schedule or service name", USAGE_SHOW)
     return ShowOnCall(words[0])
+
+
+def _at(words: list[str]) -> ShowOnCallAt:
+    length = time_length(words)
+    if length == 0:
+        found = f"{words[0]!r}" if words else "nothing"
+        raise OnCallCommandError(f"at what time? found {found}; times are {TIME_FORMS}", USAGE_AT)
+    rest = words[length:]
+    if len(rest) > 1 or (rest and not _NAME.match(rest[0])):
+        raise OnCallCommandError(
+            f"did not understand {' '.join(rest)!r} after the time: only a schedule or service "
+            "name may follow",
+            USAGE_AT,
+        )
+    return ShowOnCallAt(" ".join(words[:length]), rest[0] if rest else None)
 
 
 def _override(words: list[str]) -> MakeOverride:

@@ -89,13 +89,20 @@ def status_blocks(
     zone: ZoneInfo,
     names: Names,
     feed_url: Callable[[str], str | None],
+    asked: datetime | None = None,
 ) -> list[Block]:
-    """Now and next for each schedule, final and per layer, times in the viewer's ``zone``."""
+    """Now (or the ``asked`` instant) and next for each schedule, final and per layer, times in
+    the viewer's ``zone``."""
     if not statuses:
         return [_section("No schedules are configured: add them to schedules.yaml.")]
-    blocks: list[Block] = [_context(f"Times in {zone.key} (your Slack time zone).")]
+    zone_line = f"Times in {zone.key} (your Slack time zone)."
+    if asked is not None:
+        zone_line = f"On call at {local_time(asked, zone, asked)}. {zone_line}"
+    blocks: list[Block] = [_context(zone_line)]
     for status in statuses[:MAX_SCHEDULES_SHOWN]:
-        blocks += _schedule_blocks(status, zone, names, feed_url(status.schedule.name))
+        blocks += _schedule_blocks(
+            status, zone, names, feed_url(status.schedule.name), "Then" if asked else "Now"
+        )
     hidden = len(statuses) - MAX_SCHEDULES_SHOWN
     if hidden > 0:
         blocks.append(_context(f"...and {hidden} more: ask for one with `/oncall <schedule>`."))
@@ -113,13 +120,13 @@ def status_text(statuses: Sequence[ScheduleStatus], names: Names) -> str:
 
 
 def _schedule_blocks(
-    status: ScheduleStatus, zone: ZoneInfo, names: Names, feed: str | None
+    status: ScheduleStatus, zone: ZoneInfo, names: Names, feed: str | None, label: str = "Now"
 ) -> list[Block]:
     at, schedule = status.at, status.schedule
     title = f"*{schedule.name}* ({schedule.time_zone})"
     if status.services:
         title += " · pages for " + ", ".join(status.services)
-    now_line = _now_line(status, zone, names)
+    now_line = _now_line(status, zone, names, label)
     next_line = _next_line(status.next, zone, names, at)
     blocks: list[Block] = [_section(f"{title}\n{now_line}\n{next_line}")]
     layers = " · ".join(
@@ -132,7 +139,7 @@ def _schedule_blocks(
     return blocks
 
 
-def _now_line(status: ScheduleStatus, zone: ZoneInfo, names: Names) -> str:
+def _now_line(status: ScheduleStatus, zone: ZoneInfo, names: Names, label: str) -> str:
     now, at = status.now, status.at
     if now.user is None:
         until = (
@@ -145,7 +152,7 @@ def _now_line(status: ScheduleStatus, zone: ZoneInfo, names: Names) -> str:
             f"no one {until}. Fix it with `/oncall override @someone now +4h "
             f"{status.schedule.name}`."
         )
-    line = f":large_green_circle: *Now:* {names(now.user)}"
+    line = f":large_green_circle: *{label}:* {names(now.user)}"
     if now.end is not None:
         line += f" until {local_time(now.end, zone, at)} (in {duration(now.end - at)})"
     else:

@@ -15,12 +15,14 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from bot.kernel.slack.payloads import SlashCommand, request_of
 from bot.kernel.web.metrics import Metrics
 from bot.oncall.domain.command import (
+    USAGE_AT,
     USAGE_OVERRIDE,
     USAGE_SHOW,
     MakeOverride,
     OnCallCommandError,
     OnCallHelp,
     ShowOnCall,
+    ShowOnCallAt,
     parse_oncall,
 )
 from bot.oncall.domain.when import WhenError, parse_when
@@ -57,17 +59,22 @@ def register(app: App, service: OnCallService, metrics: Metrics) -> None:
 
 def _answer(
     service: OnCallService,
-    command: ShowOnCall | MakeOverride,
+    command: ShowOnCall | ShowOnCallAt | MakeOverride,
     user_id: str,
     respond: Respond,
 ) -> None:
     names = render.Names(service.config, service.directory)
     zone = _zone_of(service, user_id)
-    usage = USAGE_OVERRIDE if isinstance(command, MakeOverride) else USAGE_SHOW
+    usage = _USAGES[type(command)]
     try:
-        if isinstance(command, ShowOnCall):
-            statuses = service.status(service.targets(command.target))
-            blocks = render.status_blocks(statuses, zone, names, service.feed_url)
+        if isinstance(command, ShowOnCall | ShowOnCallAt):
+            asked = (
+                parse_when(command.when, service.now(), zone)
+                if isinstance(command, ShowOnCallAt)
+                else None
+            )
+            statuses = service.status(service.targets(command.target), asked)
+            blocks = render.status_blocks(statuses, zone, names, service.feed_url, asked)
             respond(
                 text=render.status_text(statuses, names),
                 blocks=[b.to_dict() for b in blocks],
@@ -83,6 +90,9 @@ def _answer(
     except OverrideRefused as error:
         reason = render.refusal(error, zone, names, service.now())
         respond(text=render.usage_text(reason, usage), response_type="ephemeral")
+
+
+_USAGES = {ShowOnCall: USAGE_SHOW, ShowOnCallAt: USAGE_AT, MakeOverride: USAGE_OVERRIDE}
 
 
 def _override(
