@@ -55,6 +55,16 @@ class Directory(Protocol):
         ...
 
 
+MY_SHIFTS_DAYS = 28
+SHIFT_LOOKAHEAD_DAYS = 31  # longer than any rotation's turn we expect (monthly)
+
+
+@dataclass(frozen=True)
+class ScheduledShift:
+    schedule: str
+    shift: Shift
+
+
 class OnCallError(ValueError):
     """A request that names something unknown; worded for the person who typed it."""
 
@@ -274,6 +284,21 @@ class OnCallService:
             names = ", ".join(s.name for s in found)
             raise OnCallError(f"service {name!r} pages several schedules; name one: {names}")
         return found[0]
+
+    def shifts_of(self, user: str, days: int = MY_SHIFTS_DAYS) -> list[ScheduledShift]:
+        """``user``'s final shifts (overrides included) from now for ``days``, earliest first."""
+        ref = self.resolve_user(user)
+        now = self._clock()
+        until = now + timedelta(days=days)
+        # Read past the window so the last shift shows its real end, not the window's.
+        beyond = until + timedelta(days=SHIFT_LOOKAHEAD_DAYS)
+        found = [
+            ScheduledShift(schedule.name, shift)
+            for schedule in self.config.schedules
+            for shift in self.final_shifts(schedule, now, beyond)
+            if shift.user == ref and shift.start < until
+        ]
+        return sorted(found, key=lambda s: s.shift.start)
 
     def resolve_user(self, user: str) -> str:
         """The canonical reference of a Slack id or config email (``OnCallError`` if unknown).

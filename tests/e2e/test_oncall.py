@@ -91,6 +91,18 @@ def test_oncall_at_says_who_was_and_who_will_be_on_call(bot: Bot) -> None:
     assert "/oncall at <time> [schedule|service]" in told
 
 
+def test_oncall_me_lists_the_askers_next_shifts_in_their_time_zone(bot: Bot) -> None:
+    pin(bot, TUESDAY)
+    oncall(bot, "me", LEAD)
+    mine = bot.said_to(LEAD, "Your on-call shifts in the next 28 days")
+    assert "(times in America/New_York)" in mine
+    assert "• *primary*: Wed 09 Jan 03:00 EST - Thu 10 Jan 03:00 EST (in 20 h)" in mine
+    assert "Tue 05 Feb 03:00 EST - Wed 06 Feb 03:00 EST" in mine  # the last one ends as it ends
+    assert "A page reaches you by Slack DM." in mine
+    oncall(bot, "me", BOB)  # in the config by email only: found through Slack
+    assert "• *primary*: Thu 10 Jan 00:00 PST - Fri 11 Jan 00:00 PST" in bot.said_to(BOB, "Your")
+
+
 def test_an_email_only_person_is_found_in_slack(bot: Bot) -> None:
     pin(bot, TUESDAY + timedelta(days=1))
     oncall(bot, "primary", BOB)

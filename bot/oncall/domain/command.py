@@ -23,6 +23,7 @@ EXAMPLES = (
     ("/oncall", "who is on call now and next, for every schedule"),
     ("/oncall payments-primary", "one schedule, or every schedule a service pages"),
     ("/oncall at friday 22:00", "who is on call then (or was, for a time gone by)"),
+    ("/oncall me", "your next shifts, and how warroom reaches you"),
     ("/oncall override @maya now +4h", "Maya takes over for 4 hours"),
     (
         "/oncall override @maya tomorrow 09:00 tomorrow 18:00 payments-primary",
@@ -63,6 +64,11 @@ class ShowOnCallAt:
 
 
 @dataclass(frozen=True)
+class ShowMyShifts:
+    pass
+
+
+@dataclass(frozen=True)
 class OnCallHelp:
     pass
 
@@ -77,7 +83,7 @@ class MakeOverride:
     schedule: str | None
 
 
-OnCallCommand = ShowOnCall | ShowOnCallAt | OnCallHelp | MakeOverride
+OnCallCommand = ShowOnCall | ShowOnCallAt | ShowMyShifts | OnCallHelp | MakeOverride
 
 
 def parse_oncall(text: str) -> OnCallCommand:
@@ -91,6 +97,8 @@ def parse_oncall(text: str) -> OnCallCommand:
         return _override(words[1:])
     if verb == "at":
         return _at(words[1:])
+    if verb == "me" and len(words) == 1:
+        return ShowMyShifts()
     if len(words) > 1 or not _NAME.match(words[0]):
         raise OnCallCommandError(f"{text.strip()!r} is not a schedule or service name", USAGE_SHOW)
     return ShowOnCall(words[0])

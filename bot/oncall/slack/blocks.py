@@ -18,10 +18,18 @@ from bot.config import Config
 from bot.oncall.domain.command import EXAMPLES, TIME_FORMS, USAGE_OVERRIDE, USAGE_SHOW
 from bot.oncall.domain.schedule import Shift
 from bot.oncall.reminders import INCOMING, ActionSummary, Digest, HandoffBrief, IncidentSummary
-from bot.oncall.service import Directory, OverrideRecord, OverrideRefused, ScheduleStatus, Stint
+from bot.oncall.service import (
+    Directory,
+    OverrideRecord,
+    OverrideRefused,
+    ScheduledShift,
+    ScheduleStatus,
+    Stint,
+)
 
 SECTION_LIMIT = 3000
 MAX_SCHEDULES_SHOWN = 12  # 4 blocks each stays under Slack's 50 blocks per message
+MAX_MY_SHIFTS = 15
 MAX_LISTED = 15
 
 
@@ -107,6 +115,30 @@ def status_blocks(
     if hidden > 0:
         blocks.append(_context(f"...and {hidden} more: ask for one with `/oncall <schedule>`."))
     return blocks
+
+
+def my_shifts(
+    shifts: Sequence[ScheduledShift],
+    zone: ZoneInfo,
+    now: datetime,
+    days: int,
+    ways: Sequence[str],
+) -> tuple[str, list[Block]]:
+    """``/oncall me``: the asker's next shifts, and how a page reaches them."""
+    reached = "A page reaches you by " + ", ".join(ways) + "."
+    if not shifts:
+        text = f"You have no on-call shifts in the next {days} days."
+        return text, [_section(text), _context(reached)]
+    lines = [
+        f"• *{s.schedule}*: {span(s.shift.start, s.shift.end, zone, now)}"
+        + (" (now)" if s.shift.start <= now else f" (in {duration(s.shift.start - now)})")
+        for s in shifts[:MAX_MY_SHIFTS]
+    ]
+    more = len(shifts) - MAX_MY_SHIFTS
+    if more > 0:
+        lines.append(f"...and {more} more")
+    title = f"Your on-call shifts in the next {days} days (times in {zone.key}):"
+    return title, [_section(title + "\n" + "\n".join(lines)), _context(reached)]
 
 
 def status_text(statuses: Sequence[ScheduleStatus], names: Names) -> str:

@@ -21,12 +21,19 @@ from bot.oncall.domain.command import (
     MakeOverride,
     OnCallCommandError,
     OnCallHelp,
+    ShowMyShifts,
     ShowOnCall,
     ShowOnCallAt,
     parse_oncall,
 )
 from bot.oncall.domain.when import WhenError, parse_when
-from bot.oncall.service import OnCallError, OnCallService, OverrideRecord, OverrideRefused
+from bot.oncall.service import (
+    MY_SHIFTS_DAYS,
+    OnCallError,
+    OnCallService,
+    OverrideRecord,
+    OverrideRefused,
+)
 from bot.oncall.slack import blocks as render
 
 
@@ -59,7 +66,7 @@ def register(app: App, service: OnCallService, metrics: Metrics) -> None:
 
 def _answer(
     service: OnCallService,
-    command: ShowOnCall | ShowOnCallAt | MakeOverride,
+    command: ShowOnCall | ShowOnCallAt | ShowMyShifts | MakeOverride,
     user_id: str,
     respond: Respond,
 ) -> None:
@@ -67,6 +74,12 @@ def _answer(
     zone = _zone_of(service, user_id)
     usage = _USAGES[type(command)]
     try:
+        if isinstance(command, ShowMyShifts):
+            shifts = service.shifts_of(user_id)
+            ways = _ways(service, user_id)
+            text, blocks = render.my_shifts(shifts, zone, service.now(), MY_SHIFTS_DAYS, ways)
+            respond(text=text, blocks=[b.to_dict() for b in blocks], response_type="ephemeral")
+            return
         if isinstance(command, ShowOnCall | ShowOnCallAt):
             asked = (
                 parse_when(command.when, service.now(), zone)
@@ -92,7 +105,19 @@ def _answer(
         respond(text=render.usage_text(reason, usage), response_type="ephemeral")
 
 
-_USAGES = {ShowOnCall: USAGE_SHOW, ShowOnCallAt: USAGE_AT, MakeOverride: USAGE_OVERRIDE}
+_USAGES = {
+    ShowOnCall: USAGE_SHOW,
+    ShowOnCallAt: USAGE_AT,
+    ShowMyShifts: USAGE_SHOW,
+    MakeOverride: USAGE_OVERRIDE,
+}
+
+
+def _ways(service: OnCallService, user_id: str) -> list[str]:
+    """How a page reaches the person: a Slack DM always, then their config channels."""
+    known = service.user(service.resolve_user(user_id))
+    extra = [type(c).__name__.removesuffix("Channel") for c in (known.channels if known else ())]
+    return ["Slack DM", *extra]
 
 
 def _override(
