@@ -377,10 +377,51 @@ class OnCallService:
         self._wake()
         return record
 
-    def override_by_id(self, override_id: int) -> OverrideRecord | None:
+    def override_by_id(self, override_id: int, cancelled: bool = False) -> OverrideRecord | None:
+        """The override, if it is in force or to come (or, with ``cancelled``, was cancelled)."""
         with self._sessions() as session:
             row = repo.override_by_id(session, override_id)
-            return _record(row) if row is not None and row.cancelled_at is None else None
+            if row is None or (row.cancelled_at is None) == cancelled:
+                return None
+            return _record(row)
+
+    def current_overrides(self, schedule: str | None) -> list[OverrideRecord]:
+        """Overrides in force or to come: of one schedule (or service's), or of every schedule."""
+        now = self._clock()
+        found = [
+            record
+            for target in self.targets(schedule)
+            for record in self.overrides(target.name)
+            if record.override.end > now
+        ]
+        return sorted(found, key=lambda r: (r.override.start, r.schedule))
+
+    def cancel_override(self, number: int, user: str) -> OverrideRecord:
+        """Cancel override ``number`` made in Slack; announce it and re-plan the handoff reminder.
+        ``OnCallError`` when there is no such override in force or to come."""
+        now = self._clock()
+        with self._sessions.begin() as session:
+            row = repo.override_by_id(session, number)
+            if row is None or row.cancelled_at is not None or row.ends_at <= now:
+                raise OnCallError(
+                    f"there is no override #{number} in force or to come; "
+                    "`/oncall override list` shows them"
+                )
+            repo.lock_schedule(session, row.schedule)
+            row.cancelled_at = now
+            record = _record(row)
+            key = oncall_timers.announce_key(row.schedule, row.id) + ":cancelled"
+            payload = {"schedule": row.schedule, "override": row.id, "cancelled": True, "by": user}
+            timers.schedule(session, key, oncall_timers.ANNOUNCE, now, payload, now)
+            schedule = self.config.schedule(row.schedule)
+            if schedule is not None:
+                remaining = self._records(row.schedule, repo.overrides(session, row.schedule))
+                overrides = [r.override for r in remaining]
+                oncall_timers.plan_handoff(
+                    session, schedule, overrides, now, self.handoff_lead, now
+                )
+        self._wake()
+        return record
 
     def _records(self, schedule: str, rows: Sequence[OverrideRow]) -> tuple[OverrideRecord, ...]:
         planned = [OverrideRecord(schedule, o) for o in self.config.schedule_overrides(schedule)]

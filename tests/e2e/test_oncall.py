@@ -162,6 +162,33 @@ def test_an_override_is_announced_once_and_wins(bot: Bot) -> None:
     assert len(messages(bot, channel.id, "*Maya Manager* (<@U0MGR>) is on call")) == 1
 
 
+def test_overrides_are_listed_and_one_cancelled_gives_the_shift_back(bot: Bot) -> None:
+    channel = payments(bot)
+    pin(bot, TUESDAY)
+    oncall(bot, "override <@U0MGR|maya> now +4h primary", ONCALL)
+    bot.posted(channel.id, "set an on-call override on *primary*")
+    number = bot.app.oncall.current_overrides("primary")[0].id
+
+    oncall(bot, "override list", LEAD)
+    listed = bot.said_to(LEAD, "Overrides in force or to come")
+    assert f"• #{number} *primary*: *Maya Manager* (<@U0MGR>) Tue 08 Jan 07:00-11:00 EST (now)" in (
+        listed
+    )
+    assert "override by <@U0ONCALL>" in listed
+
+    oncall(bot, f"override cancel {number}", MANAGER)
+    told = bot.said_to(MANAGER, f"cancelled override #{number} on *primary*")
+    assert "*Maya Manager* (<@U0MGR>) is no longer on call" in told
+    bot.posted(channel.id, f"<@{MANAGER}> cancelled override #{number}")
+    oncall(bot, "primary", LEAD)
+    assert "*Now:* *Olivia Oncall*" in bot.said_to(LEAD, "*Now:* *Olivia Oncall*")
+
+    oncall(bot, f"override cancel {number}", MANAGER)  # twice: there is nothing left to cancel
+    bot.said_to(MANAGER, f"there is no override #{number} in force or to come")
+    oncall(bot, "override list", MANAGER)
+    bot.said_to(MANAGER, "No overrides in force or to come.")
+
+
 def test_bad_overrides_say_what_was_wrong_and_the_usage(bot: Bot) -> None:
     pin(bot, TUESDAY)
     cases = [

@@ -19,6 +19,7 @@ from bot.oncall.domain.when import ACCEPTED, time_length, time_lengths
 USAGE_SHOW = "/oncall [schedule|service]"
 USAGE_OVERRIDE = "/oncall override @user <from> <to> [schedule]"
 USAGE_AT = "/oncall at <time> [schedule|service]"
+USAGE_OVERRIDES = "/oncall override list [schedule] · /oncall override cancel <number>"
 EXAMPLES = (
     ("/oncall", "who is on call now and next, for every schedule"),
     ("/oncall payments-primary", "one schedule, or every schedule a service pages"),
@@ -29,6 +30,8 @@ EXAMPLES = (
         "/oncall override @maya tomorrow 09:00 tomorrow 18:00 payments-primary",
         "a planned swap on one schedule",
     ),
+    ("/oncall override list", "overrides in force or to come, with their numbers"),
+    ("/oncall override cancel 12", "cancel override 12: the rotation takes over again"),
     ("/oncall help", "this help"),
 )
 TIME_FORMS = ACCEPTED
@@ -69,6 +72,16 @@ class ShowMyShifts:
 
 
 @dataclass(frozen=True)
+class ListOverrides:
+    schedule: str | None
+
+
+@dataclass(frozen=True)
+class CancelOverride:
+    number: int
+
+
+@dataclass(frozen=True)
 class OnCallHelp:
     pass
 
@@ -83,7 +96,15 @@ class MakeOverride:
     schedule: str | None
 
 
-OnCallCommand = ShowOnCall | ShowOnCallAt | ShowMyShifts | OnCallHelp | MakeOverride
+OnCallCommand = (
+    ShowOnCall
+    | ShowOnCallAt
+    | ShowMyShifts
+    | OnCallHelp
+    | MakeOverride
+    | ListOverrides
+    | CancelOverride
+)
 
 
 def parse_oncall(text: str) -> OnCallCommand:
@@ -94,7 +115,7 @@ def parse_oncall(text: str) -> OnCallCommand:
     if verb in {"help", "-h", "--help", "?"}:
         return OnCallHelp()
     if verb == "override":
-        return _override(words[1:])
+        return _overrides(words[1:])
     if verb == "at":
         return _at(words[1:])
     if verb == "me" and len(words) == 1:
@@ -117,6 +138,23 @@ def _at(words: list[str]) -> ShowOnCallAt:
             USAGE_AT,
         )
     return ShowOnCallAt(" ".join(words[:length]), rest[0] if rest else None)
+
+
+def _overrides(words: list[str]) -> MakeOverride | ListOverrides | CancelOverride:
+    action = words[0].lower() if words else ""
+    if action == "list":
+        if len(words) > 2 or (len(words) == 2 and not _NAME.match(words[1])):
+            raise OnCallCommandError("list takes at most a schedule name", USAGE_OVERRIDES)
+        return ListOverrides(words[1] if len(words) == 2 else None)
+    if action == "cancel":
+        number = words[1].lstrip("#") if len(words) == 2 else ""
+        if not number.isdigit():
+            raise OnCallCommandError(
+                "cancel which override? give its number, as `/oncall override list` shows it",
+                USAGE_OVERRIDES,
+            )
+        return CancelOverride(int(number))
+    return _override(words)
 
 
 def _override(words: list[str]) -> MakeOverride:

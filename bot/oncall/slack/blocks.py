@@ -15,7 +15,13 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.config import Config
-from bot.oncall.domain.command import EXAMPLES, TIME_FORMS, USAGE_OVERRIDE, USAGE_SHOW
+from bot.oncall.domain.command import (
+    EXAMPLES,
+    TIME_FORMS,
+    USAGE_OVERRIDE,
+    USAGE_OVERRIDES,
+    USAGE_SHOW,
+)
 from bot.oncall.domain.schedule import Shift
 from bot.oncall.reminders import INCOMING, ActionSummary, Digest, HandoffBrief, IncidentSummary
 from bot.oncall.service import (
@@ -228,7 +234,8 @@ def help_blocks() -> list[Block]:
     return [
         _section("*On-call commands*\n" + "\n".join(lines)),
         _context(
-            f"Usage: `{USAGE_SHOW}` · `{USAGE_OVERRIDE}`. Times, read in your Slack time zone: "
+            f"Usage: `{USAGE_SHOW}` · `{USAGE_OVERRIDE}` · `{USAGE_OVERRIDES}`. Times, read in "
+            "your Slack time zone: "
             f"{TIME_FORMS}. A relative end (`+4h`) counts from the start."
         ),
     ]
@@ -283,6 +290,35 @@ def override_announcement(
         f":busts_in_silhouette: {by} an on-call override on *{record.schedule}*: "
         f"{names(record.override.user)} is on call "
         f"{span(record.override.start, record.override.end, zone, now)}."
+    )
+
+
+def override_cancelled(
+    record: OverrideRecord, zone: ZoneInfo, names: Names, now: datetime, by: str
+) -> str:
+    who = f"<@{by}> cancelled" if by else "Cancelled:"
+    return (
+        f":x: {who} override #{record.id} on *{record.schedule}*: "
+        f"{names(record.override.user)} is no longer on call "
+        f"{span(record.override.start, record.override.end, zone, now)}; the rotation is back."
+    )
+
+
+def override_list(
+    records: Sequence[OverrideRecord], zone: ZoneInfo, names: Names, now: datetime
+) -> str:
+    if not records:
+        return "No overrides in force or to come."
+    lines = [
+        f"• {('#' + str(r.id)) if r.id is not None else '(schedules.yaml)'} *{r.schedule}*: "
+        f"{names(r.override.user)} {span(r.override.start, r.override.end, zone, now)}"
+        f"{' (now)' if r.override.start <= now else ''} · {_override_origin(r)}"
+        for r in records
+    ]
+    return (
+        f"Overrides in force or to come (times in {zone.key}):\n"
+        + "\n".join(lines)
+        + "\nCancel one made in Slack with `/oncall override cancel <number>`."
     )
 
 

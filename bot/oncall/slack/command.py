@@ -17,7 +17,10 @@ from bot.kernel.web.metrics import Metrics
 from bot.oncall.domain.command import (
     USAGE_AT,
     USAGE_OVERRIDE,
+    USAGE_OVERRIDES,
     USAGE_SHOW,
+    CancelOverride,
+    ListOverrides,
     MakeOverride,
     OnCallCommandError,
     OnCallHelp,
@@ -40,7 +43,7 @@ from bot.oncall.slack import blocks as render
 def changes_state(text: str) -> bool:
     """Whether ``/oncall <text>`` changes anything (and so is recorded before its answer)."""
     try:
-        return isinstance(parse_oncall(text), MakeOverride)
+        return isinstance(parse_oncall(text), MakeOverride | CancelOverride)
     except OnCallCommandError:
         return False
 
@@ -66,7 +69,12 @@ def register(app: App, service: OnCallService, metrics: Metrics) -> None:
 
 def _answer(
     service: OnCallService,
-    command: ShowOnCall | ShowOnCallAt | ShowMyShifts | MakeOverride,
+    command: ShowOnCall
+    | ShowOnCallAt
+    | ShowMyShifts
+    | MakeOverride
+    | ListOverrides
+    | CancelOverride,
     user_id: str,
     respond: Respond,
 ) -> None:
@@ -74,6 +82,16 @@ def _answer(
     zone = _zone_of(service, user_id)
     usage = _USAGES[type(command)]
     try:
+        if isinstance(command, ListOverrides):
+            records = service.current_overrides(command.schedule)
+            text = render.override_list(records, zone, names, service.now())
+            respond(text=text, response_type="ephemeral")
+            return
+        if isinstance(command, CancelOverride):
+            record = service.cancel_override(command.number, user_id)
+            text = render.override_cancelled(record, zone, names, service.now(), user_id)
+            respond(text=text, response_type="ephemeral")
+            return
         if isinstance(command, ShowMyShifts):
             shifts = service.shifts_of(user_id)
             ways = _ways(service, user_id)
@@ -110,6 +128,8 @@ _USAGES = {
     ShowOnCallAt: USAGE_AT,
     ShowMyShifts: USAGE_SHOW,
     MakeOverride: USAGE_OVERRIDE,
+    ListOverrides: USAGE_OVERRIDES,
+    CancelOverride: USAGE_OVERRIDES,
 }
 
 

@@ -108,14 +108,21 @@ class OnCallEffects:
         return _next(firing)
 
     def announce(self, timer: ClaimedTimer) -> Outcome:
-        record = self._oncall.override_by_id(int(timer.payload["override"]))
+        cancelled = bool(timer.payload.get("cancelled"))
+        record = self._oncall.override_by_id(int(timer.payload["override"]), cancelled)
         schedule = self._oncall.config.schedule(record.schedule) if record else None
         if record is None or record.id is None or schedule is None:
             return Done()
         names = render.Names(self._oncall.config, self._oncall.directory)
-        text = render.override_announcement(record, schedule.zone, names, self._clock())
+        if cancelled:
+            by = str(timer.payload.get("by") or "")
+            text = render.override_cancelled(record, schedule.zone, names, self._clock(), by)
+        else:
+            text = render.override_announcement(record, schedule.zone, names, self._clock())
         for channel in self._oncall.team_channels(record.schedule):
             key = oncall_timers.announce_effect_key(record.id, channel)
+            if cancelled:
+                key = oncall_timers.announce_effect_key(record.id, f"{channel}:cancelled")
             self._reminders.once(
                 key, _bind(self._post, self._mark(timer, key), channel, text, None)
             )
