@@ -147,6 +147,8 @@ def test_no_ack_escalates_level_by_level(bot: Bot, providers: Providers) -> None
     page_dm(bot, LEAD)
     alert = eventually(lambda: providers.opsgenie.alerts(), what="the Opsgenie alert")[0]
     assert alert.alias.startswith("incident:1:page:1:escalation:1:loop:0")
+    # A pager app opens the incident channel from a real URL, not Slack markup.
+    assert alert.body["details"]["link"] == f"https://slack.com/app_redirect?channel={channel.id}"
     bot.clock.advance(timedelta(minutes=11))
     page_dm(bot, MANAGER)
     delivery = eventually(lambda: providers.webhook.deliveries(), what="the webhook")[0]

@@ -36,13 +36,19 @@ OPSGENIE_PRIORITY: Mapping[Severity, str] = MappingProxyType(
 )
 
 
+def channel_url(channel_id: str) -> str:
+    """A link that opens a Slack channel for anyone in the workspace (Slack's app_redirect)."""
+    return f"https://slack.com/app_redirect?channel={channel_id}"
+
+
 @dataclass(frozen=True)
 class PageNotice:
     """One page of one person for one incident.
 
     ``dedup_key`` is the page's deterministic idempotency key (e.g. ``incident:42:escalation:2:
     loop:0``): sending the same notice twice must never page twice. ``link`` is the incident
-    channel's URL; ``channel_name`` its name. ``recipient`` and ``recipient_email`` name the
+    channel's URL (``channel_url``: opens it in Slack from a pager app); ``channel_id`` and
+    ``channel_name`` name it. ``recipient`` and ``recipient_email`` name the
     person paged (the email becomes an Opsgenie user responder). ``details`` are extra
     string facts shown by the provider (PagerDuty ``custom_details``, Opsgenie ``details``).
     A plain ``"SEV2"`` is accepted for ``severity``.
@@ -54,6 +60,7 @@ class PageNotice:
     summary: str
     dedup_key: str
     link: str | None = None
+    channel_id: str | None = None
     channel_name: str | None = None
     service: str | None = None
     recipient: str | None = None

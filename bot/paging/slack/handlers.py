@@ -29,6 +29,7 @@ from bot.kernel.timers.store import ClaimedTimer
 from bot.paging import timers as page_timers
 from bot.paging.domain.paging import DeliveryStatus
 from bot.paging.notify import DeliveryFailed, Notifiers, PageNotice
+from bot.paging.notify.notice import channel_url
 from bot.paging.service import OPEN, REFRESH, SLACK, STOPPED, Delivery, PagingService
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ class PagingEffects:
                 if action == REFRESH and delivery.page_status in OPEN:
                     text, dm_blocks = _paged(delivery, notice)
                 else:
-                    text = f"{_closed_text(delivery, action)}\n{notice.summary}\n{notice.link}"
+                    text = f"{_closed_text(delivery, action)}\n{notice.summary}\n{_where(notice)}"
                     dm_blocks = [SectionBlock(text=text)]
                 self._client.chat_update(
                     channel=delivery.slack_channel,
@@ -150,7 +151,6 @@ class PagingEffects:
         view = self._incidents.view_by_number(delivery.incident_number)
         assert view is not None
         incident = view.incident
-        where = f"<#{view.channel_id}>" if view.channel_id else "its channel is being created"
         message = f" ({delivery.page_message})" if delivery.page_message else ""
         user = self._config().user(delivery.user_ref)
         return PageNotice(
@@ -159,7 +159,8 @@ class PagingEffects:
             severity=incident.severity,
             summary=f"incident #{incident.number} ({incident.severity}): {incident.title}{message}",
             dedup_key=delivery.key,
-            link=where,
+            link=channel_url(view.channel_id) if view.channel_id else None,
+            channel_id=view.channel_id,
             service=incident.service,
             recipient=user.name if user else delivery.user_ref,
             recipient_email=user.email if user else None,
@@ -188,7 +189,11 @@ def _paged(delivery: Delivery, notice: PageNotice) -> tuple[str, list[Block]]:
         ]
     )
     text = f":rotating_light: You are paged: {notice.summary}"
-    return text, [SectionBlock(text=f"{text}\n{notice.link}"), buttons]
+    return text, [SectionBlock(text=f"{text}\n{_where(notice)}"), buttons]
+
+
+def _where(notice: PageNotice) -> str:
+    return f"<#{notice.channel_id}>" if notice.channel_id else "its channel is being created"
 
 
 def _closed_text(delivery: Delivery, action: str) -> str:
