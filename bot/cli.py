@@ -165,13 +165,14 @@ def _config(args: argparse.Namespace) -> int:
     from bot.alerts.routes_file import check_routes
     from bot.config import check_config, load_config
     from bot.config.credentials import missing_credentials
+    from bot.heartbeats.config import check_monitors
     from bot.kernel.settings import Settings
 
     folder: Path = args.dir if args.dir is not None else Settings().config_dir
     errors = check_config(folder)
     # Routes name services: check those names only against a config that loads.
     services = None if errors else [service.name for service in load_config(folder).services]
-    errors += check_routes(folder, services)
+    errors += check_routes(folder, services) + check_monitors(folder, services)
     if errors:
         for error in errors:
             print(error)

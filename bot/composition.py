@@ -22,6 +22,7 @@ from starlette.applications import Starlette
 from bot.alerts import feature as alerts
 from bot.config.live import LiveConfig
 from bot.config.startup import load_startup_config
+from bot.heartbeats import feature as heartbeats
 from bot.incidents import feature as incidents
 from bot.incidents.repo import counts_by_state
 from bot.incidents.service import IncidentService
@@ -87,6 +88,7 @@ def build(
             checklists.feature,
             reviews.feature,
             retention.build(kernel),
+            heartbeats.build(kernel, config, incident_service),
         ]
     )
     return Warroom(

@@ -1,6 +1,7 @@
 """Every table, registered on the metadata by importing each feature's rows (Alembic and tests)."""
 
 from bot.alerts import rows as alert_rows
+from bot.heartbeats import rows as heartbeat_rows
 from bot.incidents import rows as incident_rows
 from bot.kernel.slack import inbox_rows
 from bot.kernel.storage.base import Base
@@ -13,6 +14,7 @@ from bot.postmortems import rows as postmortem_rows
 __all__ = [
     "Base",
     "alert_rows",
+    "heartbeat_rows",
     "inbox_rows",
     "incident_rows",
     "oncall_rows",

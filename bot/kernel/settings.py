@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     alerts_grouping_window_minutes: float = Field(default=30.0, ge=0)
     alerts_max_body_bytes: int = Field(default=1_000_000, gt=0)
 
+    # Heartbeat monitors (heartbeats.yaml): POST /webhooks/heartbeat/<name> needs
+    # 'Authorization: Bearer <HEARTBEATS_TOKEN>'; unset, every beat is refused (401).
+    heartbeats_token: SecretStr | None = None
+
     # Retention (bot/retention/service.py), pruned once per interval by one replica: Slack event
     # ids (Slack retries within minutes; an hour is the floor) and processed alert payloads
     # (pending and failed ones are always kept).

@@ -1,0 +1,1 @@
+"""Heartbeat monitors: a job that stops checking in declares an incident (a dead man's switch)."""

@@ -1,0 +1,1 @@
+"""The heartbeat monitors' HTTP routes."""
