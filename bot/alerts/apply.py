@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -56,6 +57,7 @@ from bot.incidents.domain.timeline import BOT_ACTOR, TimelineEvent
 from bot.incidents.rows import IncidentRow
 from bot.incidents.service import IncidentService
 from bot.kernel.timers import store as timers
+from bot.oncall.domain.maintenance import Window
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +99,16 @@ class Drain:
         routing: Routing,
         incidents: IncidentService,
         window: timedelta,
+        maintenance: Callable[[str], Window | None] = lambda service: None,
     ) -> None:
+        """``maintenance``: the maintenance window a service is in now, if any (read in this
+        transaction); its alerts are then recorded without opening or paging anything."""
         self._session = session
         self._now = now
         self._routing = routing
         self._incidents = incidents
         self._window = window
+        self._maintenance = maintenance
         self._cards: set[int] = set()
         self.forget()
 
@@ -182,6 +188,8 @@ class Drain:
                 payload.outcomes["ignored"] += 1
                 return
             case Open():
+                if self._held(payload, alert, decision):
+                    return
                 number = self._open_incident(alert, decision)
                 payload.outcomes["opened"] += 1
             case Attach(incident=number):
@@ -253,6 +261,8 @@ class Drain:
             if not alert.is_firing:
                 payload.outcomes["ignored"] += 1
                 return
+            if self._held(payload, alert, decision):
+                return
             group = self._new_group(alert, decision, incident=None)
             kind = PAGE if decision.action is Action.PAGE else POST
             payload_data = {"group": group.id}
@@ -261,6 +271,44 @@ class Drain:
         found = rows.alert_in_group(self._session, group.id, alert.source, alert.fingerprint)
         if self._record(payload, alert, found, group, None):
             payload.notice_groups.add(group.id)
+
+    # -- maintenance windows -------------------------------------------------------------------
+
+    def _held(self, payload: _Payload, alert: Alert, decision: Decision) -> bool:
+        """Record an alert that would open an incident or a page while its service is in
+        maintenance, in a group closed when the window ends (so after it the same alert opens
+        or pages as usual); True when it was held."""
+        window = self._maintenance(decision.service) if decision.service else None
+        if window is None:
+            return False
+        group = rows.maintenance_group(self._session, alert.source, alert.group_key, self._now)
+        if group is None:
+            group = AlertGroupRow(
+                source=alert.source.value,
+                group_key=alert.group_key,
+                route=decision.route,
+                action=rows.MAINTENANCE,
+                service=decision.service,
+                channel=decision.channel,
+                incident_id=None,
+                opened_at=self._now,
+                closed_at=window.end,
+            )
+            self._session.add(group)
+            self._session.flush()
+        log.info(
+            "alert %s (%s) suppressed by maintenance of %s until %s (%s): no %s",
+            alert.name,
+            alert.source,
+            decision.service,
+            window.end.isoformat(),
+            window.reason or "no reason given",
+            decision.action.value,
+        )
+        found = rows.alert_in_group(self._session, group.id, alert.source, alert.fingerprint)
+        self._record(payload, alert, found, group, None)
+        payload.outcomes["suppressed"] += 1
+        return True
 
     # -- both --------------------------------------------------------------------------------
 

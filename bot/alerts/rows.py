@@ -44,6 +44,9 @@ from bot.kernel.storage.types import UTCDateTime
 
 PENDING = "pending"
 PROCESSED = "processed"
+# The action of a group held by a maintenance window (closed when the window ends): its alerts
+# are stored, nothing was opened or paged.
+MAINTENANCE = "maintenance"
 FAILED = "failed"
 
 
@@ -74,7 +77,7 @@ class AlertGroupRow(Base):
     source: Mapped[str] = mapped_column(String(16))
     group_key: Mapped[str] = mapped_column(String(1000))
     route: Mapped[str] = mapped_column(String(100))
-    action: Mapped[str] = mapped_column(String(16))  # incident|page|channel
+    action: Mapped[str] = mapped_column(String(16))  # incident|page|channel|maintenance
     service: Mapped[str | None] = mapped_column(String(100))
     channel: Mapped[str | None] = mapped_column(String(100))
     incident_id: Mapped[int | None] = mapped_column(
@@ -222,6 +225,22 @@ def open_notice_group(session: Session, source: str, group_key: str) -> AlertGro
             AlertGroupRow.incident_id.is_(None),
             AlertGroupRow.closed_at.is_(None),
         )
+    ).first()
+
+
+def maintenance_group(
+    session: Session, source: str, group_key: str, now: datetime
+) -> AlertGroupRow | None:
+    """The group holding this key's alerts during a maintenance window still open at ``now``."""
+    return session.scalars(
+        select(AlertGroupRow)
+        .where(
+            AlertGroupRow.source == source,
+            AlertGroupRow.group_key == group_key,
+            AlertGroupRow.action == MAINTENANCE,
+            AlertGroupRow.closed_at > now,
+        )
+        .order_by(AlertGroupRow.id.desc())
     ).first()
 
 

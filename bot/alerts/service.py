@@ -44,6 +44,8 @@ from bot.incidents.service import IncidentService
 from bot.kernel.timers import store as timers
 from bot.kernel.timers.outcomes import Done, Handler, Outcome, TimerFailure
 from bot.kernel.timers.store import ClaimedTimer
+from bot.oncall import maintenance
+from bot.oncall.domain.maintenance import open_window
 from bot.oncall.domain.schedule import Override
 from bot.paging.domain.escalation import TargetKind
 from bot.paging.domain.paging import resolve_targets
@@ -185,7 +187,16 @@ class AlertService:
         now = self._clock()
         with self._sessions.begin() as session:
             rows.serialize_processing(session)
-            drain = Drain(session, now, self._routing(), self._incidents, self._window)
+            # Windows are read once per drain: a storm should not query them per alert.
+            held = maintenance.windows(session, self._config(), now)
+            drain = Drain(
+                session,
+                now,
+                self._routing(),
+                self._incidents,
+                self._window,
+                maintenance=lambda service: open_window(held, service, now),
+            )
             for payload_id in sorted({own, *rows.pending_payloads(session, DRAIN_BATCH)}):
                 try:
                     with session.begin_nested():

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from bot.oncall.domain.maintenance import Window
 from bot.oncall.domain.schedule import Override, Schedule
 from bot.paging.domain.escalation import EscalationPolicy, Urgency
 
@@ -72,6 +73,7 @@ class Service:
     urgency: Urgency = Urgency.HIGH
     team_channel: str | None = None
     playbooks: tuple[str, ...] = ()
+    maintenance: tuple[Window, ...] = ()  # planned in services.yaml
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,11 @@ class Config:
 
     def schedule(self, name: str) -> Schedule | None:
         return next((s for s in self.schedules if s.name == name), None)
+
+    @property
+    def maintenance(self) -> tuple[Window, ...]:
+        """The maintenance windows planned in ``services.yaml``, every service's."""
+        return tuple(w for s in self.services for w in s.maintenance)
 
     def escalation_policy(self, name: str) -> EscalationPolicy | None:
         return next((p for p in self.escalation_policies if p.name == name), None)

@@ -100,6 +100,12 @@ class PolicyModel(_Strict):
     levels: list[LevelModel]
 
 
+class MaintenanceModel(_Strict):
+    start: DateTime
+    end: DateTime
+    reason: str = ""
+
+
 class ServiceModel(_Strict):
     name: str
     escalation_policy: str
@@ -107,3 +113,4 @@ class ServiceModel(_Strict):
     urgency: Literal["high", "low"] = "high"
     team_channel: str | None = None
     playbooks: list[str] = []
+    maintenance: list[MaintenanceModel] = []

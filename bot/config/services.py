@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from datetime import UTC
 
 from bot.config.hints import join
 from bot.config.model import Service
@@ -11,6 +12,7 @@ from bot.config.names import unique_name
 from bot.config.report import Item, Report
 from bot.config.schema import ServiceModel
 from bot.kernel.suggest import did_you_mean
+from bot.oncall.domain.maintenance import Window
 from bot.paging.domain.escalation import Urgency
 
 CHANNEL = re.compile(r"^(#[a-z0-9_-]{1,80}|[CG][A-Z0-9]{2,})$")
@@ -56,6 +58,7 @@ def check_services(
                         f"unknown playbook {playbook!r}",
                         join(did_you_mean(playbook, playbooks), "add it under playbooks/"),
                     )
+        windows = _maintenance(item, report)
         if len(report.errors) == before:
             services.append(
                 Service(
@@ -65,6 +68,36 @@ def check_services(
                     urgency=Urgency(service.urgency),
                     team_channel=service.team_channel,
                     playbooks=tuple(service.playbooks),
+                    maintenance=windows,
                 )
             )
     return services
+
+
+def _maintenance(item: Item[ServiceModel], report: Report) -> tuple[Window, ...]:
+    """The service's planned windows; times need an offset (a service has no time zone)."""
+    windows: list[Window] = []
+    for index, model in enumerate(item.model.maintenance):
+        aware = True
+        for name in ("start", "end"):
+            if getattr(model, name).tzinfo is None:
+                aware = False
+                report.add(
+                    item,
+                    ("maintenance", index, name),
+                    f"{name} has no UTC offset",
+                    "write it as ISO 8601 with an offset, like 2026-12-05T22:00:00+01:00",
+                )
+        if not aware:
+            continue
+        if model.end <= model.start:
+            report.add(
+                item,
+                ("maintenance", index, "end"),
+                "the maintenance window ends before it starts",
+                "end must be after start",
+            )
+            continue
+        start, end = model.start.astimezone(UTC), model.end.astimezone(UTC)
+        windows.append(Window(item.model.name, start, end, model.reason))
+    return tuple(windows)
