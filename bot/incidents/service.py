@@ -25,6 +25,7 @@ from bot.incidents.domain.severity import Severity
 from bot.incidents.domain.timeline import BOT_ACTOR, TimelineEvent
 from bot.incidents.rows import ActionItemRow, IncidentRow
 from bot.kernel.timers import store as timers
+from bot.oncall.domain.maintenance import Window
 from bot.paging.service import PageSummary, PagingService
 
 READY = "ready"
@@ -181,6 +182,11 @@ class IncidentService:
         key, payload = incident_timers.provision_key(row.id), {"incident": row.id}
         timers.schedule(session, key, incident_timers.PROVISION, now, payload, now)
         return row.id
+
+    def maintenance_of(self, service: str) -> Window | None:
+        """The maintenance window ``service`` is in now: a declaration still opens and pages,
+        but the declarer should know why no alert did."""
+        return self._paging.maintenance_of(service)
 
     def check_service(self, service: str) -> None:
         """Refuses (``InvalidChange``) a service that is not in the config."""

@@ -35,6 +35,7 @@ from bot.oncall.domain.schedule import (
     next_handoff,
     on_call_at,
 )
+from bot.oncall.maintenance import MaintenanceService
 from bot.oncall.rows import OverrideRow
 from bot.paging.domain.escalation import TargetKind
 
@@ -152,6 +153,7 @@ class OnCallService:
         self._wake = wake
         self._feed_url = feed_url
         self.handoff_lead = handoff_lead
+        self.maintenance = MaintenanceService(sessions, clock, config, wake)
 
     @property
     def config(self) -> Config:

@@ -33,7 +33,9 @@ from bot.incidents.domain.events import (
 from bot.incidents.domain.incident import InvalidChange
 from bot.incidents.domain.timeline import BOT_ACTOR, TimelineEvent
 from bot.kernel.timers import store as timers
+from bot.oncall.domain.maintenance import Window
 from bot.oncall.domain.schedule import Override
+from bot.oncall.maintenance import open_window
 from bot.oncall.rows import OverrideRow
 from bot.paging import timers as page_timers
 from bot.paging.domain.escalation import EscalationLevel, EscalationPolicy, Target, Urgency
@@ -166,6 +168,11 @@ class PagingService:
         )
         paged = Paged(label, policy.name, message, page.id)
         return [TimelineEvent(now, requested_by, paged)]
+
+    def maintenance_of(self, service: str) -> Window | None:
+        """The maintenance window ``service`` is in now, if any (its alerts page nobody)."""
+        with self._sessions() as session:
+            return open_window(session, self._config(), service, self._clock())
 
     def policy_for(self, target: str) -> tuple[str, EscalationPolicy, Urgency]:
         """A service's policy, a schedule or a person as a one-level policy; refuses the unknown."""

@@ -70,6 +70,8 @@ def _run(
                 origin_channel_id=channel_id,
                 response_url=request.response_url,
             )
+            if command.service is not None:
+                _tell_maintenance(ctx, command.service, respond)
         elif isinstance(command, cmd.ShowStatus):
             view = ctx.incidents.view(channel_id)
             respond(
@@ -90,3 +92,17 @@ def _run(
             ctx.incidents.execute(command, channel_id=channel_id, user=user_id)
     except USER_ERRORS as error:
         respond(text=blocks.usage_text(str(error), usage_of(error)), response_type="ephemeral")
+
+
+def _tell_maintenance(ctx: SlackContext, service: str, respond: Respond) -> None:
+    """A declaration during a maintenance window still opens and pages; say why alerts did not."""
+    window = ctx.incidents.maintenance_of(service)
+    if window is None:
+        return
+    until = f"{window.end:%Y-%m-%d %H:%M} UTC"
+    reason = f" ({window.reason})" if window.reason else ""
+    respond(
+        text=f":construction: {service} is in maintenance until {until}{reason}: its alerts page "
+        "nobody and open no incident, but this incident is declared and paged as usual.",
+        response_type="ephemeral",
+    )

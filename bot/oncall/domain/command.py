@@ -2,6 +2,8 @@
 
 - ``/oncall`` - every schedule; ``/oncall <schedule|service>`` - that one
 - ``/oncall override @user <from> [to] <to> [schedule]`` - times as ``when`` reads them
+- ``/oncall maintenance <service> <from> [to] <to> [reason]``, ``/oncall maintenance list``,
+  ``/oncall maintenance cancel <number>``
 - ``/oncall help``
 
 A person is a Slack mention (``<@U123|name>``, what Slack sends for ``@name`` when the command
@@ -20,6 +22,10 @@ USAGE_SHOW = "/oncall [schedule|service]"
 USAGE_OVERRIDE = "/oncall override @user <from> <to> [schedule]"
 USAGE_AT = "/oncall at <time> [schedule|service]"
 USAGE_OVERRIDES = "/oncall override list [schedule] · /oncall override cancel <number>"
+USAGE_MAINTENANCE = (
+    "/oncall maintenance <service> <from> <to> [reason] · /oncall maintenance list · "
+    "/oncall maintenance cancel <number>"
+)
 EXAMPLES = (
     ("/oncall", "who is on call now and next, for every schedule"),
     ("/oncall payments-primary", "one schedule, or every schedule a service pages"),
@@ -32,6 +38,12 @@ EXAMPLES = (
     ),
     ("/oncall override list", "overrides in force or to come, with their numbers"),
     ("/oncall override cancel 12", "cancel override 12: the rotation takes over again"),
+    (
+        "/oncall maintenance checkout now +2h db upgrade",
+        "checkout's alerts page nobody and open no incident for 2 hours",
+    ),
+    ("/oncall maintenance list", "maintenance windows open or to come, with their numbers"),
+    ("/oncall maintenance cancel 3", "cancel maintenance window 3: alerts page again"),
     ("/oncall help", "this help"),
 )
 TIME_FORMS = ACCEPTED
@@ -82,6 +94,26 @@ class CancelOverride:
 
 
 @dataclass(frozen=True)
+class MakeMaintenance:
+    """``start``/``end`` are unparsed time phrases; ``reason`` may be empty."""
+
+    service: str
+    start: str
+    end: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ListMaintenance:
+    pass
+
+
+@dataclass(frozen=True)
+class CancelMaintenance:
+    number: int
+
+
+@dataclass(frozen=True)
 class OnCallHelp:
     pass
 
@@ -104,6 +136,9 @@ OnCallCommand = (
     | MakeOverride
     | ListOverrides
     | CancelOverride
+    | MakeMaintenance
+    | ListMaintenance
+    | CancelMaintenance
 )
 
 
@@ -118,6 +153,8 @@ def parse_oncall(text: str) -> OnCallCommand:
         return _overrides(words[1:])
     if verb == "at":
         return _at(words[1:])
+    if verb == "maintenance":
+        return _maintenance(words[1:])
     if verb == "me" and len(words) == 1:
         return ShowMyShifts()
     if len(words) > 1 or not _NAME.match(words[0]):
@@ -155,6 +192,50 @@ def _overrides(words: list[str]) -> MakeOverride | ListOverrides | CancelOverrid
             )
         return CancelOverride(int(number))
     return _override(words)
+
+
+def _maintenance(words: list[str]) -> MakeMaintenance | ListMaintenance | CancelMaintenance:
+    action = words[0].lower() if words else ""
+    if action == "list":
+        if len(words) > 1:
+            raise OnCallCommandError("list takes nothing after it", USAGE_MAINTENANCE)
+        return ListMaintenance()
+    if action == "cancel":
+        number = words[1].lstrip("#") if len(words) == 2 else ""
+        if not number.isdigit():
+            raise OnCallCommandError(
+                "cancel which window? give its number, as `/oncall maintenance list` shows it",
+                USAGE_MAINTENANCE,
+            )
+        return CancelMaintenance(int(number))
+    if not words:
+        raise OnCallCommandError("say which service, from when and until when", USAGE_MAINTENANCE)
+    if not _NAME.match(words[0]):
+        raise OnCallCommandError(f"{words[0]!r} is not a service name", USAGE_MAINTENANCE)
+    rest = words[1:]
+    lengths = time_lengths(rest)
+    if not lengths:
+        found = f"{rest[0]!r}" if rest else "nothing"
+        raise OnCallCommandError(
+            f"from when? found {found}; times are {TIME_FORMS}", USAGE_MAINTENANCE
+        )
+    first_error: OnCallCommandError | None = None
+    for length in lengths:
+        after = rest[length:]
+        if after and after[0].lower() in _SEPARATORS:
+            after = after[1:]
+        end = time_length(after)
+        if end == 0:
+            found = f"{after[0]!r}" if after else "nothing"
+            first_error = first_error or OnCallCommandError(
+                f"until when? found {found}; times are {TIME_FORMS}", USAGE_MAINTENANCE
+            )
+            continue
+        return MakeMaintenance(
+            words[0], " ".join(rest[:length]), " ".join(after[:end]), " ".join(after[end:])
+        )
+    assert first_error is not None
+    raise first_error
 
 
 def _override(words: list[str]) -> MakeOverride:

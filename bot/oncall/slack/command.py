@@ -3,7 +3,8 @@
 ``/oncall [schedule|service]`` shows who is on call now and next (final and per layer) in the
 asker's Slack time zone, with a loud warning where nobody is; ``/oncall override @user <from>
 <to> [schedule]`` records an override (announced in the team channels by a durable timer);
-``/oncall help``. Anything that does not work gets what was wrong and the usage, ephemerally.
+``/oncall maintenance ...`` is answered by ``maintenance.py``; ``/oncall help``. Anything that
+does not work gets what was wrong and the usage, ephemerally.
 """
 
 from __future__ import annotations
@@ -16,11 +17,15 @@ from bot.kernel.slack.payloads import SlashCommand, request_of
 from bot.kernel.web.metrics import Metrics
 from bot.oncall.domain.command import (
     USAGE_AT,
+    USAGE_MAINTENANCE,
     USAGE_OVERRIDE,
     USAGE_OVERRIDES,
     USAGE_SHOW,
+    CancelMaintenance,
     CancelOverride,
+    ListMaintenance,
     ListOverrides,
+    MakeMaintenance,
     MakeOverride,
     OnCallCommandError,
     OnCallHelp,
@@ -38,12 +43,14 @@ from bot.oncall.service import (
     OverrideRefused,
 )
 from bot.oncall.slack import blocks as render
+from bot.oncall.slack import maintenance
 
 
 def changes_state(text: str) -> bool:
     """Whether ``/oncall <text>`` changes anything (and so is recorded before its answer)."""
     try:
-        return isinstance(parse_oncall(text), MakeOverride | CancelOverride)
+        changes = MakeOverride | CancelOverride | MakeMaintenance | CancelMaintenance
+        return isinstance(parse_oncall(text), changes)
     except OnCallCommandError:
         return False
 
@@ -74,12 +81,18 @@ def _answer(
     | ShowMyShifts
     | MakeOverride
     | ListOverrides
-    | CancelOverride,
+    | CancelOverride
+    | MakeMaintenance
+    | ListMaintenance
+    | CancelMaintenance,
     user_id: str,
     respond: Respond,
 ) -> None:
     names = render.Names(service.config, service.directory)
     zone = _zone_of(service, user_id)
+    if isinstance(command, MakeMaintenance | ListMaintenance | CancelMaintenance):
+        maintenance.answer(service, command, user_id, zone, respond)
+        return
     usage = _USAGES[type(command)]
     try:
         if isinstance(command, ListOverrides):
@@ -130,6 +143,9 @@ _USAGES = {
     MakeOverride: USAGE_OVERRIDE,
     ListOverrides: USAGE_OVERRIDES,
     CancelOverride: USAGE_OVERRIDES,
+    MakeMaintenance: USAGE_MAINTENANCE,
+    ListMaintenance: USAGE_MAINTENANCE,
+    CancelMaintenance: USAGE_MAINTENANCE,
 }
 
 

@@ -1,13 +1,14 @@
-"""Timer handlers that carry on-call messages to Slack: handoff DMs, digests, override notices.
+"""Timer handlers that carry on-call messages to Slack: handoff DMs, digests, override and
+maintenance notices.
 
 Each message is sent under ``OnCallReminders.once`` with a deterministic key (schedule, boundary,
-role and person; channel and week; override and channel), so a retried timer or a second replica
-never sends it twice; the key also rides in the message's metadata (``marked``), so a retry after
-a post Slack applied but answered with a 5xx (or a crash before the commit) finds the message
-instead of sending it again. Recurring timers reschedule themselves; a person or channel Slack
-does not know is logged and skipped rather than retried forever, and if a timer still gives up
-after its retries, ``on_failure`` puts it back on its next occurrence so one bad boundary never
-ends the reminders of a schedule.
+role and person; channel and week; override and channel; maintenance window, made or cancelled,
+and channel), so a retried timer or a second replica never sends it twice; the key also rides in
+the message's metadata (``marked``), so a retry after a post Slack applied but answered with a
+5xx (or a crash before the commit) finds the message instead of sending it again. Recurring
+timers reschedule themselves; a person or channel Slack does not know is logged and skipped rather
+than retried forever, and if a timer still gives up after its retries, ``on_failure`` puts it
+back on its next occurrence so one bad boundary never ends the reminders of a schedule.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from bot.kernel.slack.channels import channel_id
 from bot.kernel.slack.marked import Mark, Poster
 from bot.kernel.timers.outcomes import Done, Handler, Outcome, Reschedule, TimerFailure
 from bot.kernel.timers.store import ClaimedTimer
+from bot.oncall import maintenance
 from bot.oncall import timers as oncall_timers
 from bot.oncall.reminders import INCOMING, OUTGOING, Digest, Firing, HandoffBrief, OnCallReminders
 from bot.oncall.service import OnCallService
 from bot.oncall.slack import blocks as render
+from bot.oncall.slack import maintenance as render_maintenance
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +71,7 @@ class OnCallEffects:
             oncall_timers.HANDOFF: self.handoff,
             oncall_timers.DIGEST: self.digest,
             oncall_timers.ANNOUNCE: self.announce,
+            maintenance.ANNOUNCE: self.announce_maintenance,
         }
 
     def on_failure(self, failure: TimerFailure) -> None:
@@ -126,6 +130,20 @@ class OnCallEffects:
             self._reminders.once(
                 key, _bind(self._post, self._mark(timer, key), channel, text, None)
             )
+        return Done()
+
+    def announce_maintenance(self, timer: ClaimedTimer) -> Outcome:
+        """A window made or cancelled, told once in its service's team channel."""
+        window = self._oncall.maintenance.by_id(int(timer.payload["window"]))
+        found = self._oncall.config.service(window.service) if window else None
+        if window is None or window.id is None or found is None or not found.team_channel:
+            return Done()
+        cancelled = bool(timer.payload.get("cancelled"))
+        by = str(timer.payload.get("by") or "") if cancelled else None
+        text = render_maintenance.announcement(window, self._clock(), by)
+        key = maintenance.announce_key(window.id, cancelled) + f":{found.team_channel}"
+        post = _bind(self._post, self._mark(timer, key), found.team_channel, text, None)
+        self._reminders.once(key, post)
         return Done()
 
     # -- sending -----------------------------------------------------------------------------
