@@ -66,8 +66,12 @@ def new_row(incident: Incident, channel_name: str) -> IncidentRow:
     return row
 
 
-def by_channel(session: Session, channel_id: str) -> IncidentRow | None:
-    return session.scalars(select(IncidentRow).where(IncidentRow.channel_id == channel_id)).first()
+def by_channel(session: Session, channel_id: str, for_update: bool = False) -> IncidentRow | None:
+    """``for_update``: lock the row until the transaction ends (PostgreSQL), so concurrent
+    changes of one incident queue instead of failing on its version (SQLite's write
+    transactions are serial already)."""
+    query = select(IncidentRow).where(IncidentRow.channel_id == channel_id)
+    return session.scalars(query.with_for_update() if for_update else query).first()
 
 
 def by_number(session: Session, number: int) -> IncidentRow | None:

@@ -214,7 +214,7 @@ class IncidentService:
     def _execute_once(self, command: cmd.Command, channel_id: str, user: str) -> None:
         now = self._clock()
         with self._sessions.begin() as session:
-            row = self._row(session, channel_id)
+            row = self._row(session, channel_id, for_update=True)
             before = repo.to_domain(row)
             after, events = self._apply(session, row, before, command, user, now)
             repo.write(row, after)
@@ -432,8 +432,8 @@ class IncidentService:
         )
 
     @staticmethod
-    def _row(session: Session, channel_id: str) -> IncidentRow:
-        row = repo.by_channel(session, channel_id)
+    def _row(session: Session, channel_id: str, for_update: bool = False) -> IncidentRow:
+        row = repo.by_channel(session, channel_id, for_update)
         if row is None or row.channel_id is None:
             raise NotAnIncidentChannel(
                 "this command works in an incident channel (`inc-...`); declare one with "
