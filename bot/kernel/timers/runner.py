@@ -245,16 +245,21 @@ class TimerRunner:
         """A claim that is no longer ours: usually its key was scheduled again after this batch
         claimed it (a card refresh asked for twice), which is normal and fires at the new due
         time; a lease another replica took after ours ran out is worth a warning."""
-        with self._transaction() as session:
-            state = store.get(session, timer.key)
-        if state is None or state.lease_owner is None:
+        holder = self._holder(timer)
+        if holder is None:
             log.debug("timer %s: scheduled again since it was claimed; fires then", timer.key)
         else:
             log.warning(
                 "timer %s: lease lost before its handler ran (now held by %s); skipped",
                 timer.key,
-                state.lease_owner,
+                holder,
             )
+
+    def _holder(self, timer: ClaimedTimer) -> str | None:
+        """Who holds the timer's lease now (None: nobody, it was scheduled again or ended)."""
+        with self._transaction() as session:
+            state = store.get(session, timer.key)
+        return state.lease_owner if state is not None else None
 
     def _run_handler(self, timer: ClaimedTimer, started: datetime) -> OutcomeName:
         handler = self._handlers.get(timer.kind)
@@ -322,12 +327,18 @@ class TimerRunner:
             )
             return "error"
         if not stored:
-            log.warning(
-                "timer %s: outcome %s discarded: the lease was lost (it outlived lease_seconds) "
-                "or the key was re-scheduled or cancelled meanwhile",
-                timer.key,
-                success,
-            )
+            holder = self._holder(timer)
+            if holder is None:  # scheduled again or cancelled while it ran: normal
+                log.debug(
+                    "timer %s: scheduled again while it ran; %s not stored", timer.key, success
+                )
+            else:
+                log.warning(
+                    "timer %s: outcome %s discarded: its lease ran out and %s holds it now",
+                    timer.key,
+                    success,
+                    holder,
+                )
             return "superseded"
         return success
 
