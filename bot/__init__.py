@@ -5,7 +5,7 @@ Map of the package (docs/architecture.md §3): one folder per feature, each with
 (``slack/``), web routes (``web/``) and ``feature.py``, its plug:
 
 - ``bot.incidents``, ``bot.oncall``, ``bot.paging``, ``bot.alerts``, ``bot.playbooks``,
-  ``bot.postmortems``, ``bot.retention``: the features.
+  ``bot.postmortems``, ``bot.heartbeats``, ``bot.retention``: the features.
 - ``bot.config``: the config-as-code folder (users, schedules, policies, services).
 - ``bot.kernel``: what features build on (settings, database, durable timers, the Slack app and
   edge, the web app, metrics); it imports no feature.
