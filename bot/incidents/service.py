@@ -331,7 +331,8 @@ class IncidentService:
         message = MessageAdded(text=text, ts=ts, author=author, permalink=permalink, added_by=actor)
         event = TimelineEvent(at, actor, message, dedup_key=f"message:{channel_id}:{ts}")
         with self._sessions.begin() as session:
-            row = self._row(session, channel_id)
+            # Locked: the same message added twice at once (two people pin it) is added once.
+            row = self._row(session, channel_id, for_update=True)
             added = repo.append(session, row.id, [event], now)
             if added:
                 self._refresh_card(session, row.id, now)

@@ -200,3 +200,23 @@ def test_many_responders_updating_one_incident_at_once_all_land(
         list(pool.map(post, range(200)))
     posted = [e for e in service.view("C1").timeline if e.kind is EventKind.UPDATE_POSTED]
     assert len(posted) == 200
+
+
+def test_one_message_added_by_several_people_at_once_is_on_the_timeline_once(
+    service: IncidentService,
+) -> None:
+    number = service.declare(title="Checkout down", severity=Severity.SEV1, declarer="U1")
+    ready(service, number)
+
+    def add(user: str) -> bool:
+        return service.add_message(
+            channel_id="C1", ts="1700000000.000100", text="rolled back", author="U2",
+            permalink=None, actor=user,
+        )  # fmt: skip
+
+    for _ in range(5):
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            added = list(pool.map(add, [f"U{i}" for i in range(8)]))
+        assert added.count(True) <= 1
+    messages = [e for e in service.view("C1").timeline if e.kind is EventKind.MESSAGE_ADDED]
+    assert len(messages) == 1
