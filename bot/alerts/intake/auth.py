@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from bot.alerts.domain import Source
 from bot.alerts.intake.errors import Rejected
+from bot.kernel.web.bearer import bearer_matches
 from bot.paging.notify import signing
 
 GRAFANA_SIGNATURE_HEADER = "x-grafana-alerting-signature"
@@ -117,19 +118,8 @@ def _hex_signature(signature: str) -> str:
 
 
 def _check_bearer(token: str, authorization: str) -> None:
-    scheme, _, presented = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        _raw(presented.strip()), token.encode("utf-8")
-    ):
+    if not bearer_matches(token, authorization):
         raise Rejected(401, "invalid bearer token")
-
-
-def _raw(value: str) -> bytes:
-    """The bytes a header value was sent as (Starlette decodes them as Latin-1)."""
-    try:
-        return value.encode("latin-1")
-    except UnicodeEncodeError:  # not from Starlette: compare its UTF-8 bytes
-        return value.encode("utf-8", "surrogatepass")
 
 
 def _fresh(timestamp: str | None, now: float) -> str:

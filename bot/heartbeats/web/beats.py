@@ -11,7 +11,6 @@ time, 503 with ``Retry-After`` (a sender retries a 5xx).
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -22,6 +21,7 @@ from starlette.routing import Route
 
 from bot.heartbeats.service import Heartbeats
 from bot.kernel.suggest import did_you_mean
+from bot.kernel.web.bearer import bearer_matches
 from bot.kernel.web.bounded import Bounded, Unavailable, first_line
 
 log = logging.getLogger(__name__)
@@ -78,20 +78,9 @@ def _unauthorized(token: str | None, authorization: str | None) -> str:
         return f"heartbeats are not enabled: set {TOKEN_SETTING} (see README.md, Heartbeats)"
     if authorization is None:
         return f"missing credentials: send 'Authorization: Bearer <{TOKEN_SETTING}>'"
-    scheme, _, presented = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        _raw(presented.strip()), token.encode("utf-8")
-    ):
+    if not bearer_matches(token, authorization):
         return f"invalid bearer token: send 'Authorization: Bearer <{TOKEN_SETTING}>'"
     return ""
-
-
-def _raw(value: str) -> bytes:
-    """The bytes a header value was sent as (Starlette decodes them as Latin-1)."""
-    try:
-        return value.encode("latin-1")
-    except UnicodeEncodeError:
-        return value.encode("utf-8", "surrogatepass")
 
 
 def _unknown(name: str, known: list[str]) -> str:
