@@ -72,9 +72,15 @@ TOKENS = {"alertmanager": "am-fuzz-token", "grafana": "gf-fuzz-token", "generic"
 HMAC_SECRETS = {"grafana": "gf-fuzz-secret", "generic": "gen-fuzz-secret"}
 
 
+HEARTBEAT_TOKEN = "hb-fuzz-token"
+HEARTBEATS = "heartbeats:\n  - {name: nightly-backup, interval_minutes: 60, service: orders-db}\n"
+
+
 @pytest.fixture
 def config_dir(tmp_path: Path) -> Path:
-    return write_config(tmp_path)
+    folder = write_config(tmp_path)
+    (folder / "heartbeats.yaml").write_text(HEARTBEATS)
+    return folder
 
 
 @pytest.fixture
@@ -86,6 +92,7 @@ def extra_settings() -> dict[str, Any]:
         "alerts_generic_token": SecretStr(TOKENS["generic"]),
         "alerts_generic_hmac_secret": SecretStr(HMAC_SECRETS["generic"]),
         "alerts_max_body_bytes": MAX_BODY,
+        "heartbeats_token": HEARTBEAT_TOKEN,
     }
 
 
@@ -474,6 +481,38 @@ def test_calendar_feeds_and_probes_answer_any_request_below_500(
             answer = send(bot, method, target, [])
         check(answer, f"{method} {target[:300]}")
         if method == "GET" and target.startswith(("/healthz", "/readyz", "/metrics")):
+            assert answer.status == 200, answer
+        no_tracebacks(caplog)
+
+    one()
+
+
+# -- heartbeats ---------------------------------------------------------------------------------
+
+
+def test_heartbeats_answer_any_request_with_a_4xx_or_record_it(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    authorization = st.one_of(
+        st.just(f"Bearer {HEARTBEAT_TOKEN}"),
+        st.sampled_from(["", "Bearer", "Bearer ", "Basic eDp5", f"bearer  {HEARTBEAT_TOKEN}  "]),
+        st.text(max_size=40).map(lambda text: f"Bearer {text}"),
+    )
+
+    @FUZZ
+    @given(
+        name=st.one_of(st.just("nightly-backup"), path_text),
+        auth=st.one_of(st.none(), authorization),
+        body=st.one_of(st.just(b""), st.binary(max_size=200), st.sampled_from(RAW_TEXTS[:2])),
+        method=st.sampled_from(["POST", "POST", "GET", "PUT"]),
+    )
+    def one(name: str, auth: str | None, body: bytes, method: str) -> None:
+        headers = [(b"Authorization", auth.encode("utf-8", "surrogatepass"))] if auth else []
+        target = f"/webhooks/heartbeat/{quote(name, safe='', errors='surrogatepass')}"
+        with caplog.at_level(logging.WARNING):
+            answer = send(bot, method, target, headers, body)
+        check(answer, f"{method} {target[:200]} auth={auth!r:.60}")
+        if (method, name, auth) == ("POST", "nightly-backup", f"Bearer {HEARTBEAT_TOKEN}"):
             assert answer.status == 200, answer
         no_tracebacks(caplog)
 
