@@ -30,6 +30,8 @@ from bot.paging.service import PageSummary, PagingService
 
 READY = "ready"
 CONFLICT_RETRIES = 5
+# The timeline note of an incident declared while its service is in maintenance (the card shows it).
+IN_MAINTENANCE = "declared_in_maintenance"
 
 
 # Called inside the transaction that moved an incident to a new status, so what a feature schedules
@@ -170,6 +172,7 @@ class IncidentService:
         channel_name(0, incident.title)  # refuse a title with no words before writing anything
         if service is not None:
             self.check_service(service)  # refuse an unknown service before writing anything
+            events += self._maintenance_note(service, now)
         row = repo.new_row(incident, channel_name="")
         row.origin_channel_id = origin_channel_id
         row.response_url = response_url
@@ -182,6 +185,15 @@ class IncidentService:
         key, payload = incident_timers.provision_key(row.id), {"incident": row.id}
         timers.schedule(session, key, incident_timers.PROVISION, now, payload, now)
         return row.id
+
+    def _maintenance_note(self, service: str, now: datetime) -> list[TimelineEvent]:
+        """Declared while ``service`` is in maintenance: its alerts page nobody, this incident
+        does; the timeline and the card say so, so nobody wonders why no alert came first."""
+        window = self.maintenance_of(service)
+        if window is None:
+            return []
+        text = f"{window.in_maintenance}: its alerts page nobody, but this incident pages as usual"
+        return [TimelineEvent(now, BOT_ACTOR, NoteAdded(text), IN_MAINTENANCE)]
 
     def maintenance_of(self, service: str) -> Window | None:
         """The maintenance window ``service`` is in now: a declaration still opens and pages,

@@ -12,8 +12,10 @@ from sqlalchemy import func, select
 
 from bot.oncall.rows import MaintenanceRow
 from bot.oncall.slack.command import changes_state
-from tests.e2e.conftest import LEAD, MANAGER, ONCALL, Bot
+from tests.e2e.conftest import GENERAL, LEAD, MANAGER, ONCALL, Bot, eventually
+from tests.e2e.test_interactions import open_view
 from tests.e2e.test_oncall import TUESDAY, messages, oncall, payments, pin
+from warroom_sandbox.model import Channel
 
 USAGE = (
     "Usage: `/oncall maintenance <service> <from> <to> [reason] · /oncall maintenance list · "
@@ -78,11 +80,51 @@ def test_bad_windows_say_what_was_wrong_and_the_usage(bot: Bot) -> None:
         assert session.scalar(select(func.count()).select_from(MaintenanceRow)) == 0
 
 
+IN_MAINTENANCE = "checkout-api is in maintenance until 2030-01-08 14:00 UTC (database upgrade)"
+
+
 def test_declaring_during_a_window_still_works_and_says_so(bot: Bot) -> None:
     pin(bot, TUESDAY)
     oncall(bot, "maintenance checkout-api now +2h database upgrade", ONCALL)
     bot.said_to(ONCALL, "Recorded maintenance")
-    bot.declare("Checkout down sev1 service:checkout-api", user=LEAD)
+    channel = bot.declare("Checkout down sev1 service:checkout-api", user=LEAD)
     told = bot.said_to(LEAD, "checkout-api is in maintenance until 2030-01-08 14:00 UTC")
     assert "(database upgrade)" in told
     assert "this incident is declared and paged as usual" in told
+    assert_noted_on_card_and_timeline(bot, channel, LEAD)
+    eventually(  # paged as usual
+        lambda: any("You are paged" in m.all_text for m in bot.slack.state.dm_messages(ONCALL)),
+        what="the page DM",
+    )
+
+
+def test_declaring_from_the_modal_during_a_window_says_so(bot: Bot) -> None:
+    pin(bot, TUESDAY)
+    oncall(bot, "maintenance checkout-api now +2h database upgrade", ONCALL)
+    bot.said_to(ONCALL, "Recorded maintenance")
+    bot.driver.slash_command(text="", user_id=LEAD, channel_id=GENERAL)
+    view = open_view(bot, LEAD, "declare_incident")
+    values = {"title": {"value": "Checkout down"}, "service": {"value": "checkout-api"}}
+    assert bot.driver.view_submission(LEAD, view, values).status_code == 200
+    channel = bot.incident_channel("inc-1-checkout-down")
+    told = bot.said_to(LEAD, "declared incident #1")
+    assert f":construction: {IN_MAINTENANCE}: its alerts page nobody" in told
+    assert_noted_on_card_and_timeline(bot, channel, LEAD)
+
+
+def test_declaring_outside_a_window_says_nothing_of_maintenance(bot: Bot) -> None:
+    pin(bot, TUESDAY)
+    oncall(bot, "maintenance checkout-api +3h +4h database upgrade", ONCALL)  # later today
+    bot.said_to(ONCALL, "Recorded maintenance")
+    channel = bot.declare("Checkout down sev1 service:checkout-api", user=LEAD)
+    assert "maintenance" not in bot.card(channel.id).all_text
+    bot.command(channel, "timeline", LEAD)
+    assert "maintenance" not in bot.said_to(LEAD, "Timeline of incident #1")
+
+
+def assert_noted_on_card_and_timeline(bot: Bot, channel: Channel, user: str) -> None:
+    card = bot.card(channel.id).all_text
+    assert f":construction: {IN_MAINTENANCE}: its alerts page nobody, but this incident" in card
+    bot.command(channel, "timeline", user)
+    timeline = bot.said_to(user, "Timeline of incident #1")
+    assert f"warroom noted: {IN_MAINTENANCE}: its alerts page nobody" in timeline

@@ -25,11 +25,11 @@ from slack_sdk.models.views import View
 
 from bot.alerts.slack import lines as alert_lines
 from bot.incidents.domain.commands import USAGES
-from bot.incidents.domain.events import UpdatePosted
+from bot.incidents.domain.events import NoteAdded, UpdatePosted
 from bot.incidents.domain.incident import Clocks, Incident, format_duration
 from bot.incidents.domain.severity import Severity
 from bot.incidents.domain.timeline import BOT_ACTOR, TimelineEvent, describe
-from bot.incidents.service import IncidentView
+from bot.incidents.service import IN_MAINTENANCE, IncidentView
 from bot.kernel.slack.payloads import Id
 from bot.paging.service import PageSummary
 from bot.playbooks.domain.run import progress as playbook_progress
@@ -115,6 +115,9 @@ def card(view: IncidentView) -> list[Block]:
     ]
     if incident.description:
         blocks.append(SectionBlock(text=_md(incident.description)))
+    maintenance = maintenance_note(view)
+    if maintenance:
+        blocks.append(SectionBlock(text=_md(f":construction: {maintenance}")))
     blocks.append(ContextBlock(elements=[_md(line) for line in clock_lines(incident)]))
     if view.pages:
         blocks.append(SectionBlock(text=_md("*Paging*\n" + "\n".join(map(_page_line, view.pages)))))
@@ -133,6 +136,14 @@ def card(view: IncidentView) -> list[Block]:
     summary = f"{len(view.timeline)} timeline events · {len(view.open_actions)} open action items"
     blocks += [ContextBlock(elements=[_md(summary)]), _card_buttons(incident)]
     return blocks
+
+
+def maintenance_note(view: IncidentView) -> str | None:
+    """What the timeline noted when the incident was declared during its service's maintenance."""
+    for event in view.timeline:
+        if event.dedup_key == IN_MAINTENANCE and isinstance(event.payload, NoteAdded):
+            return event.payload.text
+    return None
 
 
 def _page_line(page: PageSummary) -> str:

@@ -99,10 +99,8 @@ def _tell_maintenance(ctx: SlackContext, service: str, respond: Respond) -> None
     window = ctx.incidents.maintenance_of(service)
     if window is None:
         return
-    until = f"{window.end:%Y-%m-%d %H:%M} UTC"
-    reason = f" ({window.reason})" if window.reason else ""
     respond(
-        text=f":construction: {service} is in maintenance until {until}{reason}: its alerts page "
-        "nobody and open no incident, but this incident is declared and paged as usual.",
+        text=f":construction: {window.in_maintenance}: its alerts page nobody and open no "
+        "incident, but this incident is declared and paged as usual.",
         response_type="ephemeral",
     )

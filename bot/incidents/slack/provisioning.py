@@ -250,6 +250,9 @@ class IncidentEffects:
             f"{incident.severity.emoji} <@{row.declarer_id}> declared incident #{incident.number} "
             f"({incident.severity}): {incident.title} in <#{channel_id}>"
         )
+        maintenance = blocks.maintenance_note(view)
+        if maintenance and not row.response_url:  # the slash command said so at once
+            text += f"\n:construction: {maintenance}."
         for user, error in refused.items():
             who = "you" if user == row.declarer_id else f"<@{user}>"
             text += (

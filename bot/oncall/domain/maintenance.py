@@ -24,6 +24,12 @@ class Window:
     def covers(self, at: datetime) -> bool:
         return self.start <= at < self.end
 
+    @property
+    def in_maintenance(self) -> str:
+        """``checkout-api is in maintenance until 2030-01-08 14:00 UTC (database upgrade)``."""
+        reason = f" ({self.reason})" if self.reason else ""
+        return f"{self.service} is in maintenance until {self.end:%Y-%m-%d %H:%M} UTC{reason}"
+
 
 def open_window(windows: Iterable[Window], service: str, at: datetime) -> Window | None:
     """The window of ``service`` open at ``at``; of several, the one ending last (the answer
