@@ -1,0 +1,160 @@
+"""How well the blameless check tells blame from plain description, and how fast it is.
+
+The corpus (``bench/blameless_corpus/``) is post-mortem prose labelled sentence by sentence:
+``dev.yaml`` is what the checker was tuned on, ``heldout.yaml`` was written before the checker
+changed and is only ever scored. Each sentence is checked on its own with the shipped rules and
+the file's ``people`` (responders' names, Slack ids and display names); a sentence counts as
+flagged when the check finds anything in it.
+
+For each part: precision and recall over blameful sentences, the false-positive rate over
+blameless ones, and per category the share flagged (recall for a blameful category, false
+positives for a blameless one). Then the time to check a drafted post-mortem of an incident with
+``--events`` timeline events (the draft ``bench.postmortem`` builds), best and median of
+``--runs``.
+
+    python -m bench.blameless
+    python -m bench.blameless --misses dev     # list the dev sentences it gets wrong
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.postmortems.domain.blameless import Rule, check
+from bot.postmortems.drafting import DraftingSetup
+
+CORPUS = Path(__file__).parent / "blameless_corpus"
+PARTS = ("dev", "heldout")
+SHIPPED = Path(__file__).parents[1] / "postmortems"
+
+
+@dataclass(frozen=True)
+class Labelled:
+    text: str
+    blameful: bool
+    category: str
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    people: list[str]
+    sentences: list[Labelled]
+
+
+def load(name: str) -> Part:
+    data = yaml.safe_load((CORPUS / f"{name}.yaml").read_text(encoding="utf-8"))
+    sentences = [Labelled(s["text"], bool(s["blameful"]), s["category"]) for s in data["sentences"]]
+    return Part(name, list(data["people"]), sentences)
+
+
+def flagged(part: Part, rules: Sequence[Rule]) -> list[bool]:
+    return [bool(check(s.text, rules, part.people)) for s in part.sentences]
+
+
+def report(part: Part, found: list[bool]) -> list[str]:
+    pairs = list(zip(part.sentences, found, strict=True))
+    tp = sum(1 for s, f in pairs if s.blameful and f)
+    fp = sum(1 for s, f in pairs if not s.blameful and f)
+    blameful = sum(1 for s in part.sentences if s.blameful)
+    blameless = len(part.sentences) - blameful
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    lines = [
+        f"{part.name}: {len(pairs)} sentences ({blameful} blameful, {blameless} blameless)",
+        f"  precision {precision:6.1%}   recall {tp / blameful:6.1%} ({tp}/{blameful})"
+        f"   false positives {fp / blameless:6.1%} ({fp}/{blameless})",
+        f"  {'category':<24}{'kind':<10}{'n':>4}{'flagged':>9}{'share':>8}",
+    ]
+    categories: dict[tuple[bool, str], list[bool]] = {}
+    for sentence, hit in pairs:
+        categories.setdefault((not sentence.blameful, sentence.category), []).append(hit)
+    for (blameless_kind, category), hits in sorted(categories.items()):
+        kind = "blameless" if blameless_kind else "blameful"
+        measure = "fp" if blameless_kind else "recall"
+        lines.append(
+            f"  {category:<24}{kind:<10}{len(hits):>4}{sum(hits):>9}"
+            f"{sum(hits) / len(hits):>8.0%} {measure}"
+        )
+    return lines
+
+
+def misses(part: Part, found: list[bool], rules: Sequence[Rule]) -> list[str]:
+    lines = []
+    for sentence, hit in zip(part.sentences, found, strict=True):
+        if hit == sentence.blameful:
+            continue
+        what = "missed" if sentence.blameful else "false positive"
+        reasons = {f.rule for f in check(sentence.text, rules, part.people)}
+        lines.append(f"  {what:<15}{sentence.category:<24}{sentence.text}  {sorted(reasons)}")
+    return lines
+
+
+def draft_markdown(events: int) -> tuple[str, list[str]]:
+    """The rendered ``default`` draft of ``bench.postmortem``'s incident, and its people."""
+    from bench.postmortem import _CONFIG, _TEMPLATES, NAMES, _record
+    from bot.kernel.storage.db import make_engine, make_session_factory
+    from bot.kernel.storage.migrate import upgrade_to_head
+    from bot.postmortems.domain.inputs import build_inputs
+    from bot.postmortems.drafting import read_record
+
+    with tempfile.TemporaryDirectory() as folder:
+        engine = make_engine(f"sqlite:///{folder}/bench.db")
+        upgrade_to_head(engine)
+        sessions = make_session_factory(engine)
+        _record(sessions, events, random.Random(7))
+        with sessions() as session:
+            record = read_record(session, 1)
+        engine.dispose()
+    inputs = build_inputs(
+        record.incident, record.timeline, record.action_items, _CONFIG.time_zone, NAMES
+    )
+    return _TEMPLATES.render("default", inputs), inputs.people
+
+
+def timing(events: int, runs: int, rules: Sequence[Rule]) -> list[str]:
+    markdown, people = draft_markdown(events)
+    check(markdown, rules, people)  # warm-up: compiled patterns, lexicon
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        findings = check(markdown, rules, people)
+        times.append(time.perf_counter() - began)
+    return [
+        f"timing: draft of {events:,} events ({len(markdown):,} characters, "
+        f"{markdown.count(chr(10)):,} lines), {len(findings)} findings",
+        f"  check: best {min(times) * 1000:.0f} ms, median {statistics.median(times) * 1000:.0f} ms"
+        f" over {runs} runs",
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.blameless", description=__doc__)
+    parser.add_argument("--events", type=int, default=10_000, help="timeline events (10,000)")
+    parser.add_argument("--runs", type=int, default=10, help="timed checks of the draft (10)")
+    parser.add_argument("--misses", choices=PARTS, help="list one part's wrong answers")
+    parser.add_argument("--no-timing", action="store_true", help="skip the draft timing")
+    args = parser.parse_args(argv)
+    rules = DraftingSetup.load(SHIPPED).rules
+    for name in PARTS:
+        part = load(name)
+        found = flagged(part, rules)
+        print("\n".join(report(part, found)))
+        if args.misses == name:
+            print("\n".join(misses(part, found, rules)))
+        print()
+    if not args.no_timing:
+        print("\n".join(timing(args.events, args.runs, rules)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
