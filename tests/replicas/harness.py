@@ -477,6 +477,7 @@ class PagingStorm:
         hold_seconds: float,
         handoff_reminder_in: float,
         hold_handoffs: bool = False,
+        config_files: dict[str, str] | None = None,
     ) -> None:
         self.workdir = workdir
         self.database_url = database_url
@@ -487,6 +488,8 @@ class PagingStorm:
         self.config_dir = write_config(
             workdir / "config", level0_delay_minutes, self.handoff_at.replace(microsecond=0)
         )
+        for name, text in (config_files or {}).items():  # more of the config folder, by file name
+            (self.config_dir / name).write_text(text)
         self.slack = FakeSlack(hold_seconds, hold_handoffs=hold_handoffs)
         self.pagerduty = HeldPagerDuty(hold_seconds)
         self._replica_count = replicas
