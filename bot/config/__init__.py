@@ -20,7 +20,9 @@ from bot.config.model import (
     OpsgenieChannel,
     PagerDutyChannel,
     Service,
+    SmsChannel,
     User,
+    VoiceChannel,
     WebhookChannel,
 )
 
@@ -30,7 +32,9 @@ __all__ = [
     "OpsgenieChannel",
     "PagerDutyChannel",
     "Service",
+    "SmsChannel",
     "User",
+    "VoiceChannel",
     "WebhookChannel",
     "check_config",
     "load_config",

@@ -15,8 +15,13 @@ from bot.config.model import (
     NotificationChannel,
     OpsgenieChannel,
     PagerDutyChannel,
+    SmsChannel,
+    VoiceChannel,
     WebhookChannel,
 )
+
+# Twilio's account is one for everyone (settings), unlike the per-person pager keys.
+TWILIO_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER")
 
 
 @dataclass(frozen=True)
@@ -26,8 +31,13 @@ class MissingCredential:
     setting: str
 
     def __str__(self) -> str:
+        what = (
+            f"the settings {self.setting} are"
+            if ", " in self.setting
+            else f"the setting {self.setting} is"
+        )
         return (
-            f"users.yaml: {self.user}: notify.{self.channel}: the setting {self.setting} is not "
+            f"users.yaml: {self.user}: notify.{self.channel}: {what} not "
             f"set here, so pages to {self.user} over {self.channel} will fail (the Slack DM "
             "still goes out); set it in the environment"
         )
@@ -39,18 +49,22 @@ def missing_credentials(
     missing: list[MissingCredential] = []
     for user in config.users:
         for channel in user.channels:
-            name, setting = _credential(channel)
-            value = lookup(setting)
-            if value is None or not value.strip():
-                missing.append(MissingCredential(user.name, name, setting))
+            name, settings = _credential(channel)
+            unset = [s for s in settings if not (lookup(s) or "").strip()]
+            if unset:
+                missing.append(MissingCredential(user.name, name, ", ".join(unset)))
     return missing
 
 
-def _credential(channel: NotificationChannel) -> tuple[str, str]:
+def _credential(channel: NotificationChannel) -> tuple[str, tuple[str, ...]]:
     match channel:
+        case SmsChannel():
+            return "sms", TWILIO_SETTINGS
+        case VoiceChannel():
+            return "voice", TWILIO_SETTINGS
         case PagerDutyChannel(routing_key_setting=setting):
-            return "pagerduty", setting
+            return "pagerduty", (setting,)
         case OpsgenieChannel(api_key_setting=setting):
-            return "opsgenie", setting
+            return "opsgenie", (setting,)
         case WebhookChannel(secret_setting=setting):
-            return "webhook", setting
+            return "webhook", (setting,)

@@ -38,7 +38,24 @@ class WebhookChannel:
     secret_setting: str
 
 
-NotificationChannel = PagerDutyChannel | OpsgenieChannel | WebhookChannel
+@dataclass(frozen=True)
+class SmsChannel:
+    """A text message through Twilio to ``phone`` (E.164, e.g. ``+4915123456789``); the
+    account and sender number are settings (``TWILIO_*``), shared by everyone."""
+
+    phone: str
+
+
+@dataclass(frozen=True)
+class VoiceChannel:
+    """A phone call through Twilio to ``phone`` (E.164); pressing 1 acknowledges."""
+
+    phone: str
+
+
+NotificationChannel = (
+    PagerDutyChannel | OpsgenieChannel | WebhookChannel | SmsChannel | VoiceChannel
+)
 
 
 @dataclass(frozen=True)

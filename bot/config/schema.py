@@ -42,10 +42,16 @@ class WebhookModel(_Strict):
     secret_setting: str
 
 
+class PhoneModel(_Strict):
+    phone: str
+
+
 class NotifyModel(_Strict):
     pagerduty: PagerDutyModel | None = None
     opsgenie: OpsgenieModel | None = None
     webhook: WebhookModel | None = None
+    sms: PhoneModel | None = None
+    voice: PhoneModel | None = None
 
 
 class UserModel(_Strict):

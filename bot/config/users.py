@@ -16,7 +16,9 @@ from bot.config.model import (
     NotificationChannel,
     OpsgenieChannel,
     PagerDutyChannel,
+    SmsChannel,
     User,
+    VoiceChannel,
     WebhookChannel,
 )
 from bot.config.report import Item, Loc, Report
@@ -25,6 +27,11 @@ from bot.kernel.suggest import did_you_mean
 
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")  # ITU-T E.164: a + and at most 15 digits
+PHONE_HINT = (
+    "write the number in E.164 form: + then country code and number, no spaces or dashes "
+    "(e.g. +4915123456789)"
+)
 
 
 @dataclass
@@ -130,12 +137,29 @@ def _channels(item: Item[UserModel], report: Report) -> tuple[NotificationChanne
                 f"{notify.webhook.url!r} is not an http(s) URL",
                 "write the full URL, e.g. https://hooks.example.com/warroom",
             )
+    if notify.sms is not None and (phone := _phone(item, "sms", notify.sms.phone, report)):
+        channels.append(SmsChannel(phone))
+    if notify.voice is not None and (phone := _phone(item, "voice", notify.voice.phone, report)):
+        channels.append(VoiceChannel(phone))
     for sub, name in settings:
         if not SETTING_NAME.match(name):
             report.add(
                 item, ("notify", *sub), f"{_shown(name)} is not a setting name", SETTING_HINT
             )
     return tuple(channels)
+
+
+def _phone(item: Item[UserModel], kind: str, phone: str, report: Report) -> str | None:
+    """``phone`` if it is an E.164 number, else None after reporting it."""
+    if E164.match(phone):
+        return phone
+    report.add(
+        item,
+        ("notify", kind, "phone"),
+        f"{phone!r} is not a phone number in E.164 form",
+        PHONE_HINT,
+    )
+    return None
 
 
 def _shown(name: str) -> str:

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     # Pager providers: regions and test fakes are a URL away; credentials are named in users.yaml.
     pagerduty_events_url: str = "https://events.pagerduty.com"
     opsgenie_api_url: str = "https://api.opsgenie.com"
+    # Twilio (SMS and voice pages, users.yaml notify.sms/voice): the account, its auth token (also
+    # verifies Twilio's webhooks) and the sender number; TWILIO_API_URL points at a fake in tests.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from_number: str | None = None
+    twilio_api_url: str = "https://api.twilio.com"
     # Each delivery's own retries; keep the budget under TIMER_LEASE_SECONDS. The durable timer
     # retries a failed delivery again later, with backoff, before reporting it.
     notify_max_attempts: int = Field(default=4, gt=0)

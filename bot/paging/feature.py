@@ -13,6 +13,7 @@ from bot.kernel.feature import Feature
 from bot.kernel.runtime import Kernel
 from bot.kernel.settings import Settings
 from bot.paging.notify import Notifiers, RetryPolicy
+from bot.paging.notify.twilio import TwilioAccount
 from bot.paging.service import PagingService
 from bot.paging.slack.handlers import PagingEffects, register
 
@@ -22,10 +23,22 @@ def notifiers(settings: Settings) -> Notifiers:
         os.environ.get,
         pagerduty_url=settings.pagerduty_events_url,
         opsgenie_url=settings.opsgenie_api_url,
+        twilio=twilio_account(settings),
         policy=RetryPolicy(
             max_attempts=settings.notify_max_attempts,
             total_budget=settings.notify_time_budget_seconds,
         ),
+    )
+
+
+def twilio_account(settings: Settings) -> TwilioAccount:
+    token = settings.twilio_auth_token
+    return TwilioAccount(
+        account_sid=settings.twilio_account_sid,
+        auth_token=token.get_secret_value() if token else None,
+        from_number=settings.twilio_from_number,
+        api_url=settings.twilio_api_url,
+        public_url=settings.public_url,
     )
 
 

@@ -10,8 +10,8 @@ import pytest
 
 from bot.config.model import WebhookChannel
 from bot.paging.notify import Notifiers, RetryPolicy, Timeouts
-from tests.notify.support import GENIE_KEY, HOOK_SECRET, SECRETS, Waits
-from warroom_sandbox.providers import FakeOpsgenie, FakePagerDuty, FakeWebhookReceiver
+from tests.notify.support import GENIE_KEY, HOOK_SECRET, SECRETS, Waits, twilio_account
+from warroom_sandbox.providers import FakeOpsgenie, FakePagerDuty, FakeTwilio, FakeWebhookReceiver
 
 
 @pytest.fixture(scope="session")
@@ -30,6 +30,17 @@ def opsgenie_server() -> Iterator[FakeOpsgenie]:
 def webhook_server() -> Iterator[FakeWebhookReceiver]:
     with FakeWebhookReceiver(HOOK_SECRET) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def twilio_server() -> Iterator[FakeTwilio]:
+    with FakeTwilio(invalid_numbers=frozenset({"+15005550001"})) as server:
+        yield server
+
+
+@pytest.fixture
+def twilio(twilio_server: FakeTwilio) -> Iterator[FakeTwilio]:
+    yield from _fresh(twilio_server)
 
 
 def _fresh(server: Any) -> Iterator[Any]:
@@ -66,7 +77,10 @@ def waits() -> Waits:
 
 @pytest.fixture
 def make_notifiers(
-    pagerduty_server: FakePagerDuty, opsgenie_server: FakeOpsgenie, waits: Waits
+    pagerduty_server: FakePagerDuty,
+    opsgenie_server: FakeOpsgenie,
+    twilio_server: FakeTwilio,
+    waits: Waits,
 ) -> Iterator[Callable[..., Notifiers]]:
     built: list[Notifiers] = []
 
@@ -75,6 +89,7 @@ def make_notifiers(
         options: dict[str, Any] = {
             "pagerduty_url": pagerduty_server.url,
             "opsgenie_url": opsgenie_server.url,
+            "twilio": twilio_account(twilio_server),
             "policy": RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05),
             "timeouts": Timeouts(connect=1.0, read=0.3, write=1.0, pool=1.0),
             "sleep": waits,

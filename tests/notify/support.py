@@ -11,6 +11,8 @@ from typing import Any
 
 from bot.config.model import OpsgenieChannel, PagerDutyChannel
 from bot.paging.notify import PageNotice
+from bot.paging.notify.twilio import TwilioAccount
+from warroom_sandbox.providers import FakeTwilio
 
 FIXTURES = Path(__file__).parent / "fixtures"  # copies of the shared provider samples
 ROUTING_KEY = "R0123456789ABCDEF0123456789ABCDE"  # PagerDuty keys are 32 characters
@@ -66,3 +68,15 @@ def notice(**overrides: Any) -> PageNotice:
 def no_secrets(setting: str) -> str | None:
     """A secret lookup where nothing is set."""
     return None
+
+
+def twilio_account(server: FakeTwilio, **overrides: Any) -> TwilioAccount:
+    values: dict[str, Any] = {
+        "account_sid": server.account_sid,
+        "auth_token": server.auth_token,
+        "from_number": server.from_number,
+        "api_url": server.url,
+        "public_url": "https://warroom.example.com",
+    }
+    values.update(overrides)
+    return TwilioAccount(**values)

@@ -15,13 +15,21 @@ from typing import Protocol, TypeVar, assert_never
 
 import httpx
 
-from bot.config.model import NotificationChannel, OpsgenieChannel, PagerDutyChannel, WebhookChannel
+from bot.config.model import (
+    NotificationChannel,
+    OpsgenieChannel,
+    PagerDutyChannel,
+    SmsChannel,
+    VoiceChannel,
+    WebhookChannel,
+)
 from bot.kernel.http import Clock, HttpSender, RetryPolicy, Timeouts
 from bot.paging.notify.delivery import Sender
 from bot.paging.notify.notice import PageNotice
 from bot.paging.notify.opsgenie import DEFAULT_OPSGENIE_URL, OpsgenieNotifier
 from bot.paging.notify.pagerduty import DEFAULT_PAGERDUTY_URL, PagerDutyNotifier
 from bot.paging.notify.secrets import SecretLookup
+from bot.paging.notify.twilio import TwilioAccount, TwilioNotifier
 from bot.paging.notify.webhook import WebhookNotifier
 
 log = logging.getLogger("bot.paging.notify")
@@ -53,7 +61,8 @@ class Notifiers:
     """A :class:`Notifier` for every :data:`NotificationChannel`, by the channel's type.
 
     ``secrets`` looks a setting up by name (e.g. ``os.environ.get``). ``pagerduty_url`` and
-    ``opsgenie_url`` are the API base URLs (settings: EU regions, or local fakes in tests).
+    ``opsgenie_url`` are the API base URLs (settings: EU regions, or local fakes in tests);
+    ``twilio`` is the Twilio account SMS and voice pages go out from (unset: they fail, named).
     ``sleep``, ``draw`` and ``clock`` drive the retry waits (see :class:`HttpSender`);
     ``wall_clock`` stamps webhook signatures. Close it (or use ``with``) to release the client.
     """
@@ -64,6 +73,7 @@ class Notifiers:
         *,
         pagerduty_url: str = DEFAULT_PAGERDUTY_URL,
         opsgenie_url: str = DEFAULT_OPSGENIE_URL,
+        twilio: TwilioAccount | None = None,
         policy: RetryPolicy | None = None,
         timeouts: Timeouts | None = None,
         client: httpx.Client | None = None,
@@ -87,6 +97,7 @@ class Notifiers:
         self.pagerduty = PagerDutyNotifier(self.sender, secrets, pagerduty_url)
         self.opsgenie = OpsgenieNotifier(self.sender, secrets, opsgenie_url)
         self.webhook = WebhookNotifier(self.sender, secrets, wall_clock)
+        self.twilio = TwilioNotifier(self.sender, twilio or TwilioAccount(None, None, None))
 
     def trigger(self, notice: PageNotice, channel: NotificationChannel) -> str:
         match channel:
@@ -96,6 +107,8 @@ class Notifiers:
                 return self.opsgenie.trigger(notice, channel)
             case WebhookChannel():
                 return self.webhook.trigger(notice, channel)
+            case SmsChannel() | VoiceChannel():
+                return self.twilio.trigger(notice, channel)
             case _:
                 assert_never(channel)
 
@@ -109,6 +122,8 @@ class Notifiers:
                 self.opsgenie.acknowledge(key, channel, notice=notice)
             case WebhookChannel():
                 self.webhook.acknowledge(key, channel, notice=notice)
+            case SmsChannel() | VoiceChannel():
+                self.twilio.acknowledge(key, channel, notice=notice)
             case _:
                 assert_never(channel)
 
@@ -122,6 +137,8 @@ class Notifiers:
                 self.opsgenie.resolve(key, channel, notice=notice)
             case WebhookChannel():
                 self.webhook.resolve(key, channel, notice=notice)
+            case SmsChannel() | VoiceChannel():
+                self.twilio.resolve(key, channel, notice=notice)
             case _:
                 assert_never(channel)
 

@@ -51,6 +51,7 @@ class PageNotice:
     ``channel_name`` name it. ``recipient`` and ``recipient_email`` name the
     person paged (the email becomes an Opsgenie user responder). ``details`` are extra
     string facts shown by the provider (PagerDuty ``custom_details``, Opsgenie ``details``).
+    ``reply_code`` is the short code that acknowledges the page when texted back (SMS only).
     A plain ``"SEV2"`` is accepted for ``severity``.
     """
 
@@ -69,6 +70,7 @@ class PageNotice:
     at: datetime | None = None
     details: Mapping[str, str] = field(default_factory=dict)
     source: str = SOURCE
+    reply_code: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "severity", Severity(self.severity))

@@ -7,6 +7,8 @@ and failure injection shared through :class:`FakeProvider`: ``fail(times, status
 - ``pagerduty`` :class:`FakePagerDuty`: Events API v2 (``/v2/enqueue``), dedup by ``dedup_key``.
 - ``opsgenie``  :class:`FakeOpsgenie`: Alert API (create/acknowledge/close), dedup by ``alias``.
 - ``webhook``   :class:`FakeWebhookReceiver`: verifies signatures, dedups on ``Idempotency-Key``.
+- ``twilio``    :class:`FakeTwilio`: Messages and Calls, status callbacks, and the phones that
+  reply or press a key (signed like Twilio).
 - ``launchdarkly``, ``unleash``, ``flagsmith``, ``flag_http``: flag admin APIs (seed flags, read
   their state, answer as the real APIs do, including pending approvals and change requests).
 - ``kubernetes`` :class:`FakeKubernetes`: Deployments' ``scale`` subresource, ``dryRun=All``.
@@ -22,6 +24,7 @@ from warroom_sandbox.providers.kubernetes import FakeKubernetes
 from warroom_sandbox.providers.launchdarkly import FakeLaunchDarkly
 from warroom_sandbox.providers.opsgenie import FakeOpsgenie, OpsgenieAction, OpsgenieAlert
 from warroom_sandbox.providers.pagerduty import FakePagerDuty, PagerDutyIncident
+from warroom_sandbox.providers.twilio import FakeTwilio, TwilioCall, TwilioMessage
 from warroom_sandbox.providers.unleash import FakeUnleash
 from warroom_sandbox.providers.webhook import FakeWebhookReceiver, WebhookDelivery
 
@@ -34,11 +37,14 @@ __all__ = [
     "FakeOpsgenie",
     "FakePagerDuty",
     "FakeProvider",
+    "FakeTwilio",
     "FakeUnleash",
     "FakeWebhookReceiver",
     "OpsgenieAction",
     "OpsgenieAlert",
     "PagerDutyIncident",
     "RecordedRequest",
+    "TwilioCall",
+    "TwilioMessage",
     "WebhookDelivery",
 ]
