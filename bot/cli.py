@@ -163,6 +163,7 @@ def _dev(args: argparse.Namespace) -> int:
 def _config(args: argparse.Namespace) -> int:
     """``config check``: print every error and exit 1, or a one-line summary and exit 0."""
     from bot.alerts.routes_file import check_routes
+    from bot.announcements.config import check_announcing
     from bot.config import check_config, load_config
     from bot.config.credentials import missing_credentials
     from bot.heartbeats.config import check_monitors
@@ -171,8 +172,10 @@ def _config(args: argparse.Namespace) -> int:
     folder: Path = args.dir if args.dir is not None else Settings().config_dir
     errors = check_config(folder)
     # Routes name services: check those names only against a config that loads.
-    services = None if errors else [service.name for service in load_config(folder).services]
+    loaded = None if errors else load_config(folder)
+    services = None if loaded is None else [service.name for service in loaded.services]
     errors += check_routes(folder, services) + check_monitors(folder, services)
+    errors += check_announcing(folder, loaded)
     if errors:
         for error in errors:
             print(error)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 
 from bot.alerts import feature as alerts
+from bot.announcements import feature as announcements
 from bot.config.live import LiveConfig
 from bot.config.startup import load_startup_config
 from bot.heartbeats import feature as heartbeats
@@ -89,6 +90,7 @@ def build(
             reviews.feature,
             retention.build(kernel),
             heartbeats.build(kernel, config, incident_service),
+            announcements.build(kernel, config, incident_service),
         ]
     )
     return Warroom(

@@ -1,6 +1,7 @@
 """Every table, registered on the metadata by importing each feature's rows (Alembic and tests)."""
 
 from bot.alerts import rows as alert_rows
+from bot.announcements import rows as announcement_rows
 from bot.heartbeats import rows as heartbeat_rows
 from bot.incidents import rows as incident_rows
 from bot.kernel.slack import inbox_rows
@@ -14,6 +15,7 @@ from bot.postmortems import rows as postmortem_rows
 __all__ = [
     "Base",
     "alert_rows",
+    "announcement_rows",
     "heartbeat_rows",
     "inbox_rows",
     "incident_rows",

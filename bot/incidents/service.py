@@ -17,7 +17,7 @@ from bot.incidents import repo
 from bot.incidents import timers as incident_timers
 from bot.incidents.domain import commands as cmd
 from bot.incidents.domain import incident as domain
-from bot.incidents.domain.events import ChannelCreated, MessageAdded, NoteAdded
+from bot.incidents.domain.events import ChannelCreated, Invited, MessageAdded, NoteAdded
 from bot.incidents.domain.incident import Incident, InvalidChange
 from bot.incidents.domain.lifecycle import Status
 from bot.incidents.domain.naming import channel_name
@@ -37,6 +37,13 @@ IN_MAINTENANCE = "declared_in_maintenance"
 # Called inside the transaction that moved an incident to a new status, so what a feature schedules
 # in reaction (undo offers on mitigate, the post-mortem offer on resolve) commits with the change.
 TransitionHook = Callable[[Session, int, Status, datetime], None]
+# Called inside every transaction that changes what an incident's header says (declared, a
+# command applied, its channel ready): ``(session, before, after, now)``, ``before`` None on
+# declare. The card timer is scheduled from many places (paging, alerts, playbooks) for things
+# the header never shows; the header only changes here, so features that mirror it elsewhere
+# (announcements, followers) subscribe once instead of hooking each card refresh, and what they
+# schedule commits with the change (exactly once, like the card timer itself).
+ChangeHook = Callable[[Session, Incident | None, Incident, datetime], None]
 
 
 class NotAnIncidentChannel(LookupError):
@@ -101,6 +108,7 @@ class IncidentService:
         paging: PagingService,
     ) -> None:
         self._transition_hooks: list[TransitionHook] = []
+        self._change_hooks: list[ChangeHook] = []
         self._sessions = session_factory
         self._clock = clock
         self._reminder_minutes = reminder_minutes
@@ -184,6 +192,7 @@ class IncidentService:
         repo.append(session, row.id, events, now)
         key, payload = incident_timers.provision_key(row.id), {"incident": row.id}
         timers.schedule(session, key, incident_timers.PROVISION, now, payload, now)
+        self._changed(session, None, repo.to_domain(row), now)
         return row.id
 
     def _maintenance_note(self, service: str, now: datetime) -> list[TimelineEvent]:
@@ -237,12 +246,22 @@ class IncidentService:
                 timers.schedule(session, key, incident_timers.ANNOUNCE, now, payload, now)
             self._schedule_reminder(session, before, after, now)
             self._refresh_card(session, row.id, now)
+            self._changed(session, before, after, now)
             if after.status is not before.status:
                 for hook in self._transition_hooks:
                     hook(session, row.id, after.status, now)
 
     def add_transition_hook(self, hook: TransitionHook) -> None:
         self._transition_hooks.append(hook)
+
+    def add_change_hook(self, hook: ChangeHook) -> None:
+        self._change_hooks.append(hook)
+
+    def _changed(
+        self, session: Session, before: Incident | None, after: Incident, now: datetime
+    ) -> None:
+        for hook in self._change_hooks:
+            hook(session, before, after, now)
 
     # Provisioning steps, each idempotent: the provisioning timer may run them more than once.
 
@@ -291,6 +310,7 @@ class IncidentService:
             row = _existing(session, number)
             row.provision_state = READY
             incident = repo.to_domain(row)
+            self._changed(session, incident, incident, now)
             due = self.next_reminder_at(incident, now)
             payload = incident_timers.reminder_payload(number, due)
             timers.schedule(
@@ -426,6 +446,30 @@ class IncidentService:
     def event(self, event_id: int) -> TimelineEvent | None:
         with self._sessions() as session:
             return repo.event_by_id(session, event_id)
+
+    def invite(self, number: int, user: str, reason: str) -> str | None:
+        """Invite ``user`` into the incident's channel (a durable timer; ``already_in_channel``
+        counts as done) and put it on the timeline once per person and reason. Returns the
+        channel's id, None while it is being created (the invite waits for it)."""
+        now = self._clock()
+        with self._sessions.begin() as session:
+            # Locked: two presses at once record the invite once (the timeline's dedup key).
+            row = session.get(IncidentRow, number, with_for_update=True)
+            if row is None:
+                raise LookupError(f"incident #{number} does not exist")
+            self.invite_in(session, number, user, reason, now)
+            channel_id = row.channel_id
+        self._wake()
+        return channel_id
+
+    def invite_in(
+        self, session: Session, number: int, user: str, reason: str, now: datetime
+    ) -> None:
+        """``invite`` inside the caller's transaction."""
+        event = TimelineEvent(now, user, Invited(user, reason), f"invited:{user}:{reason}")
+        if repo.append(session, number, [event], now):
+            self._refresh_card(session, number, now)
+        self._invite(session, number, user, now)
 
     def _invite(self, session: Session, number: int, user: str, now: datetime) -> None:
         key = incident_timers.invite_key(number, user)

@@ -4,7 +4,8 @@ The config pages people the seeded workspace lacks (``priya@example.com`` in the
 sends digests to team channels (``#payments``). A real workspace would have them, so ``warroom
 dev`` adds them at start: each person of ``users.yaml`` without a Slack account (matched by
 ``slack_id``, else by ``email``) becomes one, with that ``slack_id`` or an id made from the email;
-each ``team_channel`` of ``services.yaml`` becomes a public channel with everyone and the bot in it.
+each ``team_channel`` of ``services.yaml`` and each announcement channel of ``announcements.yaml``
+(``#incidents``) becomes a public channel with everyone and the bot in it.
 
 Read leniently: a config the bot rejects is the bot's to report, not the sandbox's.
 """
@@ -93,13 +94,14 @@ def _new_id(ws: Workspace, handle: str) -> str:
 
 
 def add_team_channels(ws: Workspace, config_dir: Path) -> list[str]:
-    """Create the ``team_channel`` of each service that does not exist yet; returns the names."""
+    """Create each service's ``team_channel`` and each announcement channel that does not exist
+    yet; returns the names."""
     created: list[str] = []
     wanted = {
         str(entry["team_channel"]).strip().removeprefix("#")
         for entry in _entries(config_dir / "services.yaml", "services")
         if entry.get("team_channel")
-    }
+    } | _announcement_channels(config_dir)
     with ws.lock:
         people = [u.id for u in ws.users.values() if not u.deleted and u.id != MANAGER]
         for name in sorted(wanted):
@@ -112,3 +114,19 @@ def add_team_channels(ws: Workspace, config_dir: Path) -> list[str]:
                 continue
             created.append(name)
     return created
+
+
+def _announcement_channels(config_dir: Path) -> set[str]:
+    """``announcements.channels`` and every service's ``channels`` in ``announcements.yaml``."""
+    try:
+        data = yaml.safe_load((config_dir / "announcements.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return set()
+    section = data.get("announcements") if isinstance(data, dict) else None
+    if not isinstance(section, dict):
+        return set()
+    lists = [section.get("channels")] + [
+        entry.get("channels") for entry in section.get("services") or [] if isinstance(entry, dict)
+    ]
+    names = (c for channels in lists if isinstance(channels, list) for c in channels)
+    return {str(name).strip().removeprefix("#") for name in names if str(name).startswith("#")}

@@ -19,6 +19,7 @@ from bot.incidents.domain.events import (
     ChannelCreated,
     Declared,
     DeliveryFailed,
+    Invited,
     LeadChanged,
     MessageAdded,
     NobodyOnCall,
@@ -99,6 +100,11 @@ STORED: list[tuple[str, dict[str, Any], Payload]] = [
     ("severity_changed", {"from": "SEV3", "to": "SEV1"}, SeverityChanged(SEV3, SEV1)),
     ("lead_changed", {"from": "U0DECL", "to": "U0LEAD"}, LeadChanged("U0DECL", "U0LEAD")),
     ("role_assigned", {"role": "comms", "user": "U0COMMS"}, RoleAssigned("comms", "U0COMMS")),
+    (
+        "invited",
+        {"user": "U0BOB", "reason": "acknowledged the page"},
+        Invited("U0BOB", "acknowledged the page"),
+    ),
     ("update_posted", {"text": "Recovering"}, UpdatePosted("Recovering")),
     ("note_added", {"text": "Rolled back <@U0LEAD>"}, NoteAdded("Rolled back <@U0LEAD>")),
     (

@@ -100,6 +100,7 @@ def test_every_kind_reads_as_it_did() -> None:
         "<@U0LEAD> changed severity SEV3 -> SEV1",
         "<@U0LEAD> made <@U0LEAD> the lead",
         "<@U0LEAD> assigned comms to <@U0COMMS>",
+        "<@U0BOB> was invited to the channel (acknowledged the page)",
         "<@U0LEAD> posted a status update: Recovering",
         "<@U0LEAD> noted: Rolled back <@U0LEAD>",
         "<@U0LEAD> added an action item: Add a canary gate (owner <@U0LEAD>)",

@@ -16,6 +16,7 @@ from bot.incidents.domain.events import (
     Declared,
     DeliveryFailed,
     EventKind,
+    Invited,
     LeadChanged,
     MessageAdded,
     NobodyOnCall,
@@ -82,6 +83,8 @@ def describe(event: TimelineEvent) -> str:
             return f"{who} made <@{lead}> the lead"
         case RoleAssigned(role=role, user=user):
             return f"{who} assigned {role} to <@{user}>"
+        case Invited(user=user, reason=reason):
+            return f"<@{user}> was invited to the channel ({reason})"
         case UpdatePosted(text=text):
             return f"{who} posted a status update: {text}"
         case NoteAdded(text=text):

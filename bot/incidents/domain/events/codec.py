@@ -12,6 +12,7 @@ from bot.incidents.domain.events.incident import (
     ActionAdded,
     ChannelCreated,
     Declared,
+    Invited,
     LeadChanged,
     MessageAdded,
     NoteAdded,
@@ -59,6 +60,7 @@ Known = (
     | SeverityChanged
     | LeadChanged
     | RoleAssigned
+    | Invited
     | UpdatePosted
     | NoteAdded
     | ActionAdded
@@ -87,6 +89,7 @@ _TYPES: tuple[type[Known], ...] = (
     SeverityChanged,
     LeadChanged,
     RoleAssigned,
+    Invited,
     UpdatePosted,
     NoteAdded,
     ActionAdded,

@@ -101,6 +101,23 @@ class RoleAssigned:
 
 
 @dataclass(frozen=True)
+class Invited:
+    """``user`` was asked into the incident channel; ``reason`` says why (pressed Join on the
+    announcement, acknowledged the page, was paged)."""
+
+    kind: ClassVar[EventKind] = EventKind.INVITED
+    user: str
+    reason: str
+
+    def to_json(self) -> JSON:
+        return {"user": self.user, "reason": self.reason}
+
+    @classmethod
+    def from_json(cls, f: Fields) -> Self:
+        return cls(f.text("user"), f.text("reason"))
+
+
+@dataclass(frozen=True)
 class TextOnly:
     """A kind that carries one text."""
 

@@ -15,6 +15,7 @@ class EventKind(StrEnum):
     SEVERITY_CHANGED = "severity_changed"
     LEAD_CHANGED = "lead_changed"
     ROLE_ASSIGNED = "role_assigned"
+    INVITED = "invited"
     UPDATE_POSTED = "update_posted"
     NOTE_ADDED = "note_added"
     ACTION_ADDED = "action_added"

@@ -1,0 +1,17 @@
+"""Kinds and keys of the announcement timers."""
+
+from __future__ import annotations
+
+# Post or refresh every announcement of one incident (coalesced: one key per incident, like the
+# card timer; a change while it runs makes it run again).
+ANNOUNCE = "announcements.post"
+
+
+def announce_key(number: int) -> str:
+    # Under ``incident:<n>:`` so an incident abandoned before its channel existed cancels it.
+    return f"incident:{number}:announcement"
+
+
+def post_key(number: int, channel: str, generation: int) -> str:
+    """The mark of one announcement post: a retry finds it instead of posting twice."""
+    return f"incident:{number}:announcement:{channel}:{generation}"

@@ -1,0 +1,87 @@
+"""announcements.yaml: every mistake with file, line, field and a hint; a good file as values."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from bot.announcements.config import check_announcing, load_announcing
+from bot.config import load_config
+from bot.incidents.domain.severity import Severity
+from tests.e2e.conftest import CONFIG_DIR
+
+
+def folder_with(tmp_path: Path, text: str) -> Path:
+    folder = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, folder)
+    (folder / "announcements.yaml").write_text(text)
+    return folder
+
+
+def test_a_good_file_reads_as_values(tmp_path: Path) -> None:
+    folder = folder_with(
+        tmp_path,
+        """
+announcements:
+  channels: ["#incidents", C0123ABCD]
+  reannounce_at: sev1
+  services:
+    - service: checkout-api
+      channels: ["#payments-incidents", "#incidents"]
+      stakeholders: [maya@example.com, U0BOB]
+      stakeholders_at: Sev-2
+""",
+    )
+    announcing = load_announcing(folder, load_config(folder))
+    assert announcing.channels_for("checkout-api") == (
+        "#incidents",
+        "C0123ABCD",
+        "#payments-incidents",
+    )
+    assert announcing.channels_for(None) == ("#incidents", "C0123ABCD")
+    assert announcing.reannounce_at is Severity.SEV1
+    comms = announcing.services["checkout-api"]
+    assert comms.stakeholders == ("U0MGR", "U0BOB")
+    assert comms.stakeholders_at is Severity.SEV2
+
+
+def test_every_mistake_is_reported_with_its_line_and_field(tmp_path: Path) -> None:
+    folder = folder_with(
+        tmp_path,
+        """announcements:
+  channels: [incidents]
+  reannounce_at: sev9
+  services:
+    - service: checkout
+      channels: ["#Payments Incidents"]
+      stakeholders: [nobody@example.com]
+      stakeholders_at: critical
+""",
+    )
+    errors = [str(e) for e in check_announcing(folder, load_config(folder))]
+    file = str(folder / "announcements.yaml")
+    expected = [
+        (2, "announcements.channels[0]", "'incidents' is not a Slack channel"),
+        (3, "announcements.reannounce_at", "unknown severity 'sev9'"),
+        (5, "announcements.services[0].service", "unknown service 'checkout'"),
+        (6, "announcements.services[0].channels[0]", "is not a Slack channel"),
+        (7, "announcements.services[0].stakeholders[0]", "stakeholder 'nobody@example.com'"),
+        (8, "announcements.services[0].stakeholders_at", "unknown severity 'critical'"),
+    ]
+    assert len(errors) == len(expected), errors
+    for (line, field, message), error in zip(expected, errors, strict=True):
+        assert error.startswith(f"{file}:{line}: {field}: "), error
+        assert message in error, error
+    assert "did you mean 'checkout-api'" in errors[2]
+    assert "a bare # starts a YAML comment" in errors[0]
+
+
+def test_an_unknown_key_is_an_error_not_ignored(tmp_path: Path) -> None:
+    folder = folder_with(tmp_path, "announcements:\n  channel: '#incidents'\n")
+    [error] = check_announcing(folder, load_config(folder))
+    assert "announcements.channel" in str(error)
+    assert ":2:" in str(error)
+
+
+def test_without_the_file_nothing_is_announced(tmp_path: Path) -> None:
+    assert load_announcing(tmp_path, None).channels_for("checkout-api") == ()

@@ -1,0 +1,131 @@
+"""Announcements end to end: one post per incident in #incidents (and the service's channel),
+kept current in place, a new post on escalation, Join, and channels Slack refuses."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import BOB, CONFIG_DIR, MANAGER, ONCALL, Bot, eventually
+from warroom_sandbox.model import Channel, Message
+from warroom_sandbox.seed import BOT_USER_ID
+
+ANNOUNCEMENTS = """
+announcements:
+  channels: ["#incidents"]
+  reannounce_at: sev1
+  services:
+    - service: checkout-api
+      channels: ["#payments-incidents"]
+"""
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, folder)
+    (folder / "announcements.yaml").write_text(ANNOUNCEMENTS)
+    return folder
+
+
+def incidents_channel(bot: Bot, members: list[str] | None = None) -> Channel:
+    return bot.slack.state.create_channel(
+        "incidents", MANAGER, members=members if members is not None else [BOT_USER_ID]
+    )
+
+
+def announcements(bot: Bot, channel_id: str, count: int = 1) -> list[Message]:
+    def found() -> list[Message] | None:
+        posts = [m for m in bot.slack.state.messages(channel_id) if "incident #" in m.all_text]
+        return posts if len(posts) >= count else None
+
+    return eventually(found, what=f"{count} announcement(s)")
+
+
+def test_declaring_announces_once_and_updates_the_same_post(bot: Bot) -> None:
+    incidents = incidents_channel(bot)
+    channel = bot.declare("Checkout latency high sev2")
+    bot.said_to(ONCALL, "declared incident #1")  # the ephemeral confirmation stays
+    [post] = announcements(bot, incidents.id)
+    text = post.all_text
+    for shown in ("SEV2", "Checkout latency high", "investigating", f"<#{channel.id}>", "Join"):
+        assert shown in text, shown
+
+    bot.command(channel, "update Rolled back the deploy")
+    eventually(
+        lambda: "Rolled back the deploy" in bot.slack.state.messages(incidents.id)[-1].all_text,
+        what="the update on the announcement",
+    )
+    bot.clock.advance(timedelta(minutes=42))
+    bot.command(channel, "resolve Fixed")
+
+    def resolved() -> Message | None:
+        [current] = announcements(bot, incidents.id)
+        return current if "lasted 42 min" in current.all_text else None
+
+    current = eventually(resolved, what="the resolved announcement")
+    assert current.ts == post.ts  # edited in place, never posted again
+    assert "resolved" in current.all_text
+    assert "Join" not in current.all_text
+    assert len(announcements(bot, incidents.id)) == 1
+
+
+def test_escalation_to_sev1_reannounces(bot: Bot) -> None:
+    incidents = incidents_channel(bot)
+    channel = bot.declare("Checkout latency high sev3")
+    [first] = announcements(bot, incidents.id)
+    bot.command(channel, "sev sev2")  # more severe, but below reannounce_at: edited in place
+    eventually(lambda: "SEV2" in announcements(bot, incidents.id)[0].all_text, what="SEV2")
+    assert len(announcements(bot, incidents.id)) == 1
+    bot.command(channel, "sev sev1")
+    posts = announcements(bot, incidents.id, count=2)
+    assert posts[0].ts == first.ts
+    assert "escalated to SEV1" in posts[1].all_text
+    bot.command(channel, "resolve Fixed")
+    eventually(
+        lambda: "lasted" in announcements(bot, incidents.id, count=2)[1].all_text,
+        what="the newest announcement kept current",
+    )
+
+
+def test_service_channel_joined_when_the_bot_is_not_in_it(bot: Bot) -> None:
+    incidents_channel(bot)
+    own = bot.slack.state.create_channel("payments-incidents", MANAGER, members=[MANAGER])
+    bot.declare("Checkout down sev2 service:checkout-api")
+    [post] = announcements(bot, own.id)
+    assert "checkout-api" in post.all_text
+    assert BOT_USER_ID in bot.slack.state.channel(own.id).members
+
+
+def test_join_invites_the_presser(bot: Bot) -> None:
+    incidents = incidents_channel(bot, members=[BOT_USER_ID, BOB])
+    channel = bot.declare("Checkout latency high sev2")
+    [post] = announcements(bot, incidents.id)
+    assert BOB not in bot.slack.state.channel(channel.id).members
+    response = bot.driver.block_action(BOB, incidents.id, post.ts, "announcements.join", value="1")
+    assert response.status_code == 200
+    eventually(
+        lambda: BOB in bot.slack.state.channel(channel.id).members, what="Bob in the channel"
+    )
+    bot.command(channel, "timeline")
+    bot.said_to(ONCALL, "pressed Join on the announcement")
+
+
+def test_an_archived_announcement_channel_is_reported_once(bot: Bot) -> None:
+    incidents = incidents_channel(bot, members=[BOT_USER_ID, MANAGER])
+    bot.slack.state.archive(incidents.id, MANAGER)
+    channel = bot.declare("Checkout latency high sev2")
+    bot.posted(channel.id, "cannot announce this incident in #incidents: channel_not_found")
+    bot.command(channel, "update Still looking")
+    bot.posted(channel.id, "posted a status update: Still looking")
+    refusals = [m for m in bot.slack.state.messages(channel.id) if "cannot announce" in m.all_text]
+    assert len(refusals) == 1
+    assert "announcements.yaml" in refusals[0].all_text
+
+
+def test_a_missing_announcement_channel_is_reported(bot: Bot) -> None:
+    channel = bot.declare("Checkout latency high sev2")
+    bot.posted(channel.id, "cannot announce this incident in #incidents: channel_not_found")
