@@ -63,6 +63,7 @@ def _load(folder: Path, playbooks: Collection[str] | None) -> tuple[Config, list
         escalation_policies=tuple(policies),
         services=tuple(services),
         overrides=schedules.overrides,
+        usergroups=schedules.usergroups,
     )
     return config, sorted(report.errors, key=_order)
 

@@ -98,7 +98,8 @@ class Config:
     """Everything in the config folder, valid (``load_config`` refuses anything else).
 
     ``overrides`` holds the overrides written in ``schedules.yaml``, by schedule name; the ones made
-    with ``/oncall override`` live in the database and are added by the caller.
+    with ``/oncall override`` live in the database and are added by the caller. ``usergroups``:
+    the Slack user group handle (``slack_usergroup``) of each schedule that names one.
     """
 
     users: tuple[User, ...] = ()
@@ -108,6 +109,7 @@ class Config:
     overrides: Mapping[str, tuple[Override, ...]] = field(
         default_factory=lambda: MappingProxyType({})
     )
+    usergroups: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     _users: Mapping[str, User] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -119,6 +121,7 @@ class Config:
                 index[user.email.lower()] = user
         object.__setattr__(self, "_users", MappingProxyType(index))
         object.__setattr__(self, "overrides", MappingProxyType(dict(self.overrides)))
+        object.__setattr__(self, "usergroups", MappingProxyType(dict(self.usergroups)))
 
     @property
     def schedules_by_name(self) -> Mapping[str, Schedule]:
@@ -145,3 +148,7 @@ class Config:
 
     def schedule_overrides(self, name: str) -> tuple[Override, ...]:
         return self.overrides.get(name, ())
+
+    def schedule_usergroup(self, name: str) -> str | None:
+        """The handle of the Slack user group kept in step with the schedule's on-call."""
+        return self.usergroups.get(name)

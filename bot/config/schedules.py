@@ -6,6 +6,7 @@ rule as the core: ``bot.oncall.domain.wallclock``); with an offset they are exac
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -21,6 +22,8 @@ from bot.oncall.domain.rotation import parse_turn_length
 from bot.oncall.domain.schedule import Layer, Override, Schedule
 from bot.oncall.domain.wallclock import to_instant
 
+# Slack's handle rules: lower case, digits, '-', '_', '.'; at most 21 characters.
+USERGROUP_HANDLE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,20}$")
 TURN_HINT = "write hourly, daily, weekly, or a positive count and unit: 12h, 3d, 2w"
 
 
@@ -28,15 +31,18 @@ TURN_HINT = "write hourly, daily, weekly, or a positive count and unit: 12h, 3d,
 class Schedules:
     schedules: list[Schedule] = field(default_factory=list)
     overrides: dict[str, tuple[Override, ...]] = field(default_factory=dict)
+    usergroups: dict[str, str] = field(default_factory=dict)  # schedule name -> group handle
 
 
 def check_schedules(items: list[Item[ScheduleModel]], people: People, report: Report) -> Schedules:
     result = Schedules()
     seen: dict[str, int | None] = {}
+    handles: dict[str, int | None] = {}
     for item in items:
         before = len(report.errors)
         unique_name(item, "schedule", seen, report)
         zone = _zone(item, report)
+        handle = _usergroup(item, handles, report)
         if not item.model.layers:
             report.add(
                 item,
@@ -54,7 +60,38 @@ def check_schedules(items: list[Item[ScheduleModel]], people: People, report: Re
             result.schedules.append(Schedule(item.model.name, item.model.time_zone, layers))
             if overrides:
                 result.overrides[item.model.name] = overrides
+            if handle is not None:
+                result.usergroups[item.model.name] = handle
     return result
+
+
+def _usergroup(
+    item: Item[ScheduleModel], seen: dict[str, int | None], report: Report
+) -> str | None:
+    """The schedule's Slack user group handle, checked against Slack's handle rules (what
+    ``usergroups.create`` accepts) and unique: two schedules cannot both own one group."""
+    handle = item.model.slack_usergroup
+    if handle is None:
+        return None
+    bare = handle.removeprefix("@")
+    if not USERGROUP_HANDLE.match(bare):
+        report.add(
+            item,
+            ("slack_usergroup",),
+            f"{handle!r} is not a Slack user group handle",
+            "up to 21 lower-case letters, digits, '-', '_' and '.', e.g. oncall-payments",
+        )
+        return None
+    if bare in seen:
+        report.add(
+            item,
+            ("slack_usergroup",),
+            f"user group @{bare} is already kept by another schedule",
+            f"one schedule per group; the first is at line {seen[bare]}",
+        )
+        return None
+    seen[bare] = item.line("slack_usergroup")
+    return bare
 
 
 def _zone(item: Item[ScheduleModel], report: Report) -> ZoneInfo | None:

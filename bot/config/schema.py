@@ -88,6 +88,7 @@ class ScheduleModel(_Strict):
     time_zone: str
     layers: list[LayerModel]
     overrides: list[OverrideModel] = []
+    slack_usergroup: str | None = None  # a handle: warroom keeps whoever is on call in it
 
 
 class TargetModel(_Strict):

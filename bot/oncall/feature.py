@@ -16,6 +16,7 @@ from bot.oncall.reminders import OnCallReminders
 from bot.oncall.service import OnCallService
 from bot.oncall.slack import command
 from bot.oncall.slack.handlers import OnCallEffects
+from bot.oncall.slack.usergroups import UserGroupEffects
 from bot.oncall.web.ical import CalendarFeeds, feed_endpoint
 
 
@@ -41,7 +42,10 @@ def build(kernel: Kernel, config: LiveConfig) -> OnCall:
 
     feature = Feature(
         "oncall",
-        timers=[OnCallEffects(service, reminders, kernel.client, clock)],
+        timers=[
+            OnCallEffects(service, reminders, kernel.client, clock),
+            UserGroupEffects(service, reminders, kernel.client, clock),
+        ],
         listeners=listeners,
         slash_commands={"/oncall": command.changes_state},
         routes=[Route("/oncall/{schedule}.ics", feed_endpoint(service, feeds))],

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.incidents.rows import ActionItemRow, IncidentRow
 from bot.kernel.timers import store as timers
-from bot.oncall import repo
+from bot.oncall import repo, usergroups
 from bot.oncall import timers as oncall_timers
 from bot.oncall.domain.schedule import Override, Schedule, Shift, final_shifts, next_handoff
 from bot.oncall.service import OnCallService
@@ -124,7 +124,8 @@ class OnCallReminders:
     # -- planning ----------------------------------------------------------------------------
 
     def seed(self) -> None:
-        """Plan every schedule's handoff timer and every team channel's digest (app start).
+        """Plan every schedule's handoff timer, every team channel's digest and a sync of every
+        schedule's user group (app start, config reload).
 
         An upsert by key, so replicas and restarts agree; a pending timer due no later than the
         fresh plan is kept (it may be a reminder or digest still to send after downtime).
@@ -144,6 +145,21 @@ class OnCallReminders:
                 due = oncall_timers.next_digest_at(zone, now)
                 if not _pending_before(session, oncall_timers.digest_key(channel), due):
                     oncall_timers.plan_digest(session, channel, zone, now)
+            usergroups.seed(session, config, now)
+        self._wake()
+
+    def replan_usergroup(self, schedule_name: str) -> None:
+        """Put the schedule's user group sync on its next handoff (after a failure gave up)."""
+        schedule = self._oncall.config.schedule(schedule_name)
+        if schedule is None:
+            return
+        now = self._clock()
+        with self._sessions.begin() as session:
+            due, payload = usergroups.walk_due(
+                schedule, self._overrides(session, schedule_name), now
+            )
+            key = usergroups.walk_key(schedule_name)
+            timers.schedule(session, key, usergroups.USERGROUP, due, payload, now)
         self._wake()
 
     def replan_handoff(self, schedule_name: str) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Config, Service, User
 from bot.kernel.suggest import closest
 from bot.kernel.timers import store as timers
-from bot.oncall import repo
+from bot.oncall import repo, usergroups
 from bot.oncall import timers as oncall_timers
 from bot.oncall.domain.schedule import (
     DEFAULT_HORIZON,
@@ -348,35 +348,54 @@ class OnCallService:
             raise OverrideRefused("in_the_past", start, end)
         start = max(start, now)
         with self._sessions.begin() as session:
-            repo.lock_schedule(session, target.name)
-            rows = repo.overrides(session, target.name)
-            records = self._records(target.name, rows)
-            conflict = next(
-                (
-                    r
-                    for r in records
-                    if r.override.end > now and r.override.start < end and r.override.end > start
-                ),
-                None,
-            )
-            if conflict is not None:
-                raise OverrideRefused("overlap", start, end, conflict)
-            row = repo.add_override(
-                session,
-                schedule=target.name,
-                user_ref=ref,
-                starts_at=start,
-                ends_at=end,
-                created_by=created_by,
-                now=now,
-            )
-            record = _record(row)
-            key = oncall_timers.announce_key(target.name, row.id)
-            payload = {"schedule": target.name, "override": row.id}
-            timers.schedule(session, key, oncall_timers.ANNOUNCE, now, payload, now)
-            overrides = [r.override for r in (*records, record)]
-            oncall_timers.plan_handoff(session, target, overrides, now, self.handoff_lead, now)
+            record = self.add_override(session, target, ref, start, end, created_by, now)
         self._wake()
+        return record
+
+    def add_override(
+        self,
+        session: Session,
+        target: Schedule,
+        ref: str,
+        start: datetime,
+        end: datetime,
+        created_by: str,
+        now: datetime,
+    ) -> OverrideRecord:
+        """In the caller's transaction: refuse an overlap (``OverrideRefused``), else record the
+        override, plan its announcement and user group sync, and re-plan the handoff reminder.
+        The caller wakes the timer runner after its commit."""
+        repo.lock_schedule(session, target.name)
+        rows = repo.overrides(session, target.name)
+        records = self._records(target.name, rows)
+        conflict = next(
+            (
+                r
+                for r in records
+                if r.override.end > now and r.override.start < end and r.override.end > start
+            ),
+            None,
+        )
+        if conflict is not None:
+            raise OverrideRefused("overlap", start, end, conflict)
+        row = repo.add_override(
+            session,
+            schedule=target.name,
+            user_ref=ref,
+            starts_at=start,
+            ends_at=end,
+            created_by=created_by,
+            now=now,
+        )
+        record = _record(row)
+        key = oncall_timers.announce_key(target.name, row.id)
+        payload = {"schedule": target.name, "override": row.id}
+        timers.schedule(session, key, oncall_timers.ANNOUNCE, now, payload, now)
+        overrides = [r.override for r in (*records, record)]
+        oncall_timers.plan_handoff(session, target, overrides, now, self.handoff_lead, now)
+        usergroups.after_override_change(
+            session, self.config, target, overrides, row.id, usergroups.CREATED, now
+        )
         return record
 
     def override_by_id(self, override_id: int, cancelled: bool = False) -> OverrideRecord | None:
@@ -421,6 +440,9 @@ class OnCallService:
                 overrides = [r.override for r in remaining]
                 oncall_timers.plan_handoff(
                     session, schedule, overrides, now, self.handoff_lead, now
+                )
+                usergroups.after_override_change(
+                    session, self.config, schedule, overrides, row.id, usergroups.CANCELLED, now
                 )
         self._wake()
         return record

@@ -161,6 +161,10 @@ METHOD_TIERS: dict[str, int] = {
     "views.push": 4,
     "views.update": 4,
     "views.publish": 4,
+    "usergroups.list": 2,
+    "usergroups.create": 2,
+    "usergroups.users.list": 2,
+    "usergroups.users.update": 2,
 }
 """Slack's documented tier of each supported method."""
 

@@ -415,3 +415,42 @@ class ApiCall:
     def error(self) -> str | None:
         error = self.response.get("error")
         return str(error) if error is not None else None
+
+
+@dataclass
+class UserGroup:
+    """A user group (Slack calls it a subteam: ids start with ``S``); ``@handle`` mentions it."""
+
+    id: str
+    name: str
+    handle: str
+    created_by: str
+    date_create: int
+    description: str = ""
+    users: list[str] = field(default_factory=list)
+    updated_by: str = ""
+    date_update: int = 0
+
+    def to_api(self, team_id: str, include_users: bool) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "id": self.id,
+            "team_id": team_id,
+            "is_usergroup": True,
+            "is_subteam": True,
+            "name": self.name,
+            "description": self.description,
+            "handle": self.handle,
+            "is_external": False,
+            "date_create": self.date_create,
+            "date_update": self.date_update or self.date_create,
+            "date_delete": 0,
+            "auto_type": None,
+            "created_by": self.created_by,
+            "updated_by": self.updated_by or self.created_by,
+            "deleted_by": None,
+            "prefs": {"channels": [], "groups": []},
+            "user_count": len(self.users),
+        }
+        if include_users:
+            body["users"] = list(self.users)
+        return body

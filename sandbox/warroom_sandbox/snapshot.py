@@ -3,7 +3,7 @@
 The bot's database outlives a ``warroom dev`` run, and it names Slack channels and messages by id.
 If the fake workspace started empty each time, a new channel would get an old incident's id. So
 the sandbox saves what Slack itself keeps (people, conversations with their members, topics and
-messages, pins, reactions) and the id counters, and reloads them at start.
+messages, pins, reactions, user groups) and the id counters, and reloads them at start.
 
 What Slack does not keep is not saved either: ephemeral messages, open modals, trigger ids,
 response_urls and the API call log start empty, as after reloading the Slack client.
@@ -18,7 +18,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from warroom_sandbox.model import Channel, Edited, Message, Pin, Reaction, User
+from warroom_sandbox.model import Channel, Edited, Message, Pin, Reaction, User, UserGroup
 from warroom_sandbox.workspace import Workspace
 
 FORMAT = "warroom-sandbox-workspace"
@@ -40,6 +40,7 @@ def dump(ws: Workspace) -> dict[str, Any]:
             "channels": [asdict(c) for c in ws.channels.values()],
             "messages": [asdict(m) for history in ws.history.values() for m in history.values()],
             "pins": [asdict(p) for pins in ws.pinned.values() for p in pins.values()],
+            "usergroups": [asdict(g) for g in ws.usergroups.values()],
         }
 
 
@@ -54,6 +55,7 @@ def load(ws: Workspace, data: Any) -> None:
         channels = [Channel(**c) for c in data["channels"]]
         messages = [_message(m) for m in data["messages"]]
         pins = [Pin(**p) for p in data["pins"]]
+        groups = [UserGroup(**g) for g in data.get("usergroups") or []]  # absent in older files
     except (KeyError, TypeError) as error:
         raise SnapshotError(f"unreadable saved workspace: {error}") from None
     with ws.lock:
@@ -65,6 +67,7 @@ def load(ws: Workspace, data: Any) -> None:
             ws.history.setdefault(message.channel, {})[message.ts] = message
         for pin in pins:
             ws.pinned.setdefault(pin.channel, {})[pin.ts] = pin
+        ws.usergroups.update({g.id: g for g in groups})
         ws.ids.restore(data.get("ids") or {})
 
 

@@ -44,6 +44,7 @@ from warroom_sandbox.model import (
     StoredView,
     Team,
     User,
+    UserGroup,
 )
 from warroom_sandbox.responses import RESPONSE_URL_TTL_SECONDS, ResponseDesk
 from warroom_sandbox.rules import (
@@ -110,6 +111,7 @@ class Workspace:
         self.channels: dict[str, Channel] = {c.id: c for c in seed_channels()}
         self.history: dict[str, dict[str, Message]] = {c: {} for c in self.channels}
         self.pinned: dict[str, dict[str, Pin]] = {}
+        self.usergroups: dict[str, UserGroup] = {}
         self.ephemeral: list[Ephemeral] = []
         self.response_posts: list[ResponsePost] = []
         self.call_log: list[ApiCall] = []

@@ -1,9 +1,9 @@
 """The fake Web API methods, by Slack method name.
 
 Each module covers one family (``identity``: auth/users/team, ``conversations``, ``chat``,
-``pins_reactions``, ``views``) and lists its handlers in a ``HANDLERS`` dict; :data:`METHODS` joins
-them. Arguments whose value is JSON (``blocks``, ``attachments``, ``view``, ``metadata``) are
-decoded by :func:`decoded_params` for the call log.
+``pins_reactions``, ``views``, ``usergroups``) and lists its handlers in a ``HANDLERS`` dict;
+:data:`METHODS` joins them. Arguments whose value is JSON (``blocks``, ``attachments``, ``view``,
+``metadata``) are decoded by :func:`decoded_params` for the call log.
 """
 
 from __future__ import annotations
@@ -13,7 +13,14 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from warroom_sandbox.methods import chat, conversations, identity, pins_reactions, views
+from warroom_sandbox.methods import (
+    chat,
+    conversations,
+    identity,
+    pins_reactions,
+    usergroups,
+    views,
+)
 from warroom_sandbox.methods.base import Args, Caller, Handler
 
 METHODS: Mapping[str, Handler] = {
@@ -22,6 +29,7 @@ METHODS: Mapping[str, Handler] = {
     **chat.HANDLERS,
     **pins_reactions.HANDLERS,
     **views.HANDLERS,
+    **usergroups.HANDLERS,
 }
 
 JSON_ARGUMENTS = ("blocks", "attachments", "view", "metadata")
