@@ -1,7 +1,10 @@
 """``postmortems/config.yaml`` (optional): the team's time zone, which template each severity
-or service gets, and extra template folders and blameless-rule files.
+or service gets, which sections of each template must be filled before approval, and extra
+template folders and blameless-rule files.
 
-Without the file: UTC, ``short`` for SEV3/SEV4, ``default`` otherwise. Errors name file, line
+Without the file: UTC, ``short`` for SEV3/SEV4, ``default`` otherwise; required sections are
+summary and action items for ``short``, and summary, impact, contributing factors and action
+items for any other template. Errors name file, line
 and field. Relative paths are relative to the file's folder.
 """
 
@@ -17,9 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.incidents.domain.severity import Severity
 from bot.kernel.yamlsource import SourceError, SourceErrors, line_at, load_yaml, validate
+from bot.postmortems.domain.gates import DEFAULT_REQUIRED
+from bot.postmortems.domain.sections import slug
 
 UTC_ZONE = ZoneInfo("UTC")
 _SHORT_FOR = {Severity.SEV3: "short", Severity.SEV4: "short"}
+_REQUIRED_FOR = {"short": frozenset({"summary", "action-items"})}
 
 
 @dataclass(frozen=True)
@@ -38,8 +44,15 @@ class PostmortemConfig:
     by_service: Mapping[str, str] = field(default_factory=dict)
     extra_template_folders: tuple[Path, ...] = ()
     extra_rules: tuple[Path, ...] = ()
+    required_sections: Mapping[str, frozenset[str]] = field(
+        default_factory=lambda: MappingProxyType(_REQUIRED_FOR)
+    )
     file: str = "postmortems/config.yaml"
     lines: Mapping[str, int] = field(default_factory=dict)
+
+    def required(self, template: str) -> frozenset[str]:
+        """Ids of the sections of ``template`` that must be filled (or waived) to approve."""
+        return self.required_sections.get(template, DEFAULT_REQUIRED)
 
     def choose(self, severity: Severity, service: str | None) -> str:
         if service is not None and service in self.by_service:
@@ -76,6 +89,9 @@ class _File(BaseModel):
     templates: _Templates = Field(default_factory=_Templates)
     extra_template_folders: list[str] = Field(default_factory=list)
     extra_rules: list[str] = Field(default_factory=list)
+    # template name -> section headings or ids (``Contributing factors`` or
+    # ``contributing-factors``); templates not listed keep the built-in choice.
+    required_sections: dict[str, list[str]] = Field(default_factory=dict)
 
     @field_validator("time_zone")
     @classmethod
@@ -119,6 +135,14 @@ def load_postmortem_config(path: Path) -> PostmortemConfig:
         by_service=MappingProxyType(dict(model.templates.by_service)),
         extra_template_folders=tuple(here / p for p in model.extra_template_folders),
         extra_rules=tuple(here / p for p in model.extra_rules),
+        required_sections=MappingProxyType(
+            {
+                **_REQUIRED_FOR,
+                **{
+                    t: frozenset(slug(s) for s in ids) for t, ids in model.required_sections.items()
+                },
+            }
+        ),
         file=str(path),
         lines=lines,
     )

@@ -10,7 +10,7 @@ version.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +22,9 @@ from bot.incidents.domain.incident import Incident
 from bot.incidents.domain.naming import channel_name
 from bot.kernel.timers import store as timers
 from bot.postmortems import store
-from bot.postmortems.review import APPROVED, PUBLISHED, Version, approvers, authors
+from bot.postmortems.domain.gates import DEFAULT_REQUIRED
+from bot.postmortems.domain.publish import Override, published
+from bot.postmortems.review import APPROVED, PUBLISHED, Review, Version, approvers, authors
 from bot.postmortems.rows import PostmortemExportRow, PostmortemRow
 from bot.postmortems.timers import EXPORT_FILE, EXPORT_WEBHOOK, export_key, refresh
 
@@ -42,6 +44,7 @@ class ExportJob:
     file: Path  # where the file export goes (the webhook document names it)
     approvers: tuple[str, ...]
     authors: tuple[str, ...]
+    markdown: str  # as published: prompts dropped, waivers and approvals over findings said
 
 
 class PostmortemExports:
@@ -52,12 +55,16 @@ class PostmortemExports:
         wake: Callable[[], None],
         export_dir: Path,
         webhook_url: str | None,
+        required_sections: Callable[[str], frozenset[str]] = lambda _: DEFAULT_REQUIRED,
+        name: Callable[[str], str] = str,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
         self._wake = wake
         self._export_dir = export_dir
         self._webhook_url = webhook_url
+        self._required = required_sections
+        self._name = name
 
     def path_for(self, incident: Incident) -> Path:
         """``<export folder>/inc-<number>-<slug of the title>.md``."""
@@ -118,14 +125,30 @@ class PostmortemExports:
                 found = store.versions(session, row.id)
                 written_by = authors(found, version)
                 incident = incident_repo.to_domain(incident_row)
+                reviews = store.reviews(session, row.id)
+                counted = approvers(reviews, version, written_by)
+                chosen = next(v for v in found if v.number == version)
+                overrides = [
+                    Override(r.reviewer, r.note, r.overrode)
+                    for r in _approvals(reviews, version)
+                    if r.overrode and r.reviewer in counted
+                ]
+                markdown = published(
+                    chosen.sections,
+                    self._required(row.template),
+                    store.waivers(row),
+                    overrides,
+                    self._name,
+                )
                 return ExportJob(
                     incident,
                     incident_row.channel_id,
-                    next(v for v in found if v.number == version),
+                    chosen,
                     export.destination,
                     self.path_for(incident),
-                    tuple(approvers(store.reviews(session, row.id), version, written_by)),
+                    tuple(counted),
                     tuple(written_by),
+                    markdown,
                 )
         self._finish(number, version, target, SUPERSEDED, None)
         return None
@@ -160,6 +183,16 @@ class PostmortemExports:
             if statuses == {DELIVERED} and row.state == APPROVED and row.current_version == version:
                 row.state = PUBLISHED
             refresh(session, number, now)
+
+
+def _approvals(reviews: Sequence[Review], version: int) -> list[Review]:
+    """The approvals of ``version`` in its current round (a change request restarts it)."""
+    found: list[Review] = []
+    for review in reviews:
+        if review.version != version:
+            continue
+        found = [] if review.verdict != APPROVED else [*found, review]
+    return found
 
 
 def _export_row(

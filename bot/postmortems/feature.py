@@ -62,9 +62,19 @@ def build(
     def names() -> Mapping[str, str]:
         return display_names(config())
 
+    def name(ref: str) -> str:
+        return names().get(ref, ref)
+
     drafter = FolderDrafter(sessions, setup, names)
+    required = setup.config.required
     exports = PostmortemExports(
-        sessions, clock, wake, settings.postmortem_export_dir, settings.postmortem_webhook_url
+        sessions,
+        clock,
+        wake,
+        settings.postmortem_export_dir,
+        settings.postmortem_webhook_url,
+        required,
+        name,
     )
     service = PostmortemService(
         sessions,
@@ -75,6 +85,7 @@ def build(
         drafter.check,
         exports,
         settings.postmortem_reviewers_required,
+        required,
     )
     incidents.add_transition_hook(service.offer_on_resolve)
     links = ReviewLinks(
@@ -104,7 +115,7 @@ def build(
                 blocks.ACTION_REQUEST_CHANGES,
             }
         ),
-        routes=postmortem_routes(service, links, lambda ref: names().get(ref, ref)),
+        routes=postmortem_routes(service, links, name),
     )
     return PostmortemsFeature(service, feature, {cmd.DraftPostmortem: slack})
 

@@ -77,8 +77,9 @@ class Review:
     version: int
     reviewer: str
     verdict: str  # APPROVED | CHANGES_REQUESTED
-    note: str
+    note: str  # a change request's note; an approval's reason when it overrode findings
     at: datetime
+    overrode: tuple[str, ...] = ()  # approved anyway: the sentences the check flagged
 
 
 def authors(versions: Sequence[Version], number: int) -> list[str]:

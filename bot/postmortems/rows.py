@@ -33,6 +33,9 @@ class PostmortemRow(Base):
     template: Mapped[str] = mapped_column(String(100))
     current_version: Mapped[int] = mapped_column(Integer)
     summary_ts: Mapped[str | None] = mapped_column(String(32))  # the summary message in Slack
+    # Required sections left unfilled on purpose: ``{section: {"reason", "by", "at"}}``; kept
+    # across versions (a waiver is about the incident, not about one wording).
+    waivers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Two reviewers acting at once conflict here; the loser re-reads and re-decides.
@@ -86,6 +89,9 @@ class PostmortemReviewRow(Base):
     # "<postmortem>:<version>:<round>:<reviewer>" on approvals, NULL on change requests (NULLs
     # never collide): one approval per reviewer, version and round of review.
     approval_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # An approval given despite blameless findings ("approve anyway"): the flagged sentences;
+    # ``note`` holds the approver's reason. NULL or empty on ordinary approvals.
+    overrode: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class PostmortemExportRow(Base):

@@ -17,8 +17,8 @@ with no approvals, and the post-mortem goes back to review.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -32,9 +32,12 @@ from bot.incidents.domain.timeline import TimelineEvent
 from bot.incidents.service import IncidentView
 from bot.kernel.timers import store as timers
 from bot.postmortems import store
+from bot.postmortems.domain import gates
 from bot.postmortems.domain.blameless import Finding
+from bot.postmortems.domain.gates import Blocker, Waiver
 from bot.postmortems.domain.merge import Conflict, merge
-from bot.postmortems.domain.sections import Section, emptied_required, join, split
+from bot.postmortems.domain.sections import TITLE, Section, emptied_required, join, split
+from bot.postmortems.domain.title import headings_in, plain_title, split_title, with_title
 from bot.postmortems.exports import PostmortemExports
 from bot.postmortems.review import (
     APPROVED,
@@ -59,12 +62,21 @@ from bot.postmortems.review import (
     reshape,
     review_round,
     section_name,
+    section_name_in,
 )
 from bot.postmortems.rows import PostmortemRow
 from bot.postmortems.store import Export
 from bot.postmortems.timers import OFFER, offer_key, refresh
 
 VERDICT_WORDS = {APPROVED: "approved", CHANGES_REQUESTED: "requested changes on"}
+
+
+class ApprovalBlocked(PostmortemRefused):
+    """An approval refused because of ``blockers`` (see ``gates``); nothing was saved."""
+
+    def __init__(self, message: str, blockers: Sequence[Blocker]) -> None:
+        super().__init__(message)
+        self.blockers = tuple(blockers)
 
 
 class DraftFailed(Exception):
@@ -140,6 +152,19 @@ class PostmortemView:
     exports: tuple[Export, ...]
     summary_ts: str | None
     created_at: datetime
+    waivers: Mapping[str, Waiver] = field(default_factory=dict)
+    required_sections: frozenset[str] = frozenset()
+
+    @property
+    def blockers(self) -> list[Blocker]:
+        """What blocks approving the current version (findings count only when checked)."""
+        return gates.blockers(
+            self.current.sections,
+            len(self.findings),
+            self.required_sections,
+            self.waivers,
+            [c.section for c in self.conflicts],
+        )
 
     @property
     def needed(self) -> int:
@@ -167,6 +192,7 @@ class PostmortemService:
         checker: Checker,
         exports: PostmortemExports,
         reviewers_required: int,
+        required_sections: Callable[[str], frozenset[str]] = lambda _: gates.DEFAULT_REQUIRED,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
@@ -176,6 +202,7 @@ class PostmortemService:
         self._checker = checker
         self._exports = exports
         self.reviewers_required = reviewers_required
+        self._required = required_sections
 
     def incident_in(self, channel_id: str) -> int:
         """The number of the incident whose channel this is (``NotAnIncidentChannel`` if none)."""
@@ -194,6 +221,7 @@ class PostmortemService:
             versions = store.versions(session, row.id)
             reviews = store.reviews(session, row.id)
             exports = store.exports(session, row.id, row.current_version)
+            waivers = store.waivers(row)
         current = _current(versions, row)
         written_by = authors(versions, current.number)
         return PostmortemView(
@@ -212,6 +240,8 @@ class PostmortemService:
             exports=tuple(exports),
             summary_ts=row.summary_ts,
             created_at=row.created_at,
+            waivers=waivers,
+            required_sections=self._required(row.template),
         )
 
     # -- drafting -----------------------------------------------------------------------------
@@ -299,15 +329,27 @@ class PostmortemService:
 
     # -- editing ------------------------------------------------------------------------------
 
-    def edit(self, number: int, section_id: str, text: str, based_on: int, editor: str) -> Edited:
+    def edit(
+        self,
+        number: int,
+        section_id: str,
+        text: str,
+        based_on: int,
+        editor: str,
+        title: str | None = None,
+    ) -> Edited:
         """Save ``text`` as the body of ``section_id`` in a new version by ``editor``.
+
+        The text replaces the section's prompt (``gates.answered``). For the title section,
+        ``text`` is the metadata and ``title`` the title (None: unchanged); a ``# `` line in the
+        text is refused, so the published post-mortem never gets a second title.
 
         Refused with ``EditRefused`` (the text handed back): an emptied required section, a
         section that no longer exists, no change at all; ``StaleEdit`` when the section changed
         after version ``based_on``, the one the editor opened.
         """
         edited, section = store.retrying(
-            lambda: self._edit(number, section_id, text, based_on, editor)
+            lambda: self._edit(number, section_id, text, based_on, editor, title)
         )
         self._wake()
         incident = self._incidents.view_by_number(number)
@@ -317,7 +359,13 @@ class PostmortemService:
         return replace(edited, findings=tuple(found))
 
     def _edit(
-        self, number: int, section_id: str, text: str, based_on: int, editor: str
+        self,
+        number: int,
+        section_id: str,
+        text: str,
+        based_on: int,
+        editor: str,
+        title: str | None,
     ) -> tuple[Edited, Section]:
         now = self._clock()
         with self._sessions.begin() as session:
@@ -325,8 +373,8 @@ class PostmortemService:
             versions = store.versions(session, row.id)
             current = _current(versions, row)
             section = editable_section(versions, current, section_id, text, based_on)
-            body = reshape(text, like=section.body)
-            if body == section.body:
+            body = _new_body(section, text, title)
+            if body == section.body or _same_answer(body, section):
                 raise EditRefused(
                     f"Nothing changed in {section_name(section)}: nothing to save.", text
                 )
@@ -377,15 +425,40 @@ class PostmortemService:
             _record_review(session, number, review)
             return review.version
 
-    def approve(self, number: int, reviewer: str, version: int) -> Approved:
+    def approve(
+        self,
+        number: int,
+        reviewer: str,
+        version: int,
+        *,
+        anyway: str | None = None,
+        waive: Mapping[str, str] | None = None,
+    ) -> Approved:
         """Approve ``version``, the one the reviewer saw. Refused with a reason when it is not
         current any more, when the reviewer is one of its authors, when it still has conflicts
-        or when they already approved it. The last approval needed schedules the exports."""
-        approved = store.retrying(lambda: self._approve(number, reviewer, version))
+        or when they already approved it. The last approval needed schedules the exports.
+
+        The gates (``gates.blockers``): ``waive`` maps unfilled required sections to the reason
+        they are left unfilled (blank reasons waive nothing); blameless findings need ``anyway``,
+        the approver's reason to approve despite them. Anything still blocking raises
+        ``ApprovalBlocked`` and nothing is saved.
+        """
+        incident = self._incidents.view_by_number(number)
+        approved = store.retrying(
+            lambda: self._approve(number, reviewer, version, incident, anyway, waive or {})
+        )
         self._wake()
         return approved
 
-    def _approve(self, number: int, reviewer: str, version: int) -> Approved:
+    def _approve(
+        self,
+        number: int,
+        reviewer: str,
+        version: int,
+        incident: IncidentView | None,
+        anyway: str | None,
+        waive: Mapping[str, str],
+    ) -> Approved:
         now = self._clock()
         with self._sessions.begin() as session:
             row = store.existing(session, number)
@@ -404,7 +477,11 @@ class PostmortemService:
                     refresh(session, number, now)
                     return Approved(current.number, len(counted), required, row.state, True)
                 raise PostmortemRefused(already_approved(current.number, required - len(counted)))
-            review = Review(current.number, reviewer, APPROVED, "", now)
+            findings = self._checker(incident, current.markdown) if incident is not None else []
+            self._waive(session, row, current, reviewer, waive, now)
+            overrode = self._gate(row, current, findings, anyway)
+            note = (anyway or "").strip() if overrode else ""
+            review = Review(current.number, reviewer, APPROVED, note, now, overrode)
             key = f"{row.id}:{current.number}:{review_round(reviews, current.number)}:{reviewer}"
             store.add_review(session, row.id, review, approval_key=key)
             counted.append(reviewer)
@@ -417,6 +494,60 @@ class PostmortemService:
             elif row.state == APPROVED:
                 retried = self._exports.retry_failed(session, row, current.number, now)
             return Approved(current.number, len(counted), required, row.state, retried)
+
+    def _waive(
+        self,
+        session: Session,
+        row: PostmortemRow,
+        current: Version,
+        reviewer: str,
+        waive: Mapping[str, str],
+        now: datetime,
+    ) -> None:
+        """Record the waivers given for unfilled required sections, each on the timeline."""
+        wanted = self._required(row.template)
+        for section_id, reason in waive.items():
+            section = current.section(section_id)
+            if section is None or section_id not in wanted or not reason.strip():
+                continue
+            if gates.filled(section) or section_id in store.waivers(row):
+                continue
+            store.add_waiver(row, Waiver(section_id, reason.strip(), reviewer), now)
+            event = PostmortemReviewed(current.number, f"waived '{section.heading}' in", reason)
+            incident_repo.append(
+                session, row.incident_id, [TimelineEvent(now, reviewer, event)], now
+            )
+
+    def _gate(
+        self,
+        row: PostmortemRow,
+        current: Version,
+        findings: Sequence[Finding],
+        anyway: str | None,
+    ) -> tuple[str, ...]:
+        """The sentences approved over (empty when there are none); ``ApprovalBlocked`` when
+        a required section is neither filled nor waived, or findings have no reason given."""
+        found = gates.blockers(
+            current.sections, len(findings), self._required(row.template), store.waivers(row)
+        )
+        if not found:
+            return ()
+        missing = [b for b in found if b.kind != gates.FINDINGS]
+        if missing:
+            names = ", ".join(section_name_in(current, b.section or "") for b in missing)
+            raise ApprovalBlocked(
+                f"Version {current.number} cannot be approved yet: {gates.said(found)}. Fill "
+                f"{names} (Edit section), or waive each with a reason when approving.",
+                found,
+            )
+        if not (anyway or "").strip():
+            raise ApprovalBlocked(
+                f"Version {current.number} cannot be approved yet: {gates.said(found)}. Reword "
+                "the flagged sentences (Edit section), or choose *Approve anyway* and say why "
+                "they are not blame.",
+                found,
+            )
+        return tuple(dict.fromkeys(f.sentence for f in findings))
 
     # -- the offer on resolve -----------------------------------------------------------------
 
@@ -448,8 +579,40 @@ def _current(versions: Sequence[Version], row: PostmortemRow) -> Version:
     return next(v for v in versions if v.number == row.current_version)
 
 
+def _new_body(section: Section, text: str, title: str | None) -> str:
+    """The section's new body from the form: a title edited as a field, prompts answered."""
+    if section.id != TITLE:
+        return reshape(gates.answered(text, section.body), like=section.body)
+    if headings_in(text):
+        raise EditRefused(
+            "The title has its own field: remove the line starting with `# ` from the text, or "
+            "the published post-mortem would have two titles.",
+            text,
+        )
+    old_title, _ = split_title(section.body)
+    new_title = plain_title(title) if title is not None else old_title
+    if not new_title:
+        raise EditRefused("The title cannot be empty: write one in the Title field.", text)
+    return reshape(with_title(new_title, text), like=section.body)
+
+
+def _same_answer(body: str, section: Section) -> bool:
+    """Saved as opened: only the prompt would go, which answers nothing (emptying a section
+    on purpose is a change)."""
+    kept = gates.without_prompts(body).strip()
+    return bool(kept) and kept == gates.without_prompts(section.body).strip()
+
+
+def _verdict(review: Review) -> str:
+    if review.overrode:
+        count = len(review.overrode)
+        plural = "s" if count != 1 else ""
+        return f"approved, despite {count} blameless finding{plural},"
+    return VERDICT_WORDS[review.verdict]
+
+
 def _record_review(session: Session, number: int, review: Review) -> None:
-    reviewed = PostmortemReviewed(review.version, VERDICT_WORDS[review.verdict], review.note)
+    reviewed = PostmortemReviewed(review.version, _verdict(review), review.note)
     event = TimelineEvent(review.at, review.reviewer, reviewed)
     incident_repo.append(session, number, [event], review.at)
     refresh(session, number, review.at)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from bot.postmortems.domain.gates import Waiver
 from bot.postmortems.domain.merge import Conflict
 from bot.postmortems.domain.sections import Section
 from bot.postmortems.review import PostmortemRefused, Review, Version
@@ -107,7 +108,10 @@ def reviews(session: Session, postmortem_id: int) -> list[Review]:
         .where(PostmortemReviewRow.postmortem_id == postmortem_id)
         .order_by(PostmortemReviewRow.id)
     )
-    return [Review(r.version, r.reviewer, r.verdict, r.note, r.at) for r in rows]
+    return [
+        Review(r.version, r.reviewer, r.verdict, r.note, r.at, tuple(r.overrode or ()))
+        for r in rows
+    ]
 
 
 def add_review(
@@ -122,8 +126,24 @@ def add_review(
             note=review.note,
             at=review.at,
             approval_key=approval_key,
+            overrode=list(review.overrode) or None,
         )
     )
+
+
+def waivers(row: PostmortemRow) -> dict[str, Waiver]:
+    return {
+        section: Waiver(section, str(w["reason"]), str(w["by"]))
+        for section, w in (row.waivers or {}).items()
+    }
+
+
+def add_waiver(row: PostmortemRow, waiver: Waiver, at: datetime) -> None:
+    # A new dict: SQLAlchemy sees a JSON column change only when it is reassigned.
+    row.waivers = {
+        **(row.waivers or {}),
+        waiver.section: {"reason": waiver.reason, "by": waiver.by, "at": at.isoformat()},
+    }
 
 
 def export_rows(session: Session, postmortem_id: int, version: int) -> list[PostmortemExportRow]:

@@ -51,11 +51,17 @@ def receiver() -> Iterator[FakeWebhookReceiver]:
         yield hook
 
 
+UNGATED = "required_sections: {default: [], short: []}\n"
+
+
 @pytest.fixture
 def templates(tmp_path: Path) -> Path:
-    """A copy of the shipped post-mortem folder, which a test may break after startup."""
+    """A copy of the shipped post-mortem folder, which a test may break after startup. No
+    section is required here: these tests are about the review flow; test_e2e_gates has the
+    shipped gates."""
     folder = tmp_path / "postmortems"
     shutil.copytree(SHIPPED, folder)
+    (folder / "config.yaml").write_text(UNGATED, encoding="utf-8")
     return folder
 
 

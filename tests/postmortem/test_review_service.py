@@ -93,7 +93,11 @@ def setup() -> DraftingSetup:
     return DraftingSetup.load(SHIPPED)
 
 
-def build_world(engine: Engine, setup: DraftingSetup, tmp_path: Path, reviewers: int = 1) -> World:
+def build_world(
+    engine: Engine, setup: DraftingSetup, tmp_path: Path, reviewers: int = 1, gated: bool = False
+) -> World:
+    """``gated``: the shipped required sections apply (tests of the review rules leave them out,
+    the gates have their own tests)."""
     clock = Clock()
     sessions = make_session_factory(engine)
     paging = PagingService(sessions, clock, Config, lambda: None)
@@ -102,7 +106,15 @@ def build_world(engine: Engine, setup: DraftingSetup, tmp_path: Path, reviewers:
     export_dir = tmp_path / "published"
     exports = PostmortemExports(sessions, clock, lambda: None, export_dir, None)
     service = PostmortemService(
-        sessions, clock, lambda: None, incidents, drafter, drafter.check, exports, reviewers
+        sessions,
+        clock,
+        lambda: None,
+        incidents,
+        drafter,
+        drafter.check,
+        exports,
+        reviewers,
+        setup.config.required if gated else lambda _: frozenset(),
     )
     incidents.add_transition_hook(service.offer_on_resolve)
     world = World(clock, engine, incidents, service, exports, drafter, export_dir)

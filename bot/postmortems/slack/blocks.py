@@ -29,8 +29,11 @@ from slack_sdk.models.views import View
 
 from bot.incidents.slack.blocks import SECTION_LIMIT, when
 from bot.kernel.slack.payloads import Id, RowId
+from bot.postmortems.domain import gates
 from bot.postmortems.domain.blameless import Finding
-from bot.postmortems.domain.sections import Section
+from bot.postmortems.domain.gates import prompts, without_prompts
+from bot.postmortems.domain.sections import TITLE, Section
+from bot.postmortems.domain.title import split_title
 from bot.postmortems.exports import DELIVERED, FAILED, FILE, PENDING
 from bot.postmortems.review import (
     APPROVED,
@@ -50,10 +53,15 @@ ACTION_APPROVE = "postmortem_approve"
 ACTION_PICK_SECTION = "postmortem_pick_section"
 EDIT_CALLBACK = "postmortem_edit_section"
 CHANGES_CALLBACK = "postmortem_changes"
+APPROVE_CALLBACK = "postmortem_approve_anyway"
 SECTION_BLOCK = "section"
 BODY_BLOCK = "body"  # "body:<section>:<version>": a new id makes Slack show a new initial value
+TITLE_BLOCK = "title"  # "title:<version>": the title, edited as a one-line field
 NOTE_BLOCK = "note"
+ANYWAY_BLOCK = "anyway"  # the reason to approve despite blameless findings
+WAIVE_BLOCK = "waive"  # "waive:<section>": the reason a required section is left unfilled
 INPUT_LIMIT = 3000
+TITLE_LIMIT = 150
 FINDINGS_SHOWN = 5
 
 
@@ -62,6 +70,12 @@ class ModalMeta(BaseModel):
 
     incident: RowId
     channel_id: Id
+
+
+class ApproveMeta(ModalMeta):
+    """The approve-anyway modal's metadata: also the version the approver saw."""
+
+    version: RowId
 
 
 def offer(number: int) -> tuple[str, list[Block]]:
@@ -105,6 +119,7 @@ def summary(view: PostmortemView, link: str) -> tuple[str, list[Block]]:
     if view.conflicts:
         blocks.append(SectionBlock(text=_md(_conflicts_text(view))))
     blocks.append(SectionBlock(text=_md(_findings_summary(view.findings))))
+    blocks.append(SectionBlock(text=_md(blockers_text(view))))
     if view.exports:
         blocks.append(SectionBlock(text=_md(_exports_text(view))))
     blocks.append(_buttons(view, link))
@@ -136,6 +151,20 @@ def _findings_summary(findings: Sequence[Finding]) -> str:
     if len(sentences) > FINDINGS_SHOWN:
         lines.append(f"… and {len(sentences) - FINDINGS_SHOWN} more sentences")
     return "\n".join(lines)
+
+
+def blockers_text(view: PostmortemView) -> str:
+    """What still blocks approval, in one line, or that nothing does."""
+    if view.state == PUBLISHED:
+        return ":white_check_mark: Published."
+    found = view.blockers
+    if not found:
+        return ":white_check_mark: Nothing blocks approval."
+    waivable = ", waive a section" if gates.unfilled(found) else ""
+    anyway = (
+        " or approve anyway with a reason" if any(b.kind == gates.FINDINGS for b in found) else ""
+    )
+    return f":no_entry: *Blocks approval:* {gates.said(found)}. Edit the draft{waivable}{anyway}."
 
 
 def _exports_text(view: PostmortemView) -> str:
@@ -227,7 +256,23 @@ def _editor(
     editable: list[Section], chosen: Section, version: int, text: str | None
 ) -> list[Block]:
     options = [Option(text=_clip(label(s), 75), value=s.id) for s in editable]
-    initial = chosen.body.strip("\n") if text is None else text
+    body = chosen.body
+    fields: list[Block] = []
+    if chosen.id == TITLE:
+        title, body = split_title(body)
+        fields.append(
+            InputBlock(
+                block_id=f"{TITLE_BLOCK}:{version}",
+                label="Title",
+                element=PlainTextInputElement(
+                    action_id="value", max_length=TITLE_LIMIT, initial_value=title or None
+                ),
+            )
+        )
+    asked = prompts(body)
+    # The prompt is a question for the editor: shown as a hint, so the answer replaces it.
+    initial = without_prompts(body).strip("\n") if text is None else text
+    hint = _clip(" ".join(" ".join(asked).strip("_").split()), 1900) if asked else None
     return [
         InputBlock(
             block_id=SECTION_BLOCK,
@@ -239,10 +284,14 @@ def _editor(
                 initial_option=options[editable.index(chosen)],
             ),
         ),
+        *fields,
         InputBlock(
             block_id=f"{BODY_BLOCK}:{chosen.id}:{version}",
-            label=f"Text (version {version})",
+            label=f"Text (version {version})"
+            if chosen.id != TITLE
+            else f"Details (version {version})",
             optional=True,
+            hint=hint,
             element=PlainTextInputElement(
                 action_id="value",
                 multiline=True,
@@ -251,6 +300,51 @@ def _editor(
             ),
         ),
     ]
+
+
+def approve_modal(view: PostmortemView, channel_id: str) -> dict[str, Any]:
+    """Approving a version that something blocks: a reason to waive each unfilled required
+    section, and a reason to approve despite the blameless findings (``gates``)."""
+    current, found = view.current, view.blockers
+    blocks: list[Block] = [
+        SectionBlock(
+            text=_md(
+                f"Version {current.number} cannot be approved as it is: {gates.said(found)}. "
+                "Cancel and edit the draft, or give your reasons below."
+            )
+        )
+    ]
+    for section_id in gates.unfilled(found):
+        section = current.section(section_id)
+        name = label(section) if section is not None else section_id
+        blocks.append(
+            InputBlock(
+                block_id=f"{WAIVE_BLOCK}:{section_id}",
+                label=_clip(f"Why is {name} not needed? (waives it)", 150),
+                element=PlainTextInputElement(action_id="value", multiline=True, max_length=1000),
+            )
+        )
+    findings = list(view.findings)
+    if findings:
+        blocks.append(SectionBlock(text=_md("\n".join(findings_lines(findings)))))
+        blocks.append(
+            InputBlock(
+                block_id=ANYWAY_BLOCK,
+                label="Approve anyway: why is this not blame?",
+                hint="Recorded with your approval and printed in the published post-mortem.",
+                element=PlainTextInputElement(action_id="value", multiline=True, max_length=1000),
+            )
+        )
+    meta = ApproveMeta(incident=view.incident.number, channel_id=channel_id, version=current.number)
+    return View(
+        type="modal",
+        callback_id=APPROVE_CALLBACK,
+        title="Approve post-mortem",
+        submit="Approve anyway" if findings else "Approve",
+        close="Cancel",
+        private_metadata=meta.model_dump_json(),
+        blocks=blocks,
+    ).to_dict()
 
 
 def changes_modal(number: int, channel_id: str, version: int) -> dict[str, Any]:

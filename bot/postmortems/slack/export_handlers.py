@@ -72,7 +72,7 @@ def webhook_body(job: ExportJob) -> dict[str, Any]:
             "file": job.file.name,
             "authors": list(job.authors),
             "approved_by": list(job.approvers),
-            "markdown": job.version.markdown,
+            "markdown": job.markdown,
         },
     }
 
@@ -99,7 +99,7 @@ class ExportEffects:
         number, version = int(timer.payload["incident"]), int(timer.payload["version"])
         job = self._exports.job(number, version, FILE)
         if job is not None:
-            write_atomically(Path(job.destination), job.version.markdown)
+            write_atomically(Path(job.destination), job.markdown)
             self._exports.delivered(number, version, FILE)
         return Done()
 

@@ -23,7 +23,12 @@ from bot.kernel.slack.payloads import (
     row_id,
 )
 from bot.postmortems.review import PostmortemRefused, StaleEdit
-from bot.postmortems.service import DraftFailed, PostmortemService, PostmortemView
+from bot.postmortems.service import (
+    ApprovalBlocked,
+    DraftFailed,
+    PostmortemService,
+    PostmortemView,
+)
 from bot.postmortems.slack import blocks as pm
 from bot.postmortems.web.links import ReviewLinks
 
@@ -129,6 +134,7 @@ def register(app: App, slack: PostmortemSlack) -> None:
         try:
             meta = metadata(pm.ModalMeta, submission.view.private_metadata)
             section_id, version, body_block, text = _edit_values(submission.view)
+            title = submission.view.value(f"{pm.TITLE_BLOCK}:{version}")
         except BadMetadata as error:
             _refuse_form(ack, submission, str(error))
             return
@@ -137,7 +143,7 @@ def register(app: App, slack: PostmortemSlack) -> None:
             ack(response_action="errors", errors={body_block: NOT_A_MEMBER})
             return
         try:
-            edited = service.edit(number, section_id, text, version, user_id)
+            edited = service.edit(number, section_id, text, version, user_id, title)
         except StaleEdit as stale:
             now = service.view(number, check=False)
             assert now is not None
@@ -200,10 +206,55 @@ def register(app: App, slack: PostmortemSlack) -> None:
         try:
             number = service.incident_in(channel_id)
             approved = service.approve(number, user_id, row_id(click.action.chosen))
+        except ApprovalBlocked:
+            # Findings or unfilled sections: the approver may give reasons in a modal.
+            view = service.view(number)
+            if view is not None:
+                modal = pm.approve_modal(view, channel_id)
+                client.views_open(trigger_id=click.trigger_id, view=modal)
+            return
         except (*USER_ERRORS, PostmortemRefused, BadMetadata) as refused:
             respond(text=f":warning: {refused}", response_type="ephemeral", replace_original=False)
             return
         respond(text=pm.approved_text(approved), response_type="ephemeral", replace_original=False)
+
+    @app.view(pm.APPROVE_CALLBACK)
+    def approve_submitted(ack: Ack, context: BoltContext, client: WebClient) -> None:
+        submission = request_of(context, ViewSubmission)
+        user_id = submission.user.id
+        try:
+            meta = metadata(pm.ApproveMeta, submission.view.private_metadata)
+        except BadMetadata as error:
+            _refuse_form(ack, submission, str(error))
+            return
+        if not is_member(client, meta.channel_id, user_id):
+            _refuse_form(ack, submission, NOT_A_MEMBER)
+            return
+        values = submission.view.values()
+        waive = {
+            block.split(":", 1)[1]: value or ""
+            for block, value in values.items()
+            if block.startswith(f"{pm.WAIVE_BLOCK}:")
+        }
+        try:
+            approved = service.approve(
+                meta.incident,
+                user_id,
+                meta.version,
+                anyway=values.get(pm.ANYWAY_BLOCK),
+                waive=waive,
+            )
+        except PostmortemRefused as refused:
+            block = pm.ANYWAY_BLOCK if pm.ANYWAY_BLOCK in values else None
+            if block is None:
+                _refuse_form(ack, submission, str(refused))
+            else:
+                ack(response_action="errors", errors={block: str(refused)})
+            return
+        ack()
+        client.chat_postEphemeral(
+            channel=meta.channel_id, user=user_id, text=pm.approved_text(approved)
+        )
 
 
 def _member(client: WebClient, channel_id: str, user_id: str, respond: Respond) -> bool:

@@ -27,7 +27,8 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.kernel.web.bounded import Bounded, Unavailable, first_line
-from bot.postmortems.review import STATE_LABELS, label
+from bot.postmortems.domain.gates import said
+from bot.postmortems.review import PUBLISHED, STATE_LABELS, label
 from bot.postmortems.service import VERDICT_WORDS, PostmortemService, PostmortemView
 from bot.postmortems.web.html import diff_html, sections_html
 from bot.postmortems.web.links import PATH, LinkCheck, ReviewLinks, incident_number
@@ -127,8 +128,12 @@ def _context(
     def diff_link(number: int) -> str:
         return "?" + urlencode({**signed, "diff": number})
 
+    blockers = view.blockers if view.state != PUBLISHED else []
     return {
         "view": view,
+        "blockers": blockers,
+        "blocked": said(blockers),
+        "waivers": [(section_name(w.section), w) for w in view.waivers.values()],
         "incident": view.incident,
         "current": current,
         "state_label": STATE_LABELS.get(view.state, view.state),
