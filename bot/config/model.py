@@ -14,6 +14,7 @@ from types import MappingProxyType
 from bot.oncall.domain.maintenance import Window
 from bot.oncall.domain.schedule import Override, Schedule
 from bot.paging.domain.escalation import EscalationPolicy, Urgency
+from bot.paging.domain.rules import SLACK, NotificationRules
 
 
 @dataclass(frozen=True)
@@ -58,20 +59,33 @@ NotificationChannel = (
 )
 
 
+def channel_name(channel: object) -> str:
+    """A channel's name as ``users.yaml`` writes it under ``notify:`` (``PagerDutyChannel`` is
+    ``pagerduty``): the contact that notification rules and deliveries name."""
+    return type(channel).__name__.removesuffix("Channel").lower()
+
+
 @dataclass(frozen=True)
 class User:
-    """A person who can be paged. A Slack DM is always sent; ``channels`` are the extra ways."""
+    """A person who can be paged: by Slack DM always, and by ``channels``, the extra ways; when
+    and in which order is up to their ``rules`` (without rules: all at once)."""
 
     name: str
     slack_id: str | None
     email: str | None
     time_zone: str | None
     channels: tuple[NotificationChannel, ...] = ()
+    rules: NotificationRules = field(default_factory=NotificationRules)
 
     @property
     def ref(self) -> str:
         """The canonical reference used in schedules and policies inside a ``Config``."""
         return canonical_ref(self.slack_id, self.email)
+
+    @property
+    def contacts(self) -> tuple[str, ...]:
+        """Every contact a rule may name: ``slack``, then the channels' names."""
+        return (SLACK, *(channel_name(c) for c in self.channels))
 
 
 def canonical_ref(slack_id: str | None, email: str | None) -> str:

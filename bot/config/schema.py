@@ -54,12 +54,23 @@ class NotifyModel(_Strict):
     voice: PhoneModel | None = None
 
 
+class RuleModel(_Strict):
+    contact: str  # slack, or a channel of the user's notify block
+    after_minutes: int = 0
+
+
+class NotificationRulesModel(_Strict):
+    high: list[RuleModel] | None = None
+    low: list[RuleModel] | None = None
+
+
 class UserModel(_Strict):
     name: str
     slack_id: str | None = None
     email: str | None = None
     tz: str | None = None
     notify: NotifyModel = NotifyModel()
+    notification_rules: NotificationRulesModel | None = None
 
 
 class RestrictionModel(_Strict):

@@ -21,6 +21,7 @@ from bot.config.model import (
     VoiceChannel,
     WebhookChannel,
 )
+from bot.config.notification_rules import check_rules
 from bot.config.report import Item, Loc, Report
 from bot.config.schema import UserModel
 from bot.kernel.suggest import did_you_mean
@@ -105,8 +106,9 @@ def check_users(items: list[Item[UserModel]], declared: set[str], report: Report
         if user.tz is not None and (problem := zone_problem(user.tz)):
             report.add(item, ("tz",), *problem)
         channels = _channels(item, report)
+        rules = check_rules(item, report)
         if ok:
-            value = User(user.name, user.slack_id, user.email, user.tz, channels)
+            value = User(user.name, user.slack_id, user.email, user.tz, channels, rules)
             people.users.append(value)
             if user.slack_id is not None:
                 people.by_ref[user.slack_id] = value

@@ -1,5 +1,5 @@
 """What paging plugs into the running bot: the escalation and delivery timers, the page DM's
-buttons, and the pager providers' clients (closed at shutdown)."""
+buttons, Twilio's webhooks, and the pager providers' clients (closed at shutdown)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from bot.kernel.runtime import Kernel
 from bot.kernel.settings import Settings
 from bot.paging.notify import Notifiers, RetryPolicy
 from bot.paging.notify.twilio import TwilioAccount
+from bot.paging.phones import PhoneAcks
 from bot.paging.service import PagingService
 from bot.paging.slack.handlers import PagingEffects, register
+from bot.paging.web.twilio import twilio_routes
 
 
 def notifiers(settings: Settings) -> Notifiers:
@@ -52,9 +54,15 @@ def build(
     def listeners(app: App) -> None:
         register(app, incidents, paging)
 
+    settings = kernel.settings
+    token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else None
+    # Replies to texts and keys pressed in calls acknowledge; the token keys the reply codes.
+    phones = PhoneAcks(kernel.sessions, config, incidents, paging, token or "")
+    effects = PagingEffects(paging, incidents, kernel.client, notifiers, config, phones.code)
     return Feature(
         "paging",
-        timers=[PagingEffects(paging, incidents, kernel.client, notifiers, config)],
+        timers=[effects],
         listeners=listeners,
+        routes=twilio_routes(phones, token, settings.public_url),
         close=[notifiers.close],
     )

@@ -4,9 +4,15 @@ Semantics: docs/architecture.md §2.
 
 A page is a ``pages`` row holding the policy as it was when paging started (editing the config
 never changes a page in flight) and the steps already fired. One escalation timer per page asks the
-pure ``decide`` what to do: notify a level (one delivery row and timer per person and channel, keyed
-deterministically, so a retry or another replica never pages twice), wait, or stop. Every step is
-written in one transaction with its timeline events.
+pure ``decide`` what to do: notify a level, wait, or stop. Every step is written in one
+transaction with its timeline events.
+
+Notifying a level plans each person's deliveries by their notification rules for the page's
+urgency (``rules.notification_plan``; without rules: every contact at once): one delivery row and
+one timer per person, contact and step, due when the step is, keyed deterministically so a retry
+or another replica never pages twice. Writing them all then is the rules' snapshot: editing
+``users.yaml`` never changes a page in flight. Acknowledging or resolving cancels the steps not due
+yet (and the delivery handler skips a stopped page's anyway).
 """
 
 from __future__ import annotations
@@ -53,9 +59,10 @@ from bot.paging.domain.paging import (
     escalate_now,
     resolve_targets,
 )
+from bot.paging.domain.rules import SLACK as SLACK  # the adapters' name for it, as before
+from bot.paging.domain.rules import NotificationRules, notification_plan
 from bot.paging.rows import DeliveryRow, PageRow
 
-SLACK = "slack"
 STOPPED = frozenset({PageStatus.ACKNOWLEDGED, PageStatus.RESOLVED})
 REFRESH = "refresh"  # a page DM said again with the incident as it is now
 # Pages someone may still acknowledge or escalate by hand (an exhausted one waits for a person).
@@ -79,7 +86,7 @@ class Delivery:
     id: int
     key: str
     user_ref: str
-    channel: str  # slack|pagerduty|opsgenie|webhook
+    channel: str  # the contact: slack, or a notify: channel's name (pagerduty, sms, ...)
     status: DeliveryStatus
     provider_key: str | None
     slack_channel: str | None
@@ -211,6 +218,7 @@ class PagingService:
                 user,
             )
             timers.cancel(session, page_timers.escalation_key(page.id), now)
+        self._cancel_steps(session, [p.id for p in active], now)
         self._propagate(session, [p.id for p in active], "acknowledge", now)
         return [TimelineEvent(now, user, Acknowledged(tuple(p.id for p in active)))]
 
@@ -221,7 +229,21 @@ class PagingService:
             if page.status == PageStatus.ACTIVE:
                 page.status = PageStatus.RESOLVED
                 timers.cancel(session, page_timers.escalation_key(page.id), now)
+        self._cancel_steps(session, [p.id for p in pages], now)
         self._propagate(session, [p.id for p in pages], "resolve", now)
+
+    @staticmethod
+    def _cancel_steps(session: Session, page_ids: list[int], now: datetime) -> None:
+        """Nobody needs waking any more: cancel the deliveries of later rule steps. One already
+        due is left alone (its handler may be running; it sees the page stopped and skips it)."""
+        pending = select(DeliveryRow.id).where(
+            DeliveryRow.page_id.in_(page_ids), DeliveryRow.status == DeliveryStatus.PENDING
+        )
+        for delivery_id in list(session.scalars(pending)):
+            key = page_timers.delivery_key(delivery_id)
+            timer = timers.get(session, key)
+            if timer is not None and timer.due_at > now:
+                timers.cancel(session, key, now)
 
     def escalate_now(self, page_id: int, user: str) -> None:
         """Skip the wait: page the next level now (the "Escalate now" button), whatever the
@@ -312,13 +334,15 @@ class PagingService:
         events = [
             TimelineEvent(now, BOT_ACTOR, NobodyOnCall(name)) for name in resolution.nobody_on_call
         ]
+        urgency = Urgency(page.urgency)
         for user_ref in resolution.users:
             user = config.user(user_ref)
-            channels = [SLACK] + [_channel_name(c) for c in (user.channels if user else ())]
-            for channel in channels:
-                self._add_delivery(
-                    session, page, f"{decision.key}:{user_ref}:{channel}", user_ref, channel, now
-                )
+            # Someone not in users.yaml (paged by mention) has Slack only, and no rules.
+            rules = user.rules if user else NotificationRules()
+            contacts = user.contacts if user else (SLACK,)
+            for step in notification_plan(rules, urgency, contacts, now):
+                key = step.key(decision.key, user_ref)
+                self._add_delivery(session, page, key, user_ref, step.contact, now, step.due)
         notified = Notified(
             tuple(resolution.users), decision.step.level, decision.step.loop, page.id
         )
@@ -326,7 +350,14 @@ class PagingService:
         self._record(session, page.incident_id, events, now)
 
     def _add_delivery(
-        self, session: Session, page: PageRow, key: str, user_ref: str, channel: str, now: datetime
+        self,
+        session: Session,
+        page: PageRow,
+        key: str,
+        user_ref: str,
+        channel: str,
+        now: datetime,
+        due: datetime,
     ) -> None:
         if session.scalars(select(DeliveryRow.id).where(DeliveryRow.key == key)).first():
             return
@@ -336,7 +367,8 @@ class PagingService:
         session.add(row)
         session.flush()
         payload = {"incident": page.incident_id, "delivery": row.id}
-        timers.schedule(session, f"delivery:{row.id}", page_timers.PAGE_DELIVER, now, payload, now)
+        timer_key = page_timers.delivery_key(row.id)
+        timers.schedule(session, timer_key, page_timers.PAGE_DELIVER, due, payload, now)
 
     # -- deliveries ------------------------------------------------------------------------------
 
@@ -396,12 +428,14 @@ class PagingService:
         )
         result = []
         for page in pages:
+            # Everyone notified, whichever contact their rules start with.
             users = session.scalars(
                 select(DeliveryRow.user_ref)
-                .where(DeliveryRow.page_id == page.id, DeliveryRow.channel == SLACK)
+                .where(DeliveryRow.page_id == page.id)
                 .order_by(DeliveryRow.id)
             )
-            result.append(PageSummary(page.target, page.status, tuple(users), page.acknowledged_by))
+            notified = tuple(dict.fromkeys(users))
+            result.append(PageSummary(page.target, page.status, notified, page.acknowledged_by))
         return result
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -492,7 +526,3 @@ def _state(page: PageRow) -> PagingState:
         acknowledged_at=page.acknowledged_at,
         fired=fired,
     )
-
-
-def _channel_name(channel: object) -> str:
-    return type(channel).__name__.removesuffix("Channel").lower()

@@ -8,3 +8,8 @@ PAGE_PROVIDER_UPDATE = "page.provider_update"  # acknowledge/resolve at the prov
 def escalation_key(page_id: int) -> str:
     """The one escalation timer of a page: rescheduled after each decision."""
     return f"page:{page_id}:escalation"
+
+
+def delivery_key(delivery_id: int) -> str:
+    """The timer of one delivery (a person, a contact, a rule step), due when the step is."""
+    return f"delivery:{delivery_id}"

@@ -33,6 +33,7 @@ from bot.oncall.service import (
     ScheduleStatus,
     Stint,
 )
+from bot.paging.domain.rules import NotificationRules, describe, label
 
 SECTION_LIMIT = 3000
 MAX_SCHEDULES_SHOWN = 12  # 4 blocks each stays under Slack's 50 blocks per message
@@ -64,6 +65,15 @@ class Names:
             return "nobody"
         user = self._config.user(ref)
         return user.name if user is not None else ref
+
+
+def reaching(rules: NotificationRules, contacts: Sequence[str]) -> str:
+    """How a page reaches the asker of ``/oncall me``: their rules per urgency in plain words
+    (``High urgency: Slack DM at once, SMS after 2 min``); without rules, every contact at once."""
+    if not rules.given:
+        ways = [label(c) for c in contacts]
+        return f"A page reaches you by {', '.join(ways)}{', all at once' if ways[1:] else ''}."
+    return "How a page reaches you:\n" + "\n".join(describe(rules, contacts))
 
 
 # -- times -----------------------------------------------------------------------------------
@@ -129,10 +139,9 @@ def my_shifts(
     zone: ZoneInfo,
     now: datetime,
     days: int,
-    ways: Sequence[str],
+    reached: str,
 ) -> tuple[str, list[Block]]:
-    """``/oncall me``: the asker's next shifts, and how a page reaches them."""
-    reached = "A page reaches you by " + ", ".join(ways) + "."
+    """``/oncall me``: the asker's next shifts, and how a page reaches them (``reaching``)."""
     if not shifts:
         text = f"You have no on-call shifts in the next {days} days."
         return text, [_section(text), _context(reached)]

@@ -44,6 +44,7 @@ from bot.oncall.service import (
 )
 from bot.oncall.slack import blocks as render
 from bot.oncall.slack import maintenance
+from bot.paging.domain.rules import SLACK, NotificationRules
 
 
 def changes_state(text: str) -> bool:
@@ -107,8 +108,8 @@ def _answer(
             return
         if isinstance(command, ShowMyShifts):
             shifts = service.shifts_of(user_id)
-            ways = _ways(service, user_id)
-            text, blocks = render.my_shifts(shifts, zone, service.now(), MY_SHIFTS_DAYS, ways)
+            reached = _reached(service, user_id)
+            text, blocks = render.my_shifts(shifts, zone, service.now(), MY_SHIFTS_DAYS, reached)
             respond(text=text, blocks=[b.to_dict() for b in blocks], response_type="ephemeral")
             return
         if isinstance(command, ShowOnCall | ShowOnCallAt):
@@ -149,11 +150,12 @@ _USAGES = {
 }
 
 
-def _ways(service: OnCallService, user_id: str) -> list[str]:
-    """How a page reaches the person: a Slack DM always, then their config channels."""
+def _reached(service: OnCallService, user_id: str) -> str:
+    """How a page reaches the person: by their notification rules, else every contact at once."""
     known = service.user(service.resolve_user(user_id))
-    extra = [type(c).__name__.removesuffix("Channel") for c in (known.channels if known else ())]
-    return ["Slack DM", *extra]
+    if known is None:
+        return render.reaching(NotificationRules(), (SLACK,))
+    return render.reaching(known.rules, known.contacts)
 
 
 def _override(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 ACTION_ACK = "page_acknowledge"
 ACTION_ESCALATE = "page_escalate_now"
+PHONES = frozenset({"sms", "voice"})  # Twilio's channels
 
 
 class PagingEffects:
@@ -46,7 +48,9 @@ class PagingEffects:
         client: WebClient,
         notifiers: Notifiers,
         config: Callable[[], Config],
+        codes: Callable[[int, str], str] | None = None,
     ) -> None:
+        self._codes = codes  # the reply code of (page, person) a text carries
         self._paging = paging
         self._incidents = incidents
         self._client = client
@@ -80,12 +84,16 @@ class PagingEffects:
         if delivery.channel == SLACK:
             self._dm(timer, delivery, notice)
             return Done()
+        if delivery.channel in PHONES and self._codes is not None:
+            notice = replace(notice, reply_code=self._codes(delivery.page_id, delivery.user_ref))
         try:
             key = self._notifiers.trigger(notice, self._channel_config(delivery))
         except DeliveryFailed as failure:
             if not failure.permanent:
                 raise  # the timer retries with backoff, then on_failure reports it
-            self._paging.delivery_failed(delivery.id, str(failure))
+            # Twilio's failures are worded for people ("the number ... is not valid (21211)")
+            said = failure.reason if delivery.channel in PHONES else str(failure)
+            self._paging.delivery_failed(delivery.id, said)
             return Done()
         self._paging.delivered(delivery.id, provider_key=key)
         return Done()

@@ -118,6 +118,7 @@ class FakeTwilio(FakeProvider):
         self._messages: list[TwilioMessage] = []
         self._calls: list[TwilioCall] = []
         self._callbacks: list[tuple[str, dict[str, str], int | None]] = []
+        self._forwards: dict[str, str] = {}
         super().__init__(host=host, port=port)
 
     def routes(self) -> list[tuple[str, list[str], Handler]]:
@@ -345,12 +346,24 @@ class FakeTwilio(FakeProvider):
     def sign(self, url: str, form: Mapping[str, str], token: str | None = None) -> str:
         return twilio_signature(token or self.auth_token, url, form)
 
+    def forward(self, public_url: str, to: str) -> None:
+        """Post webhooks addressed to ``public_url`` to ``to`` instead, still signed for the
+        public address: a reverse proxy in front of warroom (its ``PUBLIC_URL``)."""
+        with self._lock:
+            self._forwards[public_url.rstrip("/")] = to.rstrip("/")
+
     def _post(self, url: str, form: dict[str, str], token: str | None = None) -> httpx.Response:
+        with self._lock:
+            forwards = dict(self._forwards)
+        target = next(
+            (to + url[len(base) :] for base, to in forwards.items() if url.startswith(base + "/")),
+            url,
+        )
         headers = {
             "X-Twilio-Signature": self.sign(url, form, token),
             "User-Agent": "TwilioProxy/1.1",
         }
-        return httpx.post(url, data=form, headers=headers, timeout=10.0)
+        return httpx.post(target, data=form, headers=headers, timeout=10.0)
 
     def _find(self, sid: str) -> TwilioMessage | TwilioCall:
         with self._lock:

@@ -1,0 +1,1 @@
+"""Paging's HTTP routes: Twilio's webhooks (text replies, keys pressed, delivery reports)."""
