@@ -10,13 +10,13 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import or_, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.incidents.domain.lifecycle import Status
 from bot.incidents.rows import ActionItemRow, IncidentRow
-from bot.oncall.rows import OverrideRow
+from bot.oncall.rows import CoverRequestRow, OverrideRow
 
 
 def lock_schedule(session: Session, schedule: str) -> None:
@@ -72,6 +72,32 @@ def add_override(
 
 def override_by_id(session: Session, override_id: int) -> OverrideRow | None:
     return session.get(OverrideRow, override_id)
+
+
+def cover_by_id(session: Session, request_id: int) -> CoverRequestRow | None:
+    return session.get(CoverRequestRow, request_id)
+
+
+def close_cover(
+    session: Session,
+    request_id: int,
+    status: str,
+    now: datetime,
+    taken_by: str | None = None,
+    override_id: int | None = None,
+) -> bool:
+    """Move an open request to ``status``; False when it was no longer open.
+
+    One conditional ``UPDATE ... WHERE status = 'open'``: of two transactions closing the same
+    request, the second updates no row (it waits on the first's row lock on PostgreSQL).
+    """
+    result = session.execute(
+        update(CoverRequestRow)
+        .where(CoverRequestRow.id == request_id, CoverRequestRow.status == "open")
+        .values(status=status, taken_by=taken_by, override_id=override_id, closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
 
 
 @dataclass(frozen=True)

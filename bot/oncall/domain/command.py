@@ -4,6 +4,7 @@
 - ``/oncall override @user <from> [to] <to> [schedule]`` - times as ``when`` reads them
 - ``/oncall maintenance <service> <from> [to] <to> [reason]``, ``/oncall maintenance list``,
   ``/oncall maintenance cancel <number>``
+- ``/oncall cover <from> [to] <to> [schedule] [reason]`` - ask the team to take part of a shift
 - ``/oncall help``
 
 A person is a Slack mention (``<@U123|name>``, what Slack sends for ``@name`` when the command
@@ -26,6 +27,7 @@ USAGE_MAINTENANCE = (
     "/oncall maintenance <service> <from> <to> [reason] · /oncall maintenance list · "
     "/oncall maintenance cancel <number>"
 )
+USAGE_COVER = "/oncall cover <from> <to> [schedule] [reason]"
 EXAMPLES = (
     ("/oncall", "who is on call now and next, for every schedule"),
     ("/oncall payments-primary", "one schedule, or every schedule a service pages"),
@@ -41,6 +43,10 @@ EXAMPLES = (
     (
         "/oncall maintenance checkout now +2h db upgrade",
         "checkout's alerts page nobody and open no incident for 2 hours",
+    ),
+    (
+        "/oncall cover tomorrow 18:00 +4h primary dentist",
+        "ask your team to cover part of your shift: the first to press Take it is on call",
     ),
     ("/oncall maintenance list", "maintenance windows open or to come, with their numbers"),
     ("/oncall maintenance cancel 3", "cancel maintenance window 3: alerts page again"),
@@ -114,6 +120,16 @@ class CancelMaintenance:
 
 
 @dataclass(frozen=True)
+class MakeCover:
+    """A cover request: ``start``/``end`` unparsed time phrases; ``rest`` the words after them
+    (an optional schedule or service name, then the reason)."""
+
+    start: str
+    end: str
+    rest: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class OnCallHelp:
     pass
 
@@ -139,6 +155,7 @@ OnCallCommand = (
     | MakeMaintenance
     | ListMaintenance
     | CancelMaintenance
+    | MakeCover
 )
 
 
@@ -155,6 +172,8 @@ def parse_oncall(text: str) -> OnCallCommand:
         return _at(words[1:])
     if verb == "maintenance":
         return _maintenance(words[1:])
+    if verb == "cover":
+        return _cover(words[1:])
     if verb == "me" and len(words) == 1:
         return ShowMyShifts()
     if len(words) > 1 or not _NAME.match(words[0]):
@@ -212,28 +231,39 @@ def _maintenance(words: list[str]) -> MakeMaintenance | ListMaintenance | Cancel
         raise OnCallCommandError("say which service, from when and until when", USAGE_MAINTENANCE)
     if not _NAME.match(words[0]):
         raise OnCallCommandError(f"{words[0]!r} is not a service name", USAGE_MAINTENANCE)
-    rest = words[1:]
-    lengths = time_lengths(rest)
+    start, end, rest = _span(words[1:], USAGE_MAINTENANCE)
+    return MakeMaintenance(words[0], start, end, " ".join(rest))
+
+
+def _cover(words: list[str]) -> MakeCover:
+    """``<from> [to] <to> [schedule] [reason]``: which word names a schedule is known only to the
+    config, so everything after the times is kept for the service to split."""
+    if not words:
+        raise OnCallCommandError("say from when and until when you need cover", USAGE_COVER)
+    start, end, rest = _span(words, USAGE_COVER)
+    return MakeCover(start, end, tuple(rest))
+
+
+def _span(words: list[str], usage: str) -> tuple[str, str, list[str]]:
+    """The leading ``<from> [to] <to>`` times and the words after them; times are read longest
+    first, a shorter start tried when the longer leaves no end (as for overrides)."""
+    lengths = time_lengths(words)
     if not lengths:
-        found = f"{rest[0]!r}" if rest else "nothing"
-        raise OnCallCommandError(
-            f"from when? found {found}; times are {TIME_FORMS}", USAGE_MAINTENANCE
-        )
+        found = f"{words[0]!r}" if words else "nothing"
+        raise OnCallCommandError(f"from when? found {found}; times are {TIME_FORMS}", usage)
     first_error: OnCallCommandError | None = None
     for length in lengths:
-        after = rest[length:]
+        after = words[length:]
         if after and after[0].lower() in _SEPARATORS:
             after = after[1:]
         end = time_length(after)
         if end == 0:
             found = f"{after[0]!r}" if after else "nothing"
             first_error = first_error or OnCallCommandError(
-                f"until when? found {found}; times are {TIME_FORMS}", USAGE_MAINTENANCE
+                f"until when? found {found}; times are {TIME_FORMS}", usage
             )
             continue
-        return MakeMaintenance(
-            words[0], " ".join(rest[:length]), " ".join(after[:end]), " ".join(after[end:])
-        )
+        return " ".join(words[:length]), " ".join(after[:end]), after[end:]
     assert first_error is not None
     raise first_error
 

@@ -18,6 +18,7 @@ from bot.config import Config
 from bot.oncall.domain.command import (
     EXAMPLES,
     TIME_FORMS,
+    USAGE_COVER,
     USAGE_MAINTENANCE,
     USAGE_OVERRIDE,
     USAGE_OVERRIDES,
@@ -245,7 +246,7 @@ def help_blocks() -> list[Block]:
         _section("*On-call commands*\n" + "\n".join(lines)),
         _context(
             f"Usage: `{USAGE_SHOW}` · `{USAGE_OVERRIDE}` · `{USAGE_OVERRIDES}` · "
-            f"`{USAGE_MAINTENANCE}`. Times, read in "
+            f"`{USAGE_MAINTENANCE}` · `{USAGE_COVER}`. Times, read in "
             "your Slack time zone: "
             f"{TIME_FORMS}. A relative end (`+4h`) counts from the start."
         ),

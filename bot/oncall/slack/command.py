@@ -3,8 +3,9 @@
 ``/oncall [schedule|service]`` shows who is on call now and next (final and per layer) in the
 asker's Slack time zone, with a loud warning where nobody is; ``/oncall override @user <from>
 <to> [schedule]`` records an override (announced in the team channels by a durable timer);
-``/oncall maintenance ...`` is answered by ``maintenance.py``; ``/oncall help``. Anything that
-does not work gets what was wrong and the usage, ephemerally.
+``/oncall maintenance ...`` is answered by ``maintenance.py``, ``/oncall cover ...`` by
+``cover.py``; ``/oncall help``. Anything that does not work gets what was wrong and the usage,
+ephemerally.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.kernel.slack.payloads import SlashCommand, request_of
 from bot.kernel.web.metrics import Metrics
+from bot.oncall.cover import CoverService
 from bot.oncall.domain.command import (
     USAGE_AT,
     USAGE_MAINTENANCE,
@@ -25,6 +27,7 @@ from bot.oncall.domain.command import (
     CancelOverride,
     ListMaintenance,
     ListOverrides,
+    MakeCover,
     MakeMaintenance,
     MakeOverride,
     OnCallCommandError,
@@ -43,20 +46,20 @@ from bot.oncall.service import (
     OverrideRefused,
 )
 from bot.oncall.slack import blocks as render
-from bot.oncall.slack import maintenance
+from bot.oncall.slack import cover, maintenance
 from bot.paging.domain.rules import SLACK, NotificationRules
 
 
 def changes_state(text: str) -> bool:
     """Whether ``/oncall <text>`` changes anything (and so is recorded before its answer)."""
     try:
-        changes = MakeOverride | CancelOverride | MakeMaintenance | CancelMaintenance
+        changes = MakeOverride | CancelOverride | MakeMaintenance | CancelMaintenance | MakeCover
         return isinstance(parse_oncall(text), changes)
     except OnCallCommandError:
         return False
 
 
-def register(app: App, service: OnCallService, metrics: Metrics) -> None:
+def register(app: App, service: OnCallService, covers: CoverService, metrics: Metrics) -> None:
     @app.command("/oncall")
     def oncall_command(ack: Ack, context: BoltContext, respond: Respond) -> None:
         request = request_of(context, SlashCommand)
@@ -72,6 +75,13 @@ def register(app: App, service: OnCallService, metrics: Metrics) -> None:
                 ack(text="On-call commands", blocks=[b.to_dict() for b in blocks])
                 return
             ack()
+            if isinstance(command, MakeCover):
+                zone = _zone_of(service, request.user_id)
+                names = render.Names(service.config, service.directory)
+                cover.answer(
+                    covers, command, request.user_id, request.channel_id, zone, names, respond
+                )
+                return
             _answer(service, command, request.user_id, respond)
 
 
