@@ -386,11 +386,12 @@ class IncidentService:
                 self._paging.refresh_dms(session, row.id, now)
                 return domain.change_severity(incident, severity, user, now)
             case cmd.ChangeLead(lead):
-                self._invite(session, row.id, lead, now)
-                return domain.change_lead(incident, lead, user, now)
+                changed, events = domain.change_lead(incident, lead, user, now)
+                return changed, events + self._invited(session, row.id, lead, "made the lead", now)
             case cmd.AssignRole(role, member):
-                self._invite(session, row.id, member, now)
-                return domain.assign_role(incident, role, member, user, now)
+                assigned, events = domain.assign_role(incident, role, member, user, now)
+                invited = self._invited(session, row.id, member, f"assigned {role}", now)
+                return assigned, events + invited
             case cmd.PostUpdate(text):
                 return domain.post_update(incident, text, user, now)
             case cmd.AddNote(text):
@@ -410,13 +411,17 @@ class IncidentService:
                 events = self._paging.acknowledge(session, row.id, user, now)
                 acknowledged = domain.acknowledge(incident, now)
                 if acknowledged.lead == BOT_ACTOR:  # opened by an alert: the first to ack leads
-                    self._invite(session, row.id, user, now)
                     acknowledged, led = domain.change_lead(acknowledged, user, user, now)
                     events += led
+                events += self._invited(session, row.id, user, "acknowledged the page", now)
                 return acknowledged, events
             case cmd.Page(target, message):
                 domain.require_open(incident, "page")
-                return incident, self._paging.start(session, row.id, target, user, message, now)
+                events = self._paging.start(session, row.id, target, user, message, now)
+                if target.startswith("user:"):  # a person paged directly joins at once
+                    paged = target.removeprefix("user:")
+                    events += self._invited(session, row.id, paged, "paged directly", now)
+                return incident, events
             case cmd.Transition(target, note):
                 if target is Status.RESOLVED:
                     self._paging.stop(session, row.id, now)
@@ -466,10 +471,16 @@ class IncidentService:
         self, session: Session, number: int, user: str, reason: str, now: datetime
     ) -> None:
         """``invite`` inside the caller's transaction."""
-        event = TimelineEvent(now, user, Invited(user, reason), f"invited:{user}:{reason}")
-        if repo.append(session, number, [event], now):
+        if repo.append(session, number, self._invited(session, number, user, reason, now), now):
             self._refresh_card(session, number, now)
+
+    def _invited(
+        self, session: Session, number: int, user: str, reason: str, now: datetime
+    ) -> list[TimelineEvent]:
+        """Schedule the invite; the timeline event saying so, for the caller to append (once per
+        person and reason: its dedup key)."""
         self._invite(session, number, user, now)
+        return [TimelineEvent(now, user, Invited(user, reason), f"invited:{user}:{reason}")]
 
     def _invite(self, session: Session, number: int, user: str, now: datetime) -> None:
         key = incident_timers.invite_key(number, user)
