@@ -149,9 +149,15 @@ def test_resolving_before_a_step_is_due_means_it_is_never_sent(
 
 
 def test_low_urgency_follows_the_low_list(bot: Bot, providers: Providers) -> None:
-    bot.declare("Search results stale sev3 service:search")
+    channel = bot.declare("Search results stale sev3 service:search")
     hook = eventually(lambda: providers.webhook.deliveries(), what="the webhook at once")[0]
     assert hook.event == "trigger"
+    eventually(  # paged, though not over Slack yet
+        lambda: (
+            f"paged <@{ONCALL}>; waiting for an acknowledgement" in bot.card(channel.id).all_text
+        ),
+        what="the card's paging line",
+    )
     settle(bot, 2)
     assert bot.slack.state.dm_messages(ONCALL) == []  # the DM waits its 3 minutes
     settle(bot, 1.1)
@@ -184,7 +190,7 @@ def test_editing_the_rules_does_not_change_a_page_in_flight(
     eventually(reloaded, what="the edited rules in force")
     settle(bot, 2.1)  # the page keeps the rules it was sent with
     eventually(lambda: providers.pagerduty.events(), what="the PagerDuty step at 2 minutes")
-    channel = bot.declare("Search down sev1 service:checkout-api")  # a new page: the new rules
+    channel = bot.declare("Checkout still down sev1 service:checkout-api")  # the new rules
     eventually(lambda: len(page_dms(bot)) == 2, what="the second page's DM")
     settle(bot, 5)
     assert len(providers.pagerduty.events()) == 1
@@ -193,3 +199,16 @@ def test_editing_the_rules_does_not_change_a_page_in_flight(
 
 def page_dms(bot: Bot) -> list[Any]:
     return [m for m in bot.slack.state.dm_messages(ONCALL) if "You are paged" in m.all_text]
+
+
+def test_a_failing_delayed_step_is_reported_once_when_it_comes_due(
+    bot: Bot, providers: Providers
+) -> None:
+    providers.pagerduty.fail(times=100, status=500)
+    channel = bot.declare("Checkout down sev1 service:checkout-api")
+    page_dm(bot, ONCALL)
+    settle(bot, 2.1)
+    said = bot.posted(channel.id, "via pagerduty").all_text
+    assert "HTTP 500" in said
+    failures = [m for m in bot.slack.state.messages(channel.id) if "via pagerduty" in m.all_text]
+    assert len(failures) == 1
