@@ -359,3 +359,14 @@ def test_the_app_home_is_shown_in_the_apps_dm(dev: DevSandbox) -> None:
     assert home is not None
     clicked = act(dev, "click", **{"as": BOB, "view_id": home["id"], "action_id": "home_refresh"})
     assert clicked["delivery"]["status"] is not None  # it reached the bot (which has no listener)
+
+
+def test_the_on_call_user_group_is_shown_with_its_member(dev: DevSandbox) -> None:
+    """config/schedules.yaml gives payments-primary @oncall-payments: warroom fills it at start."""
+
+    def shown() -> str | None:
+        sidebar = state(dev, ONCALL)["regions"]["sidebar"]
+        found = re.search(r'<span class="side-name">oncall-payments: ([^<]+)</span>', sidebar)
+        return found.group(1) if found else None
+
+    assert eventually(shown, "@oncall-payments in the sidebar") != "nobody"

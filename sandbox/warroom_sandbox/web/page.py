@@ -170,7 +170,23 @@ def sidebar(ctx: PageContext, d: Directory, current: str) -> Markup:
             '<nav class="side-section"><h3>Apps</h3><button type="button" class="side-link" '
             'data-open-dm="1"><span class="side-icon">&#9670;</span>warroom</button></nav>'
         )
-    return out
+    return out + _user_groups(ctx, d)
+
+
+def _user_groups(ctx: PageContext, d: Directory) -> Markup:
+    """The workspace's user groups and who is in each (warroom keeps on-call ones current)."""
+    with ctx.ws.lock:
+        groups = [(g.handle, list(g.users)) for g in ctx.ws.usergroups.values()]
+    if not groups:
+        return Markup("")
+    out = Markup('<nav class="side-section"><h3>User groups</h3>')
+    for handle, users in sorted(groups):
+        names = ", ".join(d.users[u].real_name if u in d.users else u for u in users)
+        out += Markup(
+            '<div class="side-link usergroup" title="{}"><span class="side-icon">@</span>'
+            '<span class="side-name">{}: {}</span></div>'
+        ).format(names or "nobody", handle, names or "nobody")
+    return out + Markup("</nav>")
 
 
 def _sidebar_order(channel: Channel) -> tuple[int, str]:
