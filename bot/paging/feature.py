@@ -57,7 +57,13 @@ def build(
     settings = kernel.settings
     token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else None
     # Replies to texts and keys pressed in calls acknowledge; the token keys the reply codes.
-    phones = PhoneAcks(kernel.sessions, config, incidents, paging, token or "")
+    client = kernel.client
+
+    def slack_id(ref: str) -> str:
+        """Config users may be given by email only: Slack finds the account."""
+        return ref if "@" not in ref else str(client.users_lookupByEmail(email=ref)["user"]["id"])
+
+    phones = PhoneAcks(kernel.sessions, config, incidents, paging, token or "", slack_id)
     effects = PagingEffects(paging, incidents, kernel.client, notifiers, config, phones.code)
     return Feature(
         "paging",

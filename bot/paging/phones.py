@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -62,7 +63,9 @@ class PhoneAcks:
         incidents: IncidentService,
         paging: PagingService,
         secret: str,
+        slack_id: Callable[[str], str] = lambda ref: ref,
     ) -> None:
+        self._slack_id = slack_id  # a person known by email only acknowledges as their account
         self._sessions = sessions
         self._config = config
         self._incidents = incidents
@@ -140,7 +143,12 @@ class PhoneAcks:
         if view is None or view.channel_id is None:
             return f"Incident #{page.incident} is still being set up; reply again in a minute."
         try:
-            self._incidents.execute(cmd.Acknowledge(), channel_id=view.channel_id, user=person.ref)
+            user = self._slack_id(person.ref)
+        except SlackApiError as error:
+            log.warning("no Slack account for %s: %s", person.name, error)
+            return f"Slack does not know {person.name}'s account; acknowledge in Slack."
+        try:
+            self._incidents.execute(cmd.Acknowledge(), channel_id=view.channel_id, user=user)
         except InvalidChange as refused:
             return f"Incident #{page.incident} was not acknowledged: {refused}"
         log.info("%s acknowledged incident #%d by phone", person.name, page.incident)

@@ -4,8 +4,10 @@ Each flag and Kubernetes fake is seeded with what the shipped playbooks act on: 
 ``new-checkout-flow`` flag on in ``production`` (LaunchDarkly, Unleash, Flagsmith) and one
 Deployment per configured service in the ``production`` namespace. PagerDuty and Opsgenie fakes
 take the pages of the config's people, with a made-up credential in each setting ``users.yaml``
-names that the environment lacks (given back at stop). A provider whose real URL or credential is
-already set in the environment is left alone: the sandbox never hides a real setting.
+names that the environment lacks (given back at stop); the Twilio fake takes their texts and
+calls, delivers them a moment later (status callbacks to the bot) and can reply for them. A
+provider whose real URL or credential is already set in the environment is left alone: the
+sandbox never hides a real setting.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from warroom_sandbox.providers.kubernetes import FakeKubernetes
 from warroom_sandbox.providers.launchdarkly import FakeLaunchDarkly
 from warroom_sandbox.providers.opsgenie import FakeOpsgenie
 from warroom_sandbox.providers.pagerduty import FakePagerDuty
+from warroom_sandbox.providers.twilio import FakeTwilio
 from warroom_sandbox.providers.unleash import FakeUnleash
 
 FLAG = "new-checkout-flow"
@@ -72,6 +75,18 @@ class SandboxProviders:
         if self._real.get("opsgenie_api_url") == _DEFAULTS["opsgenie_api_url"].default:
             self._start("Opsgenie", FakeOpsgenie(api_keys={OPSGENIE_KEY}))
             self._lend(settings[OpsgenieChannel], OPSGENIE_KEY)
+        twilio_default = _DEFAULTS["twilio_api_url"].default
+        if self._real.get("twilio_api_url") == twilio_default and not self._real.get(
+            "twilio_account_sid"
+        ):
+            twilio = self._start("Twilio", FakeTwilio(auto_settle=True))
+            # Set where the credentials check looks too, so nobody is told Twilio is missing.
+            for name, value in (
+                ("TWILIO_ACCOUNT_SID", twilio.account_sid),
+                ("TWILIO_AUTH_TOKEN", twilio.auth_token),
+                ("TWILIO_FROM_NUMBER", twilio.from_number),
+            ):
+                self._lend({name}, value)
 
     def _lend(self, names: set[str], value: str) -> None:
         for name in sorted(names):
@@ -104,9 +119,20 @@ class SandboxProviders:
                     values["pagerduty_events_url"] = fake.url
                 case FakeOpsgenie():
                     values["opsgenie_api_url"] = fake.url
+                case FakeTwilio():
+                    values["twilio_api_url"] = fake.url
+                    values["twilio_account_sid"] = fake.account_sid
+                    values["twilio_auth_token"] = SecretStr(fake.auth_token)
+                    values["twilio_from_number"] = fake.from_number
                 case _:
                     raise AssertionError(f"no settings for the {name} fake")
         return values
+
+    @property
+    def twilio(self) -> FakeTwilio | None:
+        """The Twilio fake, when it runs (the sandbox page shows its texts and calls)."""
+        fake = self.started.get("Twilio")
+        return fake if isinstance(fake, FakeTwilio) else None
 
     def banner(self) -> str:
         if not self.started:

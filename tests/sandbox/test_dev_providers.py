@@ -17,6 +17,7 @@ from warroom_sandbox.dev_providers import FLAG, NAMESPACE, REPLICAS
 from warroom_sandbox.providers.kubernetes import FakeKubernetes
 from warroom_sandbox.providers.launchdarkly import FakeLaunchDarkly
 from warroom_sandbox.providers.pagerduty import FakePagerDuty
+from warroom_sandbox.providers.twilio import FakeTwilio
 
 
 def test_the_bot_is_pointed_at_seeded_fakes_and_the_page_says_so(tmp_path: Path) -> None:
@@ -30,6 +31,7 @@ def test_the_bot_is_pointed_at_seeded_fakes_and_the_page_says_so(tmp_path: Path)
             "Kubernetes",
             "PagerDuty",
             "Opsgenie",
+            "Twilio",
         }
         launchdarkly = fakes["LaunchDarkly"]
         assert isinstance(launchdarkly, FakeLaunchDarkly)
@@ -73,3 +75,32 @@ def test_pages_go_to_the_pager_fakes_and_nothing_says_could_not_reach(
         said = [m.all_text for m in dev.emulator.state.messages(channel.id)]
         assert not [text for text in said if "Could not reach" in text]
     assert "PAGERDUTY_ROUTING_KEY_PAYMENTS" not in os.environ  # the made-up key is given back
+
+
+def test_liam_is_texted_through_the_twilio_fake_and_a_reply_acknowledges(tmp_path: Path) -> None:
+    with DevSandbox(dev_options(tmp_path)) as dev:
+        assert dev.providers is not None
+        twilio = dev.providers.twilio
+        assert isinstance(twilio, FakeTwilio)
+        channel = declare(dev, "Checkout texts")
+        say(dev, channel, "/incident page @liam checkout is down")  # Liam: Slack, Opsgenie, phone
+        text = eventually(
+            lambda: next((m for m in twilio.messages() if m.status == "delivered"), None),
+            "Liam's text, delivered (the fake's status callbacks reached the bot)",
+        )
+        assert text.to == "+12125550147"
+        assert "Checkout texts" in text.body
+        answer = twilio.reply(text.to, "1", f"{dev.url}/webhooks/twilio/sms")
+        assert "Acknowledged incident" in answer.text
+        said = [m.all_text for m in dev.emulator.state.messages(channel.id)]
+        eventually(
+            lambda: (
+                [t for t in said if "acknowledged the page" in t]
+                or [
+                    m
+                    for m in dev.emulator.state.messages(channel.id)
+                    if "acknowledged the page" in m.all_text
+                ]
+            ),
+            "the acknowledgement in the channel",
+        )
