@@ -37,6 +37,7 @@ from bot.composition import build
 from bot.incidents.domain.timeline import EventKind
 from bot.incidents.rows import IncidentRow, TimelineEventRow
 from bot.incidents.slack import blocks
+from bot.kernel.storage.db import make_session_factory
 from tests.alerts.alertmanager import notification, webhook_alert
 from tests.alerts.e2e.conftest import ALERTMANAGER_TOKEN, write_config
 from tests.durability.support import (
@@ -312,7 +313,7 @@ def notes(engine: Engine) -> list[str]:
 
 
 def payloads(engine: Engine) -> int:
-    with engine.connect() as connection:
-        return int(
-            connection.execute(select(func.count()).select_from(AlertPayloadRow)).scalar_one()
-        )
+    """What is committed now: a read session, which does not queue behind the app's writers
+    (a store answered 503 may still be waiting for the lock)."""
+    with make_session_factory(engine)() as session:
+        return int(session.execute(select(func.count()).select_from(AlertPayloadRow)).scalar_one())

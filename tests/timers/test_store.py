@@ -366,6 +366,7 @@ def test_fail_marks_the_timer_failed(sessions: sessionmaker[Session]) -> None:
 def test_work_in_a_rolled_back_transaction_is_undone(sessions: sessionmaker[Session]) -> None:
     """The caller owns the transaction: nothing here commits behind its back."""
     with sessions() as session:
+        session.begin()  # a write: autobegun sessions only read
         store.schedule(session, "k", "reminder", T0, None, T0)
         store.record_effect_once(session, "e", None, T0)
         session.rollback()

@@ -2,29 +2,44 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, SessionTransaction, SessionTransactionOrigin, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 INTAKE_BUDGET_MS = 1_500
 SQLITE_CACHE_KIB = 512
+# Execution option marking an engine whose transactions the ORM session begins itself (SQLite):
+# the session knows whether it was asked to write (``sessions.begin()``) or only to read.
+_SESSION_BEGINS = "warroom_session_begins"
 
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+def make_engine(
+    url: str, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, urgent: bool = False, **kwargs: Any
+) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection.
+
+    ``urgent``: on SQLite, this engine's writers go before the process's other writers (what
+    is stored before Slack gets its answer should not queue behind work done after it).
+    """
     if is_sqlite(url):
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
             **kwargs,
         )
-        _configure_sqlite(engine, busy_timeout_ms)
+        _configure_sqlite(engine, busy_timeout_ms, urgent)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
@@ -39,7 +54,7 @@ def make_intake_engine(url: str, budget_ms: int = INTAKE_BUDGET_MS) -> Engine:
     down, locked or unreachable must be reported within that, not waited for.
     """
     if is_sqlite(url):
-        return make_engine(url, busy_timeout_ms=budget_ms)
+        return make_engine(url, busy_timeout_ms=budget_ms, urgent=True)
     seconds = max(1, budget_ms // 1000)
     return make_engine(
         url,
@@ -53,11 +68,14 @@ def make_intake_engine(url: str, budget_ms: int = INTAKE_BUDGET_MS) -> Engine:
     )
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int, urgent: bool) -> None:
+    gate = _gate_for(engine.url.database, busy_timeout_ms, urgent)
+
     # pysqlite's own transaction handling defers BEGIN; taking over makes BEGIN IMMEDIATE possible
     # and keeps writers from deadlocking on lock upgrades.
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
+        record.info["gate"] = gate
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -70,9 +88,121 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    def _on_begin(conn: Connection) -> None:
+        if not conn.get_execution_options().get(_SESSION_BEGINS):
+            _begin_sqlite(conn, read_only=False)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        _leave_gate(record.info)
+
+
+class _WriteLock:
+    """One writer at a time; urgent writers waiting go first, the others in no set order."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._held = False
+        self._urgent_waiting = 0
+
+    def acquire(self, urgent: bool, timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        with self._changed:
+            self._urgent_waiting += urgent
+            try:
+                while self._held or (not urgent and self._urgent_waiting):
+                    left = deadline - time.monotonic()
+                    if left <= 0 or not self._changed.wait(left):
+                        return False
+                self._held = True
+                return True
+            finally:
+                self._urgent_waiting -= urgent
+
+    def release(self) -> None:
+        with self._changed:
+            self._held = False
+            self._changed.notify_all()
+
+
+@dataclass(frozen=True)
+class _WriterGate:
+    """The threads of this process that want SQLite's write lock queue here, woken the moment it
+    is free. Left to SQLite, each waiter sleeps 1, 2, 5 ... 100 ms between tries, so under load
+    a write can wait a second while others get in: the acks' p99. Other processes still meet at
+    SQLite's lock (busy timeout), with this process sending one writer at a time."""
+
+    lock: _WriteLock
+    timeout_s: float
+    urgent: bool
+
+
+_GATES: dict[str, _WriteLock] = {}
+_GATES_LOCK = threading.Lock()
+
+
+def _gate_for(database: str | None, busy_timeout_ms: int, urgent: bool) -> _WriterGate | None:
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None  # private to a connection: nobody to queue behind
+    path = os.path.realpath(database)
+    with _GATES_LOCK:
+        lock = _GATES.setdefault(path, _WriteLock())
+    return _WriterGate(lock, busy_timeout_ms / 1000, urgent)
+
+
+def _enter_gate(info: dict[Any, Any]) -> None:
+    gate: _WriterGate | None = info.get("gate")
+    if gate is None or info.get("in_gate"):
+        return
+    if not gate.lock.acquire(gate.urgent, gate.timeout_s):
+        raise sqlite3.OperationalError("database is locked")
+    info["in_gate"] = True
+
+
+def _leave_gate(info: dict[Any, Any]) -> None:
+    # The connection went back to the pool: its transaction is over, committed or rolled back.
+    if info.pop("in_gate", False):
+        info["gate"].lock.release()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    """Sessions whose transactions, on SQLite, take the write lock only when asked to write.
+
+    ``with sessions.begin() as s:`` (or ``session.begin()``) is a write: ``BEGIN IMMEDIATE``
+    takes SQLite's one write lock at once, so two writers never deadlock upgrading a read lock.
+    ``with sessions() as s:`` (autobegin, never committed) is a read: a deferred ``BEGIN`` on a
+    ``query_only`` connection, which in WAL mode never waits for writers nor holds them up, and
+    fails loudly if it tries to write. PostgreSQL needs neither: its sessions are plain.
+    """
+    if engine.dialect.name != "sqlite":
+        return sessionmaker(engine, expire_on_commit=False)
+    bind = engine.execution_options(**{_SESSION_BEGINS: True})
+    factory = sessionmaker(bind, expire_on_commit=False)
+    event.listen(factory, "after_begin", _on_session_begin)
+    return factory
+
+
+def _on_session_begin(
+    _session: Session, transaction: SessionTransaction, connection: Connection
+) -> None:
+    if transaction.nested:
+        return  # a SAVEPOINT inside the transaction begun below
+    _begin_sqlite(connection, read_only=transaction.origin is SessionTransactionOrigin.AUTOBEGIN)
+
+
+def _begin_sqlite(conn: Connection, *, read_only: bool) -> None:
+    # Straight to the driver: SQLAlchemy's statement machinery would cost more than BEGIN does.
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    info = conn.connection.info
+    statement = "BEGIN" if read_only else "BEGIN IMMEDIATE"
+    try:
+        if info.get("query_only") is not read_only:
+            raw.execute(f"PRAGMA query_only={int(read_only)}")
+            info["query_only"] = read_only
+        if not read_only:
+            _enter_gate(info)
+        raw.execute(statement)
+    except sqlite3.Error as error:
+        _leave_gate(info)
+        raise OperationalError(statement, None, error) from error
