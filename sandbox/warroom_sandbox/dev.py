@@ -38,7 +38,7 @@ from markupsafe import Markup
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
-from warroom_sandbox.dev_providers import SandboxProviders
+from warroom_sandbox.dev_providers import SandboxProviders, phone_line
 from warroom_sandbox.emulator import SlackEmulator
 from warroom_sandbox.from_config import add_people, add_team_channels
 from warroom_sandbox.modals import TRIGGER_TTL_SECONDS
@@ -50,7 +50,7 @@ from warroom_sandbox.web.app import BotSlot, SandboxRouter, create_page_app
 from warroom_sandbox.web.delivery import SLACK_EVENT_RETRY_SCHEDULE, BotLink
 from warroom_sandbox.web.desk import Desk
 from warroom_sandbox.web.manifest import Manifest, load_manifest
-from warroom_sandbox.web.page import Line, PageContext
+from warroom_sandbox.web.page import Line, PageContext, PhoneLine
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -132,6 +132,7 @@ class DevSandbox:
             manifest=self.manifest,
             bot=self,
             lines=self._banner_lines,
+            phones=self._phone_lines,
         )
         page = create_page_app(context, self.actions, on_view=self._page_viewed.set)
         self._server = BackgroundServer(
@@ -253,6 +254,11 @@ class DevSandbox:
         if self.scenario is not None:
             lines.append(self.scenario.banner())
         return lines
+
+    def _phone_lines(self) -> list[PhoneLine]:
+        """What the local Twilio carried, for the page's sidebar."""
+        twilio = self.providers.twilio if self.providers else None
+        return [phone_line(item) for item in (twilio.traffic() if twilio else [])]
 
     def wait_for_page(self, timeout: float) -> bool:
         """Block until a browser opened the page (True) or ``timeout`` seconds passed."""

@@ -13,6 +13,7 @@ sandbox never hides a real setting.
 from __future__ import annotations
 
 import os
+import re
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,9 @@ from warroom_sandbox.providers.kubernetes import FakeKubernetes
 from warroom_sandbox.providers.launchdarkly import FakeLaunchDarkly
 from warroom_sandbox.providers.opsgenie import FakeOpsgenie
 from warroom_sandbox.providers.pagerduty import FakePagerDuty
-from warroom_sandbox.providers.twilio import FakeTwilio
+from warroom_sandbox.providers.twilio import FakeTwilio, TwilioCall, TwilioMessage
 from warroom_sandbox.providers.unleash import FakeUnleash
+from warroom_sandbox.web.page import PhoneLine
 
 FLAG = "new-checkout-flow"
 ENVIRONMENT = "production"
@@ -173,3 +175,14 @@ def _pager_settings(config_dir: Path) -> dict[type, set[str]]:
                 case OpsgenieChannel(api_key_setting=setting):
                     names[OpsgenieChannel].add(setting)
     return names
+
+
+def phone_line(item: TwilioMessage | TwilioCall) -> PhoneLine:
+    """A text or call of the Twilio fake in words for the sandbox page."""
+    if isinstance(item, TwilioCall):
+        pressed = f", pressed {item.digits}" if item.digits else ""
+        return PhoneLine(f"Call to {item.to}", item.said, item.status + pressed)
+    if item.direction == "inbound":
+        answer = re.sub(r"<[^>]+>", "", item.reply).strip()  # the TwiML <Message> warroom sent
+        return PhoneLine(f"Text from {item.from_}", item.body, f"answered: {answer}")
+    return PhoneLine(f"Text to {item.to}", item.body, item.status)

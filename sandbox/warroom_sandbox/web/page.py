@@ -57,6 +57,15 @@ class Line:
     html: Markup
 
 
+@dataclass(frozen=True)
+class PhoneLine:
+    """A text or call the local Twilio carried (``warroom dev``), as the sidebar shows it."""
+
+    heading: str  # "Text to +1212...", "Call to ...", "Text from ..."
+    text: str
+    status: str
+
+
 @dataclass
 class PageContext:
     """Everything the page reads: the workspace and what the sandbox keeps beside it."""
@@ -67,6 +76,7 @@ class PageContext:
     manifest: Manifest
     bot: BotControl | None = None
     lines: Callable[[], Sequence[Line]] = field(default=lambda: ())
+    phones: Callable[[], Sequence[PhoneLine]] = field(default=lambda: ())
 
 
 @dataclass(frozen=True)
@@ -170,7 +180,24 @@ def sidebar(ctx: PageContext, d: Directory, current: str) -> Markup:
             '<nav class="side-section"><h3>Apps</h3><button type="button" class="side-link" '
             'data-open-dm="1"><span class="side-icon">&#9670;</span>warroom</button></nav>'
         )
-    return out + _user_groups(ctx, d)
+    return out + _user_groups(ctx, d) + _phones(ctx)
+
+
+PHONE_LINES = 8
+
+
+def _phones(ctx: PageContext) -> Markup:
+    """The latest texts and calls of the local Twilio, newest first."""
+    lines = list(ctx.phones())[-PHONE_LINES:]
+    if not lines:
+        return Markup("")
+    out = Markup('<nav class="side-section phones"><h3>Texts and calls (Twilio)</h3>')
+    for line in reversed(lines):
+        out += Markup(
+            '<div class="side-link phone" title="{}"><span class="side-icon">&#9742;</span>'
+            '<span class="side-name">{} ({}): {}</span></div>'
+        ).format(line.text, line.heading, line.status, line.text)
+    return out + Markup("</nav>")
 
 
 def _user_groups(ctx: PageContext, d: Directory) -> Markup:
