@@ -554,12 +554,16 @@ class PostmortemService:
     def offer_on_resolve(
         self, session: Session, number: int, status: Status, now: datetime
     ) -> None:
-        """Transition hook: on resolve (not on mitigate), offer a draft, once per incident."""
-        if status is not Status.RESOLVED or store.postmortem(session, number) is not None:
+        """Transition hook: on every resolve (not on mitigate), offer a draft, or a re-draft
+        once there is one (a reopened incident has more to tell). The n-th resolve gets the
+        n-th key, so a retry of this transaction or another replica cannot offer twice."""
+        if status is not Status.RESOLVED:
             return
-        if timers.get(session, offer_key(number)) is not None:
-            return
-        timers.schedule(session, offer_key(number), OFFER, now, {"incident": number}, now)
+        resolve = 1
+        while timers.get(session, offer_key(number, resolve)) is not None:
+            resolve += 1
+        payload = {"incident": number, "resolve": resolve}
+        timers.schedule(session, offer_key(number, resolve), OFFER, now, payload, now)
 
     def has_draft(self, number: int) -> bool:
         with self._sessions() as session:

@@ -9,14 +9,16 @@ from sqlalchemy.orm import Session
 from bot.incidents import timers as incident_timers
 from bot.kernel.timers import store as timers
 
-OFFER = "postmortem.offer"  # offer a draft in the channel, once, when the incident is resolved
+OFFER = "postmortem.offer"  # offer a (re-)draft in the channel each time the incident is resolved
 SUMMARY = "postmortem.summary"  # post or update the summary message (coalesced per incident)
 EXPORT_FILE = "postmortem.export_file"  # write an approved version to the export folder
 EXPORT_WEBHOOK = "postmortem.webhook"  # post an approved version to the webhook
 
 
-def offer_key(number: int) -> str:
-    return f"incident:{number}:postmortem:offer"
+def offer_key(number: int, resolve: int = 1) -> str:
+    """The offer made on the ``resolve``-th resolve (the first keeps its original key)."""
+    first = f"incident:{number}:postmortem:offer"
+    return first if resolve == 1 else f"{first}:{resolve}"
 
 
 def summary_key(number: int) -> str:

@@ -20,7 +20,7 @@ finished key (a card refresh, a retried export, a re-run provisioning) and its h
 the effects recorded under that key's firings not to repeat a Slack post or a page, so an effect
 is needed as long as its key can be scheduled again, which is the life of its incident or
 schedule, not an age. And the existence of a finished timer row is itself state: the post-mortem
-offer (``offer_key``) is made once per incident because its done row is still there.
+offer (``offer_key``) is made once per resolve because its done row is still there.
 """
 
 from __future__ import annotations

@@ -101,3 +101,66 @@ def test_a_finding_blocks_approval_until_approved_anyway_with_a_reason(
     page = httpx.get(page_url(bot, summary(bot, channel.id)))
     assert "Action items waived by Liam Lead: Tracked in the platform epic." in page.text
     assert "(anyway, despite" in page.text
+
+
+def test_every_resolve_offers_a_draft_then_a_redraft(bot: Bot) -> None:
+    channel = incident(bot)
+    bot.command(channel, "resolve")
+    first = bot.posted(channel.id, "is resolved. Draft the blameless post-mortem")
+    bot.driver.block_action(ONCALL, channel.id, first.ts, pm.ACTION_DRAFT, value="1")
+    summary(bot, channel.id, "drafted from the timeline")
+    bot.command(channel, "reopen Errors are back")
+    bot.posted(channel.id, "-> investigating")
+    bot.command(channel, "resolve")
+    again = bot.posted(channel.id, "is resolved again. Re-draft the post-mortem")
+    assert [b["text"]["text"] for b in again.blocks[1]["elements"]] == ["Re-draft the post-mortem"]
+    bot.driver.block_action(ONCALL, channel.id, again.ts, pm.ACTION_DRAFT, value="1")
+    summary(bot, channel.id, "2: re-drafted from the timeline")
+    offers = [m for m in bot.slack.state.messages(channel.id) if "is resolved" in m.all_text]
+    assert len(offers) == 2  # one per resolve, never repeated
+
+
+def test_the_review_page_names_the_channel_and_shows_utc_once_without_a_team_zone(
+    bot: Bot,
+) -> None:
+    channel = incident(bot)
+    message = draft(bot, channel)
+    page = httpx.get(page_url(bot, message)).text
+    assert "Channel #inc-1-checkout-latency-high created" in page
+    assert "Channel #C" not in page
+    assert "Local time" not in page
+    assert "UTC (" not in page  # no "09:00 UTC (09:00 UTC)"
+
+
+def test_the_title_is_edited_as_a_field_and_never_duplicated(bot: Bot, tmp_path: Path) -> None:
+    channel = incident(bot)
+    message = draft(bot, channel)
+    bot.driver.block_action(LEAD, channel.id, message.ts, pm.ACTION_EDIT, value="1")
+    form = open_view(bot, LEAD, pm.EDIT_CALLBACK)  # the title section opens first
+    title = next(b for b in form["blocks"] if b.get("block_id") == f"{pm.TITLE_BLOCK}:1")
+    assert title["element"]["initial_value"] == "Post-mortem: Checkout latency high (incident #1)"
+    body = next(b for b in form["blocks"] if b.get("block_id") == "body:title:1")
+    details = body["element"]["initial_value"]
+    assert not details.startswith("#")
+    assert details.startswith("- **Severity:** SEV2")
+
+    heading = bot.driver.view_submission(
+        LEAD,
+        form,
+        {title["block_id"]: {"value": "Checkout slow"}, body["block_id"]: {"value": "# Again\n"}},
+    )
+    assert "The title has its own field" in heading.json()["errors"]["body:title:1"]
+    saved = bot.driver.view_submission(
+        LEAD,
+        form,
+        {
+            title["block_id"]: {"value": "# Checkout slow for EU users"},
+            body["block_id"]: {"value": details + "\n- **Customer impact:** EU only"},
+        },
+    )
+    assert saved.status_code == 200
+    message = summary(bot, channel.id, "2: edited the title and metadata")
+    page = httpx.get(page_url(bot, message)).text
+    assert page.count("<h1>") == 1
+    assert "<h1>Checkout slow for EU users</h1>" in page
+    assert "EU only" in page

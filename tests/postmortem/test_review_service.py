@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from bot.config import Config
 from bot.incidents.domain import commands as cmd
@@ -177,16 +177,18 @@ def test_a_template_error_stores_nothing(world: World) -> None:
     assert EventKind.POSTMORTEM_DRAFTED not in kinds
 
 
-def test_resolving_offers_a_draft_once_and_mitigating_does_not(world: World) -> None:
+def test_every_resolve_offers_a_draft_once_and_mitigating_does_not(world: World) -> None:
     world.transition(Status.MITIGATED)
     assert world.pending(OFFER) == []
     world.transition(Status.RESOLVED)
     assert [t.key for t in world.pending(OFFER)] == [offer_key(1)]
     with make_session_factory(world.engine).begin() as session:
-        session.execute(Timer.__table__.update().values(status="done"))
+        session.execute(update(Timer).values(status="done"))
+    world.service.draft(1, OLIVIA)
     world.transition(Status.INVESTIGATING)
     world.transition(Status.RESOLVED)
-    assert world.pending(OFFER) == []
+    assert [t.key for t in world.pending(OFFER)] == [offer_key(1, 2)]
+    assert offer_key(1, 2) == "incident:1:postmortem:offer:2"
 
 
 def test_an_edit_is_a_new_version_by_its_author(world: World) -> None:

@@ -198,3 +198,26 @@ def test_table_cells_in_the_shipped_templates_escape_pipes() -> None:
     markdown = Templates.load([SHIPPED]).render("default", replace(sample, timeline=[row]))
 
     assert "| p99 \\| p50 | A\\|B |" in markdown
+
+
+def test_required_sections_are_per_template_by_heading_or_id(tmp_path: Path) -> None:
+    assert load_postmortem_config(tmp_path / "none.yaml").required("default") == frozenset(
+        {"summary", "impact", "contributing-factors", "action-items"}
+    )
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "required_sections:\n  default: [Summary, What went well]\n  extra: []\n", "utf-8"
+    )
+    config = load_postmortem_config(path)
+    assert config.required("default") == {"summary", "what-went-well"}
+    assert config.required("extra") == frozenset()
+    assert config.required("short") == {"summary", "action-items"}  # built in, not listed
+    assert "action-items" in config.required("other")
+
+
+def test_without_a_team_time_zone_there_is_no_local_time_column() -> None:
+    inputs = replace(sample_inputs(), time_zone="UTC")
+    text = Templates.load().render("default", inputs)
+    assert "Local" not in text
+    assert "| Time (UTC) | Event | Actor |" in text
+    assert "| Clock | UTC |\n|---|---|\n" in text

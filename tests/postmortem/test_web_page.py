@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser import WAIT_MS
 from tests.e2e.conftest import LEAD, Bot, bot, config_dir, fake_slack_server, slack
 from tests.postmortem.test_e2e_review import draft, edit, incident, page_url, summary
-from tests.sandbox.browser.conftest import VIEWPORT
+from tests.sandbox.browser.conftest import VIEWPORT, screenshot
 
 __all__ = ["bot", "config_dir", "fake_slack_server", "slack"]  # fixtures used here
 
@@ -76,3 +76,35 @@ def test_the_signed_link_shows_the_draft_findings_versions_and_a_diff(bot: Bot, 
     expect(diff.locator(".add")).to_contain_text([f"+{BLAME}"])
     # The reviewer's text replaced the section's prompt.
     expect(diff.locator(".del")).to_contain_text(["-_Which conditions", "-several; people"])
+
+
+def test_the_page_shows_what_blocks_approval_and_gives_the_timeline_its_width(
+    bot: Bot, page: Page
+) -> None:
+    channel = incident(bot)
+    draft(bot, channel)
+    edit(bot, channel, LEAD, "contributing-factors", lambda old: f"{BLAME}\n\n{old}")
+    message = summary(bot, channel.id, "edited Contributing factors")
+
+    page.goto(page_url(bot, message))
+    blockers = page.locator("#blockers")
+    expect(blockers).to_contain_text("Blocks approval:")
+    expect(blockers).to_contain_text("section 'Impact' not filled")
+    expect(blockers).to_contain_text("blameless finding")
+    expect(blockers).not_to_contain_text("Contributing factors")  # answered, if blamefully
+    expect(page.locator("#section-impact .unfilled")).to_contain_text("Required, not filled")
+    expect(page.locator("#section-contributing-factors .unfilled")).to_have_count(0)
+    screenshot(page, "postmortem-review-blockers")
+
+    timeline = page.locator("#section-timeline table")
+    expect(timeline).to_contain_text("Channel #inc-1-checkout-latency-high created")
+    expect(timeline.locator("th")).to_have_text(["Time (UTC)", "Event", "Actor"])
+    draft_box = page.locator("article#draft").bounding_box()
+    table_box = timeline.bounding_box()
+    assert draft_box is not None
+    assert table_box is not None
+    assert draft_box["width"] > 0.9 * VIEWPORT["width"] - 80  # the page's width, no side column
+    assert table_box["width"] > 0.9 * draft_box["width"] - 60
+    timeline.scroll_into_view_if_needed()
+    page.locator("#section-timeline").evaluate("s => s.scrollIntoView({block: 'start'})")
+    screenshot(page, "postmortem-review-timeline")

@@ -30,6 +30,8 @@ class Moment:
         )
 
     def __str__(self) -> str:
+        if self.local == f"{self.utc} UTC":  # no team time zone: say UTC once
+            return f"{self.utc} UTC"
         return f"{self.utc} UTC ({self.local})"
 
 

@@ -78,13 +78,21 @@ class ApproveMeta(ModalMeta):
     version: RowId
 
 
-def offer(number: int) -> tuple[str, list[Block]]:
-    text = (
-        f":memo: Incident #{number} is resolved. Draft the blameless post-mortem from its timeline?"
-    )
-    button = ButtonElement(
-        text="Draft the post-mortem", action_id=ACTION_DRAFT, value=str(number), style="primary"
-    )
+def offer(number: int, redraft: bool = False) -> tuple[str, list[Block]]:
+    """The offer on resolve: a draft, or once there is one, a re-draft keeping every edit."""
+    if redraft:
+        text = (
+            f":memo: Incident #{number} is resolved again. Re-draft the post-mortem with what "
+            "happened since? Every reviewed edit is kept."
+        )
+        label_ = "Re-draft the post-mortem"
+    else:
+        text = (
+            f":memo: Incident #{number} is resolved. Draft the blameless post-mortem from its "
+            "timeline?"
+        )
+        label_ = "Draft the post-mortem"
+    button = ButtonElement(text=label_, action_id=ACTION_DRAFT, value=str(number), style="primary")
     return text, [SectionBlock(text=_md(text)), ActionsBlock(elements=[button])]
 
 

@@ -19,7 +19,7 @@ from bot.kernel.timers.outcomes import Done, Handler, Outcome, TimerFailure
 from bot.kernel.timers.store import ClaimedTimer
 from bot.postmortems.service import PostmortemService
 from bot.postmortems.slack import blocks as pm
-from bot.postmortems.timers import OFFER, SUMMARY, offer_key, summary_key
+from bot.postmortems.timers import OFFER, SUMMARY, summary_key
 from bot.postmortems.web.links import ReviewLinks
 
 _WHAT_FAILED = {
@@ -48,11 +48,11 @@ class PostmortemEffects:
     def offer(self, timer: ClaimedTimer) -> Outcome:
         number = int(timer.payload["incident"])
         row = self._incidents.provisioning(number)
-        if row is None or row.channel_id is None or self._service.has_draft(number):
-            return Done()  # gone, or someone drafted already: no need to offer
-        text, offer_blocks = pm.offer(number)
+        if row is None or row.channel_id is None:
+            return Done()  # gone: nobody to offer to
+        text, offer_blocks = pm.offer(number, redraft=self._service.has_draft(number))
         since = row.resolved_at or row.declared_at
-        mark = Mark.of(timer, since=since, key=offer_key(number))
+        mark = Mark.of(timer, since=since, key=timer.key)
         self._poster.post(mark, row.channel_id, text, blocks.to_dicts(offer_blocks))
         return Done()
 

@@ -27,7 +27,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.kernel.web.bounded import Bounded, Unavailable, first_line
-from bot.postmortems.domain.gates import said
+from bot.postmortems.domain.gates import said, unfilled
 from bot.postmortems.review import PUBLISHED, STATE_LABELS, label
 from bot.postmortems.service import VERDICT_WORDS, PostmortemService, PostmortemView
 from bot.postmortems.web.html import diff_html, sections_html
@@ -133,6 +133,7 @@ def _context(
         "view": view,
         "blockers": blockers,
         "blocked": said(blockers),
+        "unfilled": set(unfilled(blockers)),
         "waivers": [(section_name(w.section), w) for w in view.waivers.values()],
         "incident": view.incident,
         "current": current,
