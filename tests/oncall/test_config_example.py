@@ -8,6 +8,7 @@ from bot.config import Config, PagerDutyChannel, WebhookChannel, check_config, l
 from bot.oncall.domain.schedule import final_shifts, on_call_at
 from bot.paging.domain.escalation import TargetKind, Urgency, escalation_plan
 from bot.paging.domain.paging import resolve_targets
+from bot.paging.domain.rules import describe
 from tests.oncall.helpers import local, utc
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config"
@@ -112,3 +113,12 @@ def test_critical_policy_pages_the_primary_on_call_first() -> None:
     assert first.targets[0].kind is TargetKind.SCHEDULE
     resolved = resolve_targets(first.targets, first.fire_at, config.schedules_by_name)
     assert resolved.users == ("priya@example.com",)
+
+
+def test_priya_is_texted_at_once_and_called_after_five_minutes_when_it_is_urgent() -> None:
+    priya = example().user("priya@example.com")
+    assert priya is not None
+    assert describe(priya.rules, priya.contacts) == [
+        "High urgency: Slack DM at once, SMS at once, voice call after 5 min",
+        "Low urgency: Slack DM at once, SMS after 10 min",
+    ]
