@@ -194,3 +194,28 @@ def _sent(bot: Bot) -> bool:
     with bot.app.sessions() as session:
         rows = session.scalars(select(DeliveryRow).where(DeliveryRow.channel != "slack")).all()
         return bool(rows) and all(r.provider_key for r in rows)
+
+
+def test_hostile_requests_get_a_4xx_or_a_sentence_never_a_5xx(
+    bot: Bot, twilio: FakeTwilio, paged: Channel
+) -> None:
+    url = f"{bot.url}/webhooks/twilio/sms"
+    huge = httpx.post(url, content=b"Body=" + b"x" * 70_000)
+    assert huge.status_code == 413
+    garbage = httpx.post(url, content=b"\xff\xfe\x00", headers={"X-Twilio-Signature": "x"})
+    assert garbage.status_code == 403
+    assert httpx.get(url).status_code == 405
+    empty = twilio.reply(OLIVIA_SMS, "", SMS_URL)  # signed, but says nothing
+    assert empty.status_code == 200
+    assert "reply with the code from it" in empty.text
+    stranger = twilio.reply("+14155550100", "1", SMS_URL)
+    assert "nothing was acknowledged" in stranger.text
+    status_url = f"{PUBLIC}/webhooks/twilio/status"
+    form = {"MessageSid": "SMunknown", "MessageStatus": "failed"}
+    unknown = httpx.post(
+        f"{bot.url}/webhooks/twilio/status",
+        data=form,
+        headers={"X-Twilio-Signature": twilio.sign(status_url, form)},
+    )
+    assert unknown.status_code == 204
+    assert page_statuses(bot) == ["active"]

@@ -1,4 +1,5 @@
-"""Outbound paging: PagerDuty Events API v2, Opsgenie Alert API and a generic signed webhook.
+"""Outbound paging: PagerDuty Events API v2, Opsgenie Alert API, a generic signed webhook, and
+SMS and voice calls through Twilio.
 
 The paging service calls :class:`Notifiers` (a :class:`Notifier` over every channel type) with a
 :class:`PageNotice`; a page that cannot be delivered raises :class:`DeliveryFailed`, which says
@@ -12,7 +13,8 @@ Map (each module's docstring states its contract):
 - ``delivery``   :class:`Sender`: a page's request through the kernel's HTTP sender
   (:mod:`bot.kernel.http`: timeouts, retries, backoff, time budget), failures as
   :class:`DeliveryFailed`.
-- ``pagerduty``, ``opsgenie``, ``webhook``: one module per provider, with its request shapes.
+- ``pagerduty``, ``opsgenie``, ``webhook``, ``twilio``: one module per provider, with its request
+  shapes (Twilio's replies and key presses come back through :mod:`bot.paging.web.twilio`).
 - ``signing``    the webhook signature scheme, with the verifier receivers use.
 - ``secrets``    reading a credential from the setting a channel names.
 - ``errors``     :class:`DeliveryFailed`.
