@@ -1,8 +1,9 @@
 """Cover requests: ``/oncall cover <from> <to> [schedule] [reason]`` asks the team to take part of
 one's shift; the first person to press Take it gets an override for that span.
 
-- Asking: the span must be the asker's (every final shift in it is theirs, overrides included),
-  else ``CoverNotYours`` says who is on call then. The request is a row plus a timer that posts it
+- Asking: the span must be the asker's (every final shift in it is theirs, overrides included:
+  the taker's override may overlap the asker's own), else ``CoverNotYours`` says who is on call
+  then. The request is a row plus a timer that posts it
   (in the schedule's team channel, else where it was typed) with Take it and Cancel buttons.
 - Taking: one transaction, serialised per schedule (``repo.lock_schedule``) and closed by a
   conditional update (``repo.close_cover``), so two people pressing at once make one override and
@@ -109,20 +110,6 @@ class CoverService:
         others = [s for s in self._oncall.final_shifts(schedule, start, end) if s.user != ref]
         if others:
             raise CoverNotYours(schedule.name, others)
-        clash = next(
-            (
-                r
-                for r in self._oncall.overrides(schedule.name)
-                if r.override.start < end and r.override.end > start
-            ),
-            None,
-        )
-        if clash is not None:
-            number = f"#{clash.id}" if clash.id is not None else "in schedules.yaml"
-            raise CoverError(
-                f"part of that span is already an override ({number}); cancel it first or "
-                "ask for cover outside it"
-            )
         channels = self._oncall.team_channels(schedule.name)
         with self._sessions.begin() as session:
             row = CoverRequestRow(
@@ -157,9 +144,10 @@ class CoverService:
             if schedule is None:
                 raise CoverError(f"schedule {row.schedule!r} is no longer in the config")
             ref = self._oncall.resolve_user(user)
+            asker = self._oncall.resolve_user(row.requester)
             start = max(row.starts_at, now)
             record = self._oncall.add_override(
-                session, schedule, ref, start, row.ends_at, user, now
+                session, schedule, ref, start, row.ends_at, user, now, over=asker
             )
             if not repo.close_cover(session, request_id, TAKEN, now, user, record.id):
                 raise self._closed(session, request_id)  # rolls the override back

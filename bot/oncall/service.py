@@ -361,10 +361,15 @@ class OnCallService:
         end: datetime,
         created_by: str,
         now: datetime,
+        over: str | None = None,
     ) -> OverrideRecord:
         """In the caller's transaction: refuse an overlap (``OverrideRefused``), else record the
         override, plan its announcement and user group sync, and re-plan the handoff reminder.
-        The caller wakes the timer runner after its commit."""
+        The caller wakes the timer runner after its commit.
+
+        ``over``: overrides of this person may be overlapped (a taken cover request carves its
+        span out of the asker's own override: the later override wins in the core).
+        """
         repo.lock_schedule(session, target.name)
         rows = repo.overrides(session, target.name)
         records = self._records(target.name, rows)
@@ -372,7 +377,10 @@ class OnCallService:
             (
                 r
                 for r in records
-                if r.override.end > now and r.override.start < end and r.override.end > start
+                if r.override.end > now
+                and r.override.start < end
+                and r.override.end > start
+                and (over is None or r.override.user != over)
             ),
             None,
         )

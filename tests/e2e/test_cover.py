@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import func, select
 
 from bot.oncall.rows import OverrideRow
-from tests.e2e.conftest import LEAD, MANAGER, ONCALL, SECRET, Bot, eventually
+from tests.e2e.conftest import BOB, LEAD, MANAGER, ONCALL, SECRET, Bot, eventually
 from tests.e2e.test_oncall import TUESDAY, oncall, payments, pin
 from warroom_sandbox.model import Message
 from warroom_sandbox.signing import SlackDriver
@@ -139,3 +139,21 @@ def _said(bot: Bot, user: str, fragment: str) -> bool:
     texts = [r.all_text for r in bot.slack.state.responses(user_id=user)]
     texts += [e.all_text for e in bot.slack.state.ephemerals(user)]
     return any(fragment in t for t in texts)
+
+
+def test_cover_for_a_span_one_holds_by_override(bot: Bot) -> None:
+    channel = payments(bot)
+    pin(bot, TUESDAY)
+    oncall(bot, f"override <@{LEAD}|liam> now +6h primary", MANAGER)
+    bot.said_to(MANAGER, "Override recorded on *primary*")
+    oncall(bot, "cover +1h +2h", LEAD)  # the only schedule where Liam is on call then
+    bot.said_to(LEAD, "Cover request #1 for *primary*")
+    request = bot.posted(channel.id, "asks for cover")
+    press(bot, request, TAKE, ONCALL)
+    bot.said_to(ONCALL, "You took cover request #1")
+    assert overrides(bot) == 2
+
+    oncall(bot, "at +90m primary", MANAGER)
+    assert "*Then:* *Olivia Oncall*" in bot.said_to(MANAGER, "*Then:*")
+    oncall(bot, "at +4h primary", BOB)
+    assert "*Then:* *Liam Lead*" in bot.said_to(BOB, "*Then:*")

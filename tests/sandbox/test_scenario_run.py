@@ -97,3 +97,14 @@ def test_acting_in_the_apps_dm(dev: DevSandbox) -> None:
         dev, "- as: bob\n  in: dm\n  command: /incident help\n- wait_for: /incident declare\n"
     )
     assert run.state == "done", out
+
+
+def test_the_shipped_cover_request_runs_to_the_end(dev: DevSandbox) -> None:
+    scenario = load_scenario(EXAMPLE.with_name("cover-request.yaml"))
+    out = io.StringIO()
+    run = ScenarioRun(scenario.model_copy(update={"pace": 0.0}), dev, out=out)
+    assert run.run(), out.getvalue()
+    payments = dev.emulator.state.find_channel("payments")
+    assert payments is not None
+    texts = [m.all_text for m in dev.emulator.state.messages(payments.id)]
+    assert any("Taken by" in t for t in texts), texts
