@@ -131,6 +131,7 @@ class Approved:
     required: int
     state: str
     retried: bool = False  # the approval retried publishing after a failed export
+    anyway: bool = False  # given despite blameless findings, with the approver's reason
 
 
 @dataclass(frozen=True)
@@ -493,7 +494,9 @@ class PostmortemService:
                 self._exports.schedule(session, row, current.number, now)
             elif row.state == APPROVED:
                 retried = self._exports.retry_failed(session, row, current.number, now)
-            return Approved(current.number, len(counted), required, row.state, retried)
+            return Approved(
+                current.number, len(counted), required, row.state, retried, bool(overrode)
+            )
 
     def _waive(
         self,

@@ -74,7 +74,8 @@ def test_a_finding_blocks_approval_until_approved_anyway_with_a_reason(
         {waive: {"value": "Tracked in the platform epic."}, pm.ANYWAY_BLOCK: {"value": reason}},
     )
     assert done.status_code == 200
-    bot.said_to(LEAD, "You approved version 4")
+    told = bot.said_to(LEAD, "You approved version 4")
+    assert "Your reason for approving despite the blameless findings is recorded" in told
     summary(bot, channel.id, "Published")
 
     text = (tmp_path / "published" / "inc-1-checkout-latency-high.md").read_text("utf-8")

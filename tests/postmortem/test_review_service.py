@@ -37,7 +37,7 @@ from bot.postmortems.review import (
     StaleEdit,
 )
 from bot.postmortems.rows import PostmortemRow, PostmortemVersionRow
-from bot.postmortems.service import Draft, DraftFailed, PostmortemService
+from bot.postmortems.service import ApprovalBlocked, Draft, DraftFailed, PostmortemService
 from bot.postmortems.timers import OFFER, SUMMARY, offer_key, summary_key
 
 SHIPPED = Path(__file__).parents[2] / "postmortems"
@@ -373,6 +373,45 @@ def test_redraft_keeps_human_edits_and_adds_the_new_timeline(world: World) -> No
     assert (view.current.based_on, view.current.merge_base) == (2, 1)
     assert world.section(1, "summary").strip() == "Checkout was slow for 10 minutes."
     assert "Cache warmed, latency normal" in world.section(1, "timeline")
+
+
+def test_gates_block_until_sections_are_filled_or_waived_and_findings_overridden(
+    engine: Engine, setup: DraftingSetup, tmp_path: Path
+) -> None:
+    world = build_world(engine, setup, tmp_path, gated=True)
+    world.service.draft(1, OLIVIA)
+    with pytest.raises(ApprovalBlocked, match="section 'Summary' not filled") as blocked:
+        world.service.approve(1, MAYA, 1)
+    assert [b.section for b in blocked.value.blockers] == [
+        "summary",
+        "impact",
+        "contributing-factors",
+        "action-items",
+    ]
+    world.service.edit(1, "summary", "Checkout was slow for 12 minutes.", 1, LIAM)
+    world.service.edit(1, "impact", "EU checkouts took 4 s.", 2, LIAM)
+    world.service.edit(1, "contributing-factors", "Olivia Oncall forgot the cache.", 3, LIAM)
+    waive = {"action-items": "Tracked in the platform epic.", "impact": "ignored: it is filled"}
+    with pytest.raises(ApprovalBlocked, match="choose \\*Approve anyway\\*"):
+        world.service.approve(1, MAYA, 4, waive=waive, anyway=" ")
+    view = world.service.view(1)
+    assert view is not None
+    assert view.waivers == {}  # a refused approval saves nothing
+
+    approved = world.service.approve(1, MAYA, 4, waive=waive, anyway="Her own words, kept.")
+    assert (approved.state, approved.anyway) == (APPROVED, True)
+    view = world.service.view(1)
+    assert view is not None
+    assert list(view.waivers) == ["action-items"]  # a filled section is not waived
+    assert view.reviews[-1].overrode == ("Olivia Oncall forgot the cache.",)
+    assert view.reviews[-1].note == "Her own words, kept."
+
+    world.service.edit(1, "contributing-factors", "The cache starts cold.", 4, LIAM)
+    view = world.service.view(1)
+    assert view is not None
+    assert view.blockers == []  # the waiver outlives the version; the finding is gone
+    job = world.exports.job(1, 4, FILE)
+    assert job is None  # version 4 is no longer the approved one
 
 
 def test_redraft_conflict_is_kept_for_reviewers_and_blocks_approval(world: World) -> None:

@@ -424,6 +424,16 @@ def findings_lines(findings: Sequence[Finding]) -> list[str]:
 
 
 def approved_text(approved: Approved) -> str:
+    text = _approved_text(approved)
+    if approved.anyway:
+        text += (
+            " Your reason for approving despite the blameless findings is recorded and "
+            "published with it."
+        )
+    return text
+
+
+def _approved_text(approved: Approved) -> str:
     if approved.retried:
         return (
             f":arrows_counterclockwise: Version {approved.version} is approved; publishing it "
