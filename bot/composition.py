@@ -81,7 +81,7 @@ def build(
     plugged = kernel.plug(
         [
             incidents.build(
-                kernel, incident_service, {**checklists.subcommands, **reviews.subcommands}
+                kernel, incident_service, {**checklists.subcommands, **reviews.subcommands}, config
             ),
             on_call.feature,
             paging.build(kernel, pages, incident_service, notifiers, config),

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.config.live import LiveConfig
 from bot.incidents.service import IncidentService
 from bot.incidents.slack import blocks, commands, interactions, timeline_capture
 from bot.incidents.slack.context import SlackContext, Subcommands
+from bot.incidents.slack.people import People
 from bot.incidents.slack.provisioning import IncidentEffects
 from bot.kernel.feature import Feature
 from bot.kernel.runtime import Kernel
 
 
-def build(kernel: Kernel, incidents: IncidentService, subcommands: Subcommands) -> Feature:
+def build(
+    kernel: Kernel, incidents: IncidentService, subcommands: Subcommands, config: LiveConfig
+) -> Feature:
     """``subcommands``: the ``/incident`` subcommands other features handle."""
-    ctx = SlackContext(incidents, kernel.metrics, subcommands)
+    people = People(config, kernel.directory)
+    ctx = SlackContext(incidents, kernel.metrics, subcommands, people)
 
     def listeners(app: App) -> None:
         commands.register(app, ctx)
@@ -24,7 +29,9 @@ def build(kernel: Kernel, incidents: IncidentService, subcommands: Subcommands) 
 
     return Feature(
         "incidents",
-        timers=[IncidentEffects(incidents, kernel.client, kernel.bot_user_id, kernel.clock)],
+        timers=[
+            IncidentEffects(incidents, kernel.client, kernel.bot_user_id, kernel.clock, people)
+        ],
         listeners=listeners,
         slash_commands={"/incident": commands.changes_state},
         read_only_actions=frozenset({blocks.ACTION_UPDATE}),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, assert_never
@@ -39,9 +40,13 @@ from bot.incidents.domain.events import (
     UpdatePosted,
 )
 
-__all__ = ["BOT_ACTOR", "EventKind", "TimelineEvent", "describe"]
+__all__ = ["BOT_ACTOR", "EventKind", "Person", "TimelineEvent", "describe", "mention"]
 
 BOT_ACTOR = "warroom"
+
+# A config user reference (a Slack id or an email) as people read it: a mention when Slack knows
+# the person, else their name from users.yaml (see bot/incidents/slack/people.py).
+Person = Callable[[str], str]
 
 
 @dataclass(frozen=True)
@@ -67,8 +72,10 @@ class TimelineEvent:
         return self.payload.to_json()
 
 
-def describe(event: TimelineEvent) -> str:
-    """One line of mrkdwn for the timeline as users read it."""
+def describe(event: TimelineEvent, person: Person | None = None) -> str:
+    """One line of mrkdwn for the timeline as users read it; ``person`` words the people paging
+    names by their config reference (by default a Slack id as a mention, an email as is)."""
+    named = person or mention
     who = f"<@{event.actor}>" if event.actor != BOT_ACTOR else "warroom"
     match event.payload:
         case Declared(title=title, severity=severity):
@@ -99,13 +106,13 @@ def describe(event: TimelineEvent) -> str:
         case Paged(target=target, policy=policy, message=message):
             return f"{who} paged {target} ({policy}){_colon(message)}"
         case Notified(users=users, level=level, loop=loop):
-            mentions = ", ".join(_person(u) for u in users)
+            mentions = ", ".join(named(u) for u in users)
             asked = f"{who} escalated: p" if event.actor != BOT_ACTOR else "P"
             return f"{asked}aged {mentions} (level {level + 1}, round {loop + 1})"
         case Acknowledged():
             return f"{who} acknowledged the page"
         case DeliveryFailed(user=user, channel=channel, error=error):
-            return f"Could not reach {_person(user)} via {channel}: {error}"
+            return f"Could not reach {named(user)} via {channel}: {error}"
         case NobodyOnCall(schedule=schedule):
             return f":rotating_light: Nobody is on call for {schedule}: nobody paged there"
         case PagingExhausted(target=target):
@@ -153,7 +160,7 @@ def _describe_step(who: str, step: PlaybookStep) -> str:
     return line
 
 
-def _person(ref: str) -> str:
+def mention(ref: str) -> str:
     """A config user reference as people read it: a Slack id as a mention, an email as is."""
     return f"<@{ref}>" if ref.startswith(("U", "W")) and "@" not in ref else ref
 

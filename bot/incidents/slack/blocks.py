@@ -28,7 +28,7 @@ from bot.incidents.domain.commands import USAGES
 from bot.incidents.domain.events import NoteAdded, UpdatePosted
 from bot.incidents.domain.incident import Clocks, Incident, format_duration
 from bot.incidents.domain.severity import Severity
-from bot.incidents.domain.timeline import BOT_ACTOR, TimelineEvent, describe
+from bot.incidents.domain.timeline import BOT_ACTOR, Person, TimelineEvent, describe, mention
 from bot.incidents.service import IN_MAINTENANCE, IncidentView
 from bot.kernel.slack.payloads import Id
 from bot.paging.service import PageSummary
@@ -100,7 +100,7 @@ def clock_lines(incident: Incident) -> list[str]:
     return [" · ".join(shown)] + ([" · ".join(taken)] if taken else [])
 
 
-def card(view: IncidentView) -> list[Block]:
+def card(view: IncidentView, person: Person = mention) -> list[Block]:
     incident = view.incident
     fields = [
         _md(f"*Severity*\n{incident.severity} ({incident.severity.label})"),
@@ -120,7 +120,11 @@ def card(view: IncidentView) -> list[Block]:
         blocks.append(SectionBlock(text=_md(f":construction: {maintenance}")))
     blocks.append(ContextBlock(elements=[_md(line) for line in clock_lines(incident)]))
     if view.pages:
-        blocks.append(SectionBlock(text=_md("*Paging*\n" + "\n".join(map(_page_line, view.pages)))))
+        blocks.append(
+            SectionBlock(
+                text=_md("*Paging*\n" + "\n".join(_page_line(p, person) for p in view.pages))
+            )
+        )
     alerts = alert_lines.card_text(view.timeline, when)
     if alerts:
         blocks.append(SectionBlock(text=_md(alerts)))
@@ -146,20 +150,16 @@ def maintenance_note(view: IncidentView) -> str | None:
     return None
 
 
-def _page_line(page: PageSummary) -> str:
-    people = ", ".join(_mention(u) for u in dict.fromkeys(page.notified)) or "nobody yet"
+def _page_line(page: PageSummary, person: Person) -> str:
+    people = ", ".join(person(u) for u in dict.fromkeys(page.notified)) or "nobody yet"
     if page.acknowledged_by:
-        state = f"acknowledged by <@{page.acknowledged_by}>"
+        state = f"acknowledged by {person(page.acknowledged_by)}"
     else:
         state = {
             "active": "waiting for an acknowledgement",
             "exhausted": "nobody acknowledged",
         }.get(page.status, page.status)
     return f"• {page.target}: paged {people}; {state}"
-
-
-def _mention(ref: str) -> str:
-    return ref if "@" in ref else f"<@{ref}>"
 
 
 def _card_buttons(incident: Incident) -> ActionsBlock:
@@ -194,8 +194,8 @@ def _confirm(title: str, text: str) -> ConfirmObject:
     return ConfirmObject(title=title, text=text, confirm="Yes", deny="Cancel")
 
 
-def status(view: IncidentView) -> list[Block]:
-    blocks = card(view)[:-1]  # the same facts as the card, without its buttons
+def status(view: IncidentView, person: Person = mention) -> list[Block]:
+    blocks = card(view, person)[:-1]  # the same facts as the card, without its buttons
     if view.open_actions:
         lines = [
             f"• {text}" + (f" (<@{owner}>)" if owner else "") for text, owner in view.open_actions
@@ -204,12 +204,14 @@ def status(view: IncidentView) -> list[Block]:
     return blocks
 
 
-def timeline(incident: Incident, events: list[TimelineEvent]) -> list[Block]:
+def timeline(
+    incident: Incident, events: list[TimelineEvent], person: Person = mention
+) -> list[Block]:
     """The timeline in UTC, packed into sections within Slack's per-message limits."""
     blocks: list[Block] = [HeaderBlock(text=f"Timeline of incident #{incident.number}")]
     chunk = ""
     for index, event in enumerate(events):
-        line = f"`{utc(event.at)}` {describe(event)}\n"
+        line = f"`{utc(event.at)}` {describe(event, person)}\n"
         if len(chunk) + len(line) > SECTION_LIMIT:
             if len(blocks) == MESSAGE_BLOCK_LIMIT - 2:
                 more = len(events) - index

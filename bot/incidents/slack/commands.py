@@ -75,11 +75,12 @@ def _run(
         elif isinstance(command, cmd.ShowStatus):
             view = ctx.incidents.view(channel_id)
             respond(
-                text=blocks.title_line(view.incident), blocks=blocks.to_dicts(blocks.status(view))
+                text=blocks.title_line(view.incident),
+                blocks=blocks.to_dicts(blocks.status(view, ctx.people)),
             )
         elif isinstance(command, cmd.ShowTimeline):
             view = ctx.incidents.view(channel_id)
-            timeline = blocks.timeline(view.incident, view.timeline)
+            timeline = blocks.timeline(view.incident, view.timeline, ctx.people)
             respond(
                 text=f"Timeline of incident #{view.incident.number}",
                 blocks=blocks.to_dicts(timeline),

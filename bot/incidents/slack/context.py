@@ -14,6 +14,7 @@ from bot.incidents.domain.commands import CommandError
 from bot.incidents.domain.incident import InvalidChange
 from bot.incidents.domain.lifecycle import TransitionRefused
 from bot.incidents.domain.naming import TitleHasNoWords
+from bot.incidents.domain.timeline import Person, mention
 from bot.incidents.service import IncidentService, NotAnIncidentChannel
 from bot.kernel.web.metrics import Metrics
 
@@ -44,11 +45,13 @@ Subcommands = Mapping[type[cmd.Command], SubcommandHandler]
 @dataclass(frozen=True)
 class SlackContext:
     """``subcommands``: the ``/incident`` subcommands other features handle, by parsed type
-    (``/incident playbook`` by playbooks, ``/incident postmortem`` by post-mortems)."""
+    (``/incident playbook`` by playbooks, ``/incident postmortem`` by post-mortems); ``people``
+    words the people paging names (``bot.incidents.slack.people``)."""
 
     incidents: IncidentService
     metrics: Metrics
     subcommands: Subcommands = field(default_factory=dict)
+    people: Person = mention
 
 
 def is_member(client: WebClient, channel_id: str, user_id: str) -> bool:

@@ -24,7 +24,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.incidents import timers as incident_timers
 from bot.incidents.domain.naming import channel_name
-from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, describe
+from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, Person, describe, mention
 from bot.incidents.service import IncidentService, IncidentView, Provisioning
 from bot.incidents.slack import blocks
 from bot.kernel.slack.marked import Mark, Poster
@@ -87,8 +87,10 @@ class IncidentEffects:
         client: WebClient,
         bot_user_id: str,
         clock: Callable[[], datetime],
+        people: Person = mention,
     ) -> None:
         self._incidents = incidents
+        self._people = people
         self._client = client
         self._poster = Poster(client)
         self._bot_user_id = bot_user_id
@@ -151,7 +153,7 @@ class IncidentEffects:
                 Mark.of(timer, since=row.declared_at),
                 channel_id,
                 blocks.title_line(view.incident),
-                blocks.to_dicts(blocks.card(view)),
+                blocks.to_dicts(blocks.card(view, self._people)),
             )
             self._incidents.card_posted(number, card_ts)
         else:
@@ -281,7 +283,7 @@ class IncidentEffects:
             channel=row.channel_id,
             ts=row.card_ts,
             text=blocks.title_line(view.incident),
-            blocks=blocks.to_dicts(blocks.card(view)),
+            blocks=blocks.to_dicts(blocks.card(view, self._people)),
         )
         self._set_topic(number, row.channel_id, blocks.topic(view.incident), row.topic)
         return Done()
@@ -292,7 +294,7 @@ class IncidentEffects:
         event = self._incidents.event(event_id)
         if row is None or row.channel_id is None or event is None:
             return Done()
-        text = f"{_EMOJI.get(event.kind, ':information_source:')} {describe(event)}"
+        text = f"{_EMOJI.get(event.kind, ':information_source:')} {describe(event, self._people)}"
         self._poster.post(Mark.of(timer, since=min(event.at, timer.due_at)), row.channel_id, text)
         return Done()
 

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionBlock
 
 from bot.config import Config, NotificationChannel
@@ -34,6 +35,11 @@ from bot.paging.notify.notice import channel_url
 from bot.paging.service import OPEN, REFRESH, SLACK, STOPPED, Delivery, PagingService
 
 log = logging.getLogger(__name__)
+# Said on the timeline as "Could not reach <name> via slack: ...": the email is in users.yaml.
+NOT_IN_SLACK = (
+    "Slack has no account with their email from users.yaml; add their slack_id there, or invite "
+    "them to the workspace"
+)
 
 ACTION_ACK = "page_acknowledge"
 ACTION_ESCALATE = "page_escalate_now"
@@ -82,7 +88,11 @@ class PagingEffects:
             return Done()  # already sent, or acknowledged/resolved meanwhile: nobody needs waking
         notice = self._notice(delivery)
         if delivery.channel == SLACK:
-            self._dm(timer, delivery, notice)
+            user_id = self._slack_id(delivery.user_ref)
+            if user_id is None:  # retrying would not find them either
+                self._paging.delivery_failed(delivery.id, NOT_IN_SLACK)
+                return Done()
+            self._dm(timer, delivery, notice, user_id)
             return Done()
         if delivery.channel in PHONES and self._codes is not None:
             notice = replace(notice, reply_code=self._codes(delivery.page_id, delivery.user_ref))
@@ -134,10 +144,11 @@ class PagingEffects:
         if failure.timer.kind == page_timers.PAGE_DELIVER:
             self._paging.delivery_failed(int(failure.timer.payload["delivery"]), failure.error)
 
-    def _dm(self, timer: ClaimedTimer, delivery: Delivery, notice: PageNotice) -> None:
+    def _dm(
+        self, timer: ClaimedTimer, delivery: Delivery, notice: PageNotice, user_id: str
+    ) -> None:
         """The page DM, marked with the delivery's key: a retry (a replica died between posting
         and recording, or Slack applied the post and answered 5xx) adopts the DM it finds."""
-        user_id = self._slack_id(delivery.user_ref)
         dm = self._client.conversations_open(users=user_id)["channel"]["id"]
         text, dm_blocks = _paged(delivery, notice)
         ts = self._poster.post(
@@ -148,11 +159,17 @@ class PagingEffects:
         )
         self._paging.delivered(delivery.id, slack_channel=dm, slack_ts=ts)
 
-    def _slack_id(self, user_ref: str) -> str:
-        """Config users may be given by email only: Slack finds the account."""
+    def _slack_id(self, user_ref: str) -> str | None:
+        """Config users may be given by email only: Slack finds the account (None: it has no
+        account with that email; any other Slack error is retried)."""
         if "@" not in user_ref:
             return user_ref
-        found = self._client.users_lookupByEmail(email=user_ref)
+        try:
+            found = self._client.users_lookupByEmail(email=user_ref)
+        except SlackApiError as error:
+            if error.response.get("error") == "users_not_found":
+                return None
+            raise
         return str(found["user"]["id"])
 
     def _notice(self, delivery: Delivery) -> PageNotice:
