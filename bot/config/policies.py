@@ -115,4 +115,6 @@ def _level(
                 ok = False
             else:
                 targets.append(Target.schedule(target.schedule))
-    return EscalationLevel(tuple(targets), level.delay_minutes) if ok else None
+    if not ok:
+        return None
+    return EscalationLevel(tuple(targets), level.delay_minutes, level.invite == "on_page")

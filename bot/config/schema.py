@@ -110,6 +110,7 @@ class TargetModel(_Strict):
 class LevelModel(_Strict):
     delay_minutes: int
     targets: list[TargetModel]
+    invite: Literal["on_page", "on_acknowledge"] = "on_acknowledge"
 
 
 class PolicyModel(_Strict):

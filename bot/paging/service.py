@@ -61,6 +61,7 @@ from bot.paging.domain.paging import (
 )
 from bot.paging.domain.rules import SLACK as SLACK  # the adapters' name for it, as before
 from bot.paging.domain.rules import NotificationRules, notification_plan
+from bot.paging.invites import invite_paged
 from bot.paging.rows import DeliveryRow, PageRow
 
 STOPPED = frozenset({PageStatus.ACKNOWLEDGED, PageStatus.RESOLVED})
@@ -347,6 +348,8 @@ class PagingService:
             tuple(resolution.users), decision.step.level, decision.step.loop, page.id
         )
         events.append(TimelineEvent(now, actor, notified))
+        level = EscalationPolicy.from_dict(page.policy).levels[decision.step.level]
+        events += invite_paged(session, page.incident_id, level, resolution.users, config, now)
         self._record(session, page.incident_id, events, now)
 
     def _add_delivery(

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from bot.announcements.config import check_announcing, load_announcing
-from bot.config import load_config
+from bot.config import check_config, load_config
 from bot.incidents.domain.severity import Severity
 from tests.e2e.conftest import CONFIG_DIR
 
@@ -85,3 +85,33 @@ def test_an_unknown_key_is_an_error_not_ignored(tmp_path: Path) -> None:
 
 def test_without_the_file_nothing_is_announced(tmp_path: Path) -> None:
     assert load_announcing(tmp_path, None).channels_for("checkout-api") == ()
+
+
+def test_an_escalation_level_invites_on_page_or_on_acknowledge(tmp_path: Path) -> None:
+    folder = folder_with(tmp_path, "")
+    (folder / "escalation_policies.yaml").write_text(
+        """escalation_policies:
+  - name: primary-policy
+    levels:
+      - delay_minutes: 10
+        invite: on_page
+        targets: [{schedule: primary}]
+      - delay_minutes: 10
+        invite: when_paged
+        targets: [{user: U0MGR}]
+"""
+    )
+    [error] = check_config(folder)
+    assert str(error).startswith(
+        f"{folder / 'escalation_policies.yaml'}:8: escalation_policies[0].levels[1].invite: "
+    ), error
+    assert "on_page" in str(error)
+    (folder / "escalation_policies.yaml").write_text(
+        "escalation_policies:\n  - name: primary-policy\n    levels:\n"
+        "      - {delay_minutes: 10, invite: on_page, targets: [{schedule: primary}]}\n"
+        "      - {delay_minutes: 10, targets: [{user: U0MGR}]}\n"
+    )
+    policy = load_config(folder).escalation_policy("primary-policy")
+    assert policy is not None
+    assert [level.invite_on_page for level in policy.levels] == [True, False]
+    assert type(policy).from_dict(policy.to_dict()) == policy  # the snapshot keeps it

@@ -23,6 +23,12 @@ escalation_policies:
       - delay_minutes: 10
         targets:
           - user: U0LEAD
+  - name: manager-joins
+    levels:
+      - delay_minutes: 10
+        invite: on_page
+        targets:
+          - user: U0MGR
 """
 SERVICES = """
 services:
@@ -30,6 +36,8 @@ services:
     escalation_policy: primary-policy
   - name: search
     escalation_policy: lead-first
+  - name: payments
+    escalation_policy: manager-joins
 """
 
 
@@ -76,3 +84,10 @@ def test_taking_a_role_invites_and_says_so(bot: Bot) -> None:
     bot.command(channel, f"role comms <@{BOB}>")
     eventually(lambda: BOB in members(bot, channel.id), what="Bob in the channel")
     bot.posted(channel.id, f"<@{BOB}> was invited to the channel (assigned comms)")
+
+
+def test_a_level_with_invite_on_page_invites_when_paged(bot: Bot) -> None:
+    channel = bot.declare("Payments failing sev2 service:payments", user=ONCALL)
+    page_dm(bot, MANAGER)
+    eventually(lambda: MANAGER in members(bot, channel.id), what="Maya in the channel")
+    bot.posted(channel.id, f"<@{MANAGER}> was invited to the channel (paged)")

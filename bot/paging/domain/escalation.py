@@ -53,6 +53,9 @@ class Target:
 class EscalationLevel:
     targets: tuple[Target, ...]
     delay_minutes: int
+    # ``invite: on_page``: the people this level pages are invited to the incident channel when
+    # paged; otherwise (``on_acknowledge``, the default) whoever acknowledges is.
+    invite_on_page: bool = False
 
     def __post_init__(self) -> None:
         if not self.targets:
@@ -87,6 +90,7 @@ class EscalationPolicy:
                 {
                     "delay_minutes": level.delay_minutes,
                     "targets": [{str(t.kind): t.ref} for t in level.targets],
+                    **({"invite": "on_page"} if level.invite_on_page else {}),
                 }
                 for level in self.levels
             ],
@@ -103,6 +107,7 @@ class EscalationPolicy:
                 EscalationLevel(
                     targets=tuple(_target(t) for t in level["targets"]),
                     delay_minutes=_integer(level["delay_minutes"], "delay_minutes"),
+                    invite_on_page=level.get("invite") == "on_page",
                 )
                 for level in data["levels"]
             )
