@@ -76,7 +76,9 @@ def test_a_finding_blocks_approval_until_approved_anyway_with_a_reason(
     assert done.status_code == 200
     told = bot.said_to(LEAD, "You approved version 4")
     assert "Your reason for approving despite the blameless findings is recorded" in told
-    summary(bot, channel.id, "Published")
+    published = summary(bot, channel.id, "Published")
+    assert f"Approved despite blameless findings (<@{LEAD}>: {reason})" in published.all_text
+    assert "Blocks approval" not in published.all_text
 
     text = (tmp_path / "published" / "inc-1-checkout-latency-high.md").read_text("utf-8")
     assert f"## Contributing factors\n\n{FACTOR}\n\n{BLAME}\n" in text

@@ -28,7 +28,7 @@ from starlette.routing import Route
 
 from bot.kernel.web.bounded import Bounded, Unavailable, first_line
 from bot.postmortems.domain.gates import said, unfilled
-from bot.postmortems.review import PUBLISHED, STATE_LABELS, label
+from bot.postmortems.review import APPROVED, PUBLISHED, STATE_LABELS, label
 from bot.postmortems.service import VERDICT_WORDS, PostmortemService, PostmortemView
 from bot.postmortems.web.html import diff_html, sections_html
 from bot.postmortems.web.links import PATH, LinkCheck, ReviewLinks, incident_number
@@ -128,7 +128,7 @@ def _context(
     def diff_link(number: int) -> str:
         return "?" + urlencode({**signed, "diff": number})
 
-    blockers = view.blockers if view.state != PUBLISHED else []
+    blockers = view.blockers if view.state not in (APPROVED, PUBLISHED) else []
     return {
         "view": view,
         "blockers": blockers,
