@@ -9,15 +9,20 @@ File shape::
         pattern: '\\bhuman error\\b'
         why: It names a person as the cause and stops the analysis there.
         hint: Describe what made the action easy to get wrong, e.g. "the script accepted ..."
+      - id: person-omission
+        grammar: omission     # a category of the blame grammar (domain/blame_grammar.py)
+        why: ...
+        hint: ...
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.kernel.yamlsource import SourceError, SourceErrors, line_at, load_yaml, validate
+from bot.postmortems.domain.blame_grammar import CATEGORIES
 from bot.postmortems.domain.blameless import InvalidRule, Rule, compile_rule
 
 
@@ -25,9 +30,25 @@ class _RuleModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    pattern: str
+    pattern: str = ""
+    grammar: str = ""
     why: str = Field(min_length=1)
     hint: str = Field(min_length=1)
+
+    @field_validator("grammar")
+    @classmethod
+    def _known_category(cls, grammar: str) -> str:
+        if grammar and grammar not in CATEGORIES:
+            raise ValueError(
+                f"unknown grammar category {grammar!r}; known: {', '.join(CATEGORIES)}"
+            )
+        return grammar
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> _RuleModel:
+        if self.pattern and self.grammar:
+            raise ValueError("a rule has either a pattern or a grammar category, not both")
+        return self
 
 
 class _FileModel(BaseModel):
@@ -49,7 +70,7 @@ def load_rules(*paths: Path) -> list[Rule]:
             errors += problems.errors
     if errors:
         raise SourceErrors(errors)
-    return [rule for rule in merged.values() if rule.pattern]
+    return [rule for rule in merged.values() if rule.pattern or rule.grammar]
 
 
 def _read(path: Path) -> list[Rule]:
@@ -63,7 +84,7 @@ def _read(path: Path) -> list[Rule]:
     model = validate(_FileModel, data, str(path))
     rules, errors = [], []
     for index, item in enumerate(model.rules):
-        rule = Rule(item.id, item.pattern, item.why.strip(), item.hint.strip())
+        rule = Rule(item.id, item.pattern, item.why.strip(), item.hint.strip(), item.grammar)
         try:
             compile_rule(rule)
         except InvalidRule as error:

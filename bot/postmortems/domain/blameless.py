@@ -15,9 +15,10 @@ the matched words in the checked text, so a page can highlight them in place.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
+from bot.postmortems.domain.blame_grammar import LINE_CUES, People, analyse, cue_chunks
 from bot.postmortems.domain.prefilter import required_literals
 from bot.postmortems.domain.sections import TITLE, located
 from bot.postmortems.domain.sentences import SentenceIndex
@@ -32,10 +33,15 @@ class InvalidRule(ValueError):
 
 @dataclass(frozen=True)
 class Rule:
+    """A regex rule (``pattern``) or one category of the blame grammar (``grammar``, see
+    ``blame_grammar.CATEGORIES``): data either way, so a team file can replace or switch off
+    either kind by its id."""
+
     id: str
     pattern: str
     why: str
     hint: str
+    grammar: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,7 @@ class Finding:
     section: str | None
     start: int
     end: int
+    sentence_start: int = field(default=0, compare=False)
 
 
 def compile_rule(rule: Rule, people: Sequence[str] = ()) -> re.Pattern[str]:
@@ -81,6 +88,8 @@ def check(markdown: str, rules: Sequence[Rule], people: Sequence[str] = ()) -> l
     same_offsets = len(folded) == len(markdown)  # else (``ß`` -> ``ss``) read every sentence
     findings: list[Finding] = []
     for rule in rules:
+        if rule.grammar:
+            continue
         pattern = compile_rule(rule, people)
         words = required_literals(pattern) if same_offsets else None
         candidates = index.all() if words is None else index.containing(folded, words)
@@ -96,9 +105,47 @@ def check(markdown: str, rules: Sequence[Rule], people: Sequence[str] = ()) -> l
                         None,
                         start + match.start(),
                         start + match.end(),
+                        start,
                     )
                 )
+    grammar = {rule.grammar: rule for rule in rules if rule.grammar}
+    if grammar:
+        flagged = {f.sentence_start for f in findings}
+        # Only sentences holding one of the grammar's cue words can be flagged by it.
+        if same_offsets:
+            chunks = cue_chunks(folded)
+            groups = [[chunks[bit] for bit in group] for group in LINE_CUES]
+            candidates = index.with_chunks(folded, groups)
+        else:
+            candidates = index.all()
+        findings += _grammar(candidates, grammar, People(people), flagged)
     return _in_sections(markdown, sorted(findings, key=lambda f: (f.start, f.end)))
+
+
+def _grammar(
+    candidates: Iterable[tuple[int, str]],
+    rules: Mapping[str, Rule],
+    people: People,
+    flagged: set[int],
+) -> Iterator[Finding]:
+    """The grammar's findings in sentences no regex rule flagged: one per category."""
+    for start, sentence in candidates:
+        if start in flagged:
+            continue
+        for hit in analyse(sentence, people):
+            rule = rules.get(hit.category)
+            if rule is not None:
+                why = f'{rule.why} ("{hit.words}")' if hit.words else rule.why
+                yield Finding(
+                    rule.id,
+                    sentence,
+                    why,
+                    rule.hint,
+                    None,
+                    start + hit.start,
+                    start + hit.end,
+                    start,
+                )
 
 
 def sentences(markdown: str) -> Iterator[tuple[int, str]]:

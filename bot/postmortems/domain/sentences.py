@@ -43,6 +43,28 @@ class SentenceIndex:
                 if any(word in low for word in words):
                     yield start, sentence
 
+    def with_chunks(self, folded: str, groups: Iterable[Iterable[set[str]]]) -> Iterator[Sentence]:
+        """The sentences of the lines that, for some group, hold a chunk (a whole
+        whitespace-separated piece of ``folded``) from each of the group's sets."""
+        numbers: set[int] = set()
+        for group in groups:
+            lines = [set().union(*(self._lines_with_chunk(folded, c) for c in s)) for s in group]
+            numbers |= set.intersection(*lines) if lines else set()
+        for number in sorted(numbers):
+            yield from self._line(number)
+
+    def _lines_with_chunk(self, folded: str, chunk: str) -> set[int]:
+        numbers = set()
+        at = folded.find(chunk)
+        while at != -1:
+            end = at + len(chunk)
+            if (at == 0 or folded[at - 1].isspace()) and (
+                end == len(folded) or folded[end].isspace()
+            ):
+                numbers.add(bisect_right(self._starts, at) - 1)
+            at = folded.find(chunk, end)
+        return numbers
+
     def _lines_with(self, folded: str, word: str) -> set[int]:
         if word not in self._found:
             numbers = set()

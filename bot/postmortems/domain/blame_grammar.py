@@ -1,0 +1,736 @@
+"""A small grammar over a sentence's words that finds blame aimed at people.
+
+A sentence is split into tokens (words, ``'s``, ``n't``, mentions, punctuation); quoted text
+and code spans are blanked first, since a quote reports what someone said. Then:
+
+- **people**: configured names (full names, their first and last names, Slack ids, display
+  names), ``@handles`` and ``<@U..>`` mentions, common first names written with a capital, role
+  nouns with their phrase ("the new contractor"), teams ("the support team", "Support"),
+  pronouns and indefinite or relative subjects ("someone", "whoever", "no one");
+- **subject position**: a person phrase at the start of a clause (after punctuation, "and",
+  "because", "if" ...), not after a verb or a preposition, so "the alert paged Olivia" has no
+  person subject;
+- **blame** (each a category, the rule the finding carries):
+
+  - ``omission``: a person subject with a failure verb ("skipped", "misjudged", "took down"),
+    a negated diligence verb ("did not test", "never checked", "nobody noticed"), "failed to",
+    "let ... lapse", "left ... running", a change pushed "untested", or done "without review",
+    "despite", "against advice";
+  - ``counterfactual``: a person subject with "should/could/would have", "was supposed to",
+    "needed to", "if (only) X had", "had X checked", or "known better";
+  - ``judgement``: words about a person's care or competence ("careless", "cut corners",
+    "lack of diligence", "rookie mistake") anywhere in the sentence;
+  - ``possessive``: a person's slip ("X's oversight", "their mistake", "on X's part");
+  - ``cause``: the outcome attributed to a person ("caused by X", "because of the DBA",
+    "the root cause was X", "the blame lies with ...").
+
+Words are matched through ``stems`` (a tiny suffix stripper), so the lists in
+``blame_lexicon`` hold base forms only. Failure words about systems stay clean because the
+subject is not a person: "the check missed the regression", "the step was skipped".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.postmortems.domain import blame_lexicon as lex
+
+OMISSION = "omission"
+COUNTERFACTUAL = "counterfactual"
+JUDGEMENT = "judgement"
+POSSESSIVE = "possessive"
+CAUSE = "cause"
+CATEGORIES = (OMISSION, COUNTERFACTUAL, JUDGEMENT, POSSESSIVE, CAUSE)
+
+_TOKEN = re.compile(
+    r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>|@\w[\w.-]*\w|@\w"
+    r"|\w+(?:[-.]\w+)*(?=n['\u2019]t\b)|n['\u2019]t\b"
+    r"|['\u2019](?:s|ve|d|ll|re|m)\b|\w+(?:[-.]\w+)*|[^\w\s]"
+)
+_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|`[^`]*`")
+_BOUNDARY = frozenset(';:—\u2013-()[]|!?."“”…')
+_PASSIVE_AUX = frozenset({"was", "were", "been", "be", "being", "is", "are", "got", "get"})
+_OUTCOMES = lex._words(
+    "outage incident failure downtime breach loss mess problem issue error mistake breakage "
+    "disruption degradation damage"
+)
+_NOT_BLAME_AFTER = lex._words(
+    "budget budgets rate rates message messages log logs code codes page pages handling count "
+    "counts spike spikes path paths tracking tracker report reports class classes"
+)
+_HINDSIGHT = lex._words(
+    "mistake mistakes bug bugs error errors warning warnings problem issue sign signs typo flaw "
+    "risk broken wrong bad dangerous"
+)
+_SUFFIXES = (
+    ("ily", "y"),
+    ("ibly", "ible"),
+    ("ably", "able"),
+    ("fully", ""),
+    ("ly", ""),
+    ("ness", ""),
+    ("ence", "ent"),
+    ("ance", "ant"),
+    ("ity", ""),
+    ("ful", ""),
+    ("ings", ""),
+    ("ing", ""),
+    ("ied", "y"),
+    ("ies", "y"),
+    ("ed", ""),
+    ("es", ""),
+    ("s", ""),
+)
+
+
+@lru_cache(maxsize=65536)
+def stems(word: str) -> frozenset[str]:
+    """The word (lower case) and the bases it may be an inflection of: ``skipped`` -> skip."""
+    found = {word}
+    if word in lex.IRREGULAR:
+        found.add(lex.IRREGULAR[word])
+    for suffix, replacement in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[: -len(suffix)] + replacement
+            found.update((base, base + "e"))
+            if len(base) > 3 and base[-1] == base[-2]:
+                found.add(base[:-1])
+    return frozenset(found)
+
+
+def _past(base: str) -> str:
+    if base.endswith("e"):
+        return base + "d"
+    if (
+        len(base) > 2
+        and base[-1] not in "aeiouwy"
+        and base[-2] in "aeiou"
+        and base[-3] not in "aeiou"
+    ):
+        return base + base[-1] + "ed"
+    return base + "ed"
+
+
+def _is(word: str, words: frozenset[str]) -> bool:
+    return not stems(word).isdisjoint(words)
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    low: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int  # token index of the phrase's first word
+    end: int  # token index after the phrase
+    kind: str  # named, role, team, pronoun
+
+
+@dataclass(frozen=True)
+class Hit:
+    category: str
+    start: int  # character offsets in the sentence
+    end: int
+    words: str  # the words that read as blame, for the finding's explanation
+
+
+class People:
+    """Who counts as a named person: configured names, their parts, ids and display names."""
+
+    def __init__(self, people: Iterable[str]) -> None:
+        self.single: set[str] = set()
+        self.multi: dict[str, list[tuple[str, ...]]] = {}  # first word -> full names
+        for entry in people:
+            name = entry.strip().lstrip("@")
+            words = tuple(t.group() for t in _TOKEN.finditer(name))
+            if len(words) > 1:
+                self.multi.setdefault(words[0], []).append(words)
+                self.single.update(w for w in words if w[:1].isupper() and len(w) > 1)
+            elif words:
+                self.single.add(words[0])
+        for names in self.multi.values():
+            names.sort(key=len, reverse=True)
+
+    def match(self, tokens: Sequence[Token], at: int) -> int:
+        """How many tokens from ``at`` name a person (0 if none)."""
+        for words in self.multi.get(tokens[at].text, ()):
+            end = at + len(words)
+            if end <= len(tokens) and all(tokens[at + k].text == w for k, w in enumerate(words)):
+                return len(words)
+        text = tokens[at].text
+        if text.startswith("@") or text.startswith("<@") or text in self.single:
+            return 1
+        if text[:1].isupper() and tokens[at].low in lex.FIRST_NAMES:
+            return 1
+        return 0
+
+
+def analyse(sentence: str, people: People) -> list[Hit]:
+    """The blame in one sentence: at most one hit per category, in category order."""
+    blanked = _blank_quotes(sentence)
+    found = list(_TOKEN.finditer(blanked))
+    lows = [m.group().lower().replace("\u2019", "'") for m in found]
+    if not has_cue(lows):
+        return []
+    tokens = [Token(m.group(), low, m.start(), m.end()) for m, low in zip(found, lows, strict=True)]
+    mentions = find_mentions(tokens, people)
+    hits: dict[str, Hit] = {}
+    for hit in _judgements(tokens):
+        hits.setdefault(hit.category, hit)
+    for hit in _possessives(tokens, mentions):
+        hits.setdefault(hit.category, hit)
+    for hit in _causes(tokens, mentions):
+        hits.setdefault(hit.category, hit)
+    for mention in mentions:
+        mode = _subject_mode(tokens, mention)
+        if mode is not None:
+            for hit in _predicate(tokens, mention, mode):
+                hits.setdefault(hit.category, hit)
+    return [hits[c] for c in CATEGORIES if c in hits]
+
+
+def _blank_quotes(sentence: str) -> str:
+    if '"' in sentence or "“" in sentence or "`" in sentence:
+        return _QUOTED.sub(lambda m: " " * len(m.group()), sentence)
+    return sentence
+
+
+def tokenize(sentence: str) -> list[Token]:
+    blanked = _blank_quotes(sentence)
+    return [
+        Token(m.group(), m.group().lower().replace("\u2019", "'"), m.start(), m.end())
+        for m in _TOKEN.finditer(blanked)
+    ]
+
+
+def find_mentions(tokens: Sequence[Token], people: People) -> list[Mention]:
+    mentions: list[Mention] = []
+    at = 0
+    while at < len(tokens):
+        found = _mention_at(tokens, at, people)
+        if found is None:
+            at += 1
+            continue
+        mentions.append(found)
+        at = found.end
+    return mentions
+
+
+def _mention_at(tokens: Sequence[Token], at: int, people: People) -> Mention | None:
+    low = tokens[at].low
+    named = people.match(tokens, at)
+    if named:
+        return Mention(at, at + named, "named")
+    if low in lex.PRONOUNS and (low != "i" or tokens[at].text == "I"):
+        return Mention(at, at + 1, "pronoun")
+    if low in ("no", "none") and at + 1 < len(tokens) and tokens[at + 1].low in ("one", "of"):
+        return Mention(at, at + 2, "pronoun")
+    if _is_head(low) or _is_department(tokens, at):
+        end = at + 1
+        while end < len(tokens) and (_is_head(tokens[end].low) or _is_department(tokens, end)):
+            end += 1
+        kind = "team" if any(_is(t.low, lex.TEAM_HEADS) for t in tokens[at:end]) else "role"
+        if _is_department(tokens, end - 1) and end - 1 == at:
+            kind = "team"
+        return Mention(_phrase_start(tokens, at), end, kind)
+    return None
+
+
+def _is_head(low: str) -> bool:
+    return _is(low, lex.ROLE_NOUNS) or _is(low, lex.TEAM_HEADS)
+
+
+def _is_department(tokens: Sequence[Token], at: int) -> bool:
+    return tokens[at].low in lex.DEPARTMENTS
+
+
+def _phrase_start(tokens: Sequence[Token], head: int) -> int:
+    """Where a role or team phrase begins: back to its determiner ("the new contractor")."""
+    unknown = 0
+    for at in range(head - 1, max(head - 5, -1), -1):
+        token = tokens[at]
+        if token.low in lex.DETERMINERS or token.low in lex.POSSESSIVE_PRONOUNS:
+            return at
+        if _stops_phrase(token) or token.low.endswith("ed"):
+            return at + 1 if unknown == 0 and _modifier_like(tokens, at + 1, head) else head
+        if token.low == "'s" or token.text[:1].isupper() or _is_head(token.low):
+            continue
+        unknown += 1
+        if unknown > 2:
+            return head
+    return (
+        max(head - 4, 0)
+        if head <= 4
+        and all(t.text[:1].isupper() or t.low in lex.DEPARTMENTS for t in tokens[:head])
+        else head
+    )
+
+
+def _modifier_like(tokens: Sequence[Token], start: int, head: int) -> bool:
+    return all(t.text[:1].isupper() or _is_head(t.low) for t in tokens[start:head])
+
+
+def _stops_phrase(token: Token) -> bool:
+    low = token.low
+    return (
+        low in _BOUNDARY
+        or low == ","
+        or low in lex.PREPOSITIONS
+        or low in lex.SUBORDINATORS
+        or low in lex.COORDINATORS
+        or low in lex.AUXILIARIES
+    )
+
+
+def _glue(token: Token) -> bool:
+    low = token.low
+    return (
+        low in lex.AUXILIARIES
+        or low in lex.NEGATIONS
+        or low in lex.ADVERBS
+        or (low.endswith("ly") and len(low) > 4)
+    )
+
+
+def _subject_mode(tokens: Sequence[Token], mention: Mention) -> str | None:
+    """How the phrase is a subject: "clause", "if" (a condition), "had" (inverted condition),
+    "cleft" (it was X who), or None when it is not a subject (an object, after a preposition)."""
+    at = mention.start - 1
+    while at >= 0 and (tokens[at].low in lex.ADVERBS or _ly(tokens[at].low)):
+        at -= 1
+    if at < 0:
+        return "clause"
+    low = tokens[at].low
+    if low == "had" and _clause_start(tokens, at):
+        return "had"
+    if low in ("if", "unless"):
+        return "if"
+    if low in ("was", "is") and at > 0 and tokens[at - 1].low == "it":
+        return "cleft"
+    if low in _BOUNDARY or low == "," or low in lex.COORDINATORS or low in lex.SUBORDINATORS:
+        return "clause"
+    return "clause" if _after_time_phrase(tokens, at) else None
+
+
+_TIME_PREPOSITIONS = lex._words("at on in during around by from within over shortly about")
+_TIME_WORDS = lex._words(
+    "am pm utc gmt cet cest est edt pst pdt morning afternoon evening night weekend midnight noon "
+    "day week month today yesterday tonight hour hours minute minutes shift incident outage"
+)
+
+
+def _after_time_phrase(tokens: Sequence[Token], at: int) -> bool:
+    """Whether ``at`` ends a clause-opening time phrase without a comma ("At 03:12 the DBA")."""
+    for first in range(at, max(at - 6, -1), -1):
+        token = tokens[first]
+        if token.low in _TIME_PREPOSITIONS and _clause_start(tokens, first):
+            return True
+        if not (
+            token.low.isdigit()
+            or token.low in (":", ".")
+            or token.low in lex.DETERMINERS
+            or token.low in _TIME_WORDS
+            or token.text[:1].isupper()
+        ):
+            return False
+    return False
+
+
+def _ly(low: str) -> bool:
+    return low.endswith("ly") and len(low) > 4 and low not in ("only", "family", "supply")
+
+
+def _clause_start(tokens: Sequence[Token], at: int) -> bool:
+    return at == 0 or tokens[at - 1].low in _BOUNDARY or tokens[at - 1].low == ","
+
+
+def _clause_end(tokens: Sequence[Token], start: int) -> int:
+    for at in range(start, len(tokens)):
+        low = tokens[at].low
+        if low in _BOUNDARY and low not in "-":
+            return at
+        if low in lex.SUBORDINATORS and low not in ("that", "once", "as"):
+            return at
+        if low == "," and not _continues(tokens, at + 1):
+            return at
+    return len(tokens)
+
+
+def _continues(tokens: Sequence[Token], at: int) -> bool:
+    """After a comma: does the same subject go on ("..., and forgot", "..., bypassing review")?"""
+    if at >= len(tokens):
+        return False
+    low = tokens[at].low
+    return low in ("and", "but", "then") or (low.endswith("ing") and len(low) > 5)
+
+
+def _predicate(tokens: Sequence[Token], mention: Mention, mode: str) -> list[Hit]:
+    start = mention.end
+    if start >= len(tokens) or tokens[start].low in ("'s", "'"):
+        return []
+    relative = mention.kind == "pronoun" and tokens[mention.start].low in ("whoever", "anyone")
+    if tokens[start].low in ("who", "that"):
+        relative, start = True, start + 1
+    end = _clause_end(tokens, start)
+    negated = tokens[mention.start].low in ("nobody", "no", "none")
+    hits: list[Hit] = []
+    subject = tokens[mention.start].start
+    verbs = [start]
+    if tokens[start].low in lex.PREPOSITIONS:  # "the SRE on shift misjudged"
+        verbs = list(range(start + 1, min(start + 6, end)))
+    if relative:  # "whoever was on call forgot ...": the main verb follows the clause
+        verbs = list(range(start, end))
+    for at in range(start, end):
+        low = tokens[at].low
+        if low in lex.COORDINATORS or (low == "," and _continues(tokens, at + 1)):
+            verbs.append(at + 1)
+    for at in verbs:
+        hit = _verb_phrase(tokens, at, end, mode, negated, subject)
+        if hit is not None:
+            hits.append(hit)
+            break
+    hits += _predicate_cues(tokens, start, end, relative, subject)
+    return hits
+
+
+def _verb_phrase(
+    tokens: Sequence[Token], at: int, end: int, mode: str, negated: bool, subject: int
+) -> Hit | None:
+    """The blame in the verb phrase starting at ``at`` (auxiliaries, adverbs, then the verb)."""
+    modal = have = passive = False
+    while at < end and _glue(tokens[at]):
+        low = tokens[at].low
+        if low == "to" and tokens[at - 1].low != "ought":
+            break
+        modal = modal or low in lex.CF_MODALS
+        have = have or (modal and low in ("have", "'ve"))
+        negated = negated or low in lex.NEGATIONS
+        passive = passive or low in _PASSIVE_AUX
+        if low in ("had", "'d") and mode in ("if", "had"):
+            have = modal = True
+        at += 1
+    if at >= end:
+        return None
+    verb = tokens[at]
+    if tokens[at - 1].low in ("the", "a", "an"):
+        return None
+    nxt = tokens[at + 1].low if at + 1 < len(tokens) else ""
+
+    def hit(category: str, last: int) -> Hit:
+        words = " ".join(t.text for t in tokens[at : last + 1])
+        return Hit(category, subject, tokens[last].end, words)
+
+    if (modal and have) or mode == "had":
+        return hit(COUNTERFACTUAL, at)
+    if verb.low in ("supposed", "needed") and nxt == "to":
+        return hit(COUNTERFACTUAL, at + 1)
+    if verb.low in ("ought", "should") and nxt in ("to", "have", "'ve", "not"):
+        return hit(COUNTERFACTUAL, at + 1)
+    if passive and verb.low.endswith("ed"):
+        return None
+    bases = stems(verb.low)
+    if not bases.isdisjoint(lex.FAILURE_VERBS):
+        return hit(OMISSION, at)
+    if "fail" in bases and nxt == "to":
+        return hit(OMISSION, at + 1)
+    if negated and not bases.isdisjoint(lex.DILIGENCE_VERBS):
+        return hit(OMISSION, at)
+    return _phrasal(tokens, at, end, bases, hit)
+
+
+def _phrasal(
+    tokens: Sequence[Token],
+    at: int,
+    end: int,
+    bases: frozenset[str],
+    make: Callable[[str, int], Hit],
+) -> Hit | None:
+    """Failures spelled with more than the verb: "took down", "let ... lapse", "left ...
+    running", "pushed an untested build", "promoted the wrong replica"."""
+    ahead = [t.low for t in tokens[at + 1 : min(end, at + 6)]]
+    for base in bases:
+        particles = lex.PHRASAL_FAILURES.get(base)
+        if particles and ahead and ahead[0] in particles:
+            if base == "drop" and (len(ahead) < 2 or ahead[1] not in lex.DROP_OBJECTS):
+                continue
+            return make(OMISSION, at + 1)
+    if "let" in bases and any(_is(w, lex.LET_COMPLEMENTS) for w in ahead[1:5]):
+        return make(OMISSION, at)
+    if "leave" in bases and any(w in lex.LEAVE_COMPLEMENTS for w in ahead[1:5]):
+        return make(OMISSION, at)
+    if not bases.isdisjoint(lex.SHIP_VERBS) and any(w in lex.UNREADY for w in ahead[:4]):
+        return make(OMISSION, at)
+    if "wrong" in ahead[:3]:
+        return make(OMISSION, at)
+    return None
+
+
+def _predicate_cues(
+    tokens: Sequence[Token], start: int, end: int, relative: bool, subject: int
+) -> list[Hit]:
+    """Cues anywhere in a person's clause: "without review", "despite", "against advice", and
+    for "whoever/anyone who ..." clauses the main verb's modal or negation."""
+    hits: list[Hit] = []
+    for at in range(start, end):
+        low = tokens[at].low
+        nxt = _skip_determiners(tokens, at + 1, end)
+        if low in ("can", "may", "cannot"):  # what people are able to do: the system's shape
+            break
+        if (
+            (low == "without" and nxt is not None and _unchecked(tokens, nxt, end))
+            or low in lex.DEFIANCE
+            or (low == "against" and nxt is not None and tokens[nxt].low in lex.AGAINST_OBJECTS)
+        ):
+            last = nxt if nxt is not None and low != "despite" else at
+            hits.append(Hit(OMISSION, subject, tokens[last].end, _words(tokens, at, last)))
+            break
+        if relative and low in lex.CF_MODALS and _have_follows(tokens, at + 1, end):
+            hits.append(Hit(COUNTERFACTUAL, subject, tokens[at + 1].end, low + " have"))
+            break
+        if relative and low in lex.NEGATIONS and at + 1 < end:
+            verb = at + 1
+            while verb < end - 1 and _glue(tokens[verb]):
+                verb += 1
+            if _is(tokens[verb].low, lex.DILIGENCE_VERBS):
+                hits.append(Hit(OMISSION, subject, tokens[verb].end, _words(tokens, at, verb)))
+                break
+    return hits
+
+
+def _have_follows(tokens: Sequence[Token], at: int, end: int) -> bool:
+    """ "have" (or "not have") at ``at``: a modal's perfect, "would (not) have"."""
+    if at < end and tokens[at].low in ("not", "n't"):
+        at += 1
+    return at < end and tokens[at].low in ("have", "'ve")
+
+
+def _unchecked(tokens: Sequence[Token], at: int, end: int) -> bool:
+    """After "without": a skipped safeguard ("review", "load testing", "telling anyone")."""
+    return any(
+        t.low in lex.WITHOUT_OBJECTS or (t.low.endswith("ing") and len(t.low) > 5)
+        for t in tokens[at : min(at + 2, end)]
+    )
+
+
+def _skip_determiners(tokens: Sequence[Token], at: int, end: int) -> int | None:
+    while at < end and (tokens[at].low in lex.DETERMINERS or tokens[at].low in ("any", "a")):
+        at += 1
+    return at if at < end else None
+
+
+def _words(tokens: Sequence[Token], first: int, last: int) -> str:
+    return " ".join(t.text for t in tokens[first : last + 1])
+
+
+def _judgements(tokens: Sequence[Token]) -> Iterable[Hit]:
+    for at, token in enumerate(tokens):
+        bases = stems(token.low)
+        if not bases.isdisjoint(lex.JUDGEMENT):
+            yield Hit(JUDGEMENT, token.start, token.end, token.text)
+            return
+        for base in bases:
+            follow = lex.JUDGEMENT_PHRASES.get(base)
+            if follow is None:
+                continue
+            nxt = _skip_determiners(tokens, at + 1, len(tokens))
+            if nxt is not None and tokens[nxt].low == "of":
+                nxt = _skip_determiners(tokens, nxt + 1, len(tokens))
+            if nxt is not None and (tokens[nxt].low in follow or "" in follow):
+                yield Hit(JUDGEMENT, token.start, tokens[nxt].end, _words(tokens, at, nxt))
+                return
+        if ("obvious" in bases or token.low == "obviously") and any(
+            t.low in _HINDSIGHT for t in tokens[at + 1 : at + 3]
+        ):
+            yield Hit(JUDGEMENT, token.start, tokens[min(at + 2, len(tokens) - 1)].end, "")
+            return
+        for firsts, rest, category in _FIXED_PHRASES:
+            last = at + len(rest)
+            if token.low in firsts and tuple(t.low for t in tokens[at + 1 : last + 1]) == rest:
+                yield Hit(category, token.start, tokens[last].end, _words(tokens, at, last))
+                return
+
+
+# Idioms: their first word's forms, the words that follow, and what they say.
+_FIXED_PHRASES = (
+    (frozenset({"know", "knew", "known", "knows"}), ("better",), COUNTERFACTUAL),
+    (frozenset({"cut", "cutting", "cuts"}), ("corners",), JUDGEMENT),
+    (frozenset({"drop", "dropped", "dropping", "drops"}), ("the", "ball"), JUDGEMENT),
+)
+
+
+def _possessives(tokens: Sequence[Token], mentions: Sequence[Mention]) -> Iterable[Hit]:
+    owners = [m.end for m in mentions if m.end < len(tokens) and tokens[m.end].low in ("'s", "'")]
+    owners += [
+        at + 1
+        for at, t in enumerate(tokens)
+        if t.low in lex.POSSESSIVE_PRONOUNS or t.low in ("someone", "somebody")
+    ]
+    for owner in owners:
+        at = owner + 1 if tokens[owner - 1].low not in lex.POSSESSIVE_PRONOUNS else owner
+        if owner < len(tokens) and tokens[owner].low in ("'s", "'"):
+            at = owner + 1
+        for look in range(at, min(at + 3, len(tokens))):
+            low = tokens[look].low
+            after = tokens[look + 1].low if look + 1 < len(tokens) else ""
+            blame = _is(low, lex.BLAME_NOUNS) or _is(low, lex.JUDGEMENT) or low == "part"
+            if low == "part" and (owner < 2 or tokens[owner - 2].low != "on"):
+                blame = False
+            if blame and after not in _NOT_BLAME_AFTER:
+                first = max(owner - 1, 0)
+                yield Hit(
+                    POSSESSIVE, tokens[first].start, tokens[look].end, _words(tokens, first, look)
+                )
+                return
+            if low in _BOUNDARY or low in lex.PREPOSITIONS:
+                break
+
+
+def _causes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> Iterable[Hit]:
+    starts = {m.start: m for m in mentions}
+    lows = [t.low for t in tokens]
+    for at in range(len(tokens)):
+        for frame in _FRAMES.get(lows[at], ()):
+            end = at + len(frame)
+            if tuple(lows[at:end]) == frame:
+                found = _person_at(starts, end, tokens)
+                if found is not None:
+                    yield Hit(CAUSE, tokens[at].start, tokens[found.end - 1].end, " ".join(frame))
+                    return
+        if lows[at] in lex.CAUSE_NOUNS and (at == 0 or lows[at - 1] in ("the", "root", "a")):
+            for copula in range(at + 1, min(at + 6, len(tokens))):
+                if lows[copula] in lex.COPULAS:
+                    found = _person_at(starts, copula + 1, tokens)
+                    if found is not None:
+                        last = tokens[found.end - 1].end
+                        yield Hit(CAUSE, tokens[at].start, last, _words(tokens, at, copula))
+                        return
+                    break
+        if lows[at] == "by" and at > 0 and _is(lows[at - 1], lex.FAILURE_VERBS):
+            found = _person_at(starts, at + 1, tokens)
+            if found is not None:
+                yield Hit(CAUSE, tokens[at - 1].start, tokens[found.end - 1].end, "by")
+                return
+        if (
+            lows[at] in ("responsible", "accountable")
+            and at > 0
+            and lows[at - 1] in lex.COPULAS
+            and any(t in _OUTCOMES for t in lows[at + 1 : at + 5])
+        ):
+            yield Hit(CAUSE, tokens[at].start, tokens[at].end, lows[at])
+            return
+
+
+_FRAMES: dict[str, list[tuple[str, ...]]] = {}
+for _frame in lex.CAUSAL_FRAMES:
+    _FRAMES.setdefault(_frame[0], []).append(_frame)
+
+
+def _person_at(starts: dict[int, Mention], at: int, tokens: Sequence[Token]) -> Mention | None:
+    while at < len(tokens) and (tokens[at].low in lex.ADVERBS or _ly(tokens[at].low)):
+        at += 1
+    return starts.get(at)
+
+
+# What makes a sentence worth reading: a word from one of the grammar's lists. Every category
+# needs one (a "strong" cue), except possessive blame, which needs an owner ("'s", "their")
+# and a blame noun together. ``analyse`` returns nothing without them, and ``cue_words`` picks
+# a text's words by the same test, so reading only sentences that hold one finds the same.
+_INFLECTED_CUES = frozenset().union(
+    lex.FAILURE_VERBS,
+    lex.JUDGEMENT,
+    set(lex.JUDGEMENT_PHRASES) - {"more", "less", "common", "bad"},
+    {"fail", "let", "leave", "obvious", "cut"},
+)
+_EXACT_CUES = frozenset().union(
+    lex.CF_MODALS,
+    lex.DEFIANCE,
+    lex.UNREADY,
+    lex.NEGATIONS,
+    lex.CAUSE_NOUNS,
+    lex.CAUSAL_WORDS,
+    lex.JUDGEMENT_PHRASES["more"],  # "more careful": the rarer word is the cue
+    lex.JUDGEMENT_PHRASES["less"],
+    {"sense", "without", "against", "supposed", "better", "if", "unless", "responsible"},
+    {"accountable", "nobody", "none", "n't"},
+)
+_PHRASAL_PAST = frozenset(
+    {form for form, base in lex.IRREGULAR.items() if base in lex.PHRASAL_FAILURES}
+    | {_past(base) for base in lex.PHRASAL_FAILURES}
+)
+STRONG, OWNER, BLAME_NOUN = 1, 2, 4
+
+
+@lru_cache(maxsize=65536)
+def cue_kind(low: str) -> int:
+    """Which cues a token (lower case) is: STRONG, OWNER and BLAME_NOUN bits."""
+    bases = stems(low)
+    kind = 0
+    if low in _EXACT_CUES or low in _PHRASAL_PAST or not bases.isdisjoint(_INFLECTED_CUES):
+        kind |= STRONG
+    if low in ("'s", "'") or low in lex.POSSESSIVE_PRONOUNS:
+        kind |= OWNER
+    if not bases.isdisjoint(lex.BLAME_NOUNS) or low == "part":
+        kind |= BLAME_NOUN
+    return kind
+
+
+def has_cue(lows: Sequence[str]) -> bool:
+    """Whether a sentence's tokens (lower case) hold what some category needs."""
+    kinds = 0
+    for at, low in enumerate(lows):
+        kind = cue_kind(low)
+        if kind & STRONG or (low == "had" and at == 0):
+            return True
+        if low == "no" and at + 1 < len(lows) and lows[at + 1] == "one":
+            return True
+        kinds |= kind
+    return kinds & (OWNER | BLAME_NOUN) == OWNER | BLAME_NOUN
+
+
+NO, ONE = 8, 16
+
+
+def cue_chunks(folded: str) -> dict[int, set[str]]:
+    """The whitespace-separated chunks of a case-folded text that hold cues, by cue bit. A line
+    may hold a finding only if its chunks hold a strong cue, an owner with a blame noun, or
+    "no" with "one" (``LINE_CUES``); ``analyse`` flags nothing in any other line."""
+    found: dict[int, set[str]] = {
+        STRONG: set(),
+        OWNER: set(),
+        BLAME_NOUN: set(),
+        NO: set(),
+        ONE: set(),
+    }
+    for chunk in set(folded.split()):
+        kinds = _chunk_kind(chunk)
+        if kinds:
+            for bit, chunks in found.items():
+                if kinds & bit:
+                    chunks.add(chunk)
+    return found
+
+
+LINE_CUES = ((STRONG,), (OWNER, BLAME_NOUN), (NO, ONE))
+
+
+def _chunk_kind(chunk: str) -> int:
+    if chunk.isalpha():
+        return _word_kind(chunk)
+    kinds = 0
+    for low in _TOKEN.findall(chunk):
+        kinds |= _word_kind(low.replace("\u2019", "'"))
+    return kinds
+
+
+@lru_cache(maxsize=65536)
+def _word_kind(low: str) -> int:
+    if low == "had":
+        return STRONG
+    return cue_kind(low) | (NO if low == "no" else 0) | (ONE if low == "one" else 0)

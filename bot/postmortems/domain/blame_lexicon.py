@@ -1,0 +1,370 @@
+"""Word lists the blame grammar (``blame_grammar``) reads: who can be blamed and what blames them.
+
+Entries are base forms; ``blame_grammar.stems`` maps inflections to them (``skipped`` ->
+``skip``, ``carelessly`` -> ``careless``, ``negligence`` -> ``negligent``), so a list holds
+each word once. The lists aim at breadth (synonyms a writer reaches for), not at any test set.
+"""
+
+from __future__ import annotations
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# People by role. A head noun; the phrase around it ("the new contractor", "our DBA") is found
+# by the grammar.
+ROLE_NOUNS = _words(
+    """
+    contractor subcontractor freelancer consultant vendor-engineer technician tech intern trainee
+    apprentice hire newcomer newbie rookie junior senior engineer developer dev programmer coder
+    dba admin administrator sysadmin operator sre devops-engineer on-call oncall on-caller
+    reviewer approver deployer releaser committer author maintainer owner lead manager pm
+    captain commander coordinator responder analyst architect tester employee staffer colleague
+    coworker co-worker teammate person individual guy gal specialist agent rep representative
+    officer director executive vp cto ceo cio ciso boss supervisor scribe driver shepherd
+    gatekeeper dispatcher planner designer scientist student volunteer member human user-admin
+    superuser release-manager programmer hacker
+    """
+)
+
+# A group of people: the head of "the support team", "the networking folks".
+TEAM_HEADS = _words("team squad crew group department dept org folks guys people staff unit")
+
+# Departments named bare as a subject ("Support ignored ...", "QA signed off ...").
+DEPARTMENTS = _words(
+    """
+    support ops devops infra infrastructure qa security secops netops networking marketing sales
+    legal finance it sre platform engineering product design billing payments dba helpdesk
+    frontend backend mobile management leadership
+    """
+)
+
+# Pronouns and indefinite or relative subjects that stand for people.
+PRONOUNS = _words(
+    """
+    he she they we i you someone somebody anyone anybody everyone everybody nobody whoever
+    whomever
+    """
+)
+
+# Common first names, so a person the configuration does not list is still recognised when
+# written with a capital. Names that are everyday words (Will, May, Mark, Grace) are left out.
+FIRST_NAMES = _words(
+    """
+    aaron abdul abigail adam adrian ahmed aisha akira alan alex alexander alexandra alice alicia
+    amanda amelia amir amy ana andrea andrew andy angela anita ann anna anne anthony antonio arjun
+    ashley ayesha barbara ben benjamin beth brandon brian bruno carla carlos carmen carol caroline
+    catherine charles charlie chen chloe chris christian christina christopher claire claudia
+    connor daniel danielle david deepak diana diego dimitri dmitri elena eli elijah elizabeth ella
+    emily emma eric erik ethan eva fatima felix fernando fiona francesca frank gabriel gabriela
+    george gina greg gregory hana hannah hans harry hassan hector helen henry hiroshi hugo ian igor
+    isaac isabel isabella ivan jack jacob james jamal jane janet jason javier jennifer jessica
+    jiayi jim joanna joe john jonas jonathan jorge jose joseph josh joshua juan julia julian
+    justin kai karen karl kate katie kenji kevin kim kofi kumar kyle laura lauren leo leon liam
+    lin linda lisa lucas lucia luis luke maria marie marcus mario martin mary matt matthew max
+    maya megan mei mia michael michelle miguel mike mohamed mohammed nadia naomi natalia natasha
+    nathan nicholas nick nicole nina noah olga oliver olivia omar oscar pablo paolo patrick paul
+    pedro peter priya rachel rahul raj rajesh ravi rebecca ricardo richard rob robert roberto
+    ryan sam samantha samuel sandra sara sarah sean sergei sergio simon sofia sophie stefan
+    stephanie steve steven sunil susan takeshi tanya thomas tim timothy tom tomas tony valentina
+    victor victoria vikram vincent wei william xavier yan yuki yusuf zara zoe
+    """
+)
+
+# Verbs that, with a person as subject, say the person slipped, broke or skipped something.
+FAILURE_VERBS = _words(
+    """
+    forget neglect ignore overlook miss skip omit disregard dismiss bypass circumvent override
+    overrule botch bungle fumble mangle mess screw muck goof blunder break trash wreck corrupt
+    wipe nuke clobber overwrite truncate destroy mistype misread misjudge misconfigure mishandle
+    misunderstand misinterpret misplace miscalculate misclick mislabel misroute misapply misuse
+    misname misconstrue misremember mislead fat-finger typo rush cause crash leak sabotage shirk
+    flout defy violate breach contravene rubber-stamp fudge procrastinate dawdle pressure bully
+    coerce
+    """
+)
+
+# Irregular forms the stemmer cannot reach, mapped to their base.
+IRREGULAR = {
+    "broke": "break",
+    "broken": "break",
+    "forgot": "forget",
+    "forgotten": "forget",
+    "overrode": "override",
+    "overridden": "override",
+    "overwrote": "overwrite",
+    "overwritten": "overwrite",
+    "misread": "misread",
+    "misunderstood": "misunderstand",
+    "mistook": "mistake",
+    "mistaken": "mistake",
+    "misled": "mislead",
+    "took": "take",
+    "taken": "take",
+    "brought": "bring",
+    "blew": "blow",
+    "blown": "blow",
+    "knew": "know",
+    "known": "know",
+    "went": "go",
+    "gone": "go",
+    "slept": "sleep",
+    "fell": "fall",
+    "fallen": "fall",
+    "lost": "lose",
+    "left": "leave",
+    "let": "let",
+    "ran": "run",
+    "sat": "sit",
+    "thought": "think",
+    "caught": "catch",
+    "saw": "see",
+    "seen": "see",
+    "read": "read",
+    "wrote": "write",
+    "written": "write",
+    "did": "do",
+    "done": "do",
+    "shut": "shut",
+    "cut": "cut",
+    "put": "put",
+    "set": "set",
+    "ate": "eat",
+    "eaten": "eat",
+}
+
+# Phrasal failures: a verb base and the particle that makes it a failure ("took down", "messed up").
+PHRASAL_FAILURES = {
+    "take": frozenset({"down", "out", "offline"}),
+    "bring": frozenset({"down"}),
+    "knock": frozenset({"over", "out", "down"}),
+    "blow": frozenset({"up", "away", "off"}),
+    "brush": frozenset({"off", "aside"}),
+    "wave": frozenset({"through", "off", "away"}),
+    "sit": frozenset({"on"}),
+    "sleep": frozenset({"through", "in"}),
+    "fall": frozenset({"asleep", "behind"}),
+    "go": frozenset({"home", "offline", "dark", "silent", "quiet", "awol", "missing"}),
+    "wander": frozenset({"off", "away"}),
+    "walk": frozenset({"away", "off"}),
+    "step": frozenset({"away"}),
+    "log": frozenset({"off", "out"}),
+    "lose": frozenset({"track", "sight", "focus", "patience"}),
+    "drop": frozenset({"the"}),  # "dropped the ball/table": see DROP_OBJECTS
+    "cut": frozenset({"corners", "corner"}),
+    "jump": frozenset({"the", "ahead"}),
+    "pull": frozenset({"the"}),
+    "play": frozenset({"fast"}),
+    "gloss": frozenset({"over"}),
+    "skim": frozenset({"over", "through"}),
+    "push": frozenset({"ahead", "on", "through"}),
+    "plough": frozenset({"ahead", "on"}),
+    "plow": frozenset({"ahead", "on"}),
+    "forge": frozenset({"ahead"}),
+    "race": frozenset({"ahead"}),
+}
+
+# Things a person "dropped" that make it a failure.
+DROP_OBJECTS = _words("ball table database index bucket column collection schema keyspace")
+
+# Diligence verbs: negated with a person subject ("did not test", "never checked", "nobody
+# noticed") they say a person failed to do their part.
+DILIGENCE_VERBS = _words(
+    """
+    check double-check test verify validate read look review follow notice bother escalate tell
+    inform notify update communicate ask wait monitor watch confirm consider think understand
+    care page document report respond acknowledge answer heed listen pay plan prepare coordinate
+    announce warn flag raise catch spot investigate consult loop rehearse practise practice
+    backup snapshot sanity-check proofread examine inspect audit analyse analyze research learn
+    study train attend bother realise realize remember recall mention disclose share ticket
+    follow-up handover hand brief alert call phone chase question challenge push-back object
+    stop pause """
+)
+
+# Modals that, with "have", make a counterfactual about what someone did.
+CF_MODALS = _words("should could would ought must might needed need shall")
+
+# Judgement of a person's care, competence or character.
+JUDGEMENT = _words(
+    """
+    careless reckless sloppy lazy negligent incompetent inept clueless cavalier thoughtless
+    irresponsible unprofessional amateurish amateur lax inattentive absent-minded heedless
+    hasty rash slapdash slipshod haphazard shoddy lackadaisical complacent overconfident
+    arrogant stupid dumb idiotic idiot foolish fool moronic moron boneheaded brainless dim-witted
+    naive ignorant unqualified incapable useless hopeless clumsy bumbling blundering lousy
+    pathetic embarrassing shameful disgraceful inexcusable unforgivable derelict remiss culpable
+    culprit guilty wilful willful half-assed half-baked ham-fisted cack-handed butterfingers
+    dozy lethargic apathetic indifferent unmotivated dismissive flippant glib smug cocky
+    blasé blase nonchalant unthinking mindless witless dense dopey daft silly ridiculous
+    absurd asinine unreliable untrustworthy irresponsibly sloppiness laziness dereliction
+    incompetency slacker lazybones cowboy yolo gung-ho trigger-happy unforgiveable inexperienced
+    unskilled untrained unprepared unfocused distracted sleepy negligently neglectful forgetful
+    scatterbrained careless-ness sloth slovenly uncaring unconcerned unbothered
+    """
+)
+
+# Judgement phrases: a first word and the words that may follow it to make the phrase.
+JUDGEMENT_PHRASES = {
+    "lack": _words(
+        "care diligence attention judgement judgment rigor rigour ownership professionalism "
+        "competence discipline focus awareness thought thoroughness caution skill experience"
+    ),
+    "poor": _words(
+        "judgement judgment decision decisions call choice choices discipline attention care "
+        "diligence ownership work workmanship effort form"
+    ),
+    "bad": _words("judgement judgment call decision decisions choice choices form faith"),
+    "rookie": _words("mistake error move blunder"),
+    "beginner": _words("mistake error move"),
+    "newbie": _words("mistake error move"),
+    "junior": _words("mistake error move"),
+    "amateur": _words("mistake error move hour"),
+    "schoolboy": _words("error mistake"),
+    "asleep": _words("at"),
+    "corner-cutting": frozenset({""}),
+    "more": _words(
+        "careful carefully attentive diligent thorough cautious rigorous competent experienced "
+        "skilled responsible conscientious vigilant"
+    ),
+    "less": _words("careless reckless hasty lazy sloppy"),
+    "common": _words("sense"),
+    "basic": _words("competence diligence care experience knowledge understanding skill skills"),
+}
+
+# Nouns for a slip that, owned by a person ("X's oversight", "their mistake"), blame them.
+BLAME_NOUNS = _words(
+    """
+    mistake error fault oversight negligence carelessness blunder screw-up screwup slip slip-up
+    lapse misjudgement misjudgment failure sloppiness incompetence inattention laziness
+    recklessness misstep gaffe goof bungle fumble cock-up fuck-up fuckup omission neglect typo
+    misread misconfiguration fat-finger bad-call ignorance inexperience haste doing fault
+    wrongdoing misconduct misdeed mess-up messup mix-up mixup boo-boo clanger howler faux-pas
+    miscalculation misunderstanding forgetfulness inaction indifference complacency
+    """
+)
+
+POSSESSIVE_PRONOUNS = _words("his her their your my our whose someone's somebody's")
+
+# Frames that attribute the outcome to what follows them ("caused by", "because of").
+CAUSAL_FRAMES = (
+    ("caused", "by"),
+    ("triggered", "by"),
+    ("due", "to"),
+    ("because", "of"),
+    ("owing", "to"),
+    ("attributable", "to"),
+    ("attributed", "to"),
+    ("traced", "to"),
+    ("traced", "back", "to"),
+    ("traceable", "to"),
+    ("blamed", "on"),
+    ("result", "of"),
+    ("fault", "of"),
+    ("doing", "of"),
+    ("lies", "with"),
+    ("lay", "with"),
+    ("rests", "with"),
+    ("rested", "with"),
+    ("falls", "on"),
+    ("fell", "on"),
+    ("on", "account", "of"),
+    ("courtesy", "of"),
+    ("responsibility", "of"),
+    ("comes", "down", "to"),
+    ("came", "down", "to"),
+    ("come", "down", "to"),
+    ("is", "down", "to"),
+    ("was", "down", "to"),
+    ("boils", "down", "to"),
+    ("boiled", "down", "to"),
+)
+
+# The words of those frames a sentence must hold (its cue words; "by", "to", "of" are too common).
+CAUSAL_WORDS = _words(
+    "caused triggered due because owing attributable attributed traced traceable blamed result "
+    "fault doing lies lay rests rested falls fell account courtesy responsibility down boils"
+)
+
+# "The (root) cause was <person>": a cause noun, then a copula within a few words.
+CAUSE_NOUNS = _words("cause causes culprit")
+COPULAS = _words("is was were are be been 's")
+
+# With a person's action, these say it was done against a safeguard or without care.
+DEFIANCE = _words("despite anyway regardless notwithstanding")
+AGAINST_OBJECTS = _words(
+    """
+    advice policy process procedure runbook guidance recommendation recommendations protocol
+    practice rules rule instructions orders warning warnings checklist playbook guidelines
+    """
+)
+WITHOUT_OBJECTS = _words(
+    """
+    review approval testing tests test sign-off permission authorization authorisation warning
+    notice heads-up backup backups plan rollback pair eyes peer second consent coordination
+    announcement telling asking checking looking reading testing waiting verifying reviewing
+    thinking notifying informing validating confirming consulting """
+)
+# "let X lapse", "left X running": the words that make let/leave a failure.
+LET_COMPLEMENTS = _words(
+    "slip lapse expire through rot drift unattended unchecked unnoticed fester pile slide go"
+)
+LEAVE_COMPLEMENTS = _words(
+    """
+    on enabled running unattended open exposed behind unpatched unlocked unmonitored
+    half-finished half-done broken dangling misconfigured unfinished disabled off
+    """
+)
+# Shipping a change that was not ready: a ship verb and a quality word in its object.
+SHIP_VERBS = _words(
+    "push deploy ship merge release roll commit apply approve introduce land cut publish run "
+    "promote"
+)
+UNREADY = _words(
+    """
+    untested unreviewed unvetted unverified unapproved unauthorized unauthorised unsanctioned
+    half-finished buggy broken faulty wrong bad incorrect experimental unfinished unready
+    incomplete
+    """
+)
+
+# Words the grammar steps over between a subject and its verb.
+AUXILIARIES = _words(
+    """
+    had has have 've 'd did does do was were is are am been be being will would should could
+    might must may can shall ought to 'll 're 'm got get gets
+    """
+)
+NEGATIONS = _words("not n't never no-longer hardly barely")
+ADVERBS = _words(
+    """
+    just also then again even still already once simply really actually apparently clearly
+    obviously probably certainly definitely totally completely entirely only ever further too
+    later first unfortunately ultimately basically frankly honestly sadly somehow once again
+    repeatedly twice personally himself herself themselves myself ourselves yourself directly
+    immediately quickly soon subsequently originally initially evidently plainly mistakenly
+    accidentally inadvertently unknowingly unwittingly knowingly deliberately intentionally
+    consistently routinely regularly always usually often sometimes rarely seemingly allegedly
+    """
+)
+
+# Words that start a new clause: the subject of what follows is found again.
+SUBORDINATORS = _words(
+    """
+    because since when while after before although though if unless until once as whereas
+    where which that so whether whenever wherever whilst
+    """
+)
+COORDINATORS = _words("and but or then yet nor plus")
+DETERMINERS = _words(
+    """
+    the a an this that these those our their his her its my your some any no every each another
+    one two three several many few all both either neither whose
+    """
+)
+PREPOSITIONS = _words(
+    """
+    of to for by with from on in at about into onto over under between among through during
+    against without within across behind beyond near toward towards upon via per like than
+    """
+)
