@@ -164,11 +164,11 @@ def _findings_summary(findings: Sequence[Finding]) -> str:
 def blockers_text(view: PostmortemView) -> str:
     """What still blocks approval, in one line, or that nothing does."""
     if view.state in (APPROVED, PUBLISHED):
-        anyway = [r for r in view.reviews if r.version == view.current.number and r.overrode]
-        said_why = "; ".join(f"<@{r.reviewer}>: {r.note}" for r in anyway)
+        over = [r for r in view.reviews if r.version == view.current.number and r.overrode]
+        said_why = "; ".join(f"<@{r.reviewer}>: {r.note}" for r in over)
         return (
             f":warning: Approved despite blameless findings ({said_why})."
-            if anyway
+            if over
             else ":white_check_mark: Approved: nothing blocked it."
         )
     found = view.blockers
