@@ -7,13 +7,14 @@ Wednesday 09:00 Berlin; ``checkout-api`` pages ``primary`` and its team channel 
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import httpx
 from sqlalchemy import func, select
 
 from bot.oncall.rows import OverrideRow
 from tests.e2e.conftest import BOB, LEAD, MANAGER, ONCALL, SECRET, Bot, eventually
-from tests.e2e.test_oncall import TUESDAY, oncall, payments, pin
+from tests.e2e.test_oncall import TUESDAY, events, feed_path, oncall, payments, pin
 from warroom_sandbox.model import Message
 from warroom_sandbox.signing import SlackDriver
 
@@ -77,6 +78,8 @@ def test_the_first_taker_is_on_call_and_everyone_is_told(bot: Bot) -> None:
 
     oncall(bot, "primary", MANAGER)
     assert "*Now:* *Liam Lead*" in bot.said_to(MANAGER, "*Now:*")
+    shifts = events(bot, feed_path(bot)).values()
+    assert (TUESDAY, TUESDAY + timedelta(hours=4), "On call: Liam Lead") in shifts
     oncall(bot, "help", MANAGER)
     assert "/oncall cover" in bot.said_to(MANAGER, "On-call commands")
 
