@@ -8,11 +8,13 @@ from hypothesis import strategies as st
 
 from bot.oncall.domain.command import (
     USAGE_AT,
+    USAGE_COVER,
     USAGE_OVERRIDE,
     USAGE_OVERRIDES,
     USAGE_SHOW,
     CancelOverride,
     ListOverrides,
+    MakeCover,
     MakeOverride,
     OnCallCommandError,
     OnCallHelp,
@@ -69,6 +71,11 @@ from bot.oncall.domain.command import (
             "override bob@example.com 18:00 +12h primary",
             MakeOverride("bob@example.com", "18:00", "+12h", "primary"),
         ),
+        ("cover now +4h", MakeCover("now", "+4h", ())),
+        (
+            "cover tomorrow 18:00 to tomorrow 22:00 primary school run",
+            MakeCover("tomorrow 18:00", "tomorrow 22:00", ("primary", "school", "run")),
+        ),
     ],
 )
 def test_commands(text: str, command: object) -> None:
@@ -93,6 +100,9 @@ def test_commands(text: str, command: object) -> None:
         ("override <@U0MGR|maya> now", "until when? found nothing", USAGE_OVERRIDE),
         ("override <@U0MGR|maya> now 4h", "until when? found '4h'", USAGE_OVERRIDE),
         ("override <@U0MGR|maya> now +4h a b", "only a schedule name may follow", USAGE_OVERRIDE),
+        ("cover", "say from when and until when you need cover", USAGE_COVER),
+        ("cover soon +4h", "from when? found 'soon'", USAGE_COVER),
+        ("cover now dentist", "until when? found 'dentist'", USAGE_COVER),
     ],
 )
 def test_mistakes_say_what_was_wrong_and_the_usage(text: str, fragment: str, usage: str) -> None:

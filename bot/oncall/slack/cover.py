@@ -48,6 +48,7 @@ PERMANENT = frozenset(
         "not_in_channel",
         "message_not_found",
         "cant_update_message",
+        "method_not_supported_for_channel_type",
     }
 )
 
