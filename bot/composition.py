@@ -78,11 +78,11 @@ def build(
     on_call = oncall.build(kernel, config)
     checklists = playbooks.build(kernel, incident_service, config)
     reviews = postmortems.build(kernel, incident_service, config, notifiers.sender)
+    comms = announcements.build(kernel, config, incident_service)
+    subcommands = {**checklists.subcommands, **reviews.subcommands, **comms.subcommands}
     plugged = kernel.plug(
         [
-            incidents.build(
-                kernel, incident_service, {**checklists.subcommands, **reviews.subcommands}, config
-            ),
+            incidents.build(kernel, incident_service, subcommands, config),
             on_call.feature,
             paging.build(kernel, pages, incident_service, notifiers, config),
             alerts.build(kernel, config, on_call.service, incident_service),
@@ -90,7 +90,7 @@ def build(
             reviews.feature,
             retention.build(kernel),
             heartbeats.build(kernel, config, incident_service),
-            announcements.build(kernel, config, incident_service),
+            comms.feature,
         ]
     )
     return Warroom(

@@ -1,4 +1,4 @@
-"""The announcements table: one row per incident and announcement channel.
+"""The announcements tables: one row per incident and announcement channel, and its followers.
 
 Every instant is a ``UTCDateTime``; every constraint is named (see ``bot.kernel.storage.base``)."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.kernel.storage.base import Base
@@ -41,3 +41,23 @@ class AnnouncementRow(Base):
     headline: Mapped[str | None] = mapped_column(String(100))
     planned_at: Mapped[datetime] = mapped_column(UTCDateTime())
     refused: Mapped[str | None] = mapped_column(Text)
+
+
+class FollowerRow(Base):
+    """Someone who gets a DM for every update and change of an incident.
+
+    ``source``: how they came to follow (``button``, ``command``, ``stakeholder``). Unfollowing
+    keeps the row with ``active`` false, so a stakeholder list does not subscribe them again.
+    """
+
+    __tablename__ = "incident_followers"
+    __table_args__ = (UniqueConstraint("incident_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())

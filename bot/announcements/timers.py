@@ -15,3 +15,13 @@ def announce_key(number: int) -> str:
 def post_key(number: int, channel: str, generation: int) -> str:
     """The mark of one announcement post: a retry finds it instead of posting twice."""
     return f"incident:{number}:announcement:{channel}:{generation}"
+
+
+# DM one follower one change of an incident (one timer per follower and change).
+FOLLOW_DM = "announcements.follow_dm"
+
+
+def follow_dm_key(number: int, user: str, change: str) -> str:
+    """``change`` names the change (when it was made and what it was): one DM per change and
+    follower, however often the timer runs."""
+    return f"incident:{number}:follow:{user}:{change}"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import BOB, CONFIG_DIR, MANAGER, ONCALL, Bot, eventually
+from tests.e2e.conftest import BOB, CONFIG_DIR, GENERAL, MANAGER, ONCALL, Bot, eventually
 from warroom_sandbox.model import Channel, Message
 from warroom_sandbox.seed import BOT_USER_ID
 
@@ -20,6 +20,8 @@ announcements:
   services:
     - service: checkout-api
       channels: ["#payments-incidents"]
+      stakeholders: [maya@example.com]
+      stakeholders_at: sev1
 """
 
 
@@ -129,3 +131,64 @@ def test_an_archived_announcement_channel_is_reported_once(bot: Bot) -> None:
 def test_a_missing_announcement_channel_is_reported(bot: Bot) -> None:
     channel = bot.declare("Checkout latency high sev2")
     bot.posted(channel.id, "cannot announce this incident in #incidents: channel_not_found")
+
+
+def follower_dms(bot: Bot, user: str, fragment: str) -> list[Message]:
+    return [m for m in bot.slack.state.dm_messages(user) if fragment in m.all_text]
+
+
+def test_follow_button_dms_updates_until_unfollow(bot: Bot) -> None:
+    incidents = incidents_channel(bot, members=[BOT_USER_ID, BOB])
+    channel = bot.declare("Checkout latency high sev2")
+    [post] = announcements(bot, incidents.id)
+    bot.driver.block_action(BOB, incidents.id, post.ts, "announcements.follow", value="1")
+    bot.said_to(BOB, "You follow incident #1")
+    bot.command(channel, "update Rolled back the deploy")
+    eventually(
+        lambda: follower_dms(bot, BOB, "update: Rolled back the deploy"), what="Bob's update DM"
+    )
+    bot.command(channel, "mitigate")
+    eventually(
+        lambda: follower_dms(bot, BOB, "status investigating -> mitigated"), what="the status DM"
+    )
+    bot.driver.slash_command(text="unfollow 1", user_id=BOB, channel_id=incidents.id)
+    bot.said_to(BOB, "You no longer follow incident #1")
+    bot.command(channel, "update Error rate back to normal")
+    bot.posted(channel.id, "posted a status update: Error rate back to normal")
+    bot.command(channel, "resolve")
+    eventually(
+        lambda: "lasted" in announcements(bot, incidents.id)[0].all_text, what="resolved post"
+    )
+    assert follower_dms(bot, BOB, "Error rate back to normal") == []
+    assert follower_dms(bot, BOB, "resolved") == []
+    assert len(follower_dms(bot, BOB, "update: Rolled back the deploy")) == 1  # once per change
+
+
+def test_follow_command_in_the_channel_and_by_number(bot: Bot) -> None:
+    incidents_channel(bot)
+    channel = bot.declare("Checkout latency high sev2")
+    bot.command(channel, "follow", user=MANAGER)
+    bot.said_to(MANAGER, "You follow incident #1")
+    bot.driver.slash_command(text="follow 1", user_id=BOB, channel_id=GENERAL)
+    bot.said_to(BOB, "You follow incident #1")
+    bot.driver.slash_command(text="follow 99", user_id=BOB, channel_id=GENERAL)
+    bot.said_to(BOB, "incident #99 does not exist")
+    bot.command(channel, "sev sev1")
+    eventually(lambda: follower_dms(bot, MANAGER, "severity SEV2 -> SEV1"), what="Maya's DM")
+    eventually(lambda: follower_dms(bot, BOB, "severity SEV2 -> SEV1"), what="Bob's DM")
+
+
+def test_stakeholders_follow_once_their_service_is_severe_enough(bot: Bot) -> None:
+    incidents_channel(bot)
+    bot.slack.state.create_channel("payments-incidents", MANAGER, members=[BOT_USER_ID])
+    channel = bot.declare("Checkout down sev2 service:checkout-api")
+    bot.command(channel, "update Looking at the pods")
+    bot.posted(channel.id, "posted a status update: Looking at the pods")
+    assert follower_dms(bot, MANAGER, "Incident #1") == []  # SEV2: not yet
+    bot.command(channel, "sev sev1")
+    eventually(
+        lambda: follower_dms(bot, MANAGER, "as a stakeholder of checkout-api"),
+        what="Maya subscribed",
+    )
+    bot.command(channel, "update Failing over")
+    eventually(lambda: follower_dms(bot, MANAGER, "update: Failing over"), what="her update DM")

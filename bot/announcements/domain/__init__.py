@@ -143,9 +143,9 @@ def _clock(at: datetime) -> str:
 
 def _buttons(incident: Incident) -> dict[str, Any]:
     value = str(incident.number)
-    elements: list[dict[str, Any]] = []
+    elements: list[dict[str, Any]] = [_button("Follow", ACTION_FOLLOW, value)]
     if incident.is_open:
-        elements.append({**_button("Join", ACTION_JOIN, value), "style": "primary"})
+        elements.insert(0, {**_button("Join", ACTION_JOIN, value), "style": "primary"})
     return {"type": "actions", "elements": elements}
 
 

@@ -118,6 +118,20 @@ USAGES: dict[str, Usage] = {
             "/incident postmortem",
             "draft (or re-draft) the post-mortem from the timeline",
         ),
+        Usage(
+            "follow",
+            "/incident follow [number]",
+            "/incident follow 42",
+            "get a DM for every update and change of this incident (or incident 42, from anywhere)",
+            False,
+        ),
+        Usage(
+            "unfollow",
+            "/incident unfollow [number]",
+            "/incident unfollow 42",
+            "stop those DMs",
+            False,
+        ),
         Usage("help", "/incident help", "/incident help", "this help", False),
     ]
 }
@@ -172,6 +186,18 @@ class StartPlaybook:
 @dataclass(frozen=True)
 class DraftPostmortem:
     pass
+
+
+@dataclass(frozen=True)
+class Follow:
+    """DM me every update of incident ``number`` (None: the incident of this channel)."""
+
+    number: int | None = None
+
+
+@dataclass(frozen=True)
+class Unfollow:
+    number: int | None = None
 
 
 @dataclass(frozen=True)
@@ -243,6 +269,8 @@ Command = (
     | ListPlaybooks
     | StartPlaybook
     | DraftPostmortem
+    | Follow
+    | Unfollow
 )
 
 DEFAULT_SEVERITY = Severity.SEV3
@@ -285,6 +313,9 @@ def parse(text: str) -> Command:
         if len(args) > 1:
             raise CommandError("give one playbook name, or none to list them", usage)
         return StartPlaybook(args[0].lower()) if args else ListPlaybooks()
+    if verb in ("follow", "unfollow"):
+        number = _incident_number(args, usage)
+        return Follow(number) if verb == "follow" else Unfollow(number)
     if verb == "sev":
         if len(args) != 1:
             raise CommandError("give exactly one severity", usage)
@@ -324,6 +355,15 @@ def _declare(args: list[str], usage: str) -> Declare:
     if not title:
         raise CommandError("a title is required", usage)
     return Declare(" ".join(title), severity or DEFAULT_SEVERITY, service)
+
+
+def _incident_number(args: list[str], usage: str) -> int | None:
+    if not args:
+        return None
+    text = args[0].removeprefix("#")
+    if len(args) > 1 or not text.isascii() or not text.isdigit() or not 0 < int(text) < 2**31:
+        raise CommandError(f"`{' '.join(args)}` is not an incident number", usage)
+    return int(text)
 
 
 def _page(args: list[str], usage: str) -> Page:

@@ -1,0 +1,158 @@
+"""Followers: people DMed every status update and state change of an incident.
+
+``on_change`` is an incident change hook (see ``IncidentService.add_change_hook``): in the
+transaction of the change it subscribes the service's stakeholders once the incident is severe
+enough, and plans one DM per follower and change (a durable timer with a deterministic key), so
+each follower hears of each change exactly once, even across replicas and crashes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.announcements import timers as announcement_timers
+from bot.announcements.domain import Announcing
+from bot.announcements.domain.follow import change_lines, dm_text, welcome_text
+from bot.announcements.rows import FollowerRow
+from bot.incidents.domain.events import EventKind, UpdatePosted, parse
+from bot.incidents.domain.incident import Incident
+from bot.incidents.rows import IncidentRow, TimelineEventRow
+from bot.kernel.timers import store as timers
+
+STAKEHOLDER = "stakeholder"
+
+
+class Followers:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Callable[[], datetime],
+        announcing: Callable[[], Announcing],
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._announcing = announcing
+
+    def on_change(
+        self, session: Session, before: Incident | None, after: Incident, now: datetime
+    ) -> None:
+        stamp = f"{now.timestamp():.6f}"
+        added = self._add_stakeholders(session, after, now)
+        if added:
+            why = f"as a stakeholder of {after.service}"
+            for user in added:
+                self._plan_dm(
+                    session, after.number, user, f"{stamp}:welcome", welcome_text(after, why), now
+                )
+        if before is None:
+            return
+        updated = after.last_update_at != before.last_update_at
+        lines = change_lines(
+            before, after, _latest_update(session, after.number) if updated else None
+        )
+        if not lines:
+            return
+        text = dm_text(after, lines)
+        for user in self._active(session, after.number):
+            if user not in added:
+                self._plan_dm(session, after.number, user, stamp, text, now)
+
+    def follow(self, number: int, user: str, source: str) -> bool:
+        """Follow incident ``number``; False when ``user`` already did. ``LookupError`` when
+        there is no such incident."""
+        return self._set(number, user, source, active=True)
+
+    def unfollow(self, number: int, user: str) -> bool:
+        """Stop following; False when ``user`` did not follow it."""
+        return self._set(number, user, "command", active=False)
+
+    def is_following(self, number: int, user: str) -> bool:
+        with self._sessions() as session:
+            row = _row(session, number, user)
+            return row is not None and row.active
+
+    def _set(self, number: int, user: str, source: str, *, active: bool) -> bool:
+        now = self._clock()
+        with self._sessions.begin() as session:
+            # Locked: two presses of Follow at once make one row.
+            if session.get(IncidentRow, number, with_for_update=True) is None:
+                raise LookupError(f"incident #{number} does not exist")
+            row = _row(session, number, user)
+            if row is None:
+                if not active:
+                    return False
+                session.add(
+                    FollowerRow(
+                        incident_id=number, user_id=user, source=source, active=True, changed_at=now
+                    )
+                )
+                return True
+            if row.active == active:
+                return False
+            row.active, row.changed_at = active, now
+            return True
+
+    def _add_stakeholders(self, session: Session, incident: Incident, now: datetime) -> list[str]:
+        wanted = self._announcing().stakeholders_for(incident)
+        if not wanted:
+            return []
+        known = set(
+            session.scalars(
+                select(FollowerRow.user_id).where(FollowerRow.incident_id == incident.number)
+            )
+        )
+        added = [user for user in wanted if user not in known]
+        for user in added:
+            session.add(
+                FollowerRow(
+                    incident_id=incident.number,
+                    user_id=user,
+                    source=STAKEHOLDER,
+                    active=True,
+                    changed_at=now,
+                )
+            )
+        return added
+
+    @staticmethod
+    def _active(session: Session, number: int) -> list[str]:
+        query = select(FollowerRow.user_id).where(
+            FollowerRow.incident_id == number, FollowerRow.active.is_(True)
+        )
+        return list(session.scalars(query.order_by(FollowerRow.id)))
+
+    @staticmethod
+    def _plan_dm(
+        session: Session, number: int, user: str, change: str, text: str, now: datetime
+    ) -> None:
+        key = announcement_timers.follow_dm_key(number, user, change)
+        payload = {"incident": number, "user": user, "text": text}
+        timers.schedule(session, key, announcement_timers.FOLLOW_DM, now, payload, now)
+
+
+def _row(session: Session, number: int, user: str) -> FollowerRow | None:
+    query = select(FollowerRow).where(
+        FollowerRow.incident_id == number, FollowerRow.user_id == user
+    )
+    return session.scalars(query).first()
+
+
+def _latest_update(session: Session, number: int) -> str | None:
+    query = (
+        select(TimelineEventRow.kind, TimelineEventRow.data)
+        .where(
+            TimelineEventRow.incident_id == number,
+            TimelineEventRow.kind == EventKind.UPDATE_POSTED.value,
+        )
+        .order_by(TimelineEventRow.id.desc())
+        .limit(1)
+    )
+    found = session.execute(query).first()
+    if found is None:
+        return None
+    payload = parse(found.kind, found.data)
+    return payload.text if isinstance(payload, UpdatePosted) else None
