@@ -176,9 +176,9 @@ def test_an_undelivered_text_is_reported_once(bot: Bot, twilio: FakeTwilio, page
     twilio.unreachable.add(OLIVIA_SMS)
     assert twilio.settle(text.sid) == [204, 204]
     assert twilio.report(text.sid, "failed", error_code=30003) == 204
-    said = bot.posted(paged.id, f"Could not reach <@{ONCALL}> via sms").all_text
+    said = bot.posted(paged.id, f"Could not text <@{ONCALL}>: ").all_text
     assert f"Twilio could not deliver the text to {OLIVIA_SMS} (undelivered, error 30003)" in said
-    lines = [m for m in bot.slack.state.messages(paged.id) if "via sms" in m.all_text]
+    lines = [m for m in bot.slack.state.messages(paged.id) if "Could not text" in m.all_text]
     assert len(lines) == 1
 
 
@@ -186,7 +186,7 @@ def test_an_invalid_number_is_reported_in_words(
     bot: Bot, twilio: FakeTwilio, paged: Channel
 ) -> None:
     bot.command(paged, f"page <@{LEAD}|liam>")
-    said = bot.posted(paged.id, f"Could not reach <@{LEAD}> via sms").all_text
+    said = bot.posted(paged.id, f"Could not text <@{LEAD}>: ").all_text
     assert f"Twilio says the number {LIAM_SMS} is not valid (21211)" in said
 
 

@@ -43,6 +43,8 @@ from bot.incidents.domain.events import (
 __all__ = ["BOT_ACTOR", "EventKind", "Person", "TimelineEvent", "describe", "mention"]
 
 BOT_ACTOR = "warroom"
+# A failed text or call says so in plain words ("Could not text Olivia Okafor: ...").
+_PHONE_VERBS = {"sms": "Could not text", "voice": "Could not call"}
 
 # A config user reference (a Slack id or an email) as people read it: a mention when Slack knows
 # the person, else their name from users.yaml (see bot/incidents/slack/people.py).
@@ -112,6 +114,8 @@ def describe(event: TimelineEvent, person: Person | None = None) -> str:
         case Acknowledged():
             return f"{who} acknowledged the page"
         case DeliveryFailed(user=user, channel=channel, error=error):
+            if verb := _PHONE_VERBS.get(channel):
+                return f"{verb} {named(user)}: {error}"
             return f"Could not reach {named(user)} via {channel}: {error}"
         case NobodyOnCall(schedule=schedule):
             return f":rotating_light: Nobody is on call for {schedule}: nobody paged there"
