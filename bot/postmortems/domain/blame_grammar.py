@@ -231,7 +231,10 @@ def _mention_at(tokens: Sequence[Token], at: int, people: People) -> Mention | N
     if low in lex.PRONOUNS and (low != "i" or tokens[at].text == "I"):
         return Mention(at, at + 1, "pronoun")
     if low in ("no", "none") and at + 1 < len(tokens) and tokens[at + 1].low in ("one", "of"):
-        return Mention(at, at + 2, "pronoun")
+        end = at + 2
+        if tokens[at + 1].low == "of" and end < len(tokens) and tokens[end].low in _GROUPS:
+            end += 1  # "none of us"
+        return Mention(at, end, "pronoun")
     if _is_head(low) or _is_department(tokens, at):
         end = at + 1
         while end < len(tokens) and (_is_head(tokens[end].low) or _is_department(tokens, end)):
@@ -319,6 +322,7 @@ def _subject_mode(tokens: Sequence[Token], mention: Mention) -> str | None:
     return "clause" if _after_time_phrase(tokens, at) else None
 
 
+_GROUPS = frozenset({"us", "them", "you"})
 _TIME_PREPOSITIONS = lex._words("at on in during around by from within over shortly about")
 _TIME_WORDS = lex._words(
     "am pm utc gmt cet cest est edt pst pdt morning afternoon evening night weekend midnight noon "
@@ -379,7 +383,7 @@ def _predicate(tokens: Sequence[Token], mention: Mention, mode: str) -> list[Hit
     if tokens[start].low in ("who", "that"):
         relative, start = True, start + 1
     end = _clause_end(tokens, start)
-    negated = tokens[mention.start].low in ("nobody", "no", "none")
+    negated = tokens[mention.start].low in ("nobody", "no", "none", "no-one")
     hits: list[Hit] = []
     subject = tokens[mention.start].start
     verbs = [start]
@@ -416,8 +420,8 @@ def _verb_phrase(
         if low in ("had", "'d") and mode in ("if", "had"):
             have = modal = True
         at += 1
-    if at >= end:
-        return None
+    if at >= end:  # "... and nobody did."
+        return Hit(OMISSION, subject, tokens[at - 1].end, "") if negated and mode else None
     verb = tokens[at]
     if tokens[at - 1].low in ("the", "a", "an"):
         return None
@@ -429,7 +433,7 @@ def _verb_phrase(
 
     if (modal and have) or mode == "had":
         return hit(COUNTERFACTUAL, at)
-    if verb.low in ("supposed", "needed") and nxt == "to":
+    if verb.low in ("supposed", "needed", "meant", "expected") and nxt == "to":
         return hit(COUNTERFACTUAL, at + 1)
     if verb.low in ("ought", "should") and nxt in ("to", "have", "'ve", "not"):
         return hit(COUNTERFACTUAL, at + 1)
@@ -442,6 +446,8 @@ def _verb_phrase(
         return hit(OMISSION, at + 1)
     if negated and not bases.isdisjoint(lex.DILIGENCE_VERBS):
         return hit(OMISSION, at)
+    if negated and "get" in bases and nxt in ("round", "around"):
+        return hit(OMISSION, at + 1)  # "never got round to it"
     return _phrasal(tokens, at, end, bases, hit)
 
 
@@ -455,9 +461,10 @@ def _phrasal(
     """Failures spelled with more than the verb: "took down", "let ... lapse", "left ...
     running", "pushed an untested build", "promoted the wrong replica"."""
     ahead = [t.low for t in tokens[at + 1 : min(end, at + 6)]]
+    past_determiner = next((w for w in ahead if w not in lex.DETERMINERS), "")
     for base in bases:
         particles = lex.PHRASAL_FAILURES.get(base)
-        if particles and ahead and ahead[0] in particles:
+        if particles and ahead and (ahead[0] in particles or past_determiner in particles):
             if base == "drop" and (len(ahead) < 2 or ahead[1] not in lex.DROP_OBJECTS):
                 continue
             return make(OMISSION, at + 1)
@@ -562,6 +569,10 @@ _FIXED_PHRASES = (
     (frozenset({"know", "knew", "known", "knows"}), ("better",), COUNTERFACTUAL),
     (frozenset({"cut", "cutting", "cuts"}), ("corners",), JUDGEMENT),
     (frozenset({"drop", "dropped", "dropping", "drops"}), ("the", "ball"), JUDGEMENT),
+    *(
+        (frozenset({"out"}), ("of", owner, "depth"), JUDGEMENT)
+        for owner in ("his", "her", "their", "my", "our", "your")
+    ),
 )
 
 
@@ -633,9 +644,15 @@ for _frame in lex.CAUSAL_FRAMES:
 
 
 def _person_at(starts: dict[int, Mention], at: int, tokens: Sequence[Token]) -> Mention | None:
-    while at < len(tokens) and (tokens[at].low in lex.ADVERBS or _ly(tokens[at].low)):
-        at += 1
-    return starts.get(at)
+    """A person phrase starting within a few words of ``at`` (its noun phrase), before any
+    punctuation, preposition or new clause: "due to the DBA", "from a change the DBA made"."""
+    for look in range(at, min(at + 4, len(tokens))):
+        if look in starts:
+            return starts[look]
+        low = tokens[look].low
+        if low in _BOUNDARY or low == "," or low in lex.PREPOSITIONS or low in lex.SUBORDINATORS:
+            return None
+    return None
 
 
 # What makes a sentence worth reading: a word from one of the grammar's lists. Every category
@@ -657,8 +674,9 @@ _EXACT_CUES = frozenset().union(
     lex.CAUSAL_WORDS,
     lex.JUDGEMENT_PHRASES["more"],  # "more careful": the rarer word is the cue
     lex.JUDGEMENT_PHRASES["less"],
-    {"sense", "without", "against", "supposed", "better", "if", "unless", "responsible"},
-    {"accountable", "nobody", "none", "n't"},
+    {"sense", "without", "against", "supposed", "meant", "expected", "better", "if", "unless"},
+    {"responsible"},
+    {"accountable", "nobody", "none", "no-one", "n't", "depth"},
 )
 _PHRASAL_PAST = frozenset(
     {form for form, base in lex.IRREGULAR.items() if base in lex.PHRASAL_FAILURES}

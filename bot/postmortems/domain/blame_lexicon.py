@@ -25,6 +25,7 @@ ROLE_NOUNS = _words(
     officer director executive vp cto ceo cio ciso boss supervisor scribe driver shepherd
     gatekeeper dispatcher planner designer scientist student volunteer member human user-admin
     superuser release-manager programmer hacker
+    ic tl swe oncaller releaser shipper implementer integrator handler
     """
 )
 
@@ -45,6 +46,7 @@ PRONOUNS = _words(
     """
     he she they we i you someone somebody anyone anybody everyone everybody nobody whoever
     whomever
+    no-one
     """
 )
 
@@ -69,6 +71,20 @@ FIRST_NAMES = _words(
     ryan sam samantha samuel sandra sara sarah sean sergei sergio simon sofia sophie stefan
     stephanie steve steven sunil susan takeshi tanya thomas tim timothy tom tomas tony valentina
     victor victoria vikram vincent wei william xavier yan yuki yusuf zara zoe
+    abdullah adebayo adriana agnieszka ahmad aiden alberto aleksandr alessandro alexei ali
+    alina amara amit ana-maria anastasia andre andrei aniket anil anton arash arturo astrid
+    axel bartholomew beatriz bilal bjorn bogdan boris camila chidi chinedu chloe cristina dalia
+    damian dana darius dawit deniz dev devon dina dmitry duc ebony eduardo efua ekaterina emeka
+    emre enrique esther fabio farah farid fatou felipe femi florian francisco gaurav giulia
+    gustavo hamza haruto hiro hyun ibrahim ifeoma ilya imani ines ingrid irina isabela ishaan
+    jakub jamie jan jasmine javed jens jiho jin joao jonah juliana jun kaito kamal karim kasia
+    katarzyna keisha kenta khalid kiran kwame lars leila lena lior lorenzo luca lukas magnus
+    malik manuel marek mariana marta mateo matteo mehmet mei-ling mikhail minh mohammad moritz
+    mustafa nadia nasser neha nikhil nikolai nils noor obi oleg olumide omari oskar pavel
+    pierre piotr pooja quentin rafael rahim ramon rashid reza rohan rosa ruben rui sakura sana
+    santiago sasha sebastian seo-yeon shreya siddharth sigrid sina siobhan soren stellan sven
+    tariq thabo thiago tobias tomasz tunde uma vanessa vasil vera wojciech xin yara yasmin
+    yerlan yosef yuna yusuf zainab zeynep zhang zheng
     """
 )
 
@@ -82,6 +98,11 @@ FAILURE_VERBS = _words(
     misname misconstrue misremember mislead fat-finger typo rush cause crash leak sabotage shirk
     flout defy violate breach contravene rubber-stamp fudge procrastinate dawdle pressure bully
     coerce
+    flub muff bollix louse foul fluff hose brick bork fry torch zap stomp trample mislay
+    mismanage misspell misorder misassign misdirect misreport miscommunicate misprioritize
+    misprioritise mistime misestimate underestimate force-push ram bulldoze steamroll railroad
+    derail jeopardize jeopardise endanger tank disobey skirt sidestep dodge evade short-circuit
+    skimp scrimp shortchange forgo forego renege bodge panic doze oversleep misfile mistag
     """
 )
 
@@ -132,6 +153,10 @@ IRREGULAR = {
     "set": "set",
     "ate": "eat",
     "eaten": "eat",
+    "got": "get",
+    "gotten": "get",
+    "panicked": "panic",
+    "panicking": "panic",
 }
 
 # Phrasal failures: a verb base and the particle that makes it a failure ("took down", "messed up").
@@ -150,7 +175,12 @@ PHRASAL_FAILURES = {
     "walk": frozenset({"away", "off"}),
     "step": frozenset({"away"}),
     "log": frozenset({"off", "out"}),
-    "lose": frozenset({"track", "sight", "focus", "patience"}),
+    "lose": frozenset({"track", "sight", "focus", "patience", "thread", "control"}),
+    "nod": frozenset({"off"}),
+    "doze": frozenset({"off"}),
+    "slack": frozenset({"off"}),
+    "goof": frozenset({"off", "around"}),
+    "wing": frozenset({"it"}),
     "drop": frozenset({"the"}),  # "dropped the ball/table": see DROP_OBJECTS
     "cut": frozenset({"corners", "corner"}),
     "jump": frozenset({"the", "ahead"}),
@@ -201,6 +231,9 @@ JUDGEMENT = _words(
     incompetency slacker lazybones cowboy yolo gung-ho trigger-happy unforgiveable inexperienced
     unskilled untrained unprepared unfocused distracted sleepy negligently neglectful forgetful
     scatterbrained careless-ness sloth slovenly uncaring unconcerned unbothered
+    perfunctory egregious cursory blatant flagrant impulsive brash hapless lacklustre
+    lackluster half-hearted ineffectual unfit ill-prepared impatient ineptitude bumbling
+    careless-ly unconscionable unjustifiable unwarranted
     """
 )
 
@@ -229,7 +262,9 @@ JUDGEMENT_PHRASES = {
     ),
     "less": _words("careless reckless hasty lazy sloppy"),
     "common": _words("sense"),
-    "basic": _words("competence diligence care experience knowledge understanding skill skills"),
+    "basic": _words(
+        "competence diligence care experience knowledge understanding skill skills hygiene"
+    ),
 }
 
 # Nouns for a slip that, owned by a person ("X's oversight", "their mistake"), blame them.
@@ -241,6 +276,7 @@ BLAME_NOUNS = _words(
     misread misconfiguration fat-finger bad-call ignorance inexperience haste doing fault
     wrongdoing misconduct misdeed mess-up messup mix-up mixup boo-boo clanger howler faux-pas
     miscalculation misunderstanding forgetfulness inaction indifference complacency
+    ineptitude impatience recklessness thoughtlessness rashness laxity laxness cockup balls-up
     """
 )
 
@@ -249,6 +285,16 @@ POSSESSIVE_PRONOUNS = _words("his her their your my our whose someone's somebody
 # Frames that attribute the outcome to what follows them ("caused by", "because of").
 CAUSAL_FRAMES = (
     ("caused", "by"),
+    ("introduced", "by"),
+    ("stemmed", "from"),
+    ("stems", "from"),
+    ("stemming", "from"),
+    ("resulted", "from"),
+    ("arose", "from"),
+    ("originated", "with"),
+    ("pinned", "on"),
+    ("feet", "of"),
+    ("hands", "of"),
     ("triggered", "by"),
     ("due", "to"),
     ("because", "of"),
@@ -283,7 +329,8 @@ CAUSAL_FRAMES = (
 # The words of those frames a sentence must hold (its cue words; "by", "to", "of" are too common).
 CAUSAL_WORDS = _words(
     "caused triggered due because owing attributable attributed traced traceable blamed result "
-    "fault doing lies lay rests rested falls fell account courtesy responsibility down boils"
+    "fault doing lies lay rests rested falls fell account courtesy responsibility down boils "
+    "introduced stemmed stems stemming resulted arose originated pinned feet hands"
 )
 
 # "The (root) cause was <person>": a cause noun, then a copula within a few words.
@@ -325,6 +372,7 @@ UNREADY = _words(
     untested unreviewed unvetted unverified unapproved unauthorized unauthorised unsanctioned
     half-finished buggy broken faulty wrong bad incorrect experimental unfinished unready
     incomplete
+    unannounced unscheduled unplanned uncoordinated unsanctioned unmonitored
     """
 )
 
@@ -332,7 +380,7 @@ UNREADY = _words(
 AUXILIARIES = _words(
     """
     had has have 've 'd did does do was were is are am been be being will would should could
-    might must may can shall ought to 'll 're 'm got get gets
+    might must may can shall ought to 'll 're 'm
     """
 )
 NEGATIONS = _words("not n't never no-longer hardly barely")
