@@ -116,6 +116,19 @@ def test_declare_from_the_composer_creates_the_channel_and_tells_the_declarer(
     assert "declared incident" not in state(dev, LEAD, GENERAL)["regions"]["messages"]
 
 
+def test_the_example_config_announces_incidents_in_incidents(dev: DevSandbox) -> None:
+    """config/announcements.yaml names #incidents: the sandbox has it and shows the post."""
+    incidents = dev.emulator.state.find_channel("incidents")
+    assert incidents is not None
+    declare(dev, "Search index stale")
+
+    def announced() -> str | None:
+        texts = [m.all_text for m in dev.emulator.state.messages(incidents.id)]
+        return next((t for t in texts if "Search index stale" in t), None)
+
+    assert "Join" in eventually(announced, "the announcement in #incidents")
+
+
 def test_an_unknown_command_gets_slacks_answer(dev: DevSandbox) -> None:
     answer = type_line(dev, BOB, GENERAL, "/deploy now")
     assert not answer["ok"]

@@ -66,3 +66,15 @@ def test_a_missing_or_broken_config_adds_nothing(tmp_path: Path) -> None:
     ws = Workspace()
     assert add_people(ws, tmp_path) == []
     assert add_team_channels(ws, tmp_path / "absent") == []
+
+
+def test_announcement_channels_are_created_too(tmp_path: Path) -> None:
+    """`warroom dev` shows #incidents when announcements.yaml names it."""
+    (tmp_path / "announcements.yaml").write_text(
+        'announcements:\n  channels: ["#incidents", C0123ABCD]\n'
+        '  services:\n    - {service: checkout-api, channels: ["#payments-incidents"]}\n',
+        encoding="utf-8",
+    )
+    ws = Workspace()
+    assert add_team_channels(ws, tmp_path) == ["incidents", "payments-incidents"]
+    assert ws.bot_user_id in ws.channel_by_name("incidents").members
