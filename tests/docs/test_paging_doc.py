@@ -21,6 +21,7 @@ import yaml
 from bot.config import check_config, load_config
 from bot.config.model import Config
 from bot.heartbeats.config import check_monitors, load_monitors
+from bot.paging.domain.rules import describe
 from tests.conftest import IN_CI
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "paging.md"
@@ -67,6 +68,13 @@ def test_the_config_examples_load_without_an_error(config_dir: Path) -> None:
 
 
 def assert_means_what_the_guide_says(config: Config) -> None:
+    liam = config.user("U0LEAD")
+    assert liam is not None
+    assert describe(liam.rules, liam.contacts) == [
+        "High urgency: Slack DM at once, SMS after 2 min, voice call after 5 min, "
+        "Opsgenie after 10 min",
+        "Low urgency: Slack DM at once, SMS after 15 min",
+    ]
     priya = config.user("priya@example.com")
     assert priya is not None
     assert (priya.name, priya.slack_id) == ("Priya Patel", None)
