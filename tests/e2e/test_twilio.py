@@ -219,3 +219,27 @@ def test_hostile_requests_get_a_4xx_or_a_sentence_never_a_5xx(
     )
     assert unknown.status_code == 204
     assert page_statuses(bot) == ["active"]
+
+
+def test_with_two_open_pages_a_bare_1_asks_for_the_code_and_the_code_picks_one(
+    bot: Bot, twilio: FakeTwilio, paged: Channel
+) -> None:
+    second = bot.declare("Search is slow sev3 service:checkout-api")
+
+    def both() -> list[TwilioMessage] | None:
+        texts = [m for m in twilio.messages() if m.to == OLIVIA_SMS]
+        return texts if len(texts) == 2 else None
+
+    codes = {}
+    for message in eventually(both, what="a text for each incident"):
+        found = re.search(r"#(\d+) .* Reply (\d{4})", message.body)
+        assert found is not None
+        codes[int(found[1])] = found[2]
+    assert set(codes) == {1, 2}
+    answer = twilio.reply(OLIVIA_SMS, "1", SMS_URL)
+    assert f"You have 2 open pages: #2 ({codes[2]}), #1 ({codes[1]})" in answer.text
+    assert page_statuses(bot) == ["active", "active"]
+    answer = twilio.reply(OLIVIA_SMS, f"ACK {codes[2]}", SMS_URL)
+    assert "Acknowledged incident #2 (Search is slow)" in answer.text
+    bot.posted(second.id, f"<@{ONCALL}> acknowledged the page")
+    assert page_statuses(bot) == ["active", "acknowledged"]
