@@ -186,6 +186,8 @@ def analyse(sentence: str, people: People) -> list[Hit]:
         hits.setdefault(hit.category, hit)
     for hit in _possessives(tokens, mentions):
         hits.setdefault(hit.category, hit)
+    for hit in _owned_failures(tokens, mentions):
+        hits.setdefault(hit.category, hit)
     for hit in _causes(tokens, mentions):
         hits.setdefault(hit.category, hit)
     for mention in mentions:
@@ -323,6 +325,7 @@ def _subject_mode(tokens: Sequence[Token], mention: Mention) -> str | None:
 
 
 _GROUPS = frozenset({"us", "them", "you"})
+_LIGHT_LINKS = frozenset({"ahead", "on", "and"})
 _TIME_PREPOSITIONS = lex._words("at on in during around by from within over shortly about")
 _TIME_WORDS = lex._words(
     "am pm utc gmt cet cest est edt pst pdt morning afternoon evening night weekend midnight noon "
@@ -409,10 +412,16 @@ def _verb_phrase(
 ) -> Hit | None:
     """The blame in the verb phrase starting at ``at`` (auxiliaries, adverbs, then the verb)."""
     modal = have = passive = False
-    while at < end and _glue(tokens[at]):
+    while at < end and (_glue(tokens[at]) or tokens[at].low in lex.LIGHT_VERBS):
         low = tokens[at].low
-        if low == "to" and tokens[at - 1].low != "ought":
+        if (
+            low == "to"
+            and tokens[at - 1].low != "ought"
+            and tokens[at - 1].low not in lex.LIGHT_VERBS
+        ):
             break
+        if low in lex.LIGHT_VERBS and at + 1 < end and tokens[at + 1].low in _LIGHT_LINKS:
+            at += 1  # "went ahead", "insisted on"
         modal = modal or low in lex.CF_MODALS
         have = have or (modal and low in ("have", "'ve"))
         negated = negated or low in lex.NEGATIONS
@@ -489,6 +498,9 @@ def _predicate_cues(
         low = tokens[at].low
         nxt = _skip_determiners(tokens, at + 1, end)
         if low in ("can", "may", "cannot"):  # what people are able to do: the system's shape
+            break
+        if low == "too" and at + 1 < end and tokens[at + 1].low in lex.TOO_WORDS:
+            hits.append(Hit(OMISSION, subject, tokens[at + 1].end, _words(tokens, at, at + 1)))
             break
         if (
             (low == "without" and nxt is not None and _unchecked(tokens, nxt, end))
@@ -569,11 +581,32 @@ _FIXED_PHRASES = (
     (frozenset({"know", "knew", "known", "knows"}), ("better",), COUNTERFACTUAL),
     (frozenset({"cut", "cutting", "cuts"}), ("corners",), JUDGEMENT),
     (frozenset({"drop", "dropped", "dropping", "drops"}), ("the", "ball"), JUDGEMENT),
+    (frozenset({"nowhere"}), ("to", "be", "found"), JUDGEMENT),
     *(
         (frozenset({"out"}), ("of", owner, "depth"), JUDGEMENT)
         for owner in ("his", "her", "their", "my", "our", "your")
     ),
 )
+
+
+def _owned_failures(tokens: Sequence[Token], mentions: Sequence[Mention]) -> Iterable[Hit]:
+    """A person's change or decision as the subject of a failure: "Elena's script wiped the
+    log", "the manager's decision to skip the canary"."""
+    for mention in mentions:
+        owner = mention.end
+        if owner >= len(tokens) or tokens[owner].low not in ("'s", "'"):
+            continue
+        if _subject_mode(tokens, mention) is None:
+            continue
+        end = _clause_end(tokens, owner + 1)
+        for verb in range(owner + 2, min(owner + 4, end)):
+            low = tokens[verb - 1].low
+            if low in lex.PREPOSITIONS and low != "to":
+                break
+            hit = _verb_phrase(tokens, verb, end, "clause", False, tokens[mention.start].start)
+            if hit is not None and hit.category == OMISSION:
+                yield Hit(POSSESSIVE, hit.start, hit.end, hit.words)
+                return
 
 
 def _possessives(tokens: Sequence[Token], mentions: Sequence[Mention]) -> Iterable[Hit]:
@@ -623,7 +656,11 @@ def _causes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> Iterable[Hi
                         yield Hit(CAUSE, tokens[at].start, last, _words(tokens, at, copula))
                         return
                     break
-        if lows[at] == "by" and at > 0 and _is(lows[at - 1], lex.FAILURE_VERBS):
+        if (
+            lows[at] == "by"
+            and at > 0
+            and (_is(lows[at - 1], lex.FAILURE_VERBS) or lows[at - 1] in lex.UNDONE)
+        ):
             found = _person_at(starts, at + 1, tokens)
             if found is not None:
                 yield Hit(CAUSE, tokens[at - 1].start, tokens[found.end - 1].end, "by")
@@ -675,7 +712,8 @@ _EXACT_CUES = frozenset().union(
     lex.JUDGEMENT_PHRASES["more"],  # "more careful": the rarer word is the cue
     lex.JUDGEMENT_PHRASES["less"],
     {"sense", "without", "against", "supposed", "meant", "expected", "better", "if", "unless"},
-    {"responsible"},
+    {"responsible", "too", "nowhere"},
+    lex.UNDONE,
     {"accountable", "nobody", "none", "no-one", "n't", "depth"},
 )
 _PHRASAL_PAST = frozenset(

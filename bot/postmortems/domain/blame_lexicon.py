@@ -103,6 +103,7 @@ FAILURE_VERBS = _words(
     misprioritise mistime misestimate underestimate force-push ram bulldoze steamroll railroad
     derail jeopardize jeopardise endanger tank disobey skirt sidestep dodge evade short-circuit
     skimp scrimp shortchange forgo forego renege bodge panic doze oversleep misfile mistag
+    refuse hesitate stonewall
     """
 )
 
@@ -234,6 +235,7 @@ JUDGEMENT = _words(
     perfunctory egregious cursory blatant flagrant impulsive brash hapless lacklustre
     lackluster half-hearted ineffectual unfit ill-prepared impatient ineptitude bumbling
     careless-ly unconscionable unjustifiable unwarranted
+    retrain re-train awol
     """
 )
 
@@ -350,7 +352,9 @@ WITHOUT_OBJECTS = _words(
     review approval testing tests test sign-off permission authorization authorisation warning
     notice heads-up backup backups plan rollback pair eyes peer second consent coordination
     announcement telling asking checking looking reading testing waiting verifying reviewing
-    thinking notifying informing validating confirming consulting """
+    thinking notifying informing validating confirming consulting flag canary soak snapshot
+    dry-run safeguard safeguards safety check checks ticket ticket change-request tests approval
+    """
 )
 # "let X lapse", "left X running": the words that make let/leave a failure.
 LET_COMPLEMENTS = _words(
@@ -374,6 +378,23 @@ UNREADY = _words(
     incomplete
     unannounced unscheduled unplanned uncoordinated unsanctioned unmonitored
     """
+)
+
+# Verbs that pass the subject on to the verb after them: "chose to skip", "kept ignoring".
+LIGHT_VERBS = _words(
+    """
+    chose choose chooses decided decide decides opted opt proceeded proceed tried try attempted
+    continued continue kept keep insisted went go goes elected
+    """
+)
+# With a person subject, "too" and one of these says they were slow or rash.
+TOO_WORDS = _words(
+    "late long slow slowly early soon quick quickly eager hasty trusting casual relaxed lenient "
+    "confident busy"
+)
+# Participles that, with "by <person>", put a missed step on that person.
+UNDONE = _words(
+    "unanswered unacknowledged unread unreviewed unnoticed unheeded unattended untouched unfixed"
 )
 
 # Words the grammar steps over between a subject and its verb.
