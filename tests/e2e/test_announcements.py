@@ -192,3 +192,35 @@ def test_stakeholders_follow_once_their_service_is_severe_enough(bot: Bot) -> No
     )
     bot.command(channel, "update Failing over")
     eventually(lambda: follower_dms(bot, MANAGER, "update: Failing over"), what="her update DM")
+
+
+@pytest.mark.parametrize("search_fails", [False, True])
+def test_a_post_slack_applied_but_answered_500_is_not_posted_twice(
+    bot: Bot, search_fails: bool
+) -> None:
+    """Slack kept the post and answered 500; the retry finds it by its mark. With
+    ``search_fails`` that search fails too, so the timer's run fails and its next run (a fresh
+    claim, as after a crash) must still search before posting."""
+    incidents = incidents_channel(bot)
+    where = {"channel": incidents.id}
+    bot.slack.fail("chat.postMessage", status=500, applied=True, match=where)
+    if search_fails:
+        bot.slack.fail("conversations.history", error="internal_error", match=where)
+    channel = bot.declare("Checkout latency high sev2")
+    announcements(bot, incidents.id)
+    bot.command(channel, "update Rolled back the deploy")
+    eventually(
+        lambda: "Rolled back" in announcements(bot, incidents.id)[0].all_text, what="the update"
+    )
+    assert len(announcements(bot, incidents.id)) == 1
+    assert len(bot.slack.calls("conversations.history")) >= (2 if search_fails else 1)
+
+
+def test_an_edit_slack_fails_is_retried(bot: Bot) -> None:
+    incidents = incidents_channel(bot)
+    channel = bot.declare("Checkout latency high sev2")
+    [post] = announcements(bot, incidents.id)
+    bot.slack.fail("chat.update", 2, status=503, match={"channel": incidents.id})
+    bot.command(channel, "mitigate")
+    eventually(lambda: "mitigated" in announcements(bot, incidents.id)[0].all_text, what="the edit")
+    assert [p.ts for p in announcements(bot, incidents.id)] == [post.ts]

@@ -97,6 +97,8 @@ class AnnouncementEffects:
             self._announcements.trying(a.id, a.generation)
             ts = self._poster.post_joining(mark, target, text, blocks)
             self._announcements.posted(a.id, a.generation, ts)
+            if mark.retry:  # the post found may be an earlier run's, saying less than now
+                self._client.chat_update(channel=target, ts=ts, text=text, blocks=blocks)
         except SlackApiError as error:
             code = str(error.response.get("error"))
             if code not in REFUSED:
