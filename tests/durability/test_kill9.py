@@ -13,7 +13,8 @@ each life as a fresh interpreter instead (``tests.replicas.harness.Replica``), a
 
 Once every server is back and no timer is due or in flight, each declared incident must exist
 exactly once: one row, one channel ``inc-<n>-<slug>``, its card posted once and pinned, the
-topic set, and the declarer told through the command's response_url where the channel is.
+topic set, the declarer told through the command's response_url where the channel is, and one
+announcement in ``#incidents`` (which the bot joins itself) naming the channel.
 
 ``WARROOM_KILL9_SEED`` replays a run's kill instants (the seed is printed). SQLite runs in the
 suite's SQLite run, PostgreSQL in its PostgreSQL run (``WARROOM_TEST_DATABASE_URL``), on a
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -65,6 +67,7 @@ SETTLE_SECONDS = 240.0
 DECLARERS = (ONCALL, LEAD, MANAGER)
 WORDS = ("checkout", "payments", "search", "login", "billing", "queue", "cache", "dns")
 UNUSED_PAGERDUTY = "http://127.0.0.1:9"  # nobody is paged: the declares name no service
+ANNOUNCEMENTS = 'announcements:\n  channels: ["#incidents"]\n'
 
 
 @pytest.fixture
@@ -167,7 +170,11 @@ class KillNine:
 
     def __enter__(self) -> KillNine:
         self.slack.start()
-        env = replica_env(self.database_url, self.slack.api_url, UNUSED_PAGERDUTY, CONFIG_DIR)
+        self.announced_in = self.slack.state.create_channel("incidents", MANAGER, members=[]).id
+        config = self.workdir / "config"
+        shutil.copytree(CONFIG_DIR, config)
+        (config / "announcements.yaml").write_text(ANNOUNCEMENTS)
+        env = replica_env(self.database_url, self.slack.api_url, UNUSED_PAGERDUTY, config)
         if not SPAWN:
             self.forks = ForkServer(env, self.workdir, self.workdir / "forkserver.log")
         for i in range(SERVERS):
@@ -279,6 +286,7 @@ class KillNine:
         problems = [f"channel #{name} created {n} times" for name, n in found.items() if n > 1]
         problems += [f"channel #{name} is no incident's" for name in set(found) - set(expected)]
         declarers = {d.title: d for d in self.declared}
+        announcements = state.messages(self.announced_in)
         for name, (number, title) in sorted(expected.items()):
             channel = state.find_channel(name)
             if channel is None:
@@ -294,6 +302,9 @@ class KillNine:
                 problems.append(f"#{name}: pinned {[m.text for m in pins]}, not its card")
             if not channel.topic:
                 problems.append(f"#{name}: no topic")
+            announced = [m for m in announcements if f"<#{channel.id}>" in m.all_text]
+            if len(announced) != 1:
+                problems.append(f"#{name}: announced {len(announced)} times in #incidents")
             declared = declarers.get(title)
             if declared is not None:
                 told = posts_to(state.responses(user_id=declared.declarer), declared.response_url)
