@@ -18,8 +18,9 @@ reminder, one minute ahead, of the ``handoff`` schedule from Alice to Carl), dec
 as signed slash commands spread over the replicas, lets the test kill and restart replicas, waits
 until every page arrived and no timer is due or in flight, and checks (:meth:`PagingStorm.check`)
 every expected delivery exactly once in Slack (by the page DM's metadata) and at PagerDuty (by
-``dedup_key``), none lost, none doubled, no unexpected page, no failed timer, and one handoff
-reminder DM to each engineer.
+``dedup_key``), none lost, none doubled, no unexpected page, no failed timer, one handoff
+reminder DM to each engineer, and the handoff schedule's user group set once at start (Alice) and
+once at the handoff (Carl).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ SERVICE = "checkout-api"
 FIRST, SECOND = ONCALL, LEAD  # level 0 (through the primary schedule), level 1 (directly)
 DECLARER = MANAGER  # answered through response_url, so never in a DM
 ALICE, CARL = "U0ALICE", "U0CARL"  # the handoff schedule: Alice hands over to Carl
+USERGROUP = "oncall-handoff"  # the handoff schedule's Slack user group: Alice, then Carl
 PAGE_KEY_PREFIX = "incident:"  # page deliveries' keys; handoff DMs are marked with "schedule:..."
 CHANNELS = ("slack", "pagerduty")
 POLL_SECONDS = 0.25
@@ -252,6 +254,17 @@ class FakeSlack:
         for i in range(count):
             state.append_message(channel.id, user=state.bot_user_id, text=f"Unrelated note {i}")
 
+    def usergroup(self) -> tuple[list[str] | None, int, int]:
+        """The members of ``USERGROUP`` (None: no such group), and how many times it was
+        created and its members set."""
+        state = self.emulator.state
+        with state.lock:
+            group = next((g for g in state.usergroups.values() if g.handle == USERGROUP), None)
+            members = list(group.users) if group else None
+        created = len([c for c in state.calls("usergroups.create") if c.ok])
+        updated = len([c for c in state.calls("usergroups.users.update") if c.ok])
+        return members, created, updated
+
     def handoff_dms(self, user: str) -> list[str]:
         """Handoff reminder DMs: marked with a ``schedule:...:handoff:...`` key."""
         return [
@@ -305,6 +318,7 @@ schedules:
         turn: weekly
   - name: handoff
     time_zone: UTC
+    slack_usergroup: {USERGROUP}
     layers:
       - name: hourly
         users: [{ALICE}, {CARL}]
@@ -712,6 +726,12 @@ class PagingStorm:
             f"schedule:handoff:handoff:{boundary}:{role}:{user}"
             for role, user in (("outgoing", ALICE), ("incoming", CARL))
         }
+
+        # The user group: filled with Alice at start, Carl at the handoff; each once, whatever
+        # the number of replicas and restarts (the other syncs find it right and change nothing).
+        wait = (self.handoff_at - datetime.now(UTC)).total_seconds() + 60
+        wait_for(lambda: self.slack.usergroup()[0] == [CARL], max(wait, 10), "@oncall-handoff")
+        assert self.slack.usergroup() == ([CARL], 1, 2), self.slack.usergroup()
 
         return Report(
             incidents=self.incidents,
