@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.request import Request
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -14,6 +15,8 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+
+from bot.kernel.slack.pooled import web_api_response
 
 # Each listener keeps its thread through its post-ack work (Slack calls, database), and a request
 # cannot even be acked without a free thread.
@@ -25,7 +28,8 @@ def listener_pool() -> ThreadPoolExecutor:
 
 
 class CountingWebClient(WebClient):
-    """A ``WebClient`` that reports every call that still failed after its retries."""
+    """A ``WebClient`` that reports every call that still failed after its retries, and sends
+    them over kept-alive connections (``bot.kernel.slack.pooled``)."""
 
     def __init__(self, on_error: Callable[[str, str], None], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -40,6 +44,11 @@ class CountingWebClient(WebClient):
         except OSError as error:  # connection refused, timeouts: Slack unreachable
             self._on_error(api_method, type(error).__name__)
             raise
+
+    def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
+        if self.proxy is not None:
+            return super()._perform_urllib_http_request_internal(url, req)
+        return web_api_response(req, self.timeout)
 
 
 def make_client(

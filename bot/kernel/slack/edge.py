@@ -38,8 +38,8 @@ from urllib.parse import urlencode, urlsplit
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.context.ack import Ack
 from slack_bolt.context.respond import Respond
+from slack_bolt.context.respond.internals import _build_message
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -48,6 +48,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from bot.kernel.slack import payloads as p
 from bot.kernel.slack.inbox import RECOVER, AlreadyApplied, Entry, Inbox, applying
 from bot.kernel.slack.inbox_store import PENDING
+from bot.kernel.slack.pooled import PooledWebhookClient
 from bot.kernel.slack.signature import is_signed
 from bot.kernel.timers.outcomes import Done, Outcome, TimerFailure
 from bot.kernel.timers.store import ClaimedTimer
@@ -115,13 +116,19 @@ class _SignallingAck(Ack):
 
 class _Respond(Respond):
     """Bolt's ``respond``, which says nothing (rather than raising) where Slack gave no
-    ``response_url`` (a click inside a modal): there is nowhere to answer."""
+    ``response_url`` (a click inside a modal): there is nowhere to answer. It posts over the
+    process's kept-alive connections."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.response_url is None:
             log.info("no response_url to answer on; the answer is dropped")
             return None
-        return super().__call__(*args, **kwargs)
+        text = args[0] if args else kwargs.pop("text", "")
+        if isinstance(text, dict):
+            message = _build_message(**text)
+        else:
+            message = _build_message(text, *args[1:], **kwargs)
+        return PooledWebhookClient(self.response_url, ssl=self.ssl).send_dict(message)
 
 
 class SlackEdge:
@@ -377,7 +384,7 @@ def _as_http_body(envelope_type: str, payload: dict[str, Any]) -> tuple[str, byt
 
 def _post_ephemeral(url: str, text: str) -> None:
     try:
-        WebhookClient(url, timeout=2).send(
+        PooledWebhookClient(url, timeout=2).send(
             text=text, response_type="ephemeral", replace_original=False
         )
     except Exception as error:  # the person cannot be told; the log says so
