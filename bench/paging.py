@@ -169,11 +169,12 @@ def free_port() -> int:
 class Server:
     """``warroom serve`` in a subprocess; its output in ``log``."""
 
-    def __init__(self, env: dict[str, str], workdir: Path, log: Path) -> None:
+    def __init__(self, env: dict[str, str], workdir: Path, log: Path, workers: int = 1) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         command = [sys.executable, "-c", SERVE, "serve", "--host", "127.0.0.1"]
+        command += ["--workers", str(workers)]
         with log.open("wb") as out:
             self.process = subprocess.Popen(
                 [*command, "--port", str(self.port)],

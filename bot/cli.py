@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import bot
 
@@ -42,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the bot (Slack Request URL at /slack/events)")
     serve.add_argument("--host", help="interface to listen on (default 0.0.0.0)")
     serve.add_argument("--port", type=int, help="port (default: $PORT, else 3000)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="processes sharing the port, each with its own timer runner "
+        "(default: $WEB_CONCURRENCY, else the number of cores)",
+    )
     dev = sub.add_parser(
         "dev",
         help="run the bot against the built-in Slack sandbox, in a browser (no credentials)",
@@ -93,7 +100,6 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from bot.composition import build
     from bot.config.startup import InvalidConfig
     from bot.kernel.runtime import MissingSetting
     from bot.kernel.settings import Settings
@@ -108,22 +114,78 @@ def _serve(args: argparse.Namespace) -> int:
             "address people reach this server at",
             settings.public_url,
         )
+    workers = _workers(args.workers)
+    if workers < 1:
+        print("warroom: --workers must be 1 or more", file=sys.stderr)
+        return 2
+    host, port = args.host or settings.host, args.port or settings.port
+    log_level = settings.log_level.lower()
     try:
-        warroom = build(settings)
+        if workers == 1:
+            uvicorn.run(_app(settings), host=host, port=port, log_level=log_level)
+            return 0
+        _prepare(settings)
     except (MissingSetting, InvalidConfig) as error:
         print(f"warroom: {error}", file=sys.stderr)
         return 2
+    # Each worker imports the app afresh (uvicorn spawns them) and builds it from the same
+    # environment; the database was migrated here, once, before any of them started.
+    uvicorn.run(
+        "bot.cli:worker_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level=log_level,
+    )
+    return 0
+
+
+def _workers(asked: int | None) -> int:
+    if asked is not None:
+        return asked
+    from_env = os.environ.get("WEB_CONCURRENCY", "").strip()
+    if from_env.isdigit():
+        return int(from_env)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _prepare(settings: Any) -> None:
+    """Before the workers start: refuse what every one of them would refuse (missing Slack
+    credentials, an invalid config folder) and bring the database to the current schema."""
+    from bot.config.startup import load_startup_config
+    from bot.kernel.runtime import slack_credentials
+    from bot.kernel.storage.db import make_engine
+    from bot.kernel.storage.migrate import upgrade_to_head
+
+    slack_credentials(settings)
+    load_startup_config(settings.config_dir)
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade_to_head(engine)
+    finally:
+        engine.dispose()
+
+
+def worker_app() -> Any:
+    """One worker of ``warroom serve --workers N`` (uvicorn's app factory)."""
+    from bot.kernel.settings import Settings
+
+    settings = Settings()
+    _configure_logging(settings.log_level)
+    _tune_malloc()
+    return _app(settings, migrate=False)
+
+
+def _app(settings: Any, migrate: bool = True) -> Any:
+    from bot.composition import build
+
+    warroom = build(settings, migrate=migrate)
     if settings.slack_app_token is not None:
         from bot.kernel.slack.socket_mode import connect
 
         connect(warroom.edge, settings.slack_app_token.get_secret_value(), warroom.client)
-    uvicorn.run(
-        warroom.asgi,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_level=settings.log_level.lower(),
-    )
-    return 0
+    return warroom.asgi
 
 
 def _tune_malloc(arenas: int = 2) -> None:

@@ -22,6 +22,10 @@ from tests.ci import IN_CI
 
 __all__ = ["IN_CI", "browser"]
 
+# `warroom serve` started by a test (tests/replicas, tests/durability, tests/e2e) is one process,
+# as the tests that kill and restart it assume; tests of --workers ask for more explicitly.
+os.environ.setdefault("WEB_CONCURRENCY", "1")
+
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:

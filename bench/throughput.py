@@ -1,0 +1,173 @@
+"""Throughput at saturation: ``warroom serve --workers 1`` against ``--workers 2``.
+
+Both servers run at once on one database (SQLite in a temporary folder, or a scratch database on
+the PostgreSQL server named by ``--database-url``) and the same fake Slack (its own process, as in
+``bench.ack_latency``); rounds alternate between them, so whatever else the machine does falls on
+both. Each round sends ``-n / --rounds`` requests of one scenario, ``-c`` in flight (closed loop,
+enough to keep every worker busy), then waits until the server has done all the work they left
+(stored requests applied, timers fired, Slack quiet).
+
+- **acks/s**: requests over the time to answer them all (what Slack sees);
+- **done/s**: requests over that time plus the wait for the work after the acks (a declare's
+  channel, card, pin, topic and answer; an update's post and card refresh);
+- **cpu ms**: CPU time of the server's processes (the supervisor and its workers) per request.
+
+``python -m bench.throughput --help``; ``bench/README.md`` explains the output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from contextlib import ExitStack
+from pathlib import Path
+
+from bench.ack_latency import SCENARIOS, Bench, Options, cpu_seconds, serve_env
+from bench.ack_report import Result
+from bench.paging import Server
+from bench.slack_process import FakeSlack
+from bench.timers import database
+
+WORKERS = (1, 2)
+
+
+def _name(workers: int) -> str:
+    # Bench sends its staging requests to the app called "warroom": the one-worker server.
+    return "warroom" if workers == 1 else f"{workers} workers"
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of ``pid`` and its children (uvicorn's workers)."""
+    total = cpu_seconds(pid)
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return total
+    return total + sum(cpu_seconds(int(child)) for child in children)
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def measure(bench: Bench, scenario: str, options: Options) -> dict[int, tuple[Result, float]]:
+    """Per worker count: the acks (samples, send time) and the time until the work was done."""
+    for workers in WORKERS:
+        if options.warmup:
+            bench.send(_name(workers), "closed", bench.build(scenario, options.warmup))
+            bench.settle()
+    totals = {w: (Result(cpu_seconds=0), 0.0) for w in WORKERS}
+    size = max(1, options.requests // options.rounds)
+    for _ in range(options.rounds):
+        for workers in WORKERS:
+            pid = bench.apps[_name(workers)][1]
+            cpu, started = tree_cpu_seconds(pid), time.monotonic()
+            result = bench.send(_name(workers), "closed", bench.build(scenario, size))
+            bench.settle()
+            total, done = totals[workers]
+            total.samples += result.samples
+            total.wall_seconds += result.wall_seconds
+            total.cpu_seconds += tree_cpu_seconds(pid) - cpu
+            totals[workers] = (total, done + time.monotonic() - started)
+    return totals
+
+
+def report_rows(scenario: str, totals: dict[int, tuple[Result, float]]) -> list[str]:
+    rows, rates = [], {}
+    for workers, (result, done) in totals.items():
+        latencies = [s.latency_ms for s in result.samples if s.latency_ms is not None]
+        n = len(result.samples)
+        acks, finished = n / result.wall_seconds, n / done
+        rates[workers] = (acks, finished)
+        rows.append(
+            f"{scenario:<8} {workers:>7} {acks:>8.1f} {finished:>8.1f} "
+            f"{percentile(latencies, 50):>8.1f} {percentile(latencies, 99):>8.1f} "
+            f"{result.cpu_seconds * 1000 / max(1, n):>7.1f} {len(result.errors):>6}"
+        )
+    (a1, d1), (a2, d2) = rates[1], rates[2]
+    rows.append(f"{scenario:<8} {'x2/x1':>7} {a2 / a1:>7.2f}x {d2 / d1:>7.2f}x")
+    return rows
+
+
+def run(options: Options) -> int:
+    load, started = os.getloadavg(), time.monotonic()
+    with ExitStack() as stack:
+        url = stack.enter_context(database(options.database_url))
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="warroom-tput-")))
+        (workdir / "config").mkdir()
+        slack = stack.enter_context(FakeSlack(options.slack_latency_ms))
+        env = serve_env(url, slack.api_url, workdir / "config")
+        servers = {}
+        for workers in WORKERS:  # one after the other: each migrates the database at start
+            server = Server(env, workdir, workdir / f"serve-{workers}.log", workers=workers)
+            stack.callback(server.stop)
+            server.wait_ready()
+            servers[workers] = server
+        apps = {_name(w): (f"{s.url}/slack/events", s.process.pid) for w, s in servers.items()}
+        bench = Bench(options, slack, apps, url)
+        stack.callback(bench.engine.dispose)
+        bench.stage()
+        results = {}
+        for scenario in options.scenarios:
+            print(f"{scenario}...", file=sys.stderr, flush=True)
+            results[scenario] = measure(bench, scenario, options)
+    backend = url.split(":", 1)[0].split("+", 1)[0]
+    print(
+        f"warroom serve --workers 1 vs --workers 2 ({backend}, one database), fake Slack in its "
+        f"own process; 127.0.0.1, {os.cpu_count()} cores; {options.requests} requests per "
+        f"server and scenario, {options.concurrency} in flight, {options.rounds} alternating "
+        f"rounds; load average before {' '.join(f'{x:.2f}' for x in load)}, after "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; took {time.monotonic() - started:.0f} s"
+    )
+    header = "scenario workers   acks/s   done/s   p50 ms   p99 ms  cpu ms errors"
+    print(header)
+    print("-" * len(header))
+    failed = False
+    for scenario, totals in results.items():
+        failed = failed or any(result.errors for result, _ in totals.values())
+        for row in report_rows(scenario, totals):
+            print(row)
+    return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.throughput",
+        description="Throughput at saturation of warroom serve with 1 and 2 workers.",
+    )
+    parser.add_argument("-n", "--requests", type=int, default=600, help="per server (600)")
+    parser.add_argument("-c", "--concurrency", type=int, default=32, help="in flight (32)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (3)")
+    parser.add_argument("--warmup", type=int, default=20, help="unmeasured, per server (20)")
+    parser.add_argument("--scenario", choices=[*SCENARIOS, "all"], default="all")
+    parser.add_argument("--database-url", help="a PostgreSQL server (default: SQLite)")
+    parser.add_argument("--timeout", type=float, default=120.0, help="s without progress (120)")
+    args = parser.parse_args(argv)
+    if not 1 <= args.rounds <= args.requests:
+        parser.error("--rounds must be 1..N")
+    options = Options(
+        requests=args.requests,
+        concurrency=args.concurrency,
+        rate=20.0,
+        rounds=args.rounds,
+        warmup=args.warmup,
+        scenarios=SCENARIOS if args.scenario == "all" else (args.scenario,),
+        loops=("closed",),
+        slack_latency_ms=0.0,
+        database_url=args.database_url,
+        timeout=args.timeout,
+        verbose=False,
+    )
+    return run(options)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
