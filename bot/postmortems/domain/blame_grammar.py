@@ -317,6 +317,10 @@ def _subject_mode(tokens: Sequence[Token], mention: Mention) -> str | None:
         return "had"
     if low in ("if", "unless"):
         return "if"
+    if low in ("n't", "not") and at >= 2 and tokens[at - 2].low == "why":
+        return "had"  # "why didn't the on-call escalate?"
+    if low in ("did", "was", "were") and at >= 1 and tokens[at - 1].low == "why":
+        return "clause"
     if low in ("was", "is") and at > 0 and tokens[at - 1].low == "it":
         return "cleft"
     if low in _BOUNDARY or low == "," or low in lex.COORDINATORS or low in lex.SUBORDINATORS:
@@ -391,7 +395,7 @@ def _predicate(tokens: Sequence[Token], mention: Mention, mode: str) -> list[Hit
     subject = tokens[mention.start].start
     verbs = [start]
     if tokens[start].low in lex.PREPOSITIONS:  # "the SRE on shift misjudged"
-        verbs = list(range(start + 1, min(start + 6, end)))
+        verbs = [at for at in range(start + 1, min(start + 6, end)) if _verb_like(tokens[at])]
     if relative:  # "whoever was on call forgot ...": the main verb follows the clause
         verbs = list(range(start, end))
     for at in range(start, end):
@@ -405,6 +409,18 @@ def _predicate(tokens: Sequence[Token], mention: Mention, mode: str) -> list[Hit
             break
     hits += _predicate_cues(tokens, start, end, relative, subject)
     return hits
+
+
+def _verb_like(token: Token) -> bool:
+    """Could this word start a verb phrase (after a subject's prepositional phrase)?"""
+    low = token.low
+    return (
+        _glue(token)
+        or bool(cue_kind(low) & STRONG)
+        or low.endswith("ed")
+        or low in lex.IRREGULAR
+        or low in lex.LIGHT_VERBS
+    )
 
 
 def _verb_phrase(
@@ -474,16 +490,20 @@ def _phrasal(
     for base in bases:
         particles = lex.PHRASAL_FAILURES.get(base)
         if particles and ahead and (ahead[0] in particles or past_determiner in particles):
-            if base == "drop" and (len(ahead) < 2 or ahead[1] not in lex.DROP_OBJECTS):
+            if base == "drop" and not any(w in lex.DROP_OBJECTS for w in ahead[1:4]):
                 continue
             return make(OMISSION, at + 1)
     if "let" in bases and any(_is(w, lex.LET_COMPLEMENTS) for w in ahead[1:5]):
         return make(OMISSION, at)
-    if "leave" in bases and any(w in lex.LEAVE_COMPLEMENTS for w in ahead[1:5]):
+    if "leave" in bases and (
+        ahead[:1] == ["out"] or any(w in lex.LEAVE_COMPLEMENTS for w in ahead[1:5])
+    ):
         return make(OMISSION, at)
+    if not bases.isdisjoint(lex.START_VERBS) and any(w in _OUTCOMES for w in ahead[:4]):
+        return make(CAUSE, at)
     if not bases.isdisjoint(lex.SHIP_VERBS) and any(w in lex.UNREADY for w in ahead[:4]):
         return make(OMISSION, at)
-    if "wrong" in ahead[:3]:
+    if "wrong" in ahead[:3] and bases.isdisjoint(lex.PERCEPTION_VERBS):
         return make(OMISSION, at)
     return None
 
@@ -699,7 +719,7 @@ def _person_at(starts: dict[int, Mention], at: int, tokens: Sequence[Token]) -> 
 _INFLECTED_CUES = frozenset().union(
     lex.FAILURE_VERBS,
     lex.JUDGEMENT,
-    set(lex.JUDGEMENT_PHRASES) - {"more", "less", "common", "bad"},
+    set(lex.JUDGEMENT_PHRASES) - {"more", "less", "common", "bad", "eye", "eyes", "no", "one"},
     {"fail", "let", "leave", "obvious", "cut"},
 )
 _EXACT_CUES = frozenset().union(
@@ -712,7 +732,8 @@ _EXACT_CUES = frozenset().union(
     lex.JUDGEMENT_PHRASES["more"],  # "more careful": the rarer word is the cue
     lex.JUDGEMENT_PHRASES["less"],
     {"sense", "without", "against", "supposed", "meant", "expected", "better", "if", "unless"},
-    {"responsible", "too", "nowhere"},
+    {"responsible", "too", "nowhere", "off", "excuse", "job", "why"},
+    lex.START_VERBS,
     lex.UNDONE,
     {"accountable", "nobody", "none", "no-one", "n't", "depth"},
 )

@@ -26,11 +26,12 @@ ROLE_NOUNS = _words(
     gatekeeper dispatcher planner designer scientist student volunteer member human user-admin
     superuser release-manager programmer hacker
     ic tl swe oncaller releaser shipper implementer integrator handler
+    steward custodian caretaker veteran old-timer graduate grad joiner starter temp outsourcer
     """
 )
 
 # A group of people: the head of "the support team", "the networking folks".
-TEAM_HEADS = _words("team squad crew group department dept org folks guys people staff unit")
+TEAM_HEADS = _words("team squad crew group department dept org folks guys people staff unit shift")
 
 # Departments named bare as a subject ("Support ignored ...", "QA signed off ...").
 DEPARTMENTS = _words(
@@ -38,6 +39,7 @@ DEPARTMENTS = _words(
     support ops devops infra infrastructure qa security secops netops networking marketing sales
     legal finance it sre platform engineering product design billing payments dba helpdesk
     frontend backend mobile management leadership
+    compliance hr procurement operations noc soc
     """
 )
 
@@ -104,6 +106,7 @@ FAILURE_VERBS = _words(
     derail jeopardize jeopardise endanger tank disobey skirt sidestep dodge evade short-circuit
     skimp scrimp shortchange forgo forego renege bodge panic doze oversleep misfile mistag
     refuse hesitate stonewall
+    ruin spoil scupper scuttle confuse deprioritize deprioritise mismatch
     """
 )
 
@@ -171,17 +174,21 @@ PHRASAL_FAILURES = {
     "sit": frozenset({"on"}),
     "sleep": frozenset({"through", "in"}),
     "fall": frozenset({"asleep", "behind"}),
-    "go": frozenset({"home", "offline", "dark", "silent", "quiet", "awol", "missing"}),
     "wander": frozenset({"off", "away"}),
     "walk": frozenset({"away", "off"}),
     "step": frozenset({"away"}),
     "log": frozenset({"off", "out"}),
-    "lose": frozenset({"track", "sight", "focus", "patience", "thread", "control"}),
+    "lose": frozenset({"track", "sight", "focus", "patience", "thread", "control", "plot"}),
     "nod": frozenset({"off"}),
+    "cock": frozenset({"up"}),
+    "mix": frozenset({"up"}),
+    "drag": frozenset({"feet", "heels"}),
     "doze": frozenset({"off"}),
     "slack": frozenset({"off"}),
     "goof": frozenset({"off", "around"}),
     "wing": frozenset({"it"}),
+    "phone": frozenset({"it"}),
+    "go": frozenset({"home", "offline", "dark", "silent", "quiet", "awol", "missing", "rogue"}),
     "drop": frozenset({"the"}),  # "dropped the ball/table": see DROP_OBJECTS
     "cut": frozenset({"corners", "corner"}),
     "jump": frozenset({"the", "ahead"}),
@@ -210,7 +217,8 @@ DILIGENCE_VERBS = _words(
     backup snapshot sanity-check proofread examine inspect audit analyse analyze research learn
     study train attend bother realise realize remember recall mention disclose share ticket
     follow-up handover hand brief alert call phone chase question challenge push-back object
-    stop pause """
+    stop pause ack show turn join reply return sync involve configure drill
+    """
 )
 
 # Modals that, with "have", make a counterfactual about what someone did.
@@ -236,6 +244,9 @@ JUDGEMENT = _words(
     lackluster half-hearted ineffectual unfit ill-prepared impatient ineptitude bumbling
     careless-ly unconscionable unjustifiable unwarranted
     retrain re-train awol
+    heavy-handed offhand indolent slothful uninterested disengaged gullible credulous
+    foolhardy dishonest deceitful blameworthy botched bungled blindly inexperience complacency
+    hubris haste
     """
 )
 
@@ -257,6 +268,10 @@ JUDGEMENT_PHRASES = {
     "amateur": _words("mistake error move hour"),
     "schoolboy": _words("error mistake"),
     "asleep": _words("at"),
+    "eye": _words("off"),
+    "eyes": _words("off"),
+    "no": _words("excuse"),
+    "one": _words("job"),
     "corner-cutting": frozenset({""}),
     "more": _words(
         "careful carefully attentive diligent thorough cautious rigorous competent experienced "
@@ -296,6 +311,10 @@ CAUSAL_FRAMES = (
     ("originated", "with"),
     ("pinned", "on"),
     ("feet", "of"),
+    ("work", "of"),
+    ("consequence", "of"),
+    ("product", "of"),
+    ("rooted", "in"),
     ("hands", "of"),
     ("triggered", "by"),
     ("due", "to"),
@@ -332,7 +351,8 @@ CAUSAL_FRAMES = (
 CAUSAL_WORDS = _words(
     "caused triggered due because owing attributable attributed traced traceable blamed result "
     "fault doing lies lay rests rested falls fell account courtesy responsibility down boils "
-    "introduced stemmed stems stemming resulted arose originated pinned feet hands"
+    "introduced stemmed stems stemming resulted arose originated pinned feet hands work "
+    "consequence product rooted"
 )
 
 # "The (root) cause was <person>": a cause noun, then a copula within a few words.
@@ -362,10 +382,21 @@ LET_COMPLEMENTS = _words(
 )
 LEAVE_COMPLEMENTS = _words(
     """
-    on enabled running unattended open exposed behind unpatched unlocked unmonitored
+    out on enabled running unattended open exposed behind unpatched unlocked unmonitored
     half-finished half-done broken dangling misconfigured unfinished disabled off
     """
 )
+# Verbs that start things: with a person subject and an outage as object they name a cause.
+START_VERBS = _words("trigger start create spark provoke precipitate kick set cause induce")
+
+# Verbs of finding or fixing: "spotted the wrong ETA" is not a slip.
+PERCEPTION_VERBS = _words(
+    """
+    spot notice find see saw identify catch caught flag report correct fix repair replace revert
+    discover detect diagnose confirm point mention explain investigate trace highlight
+    """
+)
+
 # Shipping a change that was not ready: a ship verb and a quality word in its object.
 SHIP_VERBS = _words(
     "push deploy ship merge release roll commit apply approve introduce land cut publish run "
