@@ -735,7 +735,7 @@ _EXACT_CUES = frozenset().union(
     {"responsible", "too", "nowhere", "off", "excuse", "job", "why"},
     lex.START_VERBS,
     lex.UNDONE,
-    {"accountable", "nobody", "none", "no-one", "n't", "depth"},
+    {"accountable", "nobody", "none", "no-one", "n't"},
 )
 _PHRASAL_PAST = frozenset(
     {form for form, base in lex.IRREGULAR.items() if base in lex.PHRASAL_FAILURES}
@@ -753,7 +753,7 @@ def cue_kind(low: str) -> int:
         kind |= STRONG
     if low in ("'s", "'") or low in lex.POSSESSIVE_PRONOUNS:
         kind |= OWNER
-    if not bases.isdisjoint(lex.BLAME_NOUNS) or low == "part":
+    if not bases.isdisjoint(lex.BLAME_NOUNS) or low in ("part", "depth"):  # "out of his depth"
         kind |= BLAME_NOUN
     return kind
 
