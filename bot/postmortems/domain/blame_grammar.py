@@ -297,7 +297,8 @@ def _stops_phrase(token: Token) -> bool:
 def _glue(token: Token) -> bool:
     low = token.low
     return (
-        low in lex.AUXILIARIES
+        low in ("at", "least")  # "should at least have"
+        or low in lex.AUXILIARIES
         or low in lex.NEGATIONS
         or low in lex.ADVERBS
         or (low.endswith("ly") and len(low) > 4)
@@ -329,6 +330,7 @@ def _subject_mode(tokens: Sequence[Token], mention: Mention) -> str | None:
 
 
 _GROUPS = frozenset({"us", "them", "you"})
+_CHANCES = frozenset({"chance", "chances", "opportunity", "opportunities"})
 _LIGHT_LINKS = frozenset({"ahead", "on", "and"})
 _TIME_PREPOSITIONS = lex._words("at on in during around by from within over shortly about")
 _TIME_WORDS = lex._words(
@@ -427,9 +429,17 @@ def _verb_phrase(
     tokens: Sequence[Token], at: int, end: int, mode: str, negated: bool, subject: int
 ) -> Hit | None:
     """The blame in the verb phrase starting at ``at`` (auxiliaries, adverbs, then the verb)."""
-    modal = have = passive = False
+    modal = have = passive = slip = False
+    first = at
+    if at < end and tokens[at].low == "had":  # "had the chance to stop it"
+        chance = next(
+            (k for k in range(at + 1, min(at + 4, end)) if tokens[k].low in _CHANCES), None
+        )
+        if chance is not None:
+            return Hit(COUNTERFACTUAL, subject, tokens[chance].end, _words(tokens, at, chance))
     while at < end and (_glue(tokens[at]) or tokens[at].low in lex.LIGHT_VERBS):
         low = tokens[at].low
+        slip = slip or low in lex.SLIP_ADVERBS
         if (
             low == "to"
             and tokens[at - 1].low != "ought"
@@ -458,6 +468,8 @@ def _verb_phrase(
 
     if (modal and have) or mode == "had":
         return hit(COUNTERFACTUAL, at)
+    if slip and not passive:
+        return Hit(OMISSION, subject, verb.end, _words(tokens, first, at))
     if verb.low in ("supposed", "needed", "meant", "expected") and nxt == "to":
         return hit(COUNTERFACTUAL, at + 1)
     if verb.low in ("ought", "should") and nxt in ("to", "have", "'ve", "not"):
@@ -636,6 +648,14 @@ def _possessives(tokens: Sequence[Token], mentions: Sequence[Mention]) -> Iterab
         for at, t in enumerate(tokens)
         if t.low in lex.POSSESSIVE_PRONOUNS or t.low in ("someone", "somebody")
     ]
+    for owner in [m.end for m in mentions if m.end < len(tokens) and tokens[m.end].low == "'s"]:
+        after = tokens[owner + 1].low if owner + 1 < len(tokens) else "."
+        if after in _BOUNDARY and any(_is(t.low, lex.BLAME_NOUNS) for t in tokens[:owner]):
+            first = max(owner - 1, 0)
+            yield Hit(
+                POSSESSIVE, tokens[first].start, tokens[owner].end, _words(tokens, first, owner)
+            )
+            return  # "the lapse was the operator's."
     for owner in owners:
         at = owner + 1 if tokens[owner - 1].low not in lex.POSSESSIVE_PRONOUNS else owner
         if owner < len(tokens) and tokens[owner].low in ("'s", "'"):
@@ -732,7 +752,8 @@ _EXACT_CUES = frozenset().union(
     lex.JUDGEMENT_PHRASES["more"],  # "more careful": the rarer word is the cue
     lex.JUDGEMENT_PHRASES["less"],
     {"sense", "without", "against", "supposed", "meant", "expected", "better", "if", "unless"},
-    {"responsible", "too", "nowhere", "off", "excuse", "job", "why"},
+    {"responsible", "too", "nowhere", "off", "excuse", "job", "why", "chance", "opportunity"},
+    lex.SLIP_ADVERBS,
     lex.START_VERBS,
     lex.UNDONE,
     {"accountable", "nobody", "none", "no-one", "n't"},

@@ -107,6 +107,7 @@ FAILURE_VERBS = _words(
     skimp scrimp shortchange forgo forego renege bodge panic doze oversleep misfile mistag
     refuse hesitate stonewall
     ruin spoil scupper scuttle confuse deprioritize deprioritise mismatch
+    butcher mangle garble muddle
     """
 )
 
@@ -168,7 +169,7 @@ PHRASAL_FAILURES = {
     "take": frozenset({"down", "out", "offline"}),
     "bring": frozenset({"down"}),
     "knock": frozenset({"over", "out", "down"}),
-    "blow": frozenset({"up", "away", "off"}),
+    "blow": frozenset({"up", "away", "off", "through", "past"}),
     "brush": frozenset({"off", "aside"}),
     "wave": frozenset({"through", "off", "away"}),
     "sit": frozenset({"on"}),
@@ -426,6 +427,14 @@ TOO_WORDS = _words(
 # Participles that, with "by <person>", put a missed step on that person.
 UNDONE = _words(
     "unanswered unacknowledged unread unreviewed unnoticed unheeded unattended untouched unfixed"
+)
+
+# Adverbs that say a person's action was a slip ("mistakenly promoted the replica").
+SLIP_ADVERBS = _words(
+    """
+    mistakenly accidentally inadvertently erroneously wrongly incorrectly improperly
+    unintentionally unwittingly unknowingly wrongfully
+    """
 )
 
 # Words the grammar steps over between a subject and its verb.
