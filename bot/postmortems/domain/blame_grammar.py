@@ -90,6 +90,8 @@ _SUFFIXES = (
 def stems(word: str) -> frozenset[str]:
     """The word (lower case) and the bases it may be an inflection of: ``skipped`` -> skip."""
     found = {word}
+    if "-" in word:  # "bone-headed" is "boneheaded", "fat-fingered" either way
+        found.update(stems(word.replace("-", "")))
     if word in lex.IRREGULAR:
         found.add(lex.IRREGULAR[word])
     for suffix, replacement in _SUFFIXES:
@@ -237,6 +239,8 @@ def _mention_at(tokens: Sequence[Token], at: int, people: People) -> Mention | N
         if tokens[at + 1].low == "of" and end < len(tokens) and tokens[end].low in _GROUPS:
             end += 1  # "none of us"
         return Mention(at, end, "pronoun")
+    if low in ("shift", "shifts") and at > 0 and tokens[at - 1].low in _SHIFTS:
+        return Mention(_phrase_start(tokens, at), at + 1, "team")  # "the night shift"
     if _is_head(low) or _is_department(tokens, at):
         end = at + 1
         while end < len(tokens) and (_is_head(tokens[end].low) or _is_department(tokens, end)):
@@ -250,6 +254,9 @@ def _mention_at(tokens: Sequence[Token], at: int, people: People) -> Mention | N
 
 def _is_head(low: str) -> bool:
     return _is(low, lex.ROLE_NOUNS) or _is(low, lex.TEAM_HEADS)
+
+
+_SHIFTS = frozenset({"night", "day", "morning", "evening", "late", "early", "weekend", "overnight"})
 
 
 def _is_department(tokens: Sequence[Token], at: int) -> bool:
@@ -330,6 +337,8 @@ def _subject_mode(tokens: Sequence[Token], mention: Mention) -> str | None:
 
 
 _GROUPS = frozenset({"us", "them", "you"})
+# Subjects that carry their own clause: "anyone paying attention would have noticed".
+_RELATIVE_SUBJECTS = frozenset({"whoever", "whomever", "anyone", "anybody"})
 _CHANCES = frozenset({"chance", "chances", "opportunity", "opportunities"})
 _LIGHT_LINKS = frozenset({"ahead", "on", "and"})
 _TIME_PREPOSITIONS = lex._words("at on in during around by from within over shortly about")
@@ -388,7 +397,7 @@ def _predicate(tokens: Sequence[Token], mention: Mention, mode: str) -> list[Hit
     start = mention.end
     if start >= len(tokens) or tokens[start].low in ("'s", "'"):
         return []
-    relative = mention.kind == "pronoun" and tokens[mention.start].low in ("whoever", "anyone")
+    relative = mention.kind == "pronoun" and tokens[mention.start].low in _RELATIVE_SUBJECTS
     if tokens[start].low in ("who", "that"):
         relative, start = True, start + 1
     end = _clause_end(tokens, start)
@@ -513,6 +522,12 @@ def _phrasal(
         return make(OMISSION, at)
     if not bases.isdisjoint(lex.START_VERBS) and any(w in _OUTCOMES for w in ahead[:4]):
         return make(CAUSE, at)
+    if (
+        any(w in lex.RISKY for w in ahead[:4])
+        and bases.isdisjoint(lex.REMEDIAL_VERBS)
+        and bases.isdisjoint(lex.PERCEPTION_VERBS)
+    ):
+        return make(OMISSION, at)
     if not bases.isdisjoint(lex.SHIP_VERBS) and any(w in lex.UNREADY for w in ahead[:4]):
         return make(OMISSION, at)
     if "wrong" in ahead[:3] and bases.isdisjoint(lex.PERCEPTION_VERBS):
@@ -664,6 +679,8 @@ def _possessives(tokens: Sequence[Token], mentions: Sequence[Mention]) -> Iterab
             low = tokens[look].low
             after = tokens[look + 1].low if look + 1 < len(tokens) else ""
             blame = _is(low, lex.BLAME_NOUNS) or _is(low, lex.JUDGEMENT) or low == "part"
+            if low in ("failure", "failures") and after != "to" and owner < len(tokens):
+                blame = tokens[owner].low in ("'s", "'")  # "their failures" may be machines'
             if low == "part" and (owner < 2 or tokens[owner - 2].low != "on"):
                 blame = False
             if blame and after not in _NOT_BLAME_AFTER:
@@ -754,6 +771,7 @@ _EXACT_CUES = frozenset().union(
     {"sense", "without", "against", "supposed", "meant", "expected", "better", "if", "unless"},
     {"responsible", "too", "nowhere", "off", "excuse", "job", "why", "chance", "opportunity"},
     lex.SLIP_ADVERBS,
+    lex.RISKY,
     lex.START_VERBS,
     lex.UNDONE,
     {"accountable", "nobody", "none", "no-one", "n't"},

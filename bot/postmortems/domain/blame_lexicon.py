@@ -31,7 +31,7 @@ ROLE_NOUNS = _words(
 )
 
 # A group of people: the head of "the support team", "the networking folks".
-TEAM_HEADS = _words("team squad crew group department dept org folks guys people staff unit shift")
+TEAM_HEADS = _words("team squad crew group department dept org folks guys people staff unit")
 
 # Departments named bare as a subject ("Support ignored ...", "QA signed off ...").
 DEPARTMENTS = _words(
@@ -232,7 +232,7 @@ JUDGEMENT = _words(
     irresponsible unprofessional amateurish amateur lax inattentive absent-minded heedless
     hasty rash slapdash slipshod haphazard shoddy lackadaisical complacent overconfident
     arrogant stupid dumb idiotic idiot foolish fool moronic moron boneheaded brainless dim-witted
-    naive ignorant unqualified incapable useless hopeless clumsy bumbling blundering lousy
+    ignorant unqualified incapable useless hopeless clumsy bumbling blundering lousy
     pathetic embarrassing shameful disgraceful inexcusable unforgivable derelict remiss culpable
     culprit guilty wilful willful half-assed half-baked ham-fisted cack-handed butterfingers
     dozy lethargic apathetic indifferent unmotivated dismissive flippant glib smug cocky
@@ -397,6 +397,16 @@ PERCEPTION_VERBS = _words(
     discover detect diagnose confirm point mention explain investigate trace highlight
     """
 )
+
+# Remedies: "rolled back the risky change" is not a slip.
+REMEDIAL_VERBS = _words(
+    """
+    roll revert undo disable remove restore repair replace mitigate rollback back-out contain
+    stop pause halt cancel abort quarantine isolate drain retire delete-safely clean fix patch
+    """
+)
+# Words for a risky change: with a person's (non-remedial) action they say it was taken anyway.
+RISKY = _words("risky dangerous unsafe destructive forbidden prohibited unsupported hazardous")
 
 # Shipping a change that was not ready: a ship verb and a quality word in its object.
 SHIP_VERBS = _words(
