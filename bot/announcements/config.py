@@ -9,7 +9,7 @@ config.
       services:
         - service: checkout-api
           channels: ["#payments-incidents"]   # announced here too
-          stakeholders: [U0MGR, maya@example.com]  # follow its incidents automatically...
+          stakeholders: [U0MGR, maya@example.com, "@payments-leads"]  # follow its incidents...
           stakeholders_at: sev2                    # ...from this severity on (default sev1)
 
 Without the file nothing is announced. Every error is reported with file, line, field and a hint
@@ -41,6 +41,7 @@ from bot.kernel.yamlsource import SourceError, SourceErrors, load_yaml, validate
 
 ANNOUNCEMENTS_FILE = "announcements.yaml"
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+USER_GROUP = re.compile(r"^@[a-z0-9._-]{1,21}$")
 _CHANNEL_HINT = (
     "write '#channel-name' (in quotes: a bare # starts a YAML comment) or an id like C0123ABCD"
 )
@@ -120,13 +121,33 @@ def _service(item: Item[_ServiceModel], config: Config | None, report: Report) -
             join(did_you_mean(entry.service, names), "define it in services.yaml"),
         )
     threshold = _severity(item, ("stakeholders_at",), entry.stakeholders_at, report)
-    people = tuple(
-        found
-        for index, ref in enumerate(entry.stakeholders)
-        if (found := _person(item, index, ref, config, report)) is not None
-    )
+    people: list[str] = []
+    groups: list[str] = []
+    for index, ref in enumerate(entry.stakeholders):
+        if ref.startswith("@"):
+            if _group(item, index, ref, report):
+                groups.append(ref.removeprefix("@"))
+        elif (found := _person(item, index, ref, config, report)) is not None:
+            people.append(found)
     channels = _channels(item, entry.channels, report)
-    return ServiceComms(channels, tuple(dict.fromkeys(people)), threshold or Severity.SEV1)
+    return ServiceComms(
+        channels,
+        tuple(dict.fromkeys(people)),
+        threshold or Severity.SEV1,
+        tuple(dict.fromkeys(groups)),
+    )
+
+
+def _group(item: Item[_ServiceModel], index: int, ref: str, report: Report) -> bool:
+    if USER_GROUP.match(ref):
+        return True
+    report.add(
+        item,
+        ("stakeholders", index),
+        f"{ref!r} is not a Slack user group handle",
+        "write '@handle' (in quotes): lower-case letters, digits, '-', '_' and '.', at most 21",
+    )
+    return False
 
 
 def _channels(item: Item[Any], channels: list[str], report: Report) -> tuple[str, ...]:
@@ -167,7 +188,8 @@ def _person(
         item,
         ("stakeholders", index),
         f"stakeholder {ref!r} {why}" + ("" if known else " person"),
-        "write a Slack user id like U0123ABCD, or the email of a users.yaml person with a slack_id",
+        "write a Slack user id like U0123ABCD, the email of a users.yaml person with a slack_id, "
+        "or a user group as '@handle'",
     )
     return None
 

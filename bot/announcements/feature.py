@@ -41,7 +41,7 @@ def build(kernel: Kernel, config: LiveConfig, incidents: IncidentService) -> Com
         follower_slack.register(app, followers)
 
     effects = AnnouncementEffects(announcements, incidents, kernel.client, kernel.clock)
-    dms = follower_slack.FollowerEffects(followers, kernel.client, kernel.clock)
+    dms = follower_slack.FollowerEffects(followers, incidents, kernel.client, kernel.clock)
     follow = follower_slack.FollowCommands(followers, incidents)
     feature = Feature("announcements", timers=[effects, dms], listeners=register)
     return Comms(feature, {cmd.Follow: follow, cmd.Unfollow: follow})

@@ -8,7 +8,7 @@ each follower hears of each change exactly once, even across replicas and crashe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from bot.announcements import timers as announcement_timers
 from bot.announcements.domain import Announcing
 from bot.announcements.domain.follow import change_lines, dm_text, welcome_text
 from bot.announcements.rows import FollowerRow
+from bot.incidents import repo
 from bot.incidents.domain.events import EventKind, UpdatePosted, parse
 from bot.incidents.domain.incident import Incident
 from bot.incidents.rows import IncidentRow, TimelineEventRow
@@ -41,13 +42,8 @@ class Followers:
         self, session: Session, before: Incident | None, after: Incident, now: datetime
     ) -> None:
         stamp = f"{now.timestamp():.6f}"
-        added = self._add_stakeholders(session, after, now)
-        if added:
-            why = f"as a stakeholder of {after.service}"
-            for user in added:
-                self._plan_dm(
-                    session, after.number, user, f"{stamp}:welcome", welcome_text(after, why), now
-                )
+        added = self._add(session, after, self._announcing().stakeholders_for(after), now)
+        self._plan_groups(session, after, now)
         if before is None:
             return
         updated = after.last_update_at != before.last_update_at
@@ -96,8 +92,29 @@ class Followers:
             row.active, row.changed_at = active, now
             return True
 
-    def _add_stakeholders(self, session: Session, incident: Incident, now: datetime) -> list[str]:
-        wanted = self._announcing().stakeholders_for(incident)
+    def add_stakeholders(self, number: int, users: list[str]) -> None:
+        """``users`` (a stakeholder group's members) follow incident ``number`` unless they
+        already do or did."""
+        now = self._clock()
+        with self._sessions.begin() as session:
+            row = session.get(IncidentRow, number, with_for_update=True)
+            if row is not None:
+                self._add(session, repo.to_domain(row), users, now)
+
+    def _plan_groups(self, session: Session, incident: Incident, now: datetime) -> None:
+        """Each stakeholder group is read once per incident, by a timer (a Slack call has no
+        place in this transaction)."""
+        for handle in self._announcing().stakeholder_groups_for(incident):
+            key = announcement_timers.stakeholder_group_key(incident.number, handle)
+            if timers.get(session, key) is None:
+                payload = {"incident": incident.number, "group": handle}
+                kind = announcement_timers.STAKEHOLDER_GROUP
+                timers.schedule(session, key, kind, now, payload, now)
+
+    def _add(
+        self, session: Session, incident: Incident, wanted: Sequence[str], now: datetime
+    ) -> list[str]:
+        """Subscribe the stakeholders in ``wanted`` not subscribed before, each told why."""
         if not wanted:
             return []
         known = set(
@@ -105,8 +122,11 @@ class Followers:
                 select(FollowerRow.user_id).where(FollowerRow.incident_id == incident.number)
             )
         )
-        added = [user for user in wanted if user not in known]
+        added = list(dict.fromkeys(user for user in wanted if user not in known))
+        why = f"as a stakeholder of {incident.service}"
+        stamp = f"{now.timestamp():.6f}:welcome"
         for user in added:
+            self._plan_dm(session, incident.number, user, stamp, welcome_text(incident, why), now)
             session.add(
                 FollowerRow(
                     incident_id=incident.number,

@@ -25,3 +25,11 @@ def follow_dm_key(number: int, user: str, change: str) -> str:
     """``change`` names the change (when it was made and what it was): one DM per change and
     follower, however often the timer runs."""
     return f"incident:{number}:follow:{user}:{change}"
+
+
+# Read a stakeholder user group's members and make them follow the incident (once per group).
+STAKEHOLDER_GROUP = "announcements.stakeholder_group"
+
+
+def stakeholder_group_key(number: int, handle: str) -> str:
+    return f"incident:{number}:stakeholder-group:{handle}"

@@ -115,3 +115,21 @@ def test_an_escalation_level_invites_on_page_or_on_acknowledge(tmp_path: Path) -
     assert policy is not None
     assert [level.invite_on_page for level in policy.levels] == [True, False]
     assert type(policy).from_dict(policy.to_dict()) == policy  # the snapshot keeps it
+
+
+def test_stakeholder_groups_are_handles(tmp_path: Path) -> None:
+    folder = folder_with(
+        tmp_path,
+        "announcements:\n  services:\n    - service: checkout-api\n"
+        '      stakeholders: ["@payments-leads", "@Payments Leads"]\n',
+    )
+    [error] = check_announcing(folder, load_config(folder))
+    assert ":4: announcements.services[0].stakeholders[1]: " in str(error)
+    assert "not a Slack user group handle" in str(error)
+    folder = folder_with(
+        tmp_path / "good",
+        "announcements:\n  services:\n    - service: checkout-api\n"
+        '      stakeholders: ["@payments-leads", U0BOB]\n',
+    )
+    comms = load_announcing(folder, load_config(folder)).services["checkout-api"]
+    assert (comms.groups, comms.stakeholders) == (("payments-leads",), ("U0BOB",))

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from slack_sdk import WebClient
 
 from tests.e2e.conftest import BOB, CONFIG_DIR, GENERAL, MANAGER, ONCALL, Bot, eventually
 from warroom_sandbox.model import Channel, Message
@@ -20,7 +21,7 @@ announcements:
   services:
     - service: checkout-api
       channels: ["#payments-incidents"]
-      stakeholders: [maya@example.com]
+      stakeholders: [maya@example.com, "@payments-leads", "@gone-group"]
       stakeholders_at: sev1
 """
 
@@ -181,6 +182,9 @@ def test_follow_command_in_the_channel_and_by_number(bot: Bot) -> None:
 def test_stakeholders_follow_once_their_service_is_severe_enough(bot: Bot) -> None:
     incidents_channel(bot)
     bot.slack.state.create_channel("payments-incidents", MANAGER, members=[BOT_USER_ID])
+    slack = WebClient(token="xoxb-e2e", base_url=bot.slack.api_url)
+    group = slack.usergroups_create(name="Payments leads", handle="payments-leads")["usergroup"]
+    slack.usergroups_users_update(usergroup=group["id"], users=[BOB])
     channel = bot.declare("Checkout down sev2 service:checkout-api")
     bot.command(channel, "update Looking at the pods")
     bot.posted(channel.id, "posted a status update: Looking at the pods")
@@ -192,6 +196,13 @@ def test_stakeholders_follow_once_their_service_is_severe_enough(bot: Bot) -> No
     )
     bot.command(channel, "update Failing over")
     eventually(lambda: follower_dms(bot, MANAGER, "update: Failing over"), what="her update DM")
+    eventually(
+        lambda: follower_dms(bot, BOB, "as a stakeholder of checkout-api"),
+        what="Bob subscribed through @payments-leads",
+    )
+    bot.posted(channel.id, "the stakeholder group @gone-group in announcements.yaml does not exist")
+    bot.command(channel, "update Failover done")
+    eventually(lambda: follower_dms(bot, BOB, "update: Failover done"), what="Bob's update DM")
 
 
 @pytest.mark.parametrize("search_fails", [False, True])

@@ -24,6 +24,7 @@ class ServiceComms:
     channels: tuple[str, ...] = ()
     stakeholders: tuple[str, ...] = ()  # Slack user ids, resolved from the config at load
     stakeholders_at: Severity = Severity.SEV1
+    groups: tuple[str, ...] = ()  # Slack user group handles: their members, read when needed
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,19 @@ class Announcing:
     def stakeholders_for(self, incident: Incident) -> tuple[str, ...]:
         """Who follows ``incident`` without asking: its service's stakeholders once it is at
         least as severe as their threshold."""
+        comms = self._concerned(incident)
+        return comms.stakeholders if comms else ()
+
+    def stakeholder_groups_for(self, incident: Incident) -> tuple[str, ...]:
+        """The user groups (handles) whose members follow ``incident``, on the same terms."""
+        comms = self._concerned(incident)
+        return comms.groups if comms else ()
+
+    def _concerned(self, incident: Incident) -> ServiceComms | None:
         comms = self.services.get(incident.service or "")
         if comms is None or not at_least(incident.severity, comms.stakeholders_at):
-            return ()
-        return comms.stakeholders
+            return None
+        return comms
 
 
 NOBODY = Announcing()

@@ -31,15 +31,43 @@ LOOKBACK = timedelta(minutes=5)
 
 class FollowerEffects:
     def __init__(
-        self, followers: Followers, client: WebClient, clock: Callable[[], datetime]
+        self,
+        followers: Followers,
+        incidents: IncidentService,
+        client: WebClient,
+        clock: Callable[[], datetime],
     ) -> None:
         self._followers = followers
+        self._incidents = incidents
         self._client = client
         self._poster = Poster(client)
         self._clock = clock
 
     def handlers(self) -> dict[str, Handler]:
-        return {announcement_timers.FOLLOW_DM: self.dm}
+        return {
+            announcement_timers.FOLLOW_DM: self.dm,
+            announcement_timers.STAKEHOLDER_GROUP: self.group,
+        }
+
+    def group(self, timer: ClaimedTimer) -> Outcome:
+        """A stakeholder user group's members follow the incident; a group Slack does not know
+        is said once in the incident channel, naming the file to fix."""
+        number, handle = int(timer.payload["incident"]), str(timer.payload["group"])
+        groups = self._client.usergroups_list(include_users=True).get("usergroups") or []
+        found = next((g for g in groups if g.get("handle") == handle), None)
+        if found is None:
+            self._incidents.bot_note(
+                number,
+                f":warning: the stakeholder group @{handle} in announcements.yaml does not exist "
+                "in Slack, so its members do not follow this incident: fix the handle there.",
+                dedup_key=f"stakeholder-group-missing:{handle}",
+            )
+            return Done()
+        users = found.get("users")
+        if users is None:
+            users = self._client.usergroups_users_list(usergroup=found["id"]).get("users") or []
+        self._followers.add_stakeholders(number, [str(user) for user in users])
+        return Done()
 
     def on_failure(self, failure: TimerFailure) -> None:
         if failure.timer.kind == announcement_timers.FOLLOW_DM:
