@@ -180,7 +180,7 @@ class IncidentService:
         channel_name(0, incident.title)  # refuse a title with no words before writing anything
         if service is not None:
             self.check_service(service)  # refuse an unknown service before writing anything
-            events += self._maintenance_note(service, now)
+            events += self._maintenance_note(session, service, now)
         row = repo.new_row(incident, channel_name="")
         row.origin_channel_id = origin_channel_id
         row.response_url = response_url
@@ -195,10 +195,12 @@ class IncidentService:
         self._changed(session, None, repo.to_domain(row), now)
         return row.id
 
-    def _maintenance_note(self, service: str, now: datetime) -> list[TimelineEvent]:
+    def _maintenance_note(
+        self, session: Session, service: str, now: datetime
+    ) -> list[TimelineEvent]:
         """Declared while ``service`` is in maintenance: its alerts page nobody, this incident
         does; the timeline and the card say so, so nobody wonders why no alert came first."""
-        window = self.maintenance_of(service)
+        window = self._paging.maintenance_in(session, service, now)
         if window is None:
             return []
         text = f"{window.in_maintenance}: its alerts page nobody, but this incident pages as usual"

@@ -180,7 +180,12 @@ class PagingService:
     def maintenance_of(self, service: str) -> Window | None:
         """The maintenance window ``service`` is in now, if any (its alerts page nobody)."""
         with self._sessions() as session:
-            return open_window(session, self._config(), service, self._clock())
+            return self.maintenance_in(session, service, self._clock())
+
+    def maintenance_in(self, session: Session, service: str, at: datetime) -> Window | None:
+        """``maintenance_of`` inside the caller's transaction: a second connection beside a
+        SQLite writer's would wait for the lock that writer holds."""
+        return open_window(session, self._config(), service, at)
 
     def policy_for(self, target: str) -> tuple[str, EscalationPolicy, Urgency]:
         """A service's policy, a schedule or a person as a one-level policy; refuses the unknown."""
