@@ -42,7 +42,9 @@ def incidents_channel(bot: Bot, members: list[str] | None = None) -> Channel:
 
 def announcements(bot: Bot, channel_id: str, count: int = 1) -> list[Message]:
     def found() -> list[Message] | None:
-        posts = [m for m in bot.slack.state.messages(channel_id) if "incident #" in m.all_text]
+        posts = [
+            m for m in bot.slack.state.messages(channel_id) if "incident #" in m.all_text.lower()
+        ]
         return posts if len(posts) >= count else None
 
     return eventually(found, what=f"{count} announcement(s)")
@@ -87,6 +89,10 @@ def test_escalation_to_sev1_reannounces(bot: Bot) -> None:
     posts = announcements(bot, incidents.id, count=2)
     assert posts[0].ts == first.ts
     assert "escalated to SEV1" in posts[1].all_text
+    eventually(
+        lambda: "newer post below" in announcements(bot, incidents.id, count=2)[0].all_text,
+        what="the first post pointing at the new one",
+    )
     bot.command(channel, "resolve Fixed")
     eventually(
         lambda: "lasted" in announcements(bot, incidents.id, count=2)[1].all_text,

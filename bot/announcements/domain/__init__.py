@@ -116,6 +116,16 @@ def render(post: Post, now: datetime) -> tuple[str, list[dict[str, Any]]]:
     return text, blocks
 
 
+def superseded(incident: Incident, headline: str | None) -> tuple[str, list[dict[str, Any]]]:
+    """What an earlier announcement says once a re-announcement replaced it."""
+    what = headline or "announced again"
+    text = (
+        f"{incident.severity.emoji} Incident #{incident.number} {what}: "
+        f"*{_escape(incident.title)}*. The current announcement is the newer post below."
+    )
+    return text, [_section(text)]
+
+
 def _headline(post: Post) -> str:
     if post.incident.status is Status.RESOLVED:
         return "resolved"

@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.announcements import timers as announcement_timers
 from bot.announcements.config import ANNOUNCEMENTS_FILE
-from bot.announcements.domain import Post, render
+from bot.announcements.domain import Post, render, superseded
 from bot.announcements.service import Announcement, Announcements
 from bot.incidents.domain.events import UpdatePosted
 from bot.incidents.service import IncidentService, IncidentView
@@ -99,11 +99,21 @@ class AnnouncementEffects:
             self._announcements.posted(a.id, a.generation, ts)
             if mark.retry:  # the post found may be an earlier run's, saying less than now
                 self._client.chat_update(channel=target, ts=ts, text=text, blocks=blocks)
+            if a.ts is not None and a.ts != ts:  # a re-announcement: the old post points on
+                self._supersede(target, a.ts, view, a.headline)
         except SlackApiError as error:
             code = str(error.response.get("error"))
             if code not in REFUSED:
                 raise
             self._refuse(view.incident.number, a, code)
+
+    def _supersede(self, channel: str, ts: str, view: IncidentView, headline: str | None) -> None:
+        text, blocks = superseded(view.incident, headline)
+        try:
+            self._client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        except SlackApiError as error:
+            if error.response.get("error") != "message_not_found":  # deleted: nothing to say
+                raise
 
     def _refuse(self, number: int, a: Announcement, code: str) -> None:
         self._announcements.refused(a.id, code)
