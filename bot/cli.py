@@ -153,13 +153,14 @@ def _workers(asked: int | None) -> int:
 def _prepare(settings: Any) -> None:
     """Before the workers start: refuse what every one of them would refuse (missing Slack
     credentials, an invalid config folder) and bring the database to the current schema."""
+    from bot.config.credentials import credential_lookup
     from bot.config.startup import load_startup_config
     from bot.kernel.runtime import slack_credentials
     from bot.kernel.storage.db import make_engine
     from bot.kernel.storage.migrate import upgrade_to_head
 
     slack_credentials(settings)
-    load_startup_config(settings.config_dir)
+    load_startup_config(settings.config_dir, credential_lookup(settings))
     engine = make_engine(settings.database_url)
     try:
         upgrade_to_head(engine)
@@ -227,11 +228,12 @@ def _config(args: argparse.Namespace) -> int:
     from bot.alerts.routes_file import check_routes
     from bot.announcements.config import check_announcing
     from bot.config import check_config, load_config
-    from bot.config.credentials import missing_credentials
+    from bot.config.credentials import credential_lookup, missing_credentials
     from bot.heartbeats.config import check_monitors
     from bot.kernel.settings import Settings
 
-    folder: Path = args.dir if args.dir is not None else Settings().config_dir
+    settings = Settings()
+    folder: Path = args.dir if args.dir is not None else settings.config_dir
     errors = check_config(folder)
     # Routes name services: check those names only against a config that loads.
     loaded = None if errors else load_config(folder)
@@ -249,7 +251,7 @@ def _config(args: argparse.Namespace) -> int:
         f"config OK: {len(config.users)} users, {len(config.schedules)} schedules, "
         f"{len(config.escalation_policies)} escalation policies, {len(config.services)} services"
     )
-    for missing in missing_credentials(config, os.environ.get):
+    for missing in missing_credentials(config, credential_lookup(settings)):
         print(f"warning: {missing}", file=sys.stderr)
     return 0
 

@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 
 from bot.alerts import feature as alerts
 from bot.announcements import feature as announcements
+from bot.config.credentials import credential_lookup
 from bot.config.live import LiveConfig
 from bot.config.startup import load_startup_config
 from bot.heartbeats import feature as heartbeats
@@ -67,7 +68,7 @@ def build(
     kernel = Kernel.build(settings, clock, counts_by_state, migrate)
     config = LiveConfig(
         settings.config_dir,
-        load_startup_config(settings.config_dir),
+        load_startup_config(settings.config_dir, credential_lookup(settings)),
         settings.config_reload_seconds,
     )
     notifiers = paging.notifiers(settings)

@@ -7,6 +7,7 @@ check`` and the start of ``warroom serve`` report each one once; the Slack DM st
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,14 +20,20 @@ from bot.config.model import (
     VoiceChannel,
     WebhookChannel,
 )
+from bot.kernel.settings import Settings
 
 # Twilio's account is one for everyone (settings), unlike the per-person pager keys.
 TWILIO_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER")
 
+Lookup = Callable[[str], str | None]
+
 
 @dataclass(frozen=True)
 class MissingCredential:
-    user: str
+    """Settings a channel needs and lacks; ``users``: everyone paged over it (one warning for
+    Twilio's shared account, not one per person and channel)."""
+
+    users: tuple[str, ...]
     channel: str
     setting: str
 
@@ -36,23 +43,40 @@ class MissingCredential:
             if ", " in self.setting
             else f"the setting {self.setting} is"
         )
+        who = ", ".join(self.users)
         return (
-            f"users.yaml: {self.user}: notify.{self.channel}: {what} not "
-            f"set here, so pages to {self.user} over {self.channel} will fail (the Slack DM "
+            f"users.yaml: {who}: notify.{self.channel}: {what} not "
+            f"set here, so pages to {who} over {self.channel} will fail (the Slack DM "
             "still goes out); set it in the environment"
         )
 
 
-def missing_credentials(
-    config: Config, lookup: Callable[[str], str | None]
-) -> list[MissingCredential]:
+def credential_lookup(settings: Settings) -> Lookup:
+    """The environment, and for Twilio's account the values the settings read (which include
+    ``.env``), so the check sees what the notifiers will use."""
+    token = settings.twilio_auth_token
+    twilio = {
+        "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
+        "TWILIO_AUTH_TOKEN": token.get_secret_value() if token else None,
+        "TWILIO_FROM_NUMBER": settings.twilio_from_number,
+    }
+    return lambda name: twilio[name] if name in twilio else os.environ.get(name)
+
+
+def missing_credentials(config: Config, lookup: Lookup) -> list[MissingCredential]:
     missing: list[MissingCredential] = []
+    shared: dict[tuple[str, str], list[str]] = {}  # (channel, settings) -> people
     for user in config.users:
         for channel in user.channels:
             name, settings = _credential(channel)
-            unset = [s for s in settings if not (lookup(s) or "").strip()]
-            if unset:
-                missing.append(MissingCredential(user.name, name, ", ".join(unset)))
+            unset = ", ".join(s for s in settings if not (lookup(s) or "").strip())
+            if not unset:
+                continue
+            if settings == TWILIO_SETTINGS:
+                shared.setdefault((name, unset), []).append(user.name)
+            else:
+                missing.append(MissingCredential((user.name,), name, unset))
+    missing += [MissingCredential(tuple(people), c, s) for (c, s), people in shared.items()]
     return missing
 
 

@@ -81,6 +81,9 @@ EXAMPLE_CREDENTIALS = (
     "PAGERDUTY_ROUTING_KEY_PAYMENTS",
     "OPSGENIE_API_KEY",
     "WARROOM_WEBHOOK_SECRET",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_FROM_NUMBER",
 )
 
 
@@ -90,11 +93,18 @@ def test_config_check_warns_of_each_credential_the_environment_lacks(
     for setting in EXAMPLE_CREDENTIALS:
         monkeypatch.delenv(setting, raising=False)
     monkeypatch.setenv("OPSGENIE_API_KEY", "og-key")
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC123")
     assert main(["config", "check", "--dir", str(EXAMPLE)]) == 0  # a warning, not an error
     warnings = capsys.readouterr().err.splitlines()
-    assert len(warnings) == 2
+    assert len(warnings) == 4
     assert "notify.pagerduty: the setting PAGERDUTY_ROUTING_KEY_PAYMENTS is not set" in warnings[0]
     assert "notify.webhook: the setting WARROOM_WEBHOOK_SECRET is not set" in warnings[1]
+    # Twilio's account is shared: one warning per channel naming everyone it reaches.
+    assert warnings[2].startswith(
+        "warning: users.yaml: Liam Laurent, Priya Patel: notify.sms: the settings "
+        "TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER are not set"
+    )
+    assert "notify.voice" in warnings[3]
     assert all(w.startswith("warning: users.yaml: ") for w in warnings)
     assert "the Slack DM still goes out" in warnings[0]
 
