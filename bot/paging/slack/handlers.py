@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionBlock
 
 from bot.config import Config, NotificationChannel
+from bot.config.model import channel_name
 from bot.incidents.domain import commands as cmd
 from bot.incidents.domain.timeline import BOT_ACTOR
 from bot.incidents.service import IncidentService
@@ -158,6 +159,14 @@ class PagingEffects:
             blocks.to_dicts(dm_blocks),
         )
         self._paging.delivered(delivery.id, slack_channel=dm, slack_ts=ts)
+        # A change committed while the DM was being posted found no sent DM to refresh: say the
+        # incident as it is now (later changes see this DM as sent and refresh it themselves).
+        current = self._notice(delivery)
+        if current != notice:
+            text, dm_blocks = _paged(delivery, current)
+            self._client.chat_update(
+                channel=dm, ts=ts, text=text, blocks=blocks.to_dicts(dm_blocks)
+            )
 
     def _slack_id(self, user_ref: str) -> str | None:
         """Config users may be given by email only: Slack finds the account (None: it has no
@@ -194,7 +203,7 @@ class PagingEffects:
     def _channel_config(self, delivery: Delivery) -> NotificationChannel:
         user = self._config().user(delivery.user_ref)
         for channel in user.channels if user else ():
-            if type(channel).__name__.lower().startswith(delivery.channel):
+            if channel_name(channel) == delivery.channel:
                 return channel
         raise DeliveryFailed(
             delivery.channel,
