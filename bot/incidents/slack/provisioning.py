@@ -20,7 +20,6 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 
 from bot.incidents import timers as incident_timers
 from bot.incidents.domain.naming import channel_name
@@ -28,6 +27,7 @@ from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, Person, describe
 from bot.incidents.service import IncidentService, IncidentView, Provisioning
 from bot.incidents.slack import blocks
 from bot.kernel.slack.marked import Mark, Poster
+from bot.kernel.slack.pooled import PooledWebhookClient
 from bot.kernel.timers.outcomes import Done, Handler, Outcome, Reschedule, TimerFailure
 from bot.kernel.timers.store import ClaimedTimer
 
@@ -130,7 +130,7 @@ class IncidentEffects:
             "Nothing was created; please declare it again."
         )
         if row.response_url:
-            WebhookClient(row.response_url).send(text=text, response_type="ephemeral")
+            PooledWebhookClient(row.response_url).send(text=text, response_type="ephemeral")
         else:
             channel = self._client.conversations_open(users=row.declarer_id)["channel"]["id"]
             mark = Mark(f"incident:{row.id}:abandoned", self._clock())
@@ -263,7 +263,7 @@ class IncidentEffects:
             )
         try:
             if row.response_url:
-                WebhookClient(row.response_url, timeout=self._client.timeout).send(
+                PooledWebhookClient(row.response_url, timeout=self._client.timeout).send(
                     text=text, response_type="ephemeral"
                 )
             elif row.origin_channel_id and row.origin_channel_id != channel_id:
