@@ -29,10 +29,13 @@ import traceback
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
+from urllib.parse import quote
 
+import httpx
 from anyio.from_thread import start_blocking_portal
 from markupsafe import Markup
 from pydantic import SecretStr
@@ -45,7 +48,7 @@ from warroom_sandbox.modals import TRIGGER_TTL_SECONDS
 from warroom_sandbox.server import BackgroundServer
 from warroom_sandbox.signing import SlackDriver
 from warroom_sandbox.snapshot import load_file, save_file
-from warroom_sandbox.web.actions import Actions
+from warroom_sandbox.web.actions import Actions, Result
 from warroom_sandbox.web.app import BotSlot, SandboxRouter, create_page_app
 from warroom_sandbox.web.delivery import SLACK_EVENT_RETRY_SCHEDULE, BotLink
 from warroom_sandbox.web.desk import Desk
@@ -63,6 +66,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_DATABASE = "sqlite:///warroom-dev.db"
 BOT_TOKEN = "xoxb-warroom-sandbox"
+HEARTBEATS_TOKEN = "warroom-sandbox-heartbeats"
+"""The sandbox's own ``HEARTBEATS_TOKEN`` (never the environment's): fixed, so a heartbeat can be
+sent with curl; the sandbox only listens on loopback by default."""
 SAVE_EVERY_SECONDS = 2.0
 
 
@@ -101,6 +107,9 @@ class DevOptions:
     """More :class:`bot.kernel.settings.Settings` fields for the bot (tests: a faster sweep)."""
     fake_providers: bool = True
     """Run local LaunchDarkly/Unleash/Flagsmith/Kubernetes fakes for playbook actions."""
+    clock: Callable[[], datetime] | None = None
+    """The bot's clock (None: the real one). Tests move it on instead of waiting for a heartbeat's
+    interval to pass."""
 
 
 class DevSandbox:
@@ -199,11 +208,12 @@ class DevSandbox:
         """Build the bot as ``warroom serve`` does, start it as uvicorn would (its ASGI
         lifespan: the timers), plug it in."""
         from bot.composition import build
+        from bot.kernel.clock import utc_now
 
         with self._bot_lock:
             if self._warroom is not None:
                 return
-            warroom = build(self._settings())
+            warroom = build(self._settings(), self.options.clock or utc_now)
             self._bot_lifespan = run_lifespan(warroom.asgi)
             self._warroom = warroom
             self.slot.attach(warroom.asgi)
@@ -226,6 +236,7 @@ class DevSandbox:
                 "slack_app_token": None,
                 "slack_api_url": url,
                 "database_url": self.options.database_url,
+                "heartbeats_token": SecretStr(HEARTBEATS_TOKEN),
                 **public,
             }
         )
@@ -243,6 +254,24 @@ class DevSandbox:
             warroom.engine.dispose()
         if reason is not None:
             self.link.health.note(False, reason)
+
+    def beat(self, monitor: str) -> Result:
+        """What a monitored job does: ``POST /webhooks/heartbeat/<monitor>`` with the token."""
+        try:
+            answer = httpx.post(
+                f"{self.url}/webhooks/heartbeat/{quote(monitor, safe='')}",
+                headers={"Authorization": f"Bearer {HEARTBEATS_TOKEN}"},
+                timeout=10.0,
+            )
+        except httpx.HTTPError as error:
+            return Result(False, f"heartbeat {monitor}: the bot did not answer ({error})")
+        if answer.status_code == 200:
+            return Result(True)
+        try:
+            reason = str(answer.json().get("error") or answer.text)
+        except ValueError:
+            reason = answer.text
+        return Result(False, f"heartbeat {monitor}: {answer.status_code} {reason}".strip())
 
     # --- banners, saving ----------------------------------------------------------------------
 

@@ -13,7 +13,8 @@ steps. Each step is a mapping with exactly one action key, plus optional context
 Actions: ``command``, ``say``, ``click``, ``choose`` (+ ``element``), ``submit``,
 ``close_modal``, ``react`` (+ ``to``), ``shortcut`` (+ ``to``), ``join``, ``wait_for``,
 ``wait_for_channel``, ``wait_for_reaction`` (+ ``to``), ``pause``, ``bot`` (``stop``/``start``),
-``fail`` (make Slack's API fail: ``{method, times, error}``). docs/sandbox.md describes each.
+``fail`` (make Slack's API fail: ``{method, times, error}``), ``beat`` (POST a heartbeat monitor's
+webhook, as the monitored job would). docs/sandbox.md describes each.
 
 Errors name the file and line (:mod:`bot.kernel.yamlsource`), like the bot's other YAML files.
 """
@@ -43,6 +44,7 @@ ACTIONS = (
     "pause",
     "bot",
     "fail",
+    "beat",
 )
 DEFAULT_TIMEOUT = 30.0
 
@@ -84,6 +86,7 @@ class Step(BaseModel):
     pause: float | None = Field(default=None, ge=0)
     bot: Literal["stop", "start"] | None = None
     fail: Fault | None = None
+    beat: str | None = None
 
     @field_validator("command")
     @classmethod

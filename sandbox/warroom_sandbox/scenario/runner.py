@@ -57,6 +57,8 @@ class ScenarioHost(Protocol):
 
     def start_bot(self) -> None: ...
 
+    def beat(self, monitor: str) -> Result: ...
+
 
 class StepFailed(Exception):
     """A step could not do what it says; the message is worded for the scenario's author."""
@@ -383,6 +385,9 @@ class ScenarioRun:
         fault = step.fail
         assert fault is not None
         self.host.emulator.fail(fault.method, fault.times, error=fault.error, status=fault.status)
+
+    def _do_beat(self, step: Step) -> Result:
+        return self.host.beat(step.beat or "")
 
     # --- lookups ------------------------------------------------------------------------------
 
