@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     postmortem_webhook_secret: SecretStr | None = None
     postmortem_link_secret: SecretStr | None = None
     postmortem_link_hours: float = Field(default=168.0, gt=0)
+    # Follow-ups: action items exported to the tracker postmortems/config.yaml names per service.
+    # GITHUB_WEBHOOK_SECRET verifies GitHub's issues webhook (closing an issue marks it done).
+    github_token: SecretStr | None = None
+    github_api_url: str = "https://api.github.com"
+    github_webhook_secret: SecretStr | None = None
 
     # Inbound alerts (docs/alerts.md): each source is enabled by a bearer token and/or an HMAC
     # secret; a source with neither answers 401 naming these settings. Alerts of one route and

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.incidents.domain.severity import Severity
 from bot.kernel.yamlsource import SourceError, SourceErrors, line_at, load_yaml, validate
@@ -49,6 +49,13 @@ class PostmortemConfig:
     )
     file: str = "postmortems/config.yaml"
     lines: Mapping[str, int] = field(default_factory=dict)
+    followups: Mapping[str, Tracker] = field(default_factory=dict)  # service ("" default)
+
+    def tracker(self, service: str | None) -> Tracker | None:
+        """Where ``service``'s action items are exported; None: they stay in warroom."""
+        if service is not None and service in self.followups:
+            return self.followups[service]
+        return self.followups.get("")
 
     def required(self, template: str) -> frozenset[str]:
         """Ids of the sections of ``template`` that must be filled (or waived) to approve."""
@@ -65,6 +72,40 @@ class PostmortemConfig:
         named += [(f"templates.by_severity.{s.value}", t) for s, t in self.by_severity.items()]
         named += [(f"templates.by_service.{s}", t) for s, t in self.by_service.items()]
         return named
+
+
+@dataclass(frozen=True)
+class Tracker:
+    """An issue tracker to export action items to: ``kind`` github|linear|jira, ``target`` the
+    GitHub repository (``owner/name``), Linear team key or Jira project key."""
+
+    kind: str
+    target: str
+
+
+class _Tracker(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    github: str | None = Field(default=None, pattern=r"^[\w.-]+/[\w.-]+$")
+    linear: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]+$")
+    jira: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9_]+$")
+
+    @model_validator(mode="after")
+    def _one(self) -> _Tracker:
+        if sum(v is not None for v in (self.github, self.linear, self.jira)) != 1:
+            raise ValueError("name exactly one of github (owner/repo), linear (team key), jira")
+        return self
+
+    def tracker(self) -> Tracker:
+        kind, target = next((k, v) for k, v in self.model_dump().items() if v is not None)
+        return Tracker(kind, target)
+
+
+class _Followups(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    default: _Tracker | None = None
+    by_service: dict[str, _Tracker] = Field(default_factory=dict)
 
 
 class _Templates(BaseModel):
@@ -92,6 +133,8 @@ class _File(BaseModel):
     # template name -> section headings or ids (``Contributing factors`` or
     # ``contributing-factors``); templates not listed keep the built-in choice.
     required_sections: dict[str, list[str]] = Field(default_factory=dict)
+    # Where action items are exported on approval (none: they stay in warroom).
+    followups: _Followups = Field(default_factory=_Followups)
 
     @field_validator("time_zone")
     @classmethod
@@ -145,7 +188,15 @@ def load_postmortem_config(path: Path) -> PostmortemConfig:
         ),
         file=str(path),
         lines=lines,
+        followups=MappingProxyType(_trackers(model.followups)),
     )
+
+
+def _trackers(followups: _Followups) -> dict[str, Tracker]:
+    found = {name: t.tracker() for name, t in followups.by_service.items()}
+    if followups.default is not None:
+        found[""] = followups.default.tracker()
+    return found
 
 
 def _key_line(data: object, group: str, key: object) -> int | None:

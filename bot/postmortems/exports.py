@@ -24,6 +24,7 @@ from bot.kernel.timers import store as timers
 from bot.postmortems import store
 from bot.postmortems.domain.gates import DEFAULT_REQUIRED
 from bot.postmortems.domain.publish import Override, published
+from bot.postmortems.followups import FollowupLine, Followups
 from bot.postmortems.review import APPROVED, PUBLISHED, Review, Version, approvers, authors
 from bot.postmortems.rows import PostmortemExportRow, PostmortemRow
 from bot.postmortems.timers import EXPORT_FILE, EXPORT_WEBHOOK, export_key, refresh
@@ -57,7 +58,9 @@ class PostmortemExports:
         webhook_url: str | None,
         required_sections: Callable[[str], frozenset[str]] = lambda _: DEFAULT_REQUIRED,
         name: Callable[[str], str] = str,
+        followups: Followups | None = None,
     ) -> None:
+        self._followups = followups
         self._sessions = sessions
         self._clock = clock
         self._wake = wake
@@ -90,6 +93,8 @@ class PostmortemExports:
             key = export_key(row.incident_id, version, target)
             payload = {"incident": row.incident_id, "version": version, "target": target}
             timers.schedule(session, key, kind, now, payload, now)
+        if self._followups is not None:
+            self._followups.schedule(session, row.incident_id, now)
 
     def retry_failed(
         self, session: Session, row: PostmortemRow, version: int, now: datetime
@@ -102,6 +107,8 @@ class PostmortemExports:
             key = export_key(row.incident_id, version, export.target)
             payload = {"incident": row.incident_id, "version": version, "target": export.target}
             timers.schedule(session, key, kind, now, payload, now)
+        if self._followups is not None:
+            self._followups.schedule(session, row.incident_id, now)
         return bool(failed)
 
     def channel_of(self, number: int) -> str | None:
@@ -140,6 +147,8 @@ class PostmortemExports:
                     overrides,
                     self._name,
                 )
+                if self._followups is not None:
+                    markdown += _followups_section(self._followups.lines(number))
                 return ExportJob(
                     incident,
                     incident_row.channel_id,
@@ -183,6 +192,23 @@ class PostmortemExports:
             if statuses == {DELIVERED} and row.state == APPROVED and row.current_version == version:
                 row.state = PUBLISHED
             refresh(session, number, now)
+
+
+def _followups_section(lines: list[FollowupLine]) -> str:
+    """Each action item's state and issue, under the post-mortem (none: nothing added)."""
+    if all(line.state is None for line in lines):
+        return ""  # no tracker configured: the action items section says it all
+    shown = []
+    for line in lines:
+        state = "done" if line.done else "open"
+        if line.url:
+            tracked = f"[{line.issue}]({line.url}) ({line.state})"
+        elif line.state in ("pending", None):
+            tracked = "issue being created" if line.state else "not exported"
+        else:
+            tracked = f"export failed: {line.error}"
+        shown.append(f"- {line.text}: {state}, {tracked}")
+    return "\n## Follow-ups\n\n" + "\n".join(shown) + "\n"
 
 
 def _approvals(reviews: Sequence[Review], version: int) -> list[Review]:

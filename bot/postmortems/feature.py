@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
+from pydantic import SecretStr
 from slack_bolt import App
 
 from bot.config.live import LiveConfig
@@ -25,12 +26,16 @@ from bot.paging.notify.delivery import Sender
 from bot.postmortems.drafter import FolderDrafter
 from bot.postmortems.drafting import DraftingSetup
 from bot.postmortems.exports import PostmortemExports
-from bot.postmortems.names import WithSlackNames, display_names
+from bot.postmortems.followups import Followups
+from bot.postmortems.names import display_names
 from bot.postmortems.service import PostmortemService
 from bot.postmortems.slack import blocks
 from bot.postmortems.slack.export_handlers import ExportEffects
+from bot.postmortems.slack.followup_handlers import FollowupEffects, FollowupsCommand
 from bot.postmortems.slack.handlers import PostmortemEffects
 from bot.postmortems.slack.listeners import PostmortemSlack, register
+from bot.postmortems.trackers.github import GitHubIssues
+from bot.postmortems.web.github_hook import github_routes
 from bot.postmortems.web.links import ReviewLinks, derived_secret
 from bot.postmortems.web.page import postmortem_routes
 
@@ -60,13 +65,20 @@ def build(
     setup = DraftingSetup.load(settings.postmortem_templates_dir)
 
     def names() -> Mapping[str, str]:
-        return WithSlackNames(display_names(config()), kernel.directory.name)
+        return display_names(config())
 
     def name(ref: str) -> str:
         return names().get(ref, ref)
 
     drafter = FolderDrafter(sessions, setup, names)
     required = setup.config.required
+    links = ReviewLinks(
+        settings.public_url,
+        _link_secret(settings),
+        timedelta(hours=settings.postmortem_link_hours),
+        clock,
+    )
+    followups = Followups(sessions, clock, setup.config.tracker, _channel_url, links.url, name)
     exports = PostmortemExports(
         sessions,
         clock,
@@ -75,6 +87,7 @@ def build(
         settings.postmortem_webhook_url,
         required,
         name,
+        followups,
     )
     service = PostmortemService(
         sessions,
@@ -88,12 +101,6 @@ def build(
         required,
     )
     incidents.add_transition_hook(service.offer_on_resolve)
-    links = ReviewLinks(
-        settings.public_url,
-        _link_secret(settings),
-        timedelta(hours=settings.postmortem_link_hours),
-        clock,
-    )
     webhook_secret = secret.get_secret_value() if secret is not None else None
     slack = PostmortemSlack(service, links, kernel.client)
 
@@ -105,6 +112,7 @@ def build(
         timers=[
             PostmortemEffects(service, incidents, kernel.client, links),
             ExportEffects(exports, kernel.client, sender, webhook_secret, time.time),
+            FollowupEffects(followups, _github(settings, sender), kernel.client, clock),
         ],
         listeners=listeners,
         read_only_actions=frozenset(
@@ -115,9 +123,28 @@ def build(
                 blocks.ACTION_REQUEST_CHANGES,
             }
         ),
-        routes=postmortem_routes(service, links, name),
+        routes=[
+            *postmortem_routes(service, links, name),
+            *github_routes(_secret(settings.github_webhook_secret), followups.synced),
+        ],
     )
-    return PostmortemsFeature(service, feature, {cmd.DraftPostmortem: slack})
+    listing = FollowupsCommand(followups, service.incident_in)
+    return PostmortemsFeature(
+        service, feature, {cmd.DraftPostmortem: slack, cmd.ListFollowups: listing}
+    )
+
+
+def _github(settings: Settings, sender: Sender) -> GitHubIssues:
+    return GitHubIssues(sender.http, settings.github_api_url, _secret(settings.github_token))
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def _channel_url(channel_id: str) -> str:
+    """Opens the incident channel in the Slack workspace of whoever follows the link."""
+    return f"https://slack.com/app_redirect?channel={channel_id}"
 
 
 def _link_secret(settings: Settings) -> bytes:

@@ -36,3 +36,10 @@ def refresh(session: Session, number: int, now: datetime) -> None:
     timers.schedule(
         session, incident_timers.card_key(number), incident_timers.CARD, now, payload, now
     )
+
+
+FOLLOWUP = "postmortem.followup"  # export one action item to the team's issue tracker
+
+
+def followup_key(number: int, item_id: int) -> str:
+    return f"incident:{number}:followup:{item_id}"

@@ -119,6 +119,12 @@ USAGES: dict[str, Usage] = {
             "draft (or re-draft) the post-mortem from the timeline",
         ),
         Usage(
+            "followups",
+            "/incident followups",
+            "/incident followups",
+            "list the action items with their state and tracker issues",
+        ),
+        Usage(
             "follow",
             "/incident follow [number]",
             "/incident follow 42",
@@ -185,6 +191,11 @@ class StartPlaybook:
 
 @dataclass(frozen=True)
 class DraftPostmortem:
+    pass
+
+
+@dataclass(frozen=True)
+class ListFollowups:
     pass
 
 
@@ -269,6 +280,7 @@ Command = (
     | ListPlaybooks
     | StartPlaybook
     | DraftPostmortem
+    | ListFollowups
     | Follow
     | Unfollow
 )
@@ -306,6 +318,7 @@ def parse(text: str) -> Command:
         "timeline": ShowTimeline(),
         "help": ShowHelp(),
         "postmortem": DraftPostmortem(),
+        "followups": ListFollowups(),
     }
     if verb in simple:
         return simple[verb]

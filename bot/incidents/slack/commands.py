@@ -15,7 +15,14 @@ from bot.kernel.slack.payloads import SlashCommand, request_of
 log = logging.getLogger(__name__)
 
 
-_READS = (cmd.ShowHelp, cmd.OpenDeclareModal, cmd.ShowStatus, cmd.ShowTimeline, cmd.ListPlaybooks)
+_READS = (
+    cmd.ShowHelp,
+    cmd.OpenDeclareModal,
+    cmd.ShowStatus,
+    cmd.ShowTimeline,
+    cmd.ListPlaybooks,
+    cmd.ListFollowups,
+)
 
 
 def changes_state(text: str) -> bool:

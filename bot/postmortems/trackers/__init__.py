@@ -1,0 +1,1 @@
+"""Issue tracker clients that export action items (GitHub Issues; see docs/postmortems.md)."""
