@@ -5,7 +5,8 @@ the "Could not reach ..." line (issue 13).
 
 Bob Builder is configured by email and is in the fake Slack (``users.lookupByEmail`` finds
 U0BOB); Priya Patel is configured by email and is not in Slack at all, and her PagerDuty routing
-key setting is unset, so she cannot be reached that way either.
+key setting is unset, so she cannot be reached that way either. Maya Manager is in Slack but not
+in users.yaml: the post-mortem (Markdown, where a mention cannot render) uses her Slack name.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import BOB, ONCALL, Bot, eventually
+from tests.e2e.conftest import BOB, MANAGER, ONCALL, Bot, eventually
 from tests.postmortem.test_e2e_review import draft, page_url
 from warroom_sandbox.model import Channel
 
@@ -119,3 +120,14 @@ def assert_named_only(texts: list[str]) -> None:
         assert PRIYA_EMAIL not in text, text
         assert "bob@example.com" not in text, text
         assert not RAW_ID.findall(text), text
+
+
+def test_the_postmortem_names_people_outside_the_config_by_their_slack_name(bot: Bot) -> None:
+    """Maya is in Slack but not in users.yaml: a mention would read as a raw id in Markdown."""
+    channel = bot.declare("Checkout down sev1 service:checkout-api", user=MANAGER)
+    message = draft(bot, channel, user=MANAGER)
+    page = httpx.get(page_url(bot, message), timeout=30)
+    assert page.status_code == 200
+    assert "Declared by Maya Manager" in page.text
+    assert "Maya Manager declared the incident (SEV1): Checkout down" in page.text
+    assert_named_only([page.text])
