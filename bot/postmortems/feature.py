@@ -27,7 +27,7 @@ from bot.postmortems.drafter import FolderDrafter
 from bot.postmortems.drafting import DraftingSetup
 from bot.postmortems.exports import PostmortemExports
 from bot.postmortems.followups import Followups
-from bot.postmortems.names import display_names
+from bot.postmortems.names import WithSlackNames, display_names
 from bot.postmortems.service import PostmortemService
 from bot.postmortems.slack import blocks
 from bot.postmortems.slack.export_handlers import ExportEffects
@@ -65,7 +65,7 @@ def build(
     setup = DraftingSetup.load(settings.postmortem_templates_dir)
 
     def names() -> Mapping[str, str]:
-        return display_names(config())
+        return WithSlackNames(display_names(config()), kernel.directory.name)
 
     def name(ref: str) -> str:
         return names().get(ref, ref)

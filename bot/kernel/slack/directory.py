@@ -55,6 +55,18 @@ class SlackDirectory:
         )
         return str(info["id"]) if info and info.get("id") else None
 
+    def name(self, slack_id: str) -> str | None:
+        """The person's name in Slack (their real name, else display name), for text where a
+        mention does not render (post-mortems); None for an id Slack does not know."""
+        if not _SLACK_ID.match(slack_id):
+            return None
+        profile = (self._info(slack_id) or {}).get("profile") or {}
+        for key in ("real_name", "display_name"):
+            value = profile.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+        return None
+
     def zone(self, slack_id: str | None, fallback: str | None = None) -> ZoneInfo:
         """The person's Slack time zone, else ``fallback`` (e.g. from users.yaml), else UTC."""
         info = self._info(slack_id) if slack_id else None
