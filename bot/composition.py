@@ -42,6 +42,7 @@ from bot.paging.service import PagingService
 from bot.playbooks import feature as playbooks
 from bot.postmortems import feature as postmortems
 from bot.retention import feature as retention
+from bot.statuspage import feature as statuspage
 
 __all__ = ["MissingSetting", "Warroom", "build"]
 
@@ -92,6 +93,7 @@ def build(
             retention.build(kernel),
             heartbeats.build(kernel, config, incident_service),
             comms.feature,
+            statuspage.build(kernel, config, incident_service),
         ]
     )
     return Warroom(

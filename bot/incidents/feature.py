@@ -7,7 +7,7 @@ from slack_bolt import App
 
 from bot.config.live import LiveConfig
 from bot.incidents.service import IncidentService
-from bot.incidents.slack import blocks, commands, interactions, timeline_capture
+from bot.incidents.slack import blocks, commands, interactions, publishing, timeline_capture
 from bot.incidents.slack.context import SlackContext, Subcommands
 from bot.incidents.slack.people import People
 from bot.incidents.slack.provisioning import IncidentEffects
@@ -25,6 +25,7 @@ def build(
     def listeners(app: App) -> None:
         commands.register(app, ctx)
         interactions.register(app, ctx)
+        publishing.register(app, ctx)
         timeline_capture.register(app, ctx)
 
     return Feature(

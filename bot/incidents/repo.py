@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.incidents.domain import events as payloads
@@ -151,3 +151,21 @@ def counts_by_state(session: Session) -> list[tuple[str, str, int]]:
         )
     )
     return [(status, severity, count) for status, severity, count in by_state]
+
+
+def customer_facing(session: Session, since: datetime) -> list[tuple[Incident, TimelineEvent]]:
+    """Every customer-facing update (``public_update``) of incidents open or resolved since
+    ``since``, with its incident, oldest first: one query for the whole status page."""
+    rows = session.execute(
+        select(IncidentRow, TimelineEventRow)
+        .join(TimelineEventRow, TimelineEventRow.incident_id == IncidentRow.id)
+        .where(
+            TimelineEventRow.kind == payloads.EventKind.PUBLIC_UPDATE.value,
+            or_(IncidentRow.resolved_at.is_(None), IncidentRow.resolved_at >= since),
+        )
+        .order_by(TimelineEventRow.at, TimelineEventRow.id)
+    )
+    return [
+        (to_domain(incident), to_event(e.kind, e.at, e.actor, e.data, e.dedup_key))
+        for incident, e in rows
+    ]

@@ -24,6 +24,7 @@ from bot.incidents.domain.naming import channel_name
 from bot.incidents.domain.severity import Severity
 from bot.incidents.domain.timeline import BOT_ACTOR, TimelineEvent
 from bot.incidents.rows import ActionItemRow, IncidentRow
+from bot.kernel.suggest import did_you_mean
 from bot.kernel.timers import store as timers
 from bot.oncall.domain.maintenance import Window
 from bot.paging.service import PageSummary, PagingService
@@ -215,6 +216,21 @@ class IncidentService:
         """Refuses (``InvalidChange``) a service that is not in the config."""
         self._paging.policy_for(service)
 
+    def check_component(self, name: str) -> None:
+        """Refuses (``InvalidChange``) a status page component that is not a service in config."""
+        known = self._paging.service_names()
+        if name not in known:
+            hint = did_you_mean(name, known)
+            raise InvalidChange(
+                f"`{name}` is not a component of the status page (a service in services.yaml)"
+                + (f"; {hint}" if hint else "")
+            )
+
+    def customer_facing(self, since: datetime) -> list[tuple[Incident, TimelineEvent]]:
+        """The customer-facing updates of incidents open or resolved since ``since``."""
+        with self._sessions() as session:
+            return repo.customer_facing(session, since)
+
     def view(self, channel_id: str) -> IncidentView:
         with self._sessions() as session:
             row = self._row(session, channel_id)
@@ -394,8 +410,10 @@ class IncidentService:
                 assigned, events = domain.assign_role(incident, role, member, user, now)
                 invited = self._invited(session, row.id, member, f"assigned {role}", now)
                 return assigned, events + invited
-            case cmd.PostUpdate(text):
-                return domain.post_update(incident, text, user, now)
+            case cmd.PostUpdate(text, public, components):
+                for component in components:
+                    self.check_component(component)
+                return domain.post_update(incident, text, user, now, public, components)
             case cmd.AddNote(text):
                 return domain.add_note(incident, text, user, now)
             case cmd.AddAction(text, owner):

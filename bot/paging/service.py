@@ -187,6 +187,10 @@ class PagingService:
         SQLite writer's would wait for the lock that writer holds."""
         return open_window(session, self._config(), service, at)
 
+    def service_names(self) -> tuple[str, ...]:
+        """The services in config, in its order (the status page's components)."""
+        return tuple(service.name for service in self._config().services)
+
     def policy_for(self, target: str) -> tuple[str, EscalationPolicy, Urgency]:
         """A service's policy, a schedule or a person as a one-level policy; refuses the unknown."""
         config = self._config()

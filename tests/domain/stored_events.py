@@ -33,6 +33,7 @@ from bot.incidents.domain.events import (
     PlaybookUndone,
     PostmortemDrafted,
     PostmortemReviewed,
+    PublicUpdate,
     RoleAssigned,
     SeverityChanged,
     StatusChanged,
@@ -106,6 +107,11 @@ STORED: list[tuple[str, dict[str, Any], Payload]] = [
         Invited("U0BOB", "acknowledged the page"),
     ),
     ("update_posted", {"text": "Recovering"}, UpdatePosted("Recovering")),
+    (
+        "public_update",
+        {"text": "Checkout is recovering", "components": ["checkout-api"]},
+        PublicUpdate("Checkout is recovering", ("checkout-api",)),
+    ),
     ("note_added", {"text": "Rolled back <@U0LEAD>"}, NoteAdded("Rolled back <@U0LEAD>")),
     (
         "action_added",
@@ -326,5 +332,6 @@ UNREADABLE: list[tuple[str, object]] = [
     ("alert_firing", {**_ALERT, "starts_at": "2026-11-20T14:02:11"}),  # no UTC offset
     ("alert_resolved", {**_ALERT, "labels": ["service=checkout"]}),  # not an object
     ("acknowledged", {"pages": [True]}),  # a flag is not a page id
+    ("public_update", {"text": "Recovering", "components": "checkout-api"}),  # not a list
     ("update_posted", ["not", "an", "object"]),
 ]

@@ -102,6 +102,7 @@ def test_every_kind_reads_as_it_did() -> None:
         "<@U0LEAD> assigned comms to <@U0COMMS>",
         "<@U0BOB> was invited to the channel (acknowledged the page)",
         "<@U0LEAD> posted a status update: Recovering",
+        "<@U0LEAD> published on the status page (checkout-api): Checkout is recovering",
         "<@U0LEAD> noted: Rolled back <@U0LEAD>",
         "<@U0LEAD> added an action item: Add a canary gate (owner <@U0LEAD>)",
         "<@U0LEAD> added an action item: Alert earlier",

@@ -65,9 +65,10 @@ USAGES: dict[str, Usage] = {
         ),
         Usage(
             "update",
-            "/incident update <text>",
-            "/incident update Rolled back the deploy, error rate falling",
-            "post a status update (resets the update reminder)",
+            "/incident update <text> [--public <customer-facing text>]",
+            "/incident update Rolled back the deploy --public Checkout is recovering",
+            "post a status update (resets the update reminder); --public previews a text for "
+            "the status page before publishing it",
         ),
         Usage(
             "note",
@@ -242,7 +243,12 @@ class Page:
 
 @dataclass(frozen=True)
 class PostUpdate:
+    """``public``: the customer-facing text for the status page (published only after the
+    person saw it previewed), about ``components`` (default: the incident's service)."""
+
     text: str
+    public: str | None = None
+    components: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -346,10 +352,22 @@ def parse(text: str) -> Command:
     if verb == "page":
         return _page(args, usage)
     if verb == "update":
-        return PostUpdate(rest)
+        return _update(rest, usage)
     if verb == "note":
         return AddNote(rest)
     return _action(args, usage)
+
+
+def _update(rest: str, usage: str) -> PostUpdate:
+    """``<internal text> [--public <customer-facing text>]``."""
+    internal, flag, public = rest.partition("--public")
+    if not flag:
+        return PostUpdate(rest)
+    if not internal.strip():
+        raise CommandError("write the internal update before `--public`", usage)
+    if not public.strip():
+        raise CommandError("write what customers will see after `--public`", usage)
+    return PostUpdate(internal.strip(), public.strip())
 
 
 def _declare(args: list[str], usage: str) -> Declare:

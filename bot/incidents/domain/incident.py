@@ -15,6 +15,7 @@ from bot.incidents.domain.events import (
     Declared,
     LeadChanged,
     NoteAdded,
+    PublicUpdate,
     RoleAssigned,
     SeverityChanged,
     StatusChanged,
@@ -153,11 +154,33 @@ def assign_role(
 
 
 def post_update(
-    incident: Incident, text: str, actor: str, now: datetime
+    incident: Incident,
+    text: str,
+    actor: str,
+    now: datetime,
+    public: str | None = None,
+    components: tuple[str, ...] = (),
 ) -> tuple[Incident, list[TimelineEvent]]:
+    """An internal update; with ``public``, also the customer-facing text for the status page,
+    about ``components`` (the incident's service when none are named)."""
     require_open(incident, "post status updates")
-    event = TimelineEvent(now, actor, UpdatePosted(text))
-    return replace(incident, last_update_at=now), [event]
+    events = [TimelineEvent(now, actor, UpdatePosted(text))]
+    if public is not None:
+        events.append(
+            TimelineEvent(now, actor, PublicUpdate(public, affected(incident, components)))
+        )
+    return replace(incident, last_update_at=now), events
+
+
+def affected(incident: Incident, components: tuple[str, ...]) -> tuple[str, ...]:
+    """The status page components a customer-facing update is about; refuses none at all."""
+    chosen = components or ((incident.service,) if incident.service else ())
+    if not chosen:
+        raise InvalidChange(
+            f"incident #{incident.number} has no service: name the affected components "
+            "(services) for the status page"
+        )
+    return tuple(dict.fromkeys(chosen))
 
 
 def add_note(

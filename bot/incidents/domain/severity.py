@@ -19,6 +19,11 @@ class Severity(StrEnum):
         return _LABELS[self]
 
     @property
+    def public_state(self) -> str:
+        """What a status page says of a component this incident affects while it is open."""
+        return _PUBLIC_STATES[self]
+
+    @property
     def emoji(self) -> str:
         return _EMOJI[self]
 
@@ -51,4 +56,10 @@ _EMOJI = {
     Severity.SEV2: ":large_orange_circle:",
     Severity.SEV3: ":large_yellow_circle:",
     Severity.SEV4: ":white_circle:",
+}
+_PUBLIC_STATES = {
+    Severity.SEV1: "major outage",
+    Severity.SEV2: "partial outage",
+    Severity.SEV3: "degraded performance",
+    Severity.SEV4: "degraded performance",
 }

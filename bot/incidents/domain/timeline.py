@@ -31,6 +31,7 @@ from bot.incidents.domain.events import (
     PlaybookUndone,
     PostmortemDrafted,
     PostmortemReviewed,
+    PublicUpdate,
     RoleAssigned,
     SeverityChanged,
     StatusChanged,
@@ -96,6 +97,8 @@ def describe(event: TimelineEvent, person: Person | None = None) -> str:
             return f"<@{user}> was invited to the channel ({reason})"
         case UpdatePosted(text=text):
             return f"{who} posted a status update: {text}"
+        case PublicUpdate(text=text, components=components):
+            return f"{who} published on the status page ({', '.join(components)}): {text}"
         case NoteAdded(text=text):
             return f"{who} noted: {text}"
         case ActionAdded(text=text, owner=owner):

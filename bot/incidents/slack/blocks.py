@@ -319,12 +319,40 @@ def update_modal(channel_id: str) -> dict[str, Any]:
         blocks=[
             InputBlock(
                 block_id="text",
-                label="What changed?",
+                label="What changed? (internal: channel, announcement, followers)",
                 element=PlainTextInputElement(action_id="value", multiline=True, max_length=2900),
+            ),
+            InputBlock(
+                block_id="public",
+                label="Customer-facing update (status page)",
+                optional=True,
+                hint="Shown publicly only if you choose to publish below, after a preview.",
+                element=PlainTextInputElement(action_id="value", multiline=True, max_length=1000),
+            ),
+            InputBlock(
+                block_id="components",
+                label="Affected components",
+                optional=True,
+                hint="Services in config, comma separated; the incident's service if empty.",
+                element=PlainTextInputElement(action_id="value", placeholder="checkout-api"),
+            ),
+            InputBlock(
+                block_id="publish",
+                label="Publish to the status page?",
+                element=StaticSelectElement(
+                    action_id="value", options=_PUBLISH, initial_option=_PUBLISH[0]
+                ),
             ),
         ],
     )
     return view.to_dict()
+
+
+PUBLISH_YES = "publish"
+_PUBLISH = [
+    Option(text="No, internal only", value="internal"),
+    Option(text="Yes, preview it, then publish", value=PUBLISH_YES),
+]
 
 
 def to_dicts(blocks: list[Block]) -> list[dict[str, Any]]:

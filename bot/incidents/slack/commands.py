@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.incidents.domain import commands as cmd
-from bot.incidents.slack import blocks
+from bot.incidents.slack import blocks, publishing
 from bot.incidents.slack.context import USER_ERRORS, SlackContext, usage_of
 from bot.kernel.slack.payloads import SlashCommand, request_of
 
@@ -28,9 +28,15 @@ _READS = (
 def changes_state(text: str) -> bool:
     """Whether ``/incident <text>`` changes anything (and so is recorded before its answer)."""
     try:
-        return not isinstance(cmd.parse(text), _READS)
+        command = cmd.parse(text)
     except cmd.CommandError:
         return False
+    return not isinstance(command, _READS) and not _opens_preview(command)
+
+
+def _opens_preview(command: cmd.Command) -> bool:
+    """``update ... --public ...`` only opens the preview; Publish there changes the incident."""
+    return isinstance(command, cmd.PostUpdate) and command.public is not None
 
 
 def register(app: App, ctx: SlackContext) -> None:
@@ -68,7 +74,10 @@ def _run(
         return
     ack()
     try:
-        if isinstance(command, cmd.Declare):
+        if isinstance(command, cmd.PostUpdate) and command.public is not None:
+            modal = publishing.preview(ctx, channel_id, command.text, command.public, ())
+            client.views_open(trigger_id=request.trigger_id, view=modal)
+        elif isinstance(command, cmd.Declare):
             ctx.incidents.declare(
                 title=command.title,
                 severity=command.severity,

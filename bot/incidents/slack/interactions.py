@@ -13,7 +13,7 @@ from bot.incidents.domain.incident import InvalidChange, validate_title
 from bot.incidents.domain.lifecycle import Status
 from bot.incidents.domain.naming import TitleHasNoWords, channel_name
 from bot.incidents.domain.severity import Severity
-from bot.incidents.slack import blocks
+from bot.incidents.slack import blocks, publishing
 from bot.incidents.slack.context import USER_ERRORS, SlackContext, is_member, usage_of
 from bot.kernel.slack.payloads import (
     BadMetadata,
@@ -30,6 +30,10 @@ _TRANSITION_BUTTONS = {
     blocks.ACTION_RESOLVE: Status.RESOLVED,
     blocks.ACTION_REOPEN: Status.INVESTIGATING,
 }
+PUBLISH_UNCHOSEN = (
+    "Choose Yes to publish the customer-facing text (after a preview), or clear it to post "
+    "internally only."
+)
 NOT_A_MEMBER = (
     ":no_entry: Only members of this incident channel can change the incident; join it first."
 )
@@ -96,11 +100,36 @@ def register(app: App, ctx: SlackContext) -> None:
         if not is_member(client, channel_id, user_id):
             ack(response_action="errors", errors={"text": NOT_A_MEMBER})
             return
+        public = (submission.view.value("public") or "").strip()
+        if submission.view.value("publish") == blocks.PUBLISH_YES or public:
+            _preview(ctx, ack, submission, channel_id, text, public)
+            return
         ack()
         try:
             ctx.incidents.execute(cmd.PostUpdate(text), channel_id=channel_id, user=user_id)
         except USER_ERRORS as error:
             client.chat_postEphemeral(channel=channel_id, user=user_id, text=f":warning: {error}")
+
+
+def _preview(
+    ctx: SlackContext, ack: Ack, submission: ViewSubmission, channel_id: str, text: str, public: str
+) -> None:
+    """Publishing is chosen explicitly and previewed first: a customer-facing text without the
+    choice, or the choice without a text, is pointed out; otherwise the preview is pushed."""
+    if submission.view.value("publish") != blocks.PUBLISH_YES:
+        ack(response_action="errors", errors={"publish": PUBLISH_UNCHOSEN})
+        return
+    if not public:
+        ack(response_action="errors", errors={"public": "Write what customers will see."})
+        return
+    typed = publishing.components_of(submission.view.value("components"))
+    try:
+        view = publishing.preview(ctx, channel_id, text, public, typed)
+    except USER_ERRORS as error:
+        field = "components" if "component" in str(error) else "public"
+        ack(response_action="errors", errors={field: str(error)[:150]})
+        return
+    ack(response_action="push", view=view)
 
 
 def _transition_button(ctx: SlackContext, target: Status) -> Any:

@@ -10,8 +10,9 @@ always gave a default, is optional. Data that does not fit (a missing required k
 the wrong type, a kind this version does not know) loads as ``Unknown`` with the raw object:
 the timeline shows it generically, summaries skip it, nothing crashes.
 
-One module per area: ``incident``, ``paging``, ``playbooks``, ``alerts``, ``postmortems``; the
-table from kind to type is in ``codec``; ``fields`` does the typed reads of stored JSON.
+One module per area: ``incident``, ``public``, ``paging``, ``playbooks``, ``alerts``,
+``postmortems``; the table from kind to type is in ``codec``; ``fields`` does the typed reads
+of stored JSON.
 """
 
 from bot.incidents.domain.events.alerts import AlertFiring, AlertResolved, AlertsNotice
@@ -46,6 +47,7 @@ from bot.incidents.domain.events.playbooks import (
     UndoOutcome,
 )
 from bot.incidents.domain.events.postmortems import PostmortemDrafted, PostmortemReviewed
+from bot.incidents.domain.events.public import PublicUpdate
 
 __all__ = [
     "Acknowledged",
@@ -72,6 +74,7 @@ __all__ = [
     "PlaybookUndone",
     "PostmortemDrafted",
     "PostmortemReviewed",
+    "PublicUpdate",
     "RoleAssigned",
     "SeverityChanged",
     "StatusChanged",

@@ -32,6 +32,7 @@ from bot.incidents.domain.events.paging import (
 )
 from bot.incidents.domain.events.playbooks import PlaybookStarted, PlaybookStep, PlaybookUndone
 from bot.incidents.domain.events.postmortems import PostmortemDrafted, PostmortemReviewed
+from bot.incidents.domain.events.public import PublicUpdate
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ Known = (
     | RoleAssigned
     | Invited
     | UpdatePosted
+    | PublicUpdate
     | NoteAdded
     | ActionAdded
     | MessageAdded
@@ -91,6 +93,7 @@ _TYPES: tuple[type[Known], ...] = (
     RoleAssigned,
     Invited,
     UpdatePosted,
+    PublicUpdate,
     NoteAdded,
     ActionAdded,
     MessageAdded,

@@ -18,6 +18,7 @@ class EventKind(StrEnum):
     INVITED = "invited"
     UPDATE_POSTED = "update_posted"
     NOTE_ADDED = "note_added"
+    PUBLIC_UPDATE = "public_update"  # customer-facing text, shown on the status page
     ACTION_ADDED = "action_added"
     MESSAGE_ADDED = "message_added"
     PAGED = "paged"

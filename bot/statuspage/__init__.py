@@ -1,0 +1,1 @@
+"""The built-in public status page (``/status``, ``/status.json``, ``/status/feed.atom``)."""
