@@ -43,8 +43,10 @@ from sqlalchemy.engine import make_url
 
 from warroom_sandbox.dev_providers import SandboxProviders, phone_line
 from warroom_sandbox.emulator import SlackEmulator
-from warroom_sandbox.from_config import add_people, add_team_channels
+from warroom_sandbox.from_config import add_people, add_team_channels, heartbeat_monitors
 from warroom_sandbox.modals import TRIGGER_TTL_SECONDS
+from warroom_sandbox.openid import CLIENT_ID as OPENID_CLIENT_ID
+from warroom_sandbox.openid import CLIENT_SECRET as OPENID_CLIENT_SECRET
 from warroom_sandbox.server import BackgroundServer
 from warroom_sandbox.signing import SlackDriver
 from warroom_sandbox.snapshot import load_file, save_file
@@ -53,7 +55,7 @@ from warroom_sandbox.web.app import BotSlot, SandboxRouter, create_page_app
 from warroom_sandbox.web.delivery import SLACK_EVENT_RETRY_SCHEDULE, BotLink
 from warroom_sandbox.web.desk import Desk
 from warroom_sandbox.web.manifest import Manifest, load_manifest
-from warroom_sandbox.web.page import Line, PageContext, PhoneLine
+from warroom_sandbox.web.page import HeartbeatLine, Line, PageContext, PhoneLine
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -132,6 +134,8 @@ class DevSandbox:
         )
         self.actions = Actions(self.emulator, self.link, self.desk, self.manifest)
         self.scenario: ScenarioRun | None = None
+        self._monitors: list[str] = []
+        self._beats: dict[str, int] = {}
         self._lines: list[Line] = []
         self._page_viewed = threading.Event()
         context = PageContext(
@@ -142,6 +146,7 @@ class DevSandbox:
             bot=self,
             lines=self._banner_lines,
             phones=self._phone_lines,
+            heartbeats=self._heartbeat_lines,
         )
         page = create_page_app(context, self.actions, on_view=self._page_viewed.set)
         self._server = BackgroundServer(
@@ -174,6 +179,7 @@ class DevSandbox:
         config_dir = self._settings().config_dir
         add_people(self.emulator.state, config_dir)
         add_team_channels(self.emulator.state, config_dir)
+        self._monitors = heartbeat_monitors(config_dir)
         self._server.start()
         self._started = True
         try:
@@ -226,7 +232,7 @@ class DevSandbox:
         from bot.kernel.settings import Settings
 
         url = self.emulator.api_url if self._started else "http://127.0.0.1:0/api/"
-        public = {"public_url": self.url} if self._started else {}
+        public = {"public_url": self.url, "slack_openid_url": self.url} if self._started else {}
         return Settings(
             **{
                 **(self.providers.settings() if self.providers else {}),
@@ -235,6 +241,10 @@ class DevSandbox:
                 "slack_signing_secret": SecretStr(self.signing_secret),
                 "slack_app_token": None,
                 "slack_api_url": url,
+                # Sign in with Slack on the emulator: its consent page is the person picker.
+                "slack_client_id": OPENID_CLIENT_ID,
+                "slack_client_secret": SecretStr(OPENID_CLIENT_SECRET),
+                "slack_team_id": None,
                 "database_url": self.options.database_url,
                 "heartbeats_token": SecretStr(HEARTBEATS_TOKEN),
                 **public,
@@ -266,6 +276,7 @@ class DevSandbox:
         except httpx.HTTPError as error:
             return Result(False, f"heartbeat {monitor}: the bot did not answer ({error})")
         if answer.status_code == 200:
+            self._beats[monitor] = self._beats.get(monitor, 0) + 1
             return Result(True)
         try:
             reason = str(answer.json().get("error") or answer.text)
@@ -288,6 +299,9 @@ class DevSandbox:
         """What the local Twilio carried, for the page's sidebar."""
         twilio = self.providers.twilio if self.providers else None
         return [phone_line(item) for item in (twilio.traffic() if twilio else [])]
+
+    def _heartbeat_lines(self) -> list[HeartbeatLine]:
+        return [HeartbeatLine(name, self._beats.get(name, 0)) for name in self._monitors]
 
     def wait_for_page(self, timeout: float) -> bool:
         """Block until a browser opened the page (True) or ``timeout`` seconds passed."""

@@ -5,7 +5,8 @@ sends digests to team channels (``#payments``). A real workspace would have them
 dev`` adds them at start: each person of ``users.yaml`` without a Slack account (matched by
 ``slack_id``, else by ``email``) becomes one, with that ``slack_id`` or an id made from the email;
 each ``team_channel`` of ``services.yaml`` and each announcement channel of ``announcements.yaml``
-(``#incidents``) becomes a public channel with everyone and the bot in it.
+(``#incidents``) becomes a public channel with everyone and the bot in it. The monitors of
+``heartbeats.yaml`` get a *Beat* button on the page (:func:`heartbeat_monitors`).
 
 Read leniently: a config the bot rejects is the bot's to report, not the sandbox's.
 """
@@ -130,3 +131,9 @@ def _announcement_channels(config_dir: Path) -> set[str]:
     ]
     names = (c for channels in lists if isinstance(channels, list) for c in channels)
     return {str(name).strip().removeprefix("#") for name in names if str(name).startswith("#")}
+
+
+def heartbeat_monitors(config_dir: Path) -> list[str]:
+    """The names of the monitors in ``heartbeats.yaml``, in the file's order."""
+    entries = _entries(config_dir / "heartbeats.yaml", "heartbeats")
+    return [str(entry["name"]) for entry in entries if entry.get("name")]

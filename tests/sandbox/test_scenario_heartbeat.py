@@ -10,12 +10,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.sandbox.conftest import dev_options
 from warroom_sandbox.dev import DevSandbox
 from warroom_sandbox.scenario.model import load_scenario, parse_scenario
 from warroom_sandbox.scenario.runner import ScenarioRun
+from warroom_sandbox.seed import ONCALL
 
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "heartbeat-silence.yaml"
 
@@ -76,3 +78,20 @@ def test_a_beat_the_bot_refuses_fails_the_step(dev: DevSandbox) -> None:
     assert run.state == "failed"
     assert "heartbeat demo-hearbeat: 404" in run.error
     assert "did you mean 'demo-heartbeat'" in run.error
+
+
+def test_the_page_beats_the_monitors_of_heartbeats_yaml(dev: DevSandbox) -> None:
+    def sidebar() -> str:
+        answer = httpx.get(f"{dev.url}/sandbox/state", params={"as": ONCALL}, timeout=30)
+        return str(answer.json()["regions"]["sidebar"])
+
+    assert 'data-beat="watchdog"' in sidebar()
+    assert "demo-heartbeat: no beat from here" in sidebar()
+    beat = httpx.post(
+        f"{dev.url}/sandbox/actions/beat", json={"monitor": "demo-heartbeat"}, timeout=30
+    )
+    assert beat.json()["ok"] is True, beat.text
+    assert "demo-heartbeat: 1 beat from here" in sidebar()
+    refused = httpx.post(f"{dev.url}/sandbox/actions/beat", json={"monitor": "nope"}, timeout=30)
+    assert refused.json()["ok"] is False
+    assert "no heartbeat monitor 'nope'" in refused.json()["message"]

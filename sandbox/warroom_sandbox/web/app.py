@@ -15,7 +15,8 @@ The page's API:
   gets ``304`` while nothing changed;
 - ``POST /sandbox/actions/<name>`` with a JSON body: ``line`` (the composer), ``click``,
   ``submit``, ``close_modal``, ``back``, ``react``, ``unreact``, ``shortcut``, ``join``,
-  ``open_dm``, ``dismiss``, ``dismiss_errors``, ``bot`` (stop/start); answers
+  ``open_dm``, ``dismiss``, ``dismiss_errors``, ``bot`` (stop/start), ``beat`` (a heartbeat
+  monitor); answers
   :meth:`Result.to_json`;
 - ``/sandbox/static/...`` the script and the style sheet.
 """
@@ -45,7 +46,7 @@ from warroom_sandbox.web.emoji import REACTION_CHOICES, emoji_char
 from warroom_sandbox.web.page import PageContext, render
 
 STATIC = Path(__file__).parent / "static"
-EMULATOR_PREFIXES = ("/api/", "/response/")
+EMULATOR_PREFIXES = ("/api/", "/response/", "/openid/")
 PAGE_PREFIXES = ("/sandbox/",)
 PAGE_PATHS = ("/", "/favicon.ico")
 
@@ -151,6 +152,10 @@ class ErrorsBody(BaseModel):
 
 class BotBody(BaseModel):
     run: bool
+
+
+class BeatBody(BaseModel):
+    monitor: str
 
 
 def _act(actions: Actions, name: str, body: Any) -> Result:
@@ -281,6 +286,10 @@ def create_page_app(
             return Result(True)
         if name == "bot":
             return _bot(BotBody.model_validate(body).run)
+        if name == "beat":
+            if ctx.bot is None:
+                return Result(False, "This sandbox does not run the bot itself.")
+            return ctx.bot.beat(BeatBody.model_validate(body).monitor)
         if isinstance(body, dict) and body.get("as") not in {u.id for u in people()}:
             return Result(False, "Pick one of the seeded people with the switcher.")
         return _act(actions, name, body)

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from warroom_sandbox.ids import ts_key
 from warroom_sandbox.model import ApiCall, Channel, Ephemeral, Message
+from warroom_sandbox.web.actions import Result
 from warroom_sandbox.web.blockkit import blocks_html, plain_string, text_object
 from warroom_sandbox.web.delivery import BotLink
 from warroom_sandbox.web.desk import Desk, Notice
@@ -48,6 +49,8 @@ class BotControl(Protocol):
 
     def start_bot(self) -> None: ...
 
+    def beat(self, monitor: str) -> Result: ...
+
 
 @dataclass(frozen=True)
 class Line:
@@ -66,6 +69,14 @@ class PhoneLine:
     status: str
 
 
+@dataclass(frozen=True)
+class HeartbeatLine:
+    """A monitor of ``heartbeats.yaml`` and how often the page or a scenario beat it."""
+
+    monitor: str
+    beats: int
+
+
 @dataclass
 class PageContext:
     """Everything the page reads: the workspace and what the sandbox keeps beside it."""
@@ -77,6 +88,7 @@ class PageContext:
     bot: BotControl | None = None
     lines: Callable[[], Sequence[Line]] = field(default=lambda: ())
     phones: Callable[[], Sequence[PhoneLine]] = field(default=lambda: ())
+    heartbeats: Callable[[], Sequence[HeartbeatLine]] = field(default=lambda: ())
 
 
 @dataclass(frozen=True)
@@ -180,7 +192,7 @@ def sidebar(ctx: PageContext, d: Directory, current: str) -> Markup:
             '<nav class="side-section"><h3>Apps</h3><button type="button" class="side-link" '
             'data-open-dm="1"><span class="side-icon">&#9670;</span>warroom</button></nav>'
         )
-    return out + _user_groups(ctx, d) + _phones(ctx)
+    return out + _user_groups(ctx, d) + _phones(ctx) + _heartbeats(ctx)
 
 
 PHONE_LINES = 8
@@ -198,6 +210,26 @@ def _phones(ctx: PageContext) -> Markup:
             '<span class="side-name">{} ({}): {}</span></div>'
         ).format(line.text, line.heading, line.status, line.text)
     return out + Markup("</nav>")
+
+
+def _heartbeats(ctx: PageContext) -> Markup:
+    """The heartbeat monitors, each with a *Beat* button: what the monitored job would send."""
+    lines = list(ctx.heartbeats())
+    if not lines or ctx.bot is None:
+        return Markup("")
+    out = Markup('<nav class="side-section heartbeats"><h3>Heartbeats</h3>')
+    for line in lines:
+        out += Markup(
+            '<div class="side-link heartbeat" title="POST /webhooks/heartbeat/{}: {} from here">'
+            '<span class="side-icon">&#9829;</span><span class="side-name">{}</span>'
+            '<span class="beats">{}</span>'
+            '<button type="button" class="bot-control" data-beat="{}">Beat</button></div>'
+        ).format(line.monitor, _beats(line.beats), line.monitor, line.beats, line.monitor)
+    return out + Markup("</nav>")
+
+
+def _beats(count: int) -> str:
+    return "no beat" if count == 0 else "1 beat" if count == 1 else f"{count} beats"
 
 
 def _user_groups(ctx: PageContext, d: Directory) -> Markup:

@@ -326,6 +326,8 @@
       $("#log-panel").hidden = !$("#log-panel").hidden;
     } else if (data.bot) {
       await post("bot", { run: data.bot === "start" });
+    } else if (data.beat) {
+      await post("beat", { monitor: data.beat });
     } else if (data.dismissErrors) {
       await post("dismiss_errors", { at: parseFloat(data.dismissErrors) });
     } else if (data.dismissTs) {
