@@ -9,9 +9,12 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bot
+
+if TYPE_CHECKING:
+    from bot.kernel.settings import Settings
 
 # mallopt's parameter numbers (malloc.h)
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
@@ -253,7 +256,22 @@ def _config(args: argparse.Namespace) -> int:
     )
     for missing in missing_credentials(config, credential_lookup(settings)):
         print(f"warning: {missing}", file=sys.stderr)
+    for warning in _tracker_warnings(settings):
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
+
+
+def _tracker_warnings(settings: Settings) -> list[str]:
+    """The follow-up trackers of postmortems/config.yaml whose credentials are unset."""
+    from bot.config.credentials import missing_tracker_credentials
+    from bot.kernel.yamlsource import SourceErrors
+    from bot.postmortems.config import load_postmortem_config
+
+    try:
+        config = load_postmortem_config(settings.postmortem_templates_dir / "config.yaml")
+    except SourceErrors:
+        return []  # reported by `warroom postmortems check` and at start
+    return missing_tracker_credentials(config.tracker_list(), settings)
 
 
 def _playbooks(args: argparse.Namespace) -> int:

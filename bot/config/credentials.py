@@ -92,3 +92,29 @@ def _credential(channel: NotificationChannel) -> tuple[str, tuple[str, ...]]:
             return "opsgenie", (setting,)
         case WebhookChannel(secret_setting=setting):
             return "webhook", (setting,)
+
+
+# The settings each issue tracker of postmortems/config.yaml ``followups`` needs.
+TRACKER_SETTINGS = {
+    "github": ("GITHUB_TOKEN",),
+    "linear": ("LINEAR_API_KEY",),
+    "jira": ("JIRA_BASE_URL", "JIRA_EMAIL", "JIRA_API_TOKEN"),
+}
+
+
+def missing_tracker_credentials(
+    trackers: list[tuple[str, str, str]], settings: Settings
+) -> list[str]:
+    """``trackers``: (where in the config, kind, target) per follow-up target; one warning per
+    tracker whose settings are unset (the action items would fail to export)."""
+    values = settings.model_dump()
+    warned: dict[str, list[str]] = {}
+    for where, kind, target in trackers:
+        unset = [s for s in TRACKER_SETTINGS.get(kind, ()) if not values.get(s.lower())]
+        if unset:
+            warned.setdefault(", ".join(unset), []).append(f"{where} ({kind} {target})")
+    return [
+        f"{', '.join(places)}: {names} not set, so action items exported there will fail; "
+        "set it in the environment"
+        for names, places in warned.items()
+    ]

@@ -10,6 +10,7 @@ and field. Relative paths are relative to the file's folder.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,13 @@ class PostmortemConfig:
     lines: Mapping[str, int] = field(default_factory=dict)
     followups: Mapping[str, Tracker] = field(default_factory=dict)  # service ("" default)
 
+    def tracker_list(self) -> list[tuple[str, str, str]]:
+        """``(file: followups.<where>, kind, target)`` for each configured tracker."""
+        return [
+            (f"{self.file}: followups.{name or 'default'}", t.kind, t.target)
+            for name, t in self.followups.items()
+        ]
+
     def tracker(self, service: str | None) -> Tracker | None:
         """Where ``service``'s action items are exported; None: they stay in warroom."""
         if service is not None and service in self.followups:
@@ -86,9 +94,23 @@ class Tracker:
 class _Tracker(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    github: str | None = Field(default=None, pattern=r"^[\w.-]+/[\w.-]+$")
-    linear: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]+$")
-    jira: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9_]+$")
+    github: str | None = None
+    linear: str | None = None
+    jira: str | None = None
+
+    @field_validator("github")
+    @classmethod
+    def _repo(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[\w.-]+/[\w.-]+", value):
+            raise ValueError(f"{value!r} is not a repository: write owner/name, e.g. acme/checkout")
+        return value
+
+    @field_validator("linear", "jira")
+    @classmethod
+    def _key(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", value):
+            raise ValueError(f"{value!r} is not a team or project key such as ENG")
+        return value
 
     @model_validator(mode="after")
     def _one(self) -> _Tracker:

@@ -5,7 +5,8 @@ Each flag and Kubernetes fake is seeded with what the shipped playbooks act on: 
 Deployment per configured service in the ``production`` namespace. PagerDuty and Opsgenie fakes
 take the pages of the config's people, with a made-up credential in each setting ``users.yaml``
 names that the environment lacks (given back at stop); the Twilio fake takes their texts and
-calls, delivers them a moment later (status callbacks to the bot) and can reply for them. A
+calls, delivers them a moment later (status callbacks to the bot) and can reply for them. The
+GitHub fake takes the issues approved post-mortems' action items become, in any repository. A
 provider whose real URL or credential is already set in the environment is left alone: the
 sandbox never hides a real setting.
 """
@@ -25,6 +26,7 @@ from bot.config.model import OpsgenieChannel, PagerDutyChannel
 from bot.kernel.settings import Settings
 from warroom_sandbox.providers.base import FakeProvider
 from warroom_sandbox.providers.flagsmith import FakeFlagsmith
+from warroom_sandbox.providers.github import FakeGitHub
 from warroom_sandbox.providers.kubernetes import FakeKubernetes
 from warroom_sandbox.providers.launchdarkly import FakeLaunchDarkly
 from warroom_sandbox.providers.opsgenie import FakeOpsgenie
@@ -67,6 +69,8 @@ class SandboxProviders:
             for service in _service_names(self._config_dir):
                 kubernetes.add_deployment(NAMESPACE, service, REPLICAS)
         self._start_pagers()
+        if not self._real.get("github_token"):
+            self._start("GitHub", FakeGitHub(any_repo=True))  # post-mortem follow-ups
         return self
 
     def _start_pagers(self) -> None:
@@ -126,6 +130,9 @@ class SandboxProviders:
                     values["twilio_account_sid"] = fake.account_sid
                     values["twilio_auth_token"] = SecretStr(fake.auth_token)
                     values["twilio_from_number"] = fake.from_number
+                case FakeGitHub():
+                    values["github_api_url"] = fake.url
+                    values["github_token"] = SecretStr(fake.token)
                 case _:
                     raise AssertionError(f"no settings for the {name} fake")
         return values

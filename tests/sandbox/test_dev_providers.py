@@ -32,6 +32,7 @@ def test_the_bot_is_pointed_at_seeded_fakes_and_the_page_says_so(tmp_path: Path)
             "PagerDuty",
             "Opsgenie",
             "Twilio",
+            "GitHub",
         }
         launchdarkly = fakes["LaunchDarkly"]
         assert isinstance(launchdarkly, FakeLaunchDarkly)
@@ -43,6 +44,7 @@ def test_the_bot_is_pointed_at_seeded_fakes_and_the_page_says_so(tmp_path: Path)
         settings = dev._settings()
         assert settings.launchdarkly_api_url == launchdarkly.url
         assert settings.kubernetes_api_url == kubernetes.url
+        assert settings.github_api_url == fakes["GitHub"].url  # action items' issues
         assert (
             "Playbook actions and pages go to local fakes of LaunchDarkly"
             in httpx.get(dev.url, timeout=30).text

@@ -65,8 +65,16 @@ class GitHubIssue:
 class FakeGitHub(FakeProvider):
     """Query with :meth:`issues`; act as a person with :meth:`close_issue`."""
 
-    def __init__(self, *, token: str = "ghp_sandboxtoken", host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        *,
+        token: str = "ghp_sandboxtoken",
+        any_repo: bool = False,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
         self.token = token
+        self.any_repo = any_repo  # ``warroom dev``: every repository exists
         self._repos: set[str] = set()
         self._issues: list[GitHubIssue] = []
         self._hook: tuple[str, str] | None = None
@@ -148,7 +156,7 @@ class FakeGitHub(FakeProvider):
         if scheme.lower() not in ("bearer", "token") or token.strip() != self.token:
             return _answer(401, {"message": "Bad credentials"})
         repo = f"{request.path_params['owner']}/{request.path_params['repo']}"
-        if repo not in self._repos:
+        if repo not in self._repos and not self.any_repo:
             return _answer(404, {"message": "Not Found"})
         if request.method == "GET":
             return self._list(repo, request.query_params)
