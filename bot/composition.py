@@ -28,6 +28,7 @@ from bot.heartbeats import feature as heartbeats
 from bot.incidents import feature as incidents
 from bot.incidents.repo import counts_by_state
 from bot.incidents.service import IncidentService
+from bot.insights import feature as insights
 from bot.kernel.clock import utc_now
 from bot.kernel.runtime import Kernel, MissingSetting
 from bot.kernel.settings import Settings
@@ -93,6 +94,7 @@ def build(
             retention.build(kernel),
             heartbeats.build(kernel, config, incident_service),
             comms.feature,
+            insights.build(kernel),
             statuspage.build(kernel, config, incident_service),
         ]
     )

@@ -46,6 +46,14 @@ class IncidentRow(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+    # The web app's incident list (bot/insights/queries.py): newest first, optionally by one
+    # status, severity or service; bench/insights.py keeps it fast on 100,000 incidents.
+    __table_args__ = (
+        Index("ix_incidents_declared_at", "declared_at"),
+        Index("ix_incidents_status_declared_at", "status", "declared_at"),
+        Index("ix_incidents_severity_declared_at", "severity", "declared_at"),
+        Index("ix_incidents_service_declared_at", "service", "declared_at"),
+    )
 
     events: Mapped[list[TimelineEventRow]] = relationship(
         back_populates="incident", order_by="TimelineEventRow.id", cascade="all, delete-orphan"

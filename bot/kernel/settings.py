@@ -125,6 +125,18 @@ class Settings(BaseSettings):
     retention_alert_payload_days: float = Field(default=30.0, gt=0)
     retention_interval_minutes: float = Field(default=60.0, gt=0)
 
+    # The web app (/incidents, docs/insights.md): Sign in with Slack (OpenID Connect) with the
+    # Slack app's client id and secret; SLACK_OPENID_URL is Slack's (a fake in tests and `warroom
+    # dev`). Only SLACK_TEAM_ID's members get in (unset: the bot token's workspace). Sessions are
+    # signed cookies lasting WEB_SESSION_HOURS, signed with WEB_SESSION_SECRET (unset: one derived
+    # from SLACK_SIGNING_SECRET).
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_openid_url: str = "https://slack.com"
+    slack_team_id: str | None = None
+    web_session_secret: SecretStr | None = None
+    web_session_hours: float = Field(default=12.0, gt=0)
+
     timer_sweep_seconds: float = Field(default=5.0, gt=0)
     timer_lease_seconds: float = Field(default=60.0, gt=0)
     timer_backoff_base_seconds: float = Field(default=2.0, gt=0)

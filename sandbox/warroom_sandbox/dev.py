@@ -45,6 +45,8 @@ from warroom_sandbox.dev_providers import SandboxProviders, phone_line
 from warroom_sandbox.emulator import SlackEmulator
 from warroom_sandbox.from_config import add_people, add_team_channels, heartbeat_monitors
 from warroom_sandbox.modals import TRIGGER_TTL_SECONDS
+from warroom_sandbox.openid import CLIENT_ID as OPENID_CLIENT_ID
+from warroom_sandbox.openid import CLIENT_SECRET as OPENID_CLIENT_SECRET
 from warroom_sandbox.server import BackgroundServer
 from warroom_sandbox.signing import SlackDriver
 from warroom_sandbox.snapshot import load_file, save_file
@@ -230,7 +232,7 @@ class DevSandbox:
         from bot.kernel.settings import Settings
 
         url = self.emulator.api_url if self._started else "http://127.0.0.1:0/api/"
-        public = {"public_url": self.url} if self._started else {}
+        public = {"public_url": self.url, "slack_openid_url": self.url} if self._started else {}
         return Settings(
             **{
                 **(self.providers.settings() if self.providers else {}),
@@ -239,6 +241,10 @@ class DevSandbox:
                 "slack_signing_secret": SecretStr(self.signing_secret),
                 "slack_app_token": None,
                 "slack_api_url": url,
+                # Sign in with Slack on the emulator: its consent page is the person picker.
+                "slack_client_id": OPENID_CLIENT_ID,
+                "slack_client_secret": SecretStr(OPENID_CLIENT_SECRET),
+                "slack_team_id": None,
                 "database_url": self.options.database_url,
                 "heartbeats_token": SecretStr(HEARTBEATS_TOKEN),
                 **public,

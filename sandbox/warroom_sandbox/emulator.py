@@ -15,6 +15,7 @@ from warroom_sandbox.faults import FaultPlan, RateLimiter
 from warroom_sandbox.ids import Clock
 from warroom_sandbox.modals import TRIGGER_TTL_SECONDS
 from warroom_sandbox.model import ApiCall
+from warroom_sandbox.openid import OpenIdProvider, openid_routes
 from warroom_sandbox.responses import RESPONSE_URL_TTL_SECONDS
 from warroom_sandbox.routes import create_app
 from warroom_sandbox.seed import ONCALL
@@ -39,12 +40,16 @@ class SlackEmulator:
         self.state = Workspace(clock, trigger_ttl=trigger_ttl, response_url_ttl=response_url_ttl)
         self.faults = FaultPlan()
         self.rate_limiter = RateLimiter(clock, enabled=enforce_rate_limits)
-        self.app = create_app(self.state, self.faults, self.rate_limiter)
+        self.openid = OpenIdProvider(self.state, clock)
+        self.app = create_app(
+            self.state, self.faults, self.rate_limiter, openid_routes(self.openid)
+        )
         self._base_url: str | None = None
 
     def serve_at(self, base_url: str) -> None:
         """Record where :attr:`app` is served (``http://host:port``, no trailing slash)."""
         self._base_url = base_url.rstrip("/")
+        self.openid.base_url = self._base_url
 
     @property
     def base_url(self) -> str:
@@ -52,6 +57,11 @@ class SlackEmulator:
         if self._base_url is None:
             raise RuntimeError("the emulator is not served anywhere yet")
         return self._base_url
+
+    @property
+    def openid_url(self) -> str:
+        """Where Sign in with Slack is faked: the bot's ``SLACK_OPENID_URL``."""
+        return self.base_url
 
     @property
     def api_url(self) -> str:
@@ -63,6 +73,7 @@ class SlackEmulator:
     def reset(self) -> None:
         """Back to the seeded workspace: no messages, calls, faults or rate-limit history."""
         self.state.reset()
+        self.openid.reset()
         self.faults.clear()
         self.rate_limiter.clear()
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -25,7 +26,7 @@ import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from warroom_sandbox.errors import ApiError
 from warroom_sandbox.faults import FaultPlan, Injection, RateLimiter
@@ -92,8 +93,11 @@ async def _fail_after(injected: Injection | None) -> None:
         raise injected.error
 
 
-def create_app(ws: Workspace, faults: FaultPlan, limiter: RateLimiter) -> Starlette:
-    """The ASGI app serving ``ws``; ``faults`` and ``limiter`` shape its failures."""
+def create_app(
+    ws: Workspace, faults: FaultPlan, limiter: RateLimiter, first: Sequence[BaseRoute] = ()
+) -> Starlette:
+    """The ASGI app serving ``ws``; ``faults`` and ``limiter`` shape its failures; ``first``
+    are routes matched before ``/api/<method>`` (Sign in with Slack's)."""
 
     async def api(request: Request) -> JSONResponse:
         method = request.path_params["method"]
@@ -157,6 +161,7 @@ def create_app(ws: Workspace, faults: FaultPlan, limiter: RateLimiter) -> Starle
 
     return Starlette(
         routes=[
+            *first,
             Route("/api/{method}", api, methods=["GET", "POST"]),
             Route("/response/{token}", response_url, methods=["POST"]),
         ]

@@ -157,6 +157,7 @@ class FakeSlackServer(SlackEmulator):
 
     def start(self) -> FakeSlackServer:
         self._server.start()
+        self.openid.base_url = self._server.url  # the id_tokens' issuer
         return self
 
     def stop(self) -> None:

@@ -46,7 +46,7 @@ from warroom_sandbox.web.emoji import REACTION_CHOICES, emoji_char
 from warroom_sandbox.web.page import PageContext, render
 
 STATIC = Path(__file__).parent / "static"
-EMULATOR_PREFIXES = ("/api/", "/response/")
+EMULATOR_PREFIXES = ("/api/", "/response/", "/openid/")
 PAGE_PREFIXES = ("/sandbox/",)
 PAGE_PATHS = ("/", "/favicon.ico")
 

@@ -1,0 +1,80 @@
+"""What the web app plugs into the running bot: its routes (sign-in, the incident list and
+pages) and, at shutdown, closing its HTTP client to Slack."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import threading
+from datetime import timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.insights.web.auth import auth_routes
+from bot.insights.web.cookies import Cookies
+from bot.insights.web.incidents import Links, incident_routes
+from bot.insights.web.oidc import Client, SlackOpenId
+from bot.insights.web.pages import Pages
+from bot.kernel.feature import Feature
+from bot.kernel.runtime import Kernel
+from bot.kernel.settings import Settings
+
+CALLBACK_PATH = "/auth/slack/callback"
+log = logging.getLogger(__name__)
+
+
+def build(kernel: Kernel) -> Feature:
+    settings = kernel.settings
+    public = settings.public_url.rstrip("/")
+    cookies = Cookies(
+        _session_secret(settings, kernel.signing_secret),
+        timedelta(hours=settings.web_session_hours),
+        secure=public.startswith("https://"),
+    )
+    openid = _openid(settings, public)
+    pages = Pages(cookies, configured=openid is not None)
+    team = _Team(settings.slack_team_id, kernel.client)
+    routes = [
+        *auth_routes(pages, openid, team.id, lambda user: kernel.directory.zone(user).key),
+        *incident_routes(pages, kernel.sessions, Links(public)),
+    ]
+    return Feature("insights", routes=routes, close=[openid.close] if openid else [])
+
+
+def _openid(settings: Settings, public: str) -> SlackOpenId | None:
+    if not settings.slack_client_id or settings.slack_client_secret is None:
+        return None
+    client = Client(
+        settings.slack_client_id,
+        settings.slack_client_secret.get_secret_value(),
+        public + CALLBACK_PATH,
+    )
+    return SlackOpenId(settings.slack_openid_url, client)
+
+
+def _session_secret(settings: Settings, signing_secret: str) -> bytes:
+    if settings.web_session_secret is not None:
+        return settings.web_session_secret.get_secret_value().encode()
+    # A key of its own, derived from the Slack signing secret (never the same key).
+    return hmac.new(signing_secret.encode(), b"warroom web sessions", hashlib.sha256).digest()
+
+
+class _Team:
+    """The workspace whose members may sign in: SLACK_TEAM_ID, else the bot token's (auth.test,
+    asked once it is first needed and remembered)."""
+
+    def __init__(self, configured: str | None, client: WebClient) -> None:
+        self._team = configured
+        self._client = client
+        self._lock = threading.Lock()
+
+    def id(self) -> str | None:
+        with self._lock:
+            if self._team is None:
+                try:
+                    self._team = str(self._client.auth_test()["team_id"])
+                except (SlackApiError, KeyError, OSError) as error:
+                    log.warning("auth.test failed, cannot tell the bot's workspace: %s", error)
+            return self._team

@@ -1,0 +1,1 @@
+"""The web app's routes: sign-in (``auth``), the incident list and pages (``incidents``)."""

@@ -1,0 +1,162 @@
+"""``GET /incidents`` (the list: filters, sorting, pages) and ``GET /incidents/<n>`` (one
+incident: card, clocks, people and roles, timeline, pages and acknowledgements, links).
+
+Both need a session (else a redirect to sign in). Bad filters are named on the page and ignored,
+never a 5xx; a database that does not answer promptly is a 503 (``Bounded``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import sessionmaker
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bot.incidents.domain.timeline import describe
+from bot.incidents.rows import IncidentRow
+from bot.insights import queries
+from bot.insights.domain.filters import (
+    PAGE_SIZE,
+    SEVERITIES,
+    SORTS,
+    STATUSES,
+    parse,
+)
+from bot.insights.web.cookies import Session
+from bot.insights.web.pages import Pages
+from bot.kernel.web.bounded import Bounded, Unavailable
+
+BUSY = "The incidents cannot be read right now (the database is busy); reload in a moment."
+MAX_NUMBER_DIGITS = 9
+UTC = ZoneInfo("UTC")
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where an incident lives elsewhere: its Slack channel, its post-mortem."""
+
+    public_url: str
+
+    def channel(self, channel_id: str) -> str:
+        return f"https://slack.com/app_redirect?channel={channel_id}"
+
+
+def incident_routes(pages: Pages, sessions: sessionmaker[DbSession], links: Links) -> list[Route]:
+    reads = Bounded("incident pages", slots=8, seconds=2.0)
+
+    async def listing(request: Request) -> Response:
+        viewer = pages.session_or_redirect(request)
+        if not isinstance(viewer, Session):
+            return viewer
+        query, problems = parse(dict(request.query_params))
+
+        def read() -> tuple[queries.ListPage, list[str]]:
+            with sessions() as db:
+                return queries.incident_list(db, query), queries.services(db)
+
+        try:
+            found, services = await reads.run(read)
+        except Unavailable:
+            return pages.message("Busy", BUSY, 503, viewer)
+        zone = _zone(viewer.zone)
+        return pages.render(
+            "incidents.html",
+            viewer,
+            title="Incidents",
+            query=query,
+            problems=problems,
+            found=found,
+            services=services,
+            statuses=STATUSES,
+            severities=SEVERITIES,
+            sorts=SORTS,
+            page_size=PAGE_SIZE,
+            zone=zone,
+            local=lambda at: _local(at, zone),
+        )
+
+    async def one(request: Request) -> Response:
+        viewer = pages.session_or_redirect(request)
+        if not isinstance(viewer, Session):
+            return viewer
+        shown = str(request.path_params["number"])
+        if not (shown.isdigit() and len(shown) <= MAX_NUMBER_DIGITS):
+            return pages.message(
+                "No such incident", f"{shown[:40]!r} is not an incident number.", 404, viewer
+            )
+        number = int(shown)
+
+        def read() -> queries.IncidentView | None:
+            with sessions() as db:
+                view = queries.incident(db, number)
+                if view is not None:
+                    db.expunge_all()
+                return view
+
+        try:
+            view = await reads.run(read)
+        except Unavailable:
+            return pages.message("Busy", BUSY, 503, viewer)
+        if view is None:
+            return pages.message("No such incident", f"There is no incident {number}.", 404, viewer)
+        zone = _zone(viewer.zone)
+        return pages.render(
+            "incident.html",
+            viewer,
+            title=f"Incident {number}: {view.incident.title}",
+            view=view,
+            row=view.incident,
+            clocks=_clocks(view.incident),
+            describe=describe,
+            zone=zone,
+            utc=lambda at: _local(at, UTC),
+            local=lambda at: _local(at, zone),
+            channel_url=links.channel(view.incident.channel_id)
+            if view.incident.channel_id
+            else None,
+            postmortem_url=None,
+        )
+
+    return [
+        Route("/incidents", listing, methods=["GET"]),
+        Route("/incidents/{number}", one, methods=["GET"]),
+    ]
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name) if name else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def _local(at: datetime | None, zone: ZoneInfo) -> str:
+    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if at else ""
+
+
+def _clocks(row: IncidentRow) -> list[tuple[str, datetime | None, str]]:
+    """Each milestone, when it happened and how long after the declaration."""
+    start = row.declared_at
+    return [
+        (name, at, _duration(at - start) if at else "")
+        for name, at in (
+            ("Impact started", row.impact_started_at),
+            ("Detected", row.detected_at),
+            ("Declared", row.declared_at),
+            ("Acknowledged", row.acknowledged_at),
+            ("Mitigated", row.mitigated_at),
+            ("Resolved", row.resolved_at),
+        )
+    ]
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{sign}{hours} h {rest:02d} min" if hours else f"{sign}{rest} min"
