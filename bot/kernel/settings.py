@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     github_token: SecretStr | None = None
     github_api_url: str = "https://api.github.com"
     github_webhook_secret: SecretStr | None = None
+    # Linear (GraphQL) follow-ups: a personal API key; polled every FOLLOWUP_POLL_SECONDS.
+    linear_api_key: SecretStr | None = None
+    linear_api_url: str = "https://api.linear.app"
+    followup_poll_seconds: float = Field(default=900.0, gt=0)
 
     # Inbound alerts (docs/alerts.md): each source is enabled by a bearer token and/or an HMAC
     # secret; a source with neither answers 401 naming these settings. Alerts of one route and

@@ -35,6 +35,8 @@ from bot.postmortems.slack.followup_handlers import FollowupEffects, FollowupsCo
 from bot.postmortems.slack.handlers import PostmortemEffects
 from bot.postmortems.slack.listeners import PostmortemSlack, register
 from bot.postmortems.trackers.github import GitHubIssues
+from bot.postmortems.trackers.issue import TrackerClient
+from bot.postmortems.trackers.linear import LinearIssues
 from bot.postmortems.web.github_hook import github_routes
 from bot.postmortems.web.links import ReviewLinks, derived_secret
 from bot.postmortems.web.page import postmortem_routes
@@ -78,7 +80,10 @@ def build(
         timedelta(hours=settings.postmortem_link_hours),
         clock,
     )
-    followups = Followups(sessions, clock, setup.config.tracker, _channel_url, links.url, name)
+    poll = timedelta(seconds=settings.followup_poll_seconds)
+    followups = Followups(
+        sessions, clock, setup.config.tracker, _channel_url, links.url, name, poll
+    )
     exports = PostmortemExports(
         sessions,
         clock,
@@ -112,7 +117,7 @@ def build(
         timers=[
             PostmortemEffects(service, incidents, kernel.client, links),
             ExportEffects(exports, kernel.client, sender, webhook_secret, time.time),
-            FollowupEffects(followups, _github(settings, sender), kernel.client, clock),
+            FollowupEffects(followups, _trackers(settings, sender), kernel.client, clock),
         ],
         listeners=listeners,
         read_only_actions=frozenset(
@@ -134,8 +139,15 @@ def build(
     )
 
 
-def _github(settings: Settings, sender: Sender) -> GitHubIssues:
-    return GitHubIssues(sender.http, settings.github_api_url, _secret(settings.github_token))
+def _trackers(settings: Settings, sender: Sender) -> dict[str, TrackerClient]:
+    return {
+        "github": GitHubIssues(
+            sender.http, settings.github_api_url, _secret(settings.github_token)
+        ),
+        "linear": LinearIssues(
+            sender.http, settings.linear_api_url, _secret(settings.linear_api_key)
+        ),
+    }
 
 
 def _secret(value: SecretStr | None) -> str | None:

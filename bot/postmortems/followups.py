@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,7 +23,13 @@ from bot.kernel.timers import store as timers
 from bot.postmortems.config import Tracker
 from bot.postmortems.domain.followups import FollowupItem
 from bot.postmortems.rows import FollowupRow
-from bot.postmortems.timers import FOLLOWUP, followup_key
+from bot.postmortems.timers import (
+    FOLLOWUP,
+    FOLLOWUP_SYNC,
+    POLLED,
+    followup_key,
+    followup_sync_key,
+)
 
 PENDING, OPEN, CLOSED, FAILED = "pending", "open", "closed", "failed"
 
@@ -57,7 +63,9 @@ class Followups:
         incident_url: Callable[[str], str],
         postmortem_url: Callable[[int], str],
         name: Callable[[str], str] = str,
+        poll: timedelta = timedelta(minutes=15),
     ) -> None:
+        self._poll = poll
         self._sessions = sessions
         self._clock = clock
         self._tracker_for = tracker_for
@@ -116,6 +124,23 @@ class Followups:
                 return
             row.issue, row.url, row.last_error = issue, url, None
             self._set_state(session, row, closed)
+            if row.tracker in POLLED and not closed:
+                now = self._clock()
+                key = followup_sync_key(row.incident_id, item_id)
+                payload = {"incident": row.incident_id, "item": item_id}
+                timers.schedule(session, key, FOLLOWUP_SYNC, now + self._poll, payload, now)
+
+    def polled(self, item_id: int) -> tuple[str, str] | None:
+        """``(tracker, issue)`` of an exported item to poll; None once closed or gone."""
+        with self._sessions() as session:
+            row = _by_item(session, item_id)
+            if row is None or row.state != OPEN or row.issue is None:
+                return None
+            return row.tracker, row.issue
+
+    @property
+    def poll_interval(self) -> timedelta:
+        return self._poll
 
     def failed(self, item_id: int, error: str) -> None:
         with self._sessions.begin() as session:

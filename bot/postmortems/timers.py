@@ -43,3 +43,11 @@ FOLLOWUP = "postmortem.followup"  # export one action item to the team's issue t
 
 def followup_key(number: int, item_id: int) -> str:
     return f"incident:{number}:followup:{item_id}"
+
+
+FOLLOWUP_SYNC = "postmortem.followup_sync"  # poll an open exported item's issue (Linear, Jira)
+POLLED = frozenset({"linear", "jira"})  # GitHub tells by webhook
+
+
+def followup_sync_key(number: int, item_id: int) -> str:
+    return f"incident:{number}:followup:{item_id}:sync"

@@ -6,7 +6,8 @@ Deployment per configured service in the ``production`` namespace. PagerDuty and
 take the pages of the config's people, with a made-up credential in each setting ``users.yaml``
 names that the environment lacks (given back at stop); the Twilio fake takes their texts and
 calls, delivers them a moment later (status callbacks to the bot) and can reply for them. The
-GitHub fake takes the issues approved post-mortems' action items become, in any repository. A
+GitHub and Linear fakes take the issues approved post-mortems' action items become (any
+repository or team). A
 provider whose real URL or credential is already set in the environment is left alone: the
 sandbox never hides a real setting.
 """
@@ -29,6 +30,7 @@ from warroom_sandbox.providers.flagsmith import FakeFlagsmith
 from warroom_sandbox.providers.github import FakeGitHub
 from warroom_sandbox.providers.kubernetes import FakeKubernetes
 from warroom_sandbox.providers.launchdarkly import FakeLaunchDarkly
+from warroom_sandbox.providers.linear import FakeLinear
 from warroom_sandbox.providers.opsgenie import FakeOpsgenie
 from warroom_sandbox.providers.pagerduty import FakePagerDuty
 from warroom_sandbox.providers.twilio import FakeTwilio, TwilioCall, TwilioMessage
@@ -71,6 +73,8 @@ class SandboxProviders:
         self._start_pagers()
         if not self._real.get("github_token"):
             self._start("GitHub", FakeGitHub(any_repo=True))  # post-mortem follow-ups
+        if not self._real.get("linear_api_key"):
+            self._start("Linear", FakeLinear(any_team=True))
         return self
 
     def _start_pagers(self) -> None:
@@ -133,6 +137,9 @@ class SandboxProviders:
                 case FakeGitHub():
                     values["github_api_url"] = fake.url
                     values["github_token"] = SecretStr(fake.token)
+                case FakeLinear():
+                    values["linear_api_url"] = fake.url
+                    values["linear_api_key"] = SecretStr(fake.api_key)
                 case _:
                     raise AssertionError(f"no settings for the {name} fake")
         return values

@@ -33,6 +33,7 @@ def test_the_bot_is_pointed_at_seeded_fakes_and_the_page_says_so(tmp_path: Path)
             "Opsgenie",
             "Twilio",
             "GitHub",
+            "Linear",
         }
         launchdarkly = fakes["LaunchDarkly"]
         assert isinstance(launchdarkly, FakeLaunchDarkly)

@@ -9,7 +9,7 @@ approving again retries.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from slack_bolt import Respond
@@ -21,9 +21,9 @@ from bot.kernel.timers.outcomes import Done, Handler, Outcome, Reschedule, Timer
 from bot.kernel.timers.store import ClaimedTimer
 from bot.postmortems.domain.followups import issue_body, issue_title, marker
 from bot.postmortems.followups import FollowupJob, FollowupLine, Followups
-from bot.postmortems.timers import FOLLOWUP
+from bot.postmortems.timers import FOLLOWUP, FOLLOWUP_SYNC
 from bot.postmortems.trackers.errors import TrackerError
-from bot.postmortems.trackers.github import GitHubIssues, Issue
+from bot.postmortems.trackers.issue import Issue, TrackerClient
 
 MAX_WAIT = timedelta(hours=1)
 
@@ -32,17 +32,36 @@ class FollowupEffects:
     def __init__(
         self,
         followups: Followups,
-        github: GitHubIssues,
+        trackers: Mapping[str, TrackerClient],
         client: WebClient,
         clock: Callable[[], datetime],
     ) -> None:
         self._followups = followups
-        self._github = github
+        self._trackers = trackers
         self._poster = Poster(client)
         self._clock = clock
 
     def handlers(self) -> dict[str, Handler]:
-        return {FOLLOWUP: self.export}
+        return {FOLLOWUP: self.export, FOLLOWUP_SYNC: self.sync}
+
+    def sync(self, timer: ClaimedTimer) -> Outcome:
+        """Poll the issue: closed marks the item done (and polling stops), else ask again."""
+        item_id = int(timer.payload["item"])
+        polled = self._followups.polled(item_id)
+        if polled is None:
+            return Done()
+        tracker, issue = polled
+        try:
+            closed = self._trackers[tracker].closed(issue)
+        except TrackerError as error:
+            if error.permanent:
+                return Done()  # e.g. deleted: nothing left to follow
+            wait = timedelta(seconds=error.retry_after or 0)
+            return Reschedule(self._clock() + max(wait, self._followups.poll_interval))
+        if closed:
+            self._followups.synced(tracker, issue, closed=True)
+            return Done()
+        return Reschedule(self._clock() + self._followups.poll_interval)
 
     def export(self, timer: ClaimedTimer) -> Outcome:
         item_id = int(timer.payload["item"])
@@ -65,11 +84,12 @@ class FollowupEffects:
         return Done()
 
     def _find_or_create(self, job: FollowupJob) -> Issue:
-        if job.tracker.kind != "github":
+        client = self._trackers.get(job.tracker.kind)
+        if client is None:
             raise TrackerError(f"{job.tracker.kind} export is not available yet", permanent=True)
-        repo, item = job.tracker.target, job.item
-        found = self._github.find(repo, marker(item.item_id))
-        return found or self._github.create(repo, issue_title(item), issue_body(item))
+        target, item = job.tracker.target, job.item
+        found = client.find(target, marker(item.item_id))
+        return found or client.create(target, issue_title(item), issue_body(item))
 
     def on_failure(self, failure: TimerFailure) -> None:
         if failure.timer.kind != FOLLOWUP:

@@ -14,23 +14,16 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from bot.kernel.http import GaveUp, HttpSender, OutboundRequest, Reply, Unsendable, excerpt
 from bot.kernel.http.policy import retry_after_seconds
 from bot.postmortems.trackers.errors import TrackerError
+from bot.postmortems.trackers.issue import Issue
 
 LABEL = "warroom-followup"
 PAGES = 5  # of 100 issues: the lost create being looked for is among the newest
-
-
-@dataclass(frozen=True)
-class Issue:
-    key: str  # owner/repo#12
-    url: str
-    closed: bool
 
 
 class GitHubIssues:
@@ -50,6 +43,10 @@ class GitHubIssues:
             if len(issues) < 100:
                 return None
         return None
+
+    def closed(self, issue: str) -> bool:
+        """Not polled: GitHub's webhook says when an issue closes."""
+        raise TrackerError("GitHub issues are synced by webhook", permanent=True)
 
     def create(self, repo: str, title: str, body: str) -> Issue:
         document = {"title": title, "body": body, "labels": [LABEL]}
