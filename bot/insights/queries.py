@@ -16,6 +16,7 @@ from bot.incidents.rows import IncidentRow
 from bot.insights.domain.filters import PAGE_SIZE, ListQuery
 from bot.paging.rows import DeliveryRow, PageRow
 
+COUNT_CAP = 10_000
 _SORT_COLUMNS: dict[str, Any] = {
     "number": IncidentRow.id,
     "declared": IncidentRow.declared_at,
@@ -30,6 +31,7 @@ _SORT_COLUMNS: dict[str, Any] = {
 class ListPage:
     rows: list[IncidentRow]
     total: int
+    more: bool = False  # more than ``total`` match
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,10 @@ def incident_list(session: Session, query: ListQuery) -> ListPage:
     order = [column.desc(), IncidentRow.id.desc()] if query.descending else [column, IncidentRow.id]
     rows = select(IncidentRow).where(*conditions).order_by(*order).limit(PAGE_SIZE)
     found = list(session.scalars(rows.offset(query.offset)))
-    total = session.scalar(select(func.count()).select_from(IncidentRow).where(*conditions))
-    return ListPage(found, int(total or 0))
+    # Counting stops past COUNT_CAP: "more than 10,000" reads the same and costs a bounded scan.
+    capped = select(IncidentRow.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
+    total = int(session.scalar(select(func.count()).select_from(capped)) or 0)
+    return ListPage(found, min(total, COUNT_CAP), total > COUNT_CAP)
 
 
 def _conditions(query: ListQuery) -> list[ColumnElement[bool]]:

@@ -7,6 +7,8 @@ never a 5xx; a database that does not answer promptly is a 503 (``Bounded``).
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,6 +35,7 @@ from bot.kernel.web.bounded import Bounded, Unavailable
 
 BUSY = "The incidents cannot be read right now (the database is busy); reload in a moment."
 MAX_NUMBER_DIGITS = 9
+SERVICES_SECONDS = 60.0
 UTC = ZoneInfo("UTC")
 
 
@@ -48,6 +51,7 @@ class Links:
 
 def incident_routes(pages: Pages, sessions: sessionmaker[DbSession], links: Links) -> list[Route]:
     reads = Bounded("incident pages", slots=8, seconds=2.0)
+    service_names = _Services()
 
     async def listing(request: Request) -> Response:
         viewer = pages.session_or_redirect(request)
@@ -57,7 +61,7 @@ def incident_routes(pages: Pages, sessions: sessionmaker[DbSession], links: Link
 
         def read() -> tuple[queries.ListPage, list[str]]:
             with sessions() as db:
-                return queries.incident_list(db, query), queries.services(db)
+                return queries.incident_list(db, query), service_names.get(db)
 
         try:
             found, services = await reads.run(read)
@@ -126,6 +130,26 @@ def incident_routes(pages: Pages, sessions: sessionmaker[DbSession], links: Link
         Route("/incidents", listing, methods=["GET"]),
         Route("/incidents/{number}", one, methods=["GET"]),
     ]
+
+
+class _Services:
+    """The services incidents name, for the filter's choices: read at most once a minute (a
+    DISTINCT over every incident is the list's dearest part on a big table)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._read_at = -SERVICES_SECONDS
+        self._names: list[str] = []
+
+    def get(self, db: DbSession) -> list[str]:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._read_at < SERVICES_SECONDS:
+                return self._names
+        names = queries.services(db)
+        with self._lock:
+            self._names, self._read_at = names, now
+        return names
 
 
 def _zone(name: str | None) -> ZoneInfo:
