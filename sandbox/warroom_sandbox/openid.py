@@ -182,9 +182,7 @@ class OpenIdProvider:
             "given_name": given,
             "family_name": family,
             "locale": "en-US",
-            # Slack sends no zoneinfo; the bot reads the zone with users.info. The fake sends
-            # it too (OIDC's standard claim), so either way works.
-            "zoneinfo": user.tz,
+            # Like Slack, no zoneinfo: the bot reads the person's zone with users.info.
         }
         if grant.nonce:
             claims["nonce"] = grant.nonce

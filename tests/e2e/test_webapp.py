@@ -4,6 +4,7 @@ cookie, CSRF, and the incident list and page (docs/insights.md)."""
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,17 +31,28 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def web(slack: FakeSlackServer, engine: Engine, database_url: str) -> Iterator[Bot]:
+def web_settings() -> dict[str, Any]:
+    """More settings for the web app under test (a test may override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def web(
+    slack: FakeSlackServer, engine: Engine, database_url: str, web_settings: dict[str, Any]
+) -> Iterator[Bot]:
     """The bot with Sign in with Slack on the fake; PUBLIC_URL is its own loopback address."""
     port = _free_port()
     settings = e2e_settings(
         slack,
         database_url,
         CONFIG_DIR,
-        public_url=f"http://127.0.0.1:{port}",
-        slack_client_id=CLIENT_ID,
-        slack_client_secret=CLIENT_SECRET,
-        slack_openid_url=slack.base_url,
+        **{
+            "public_url": f"http://127.0.0.1:{port}",
+            "slack_client_id": CLIENT_ID,
+            "slack_client_secret": CLIENT_SECRET,
+            "slack_openid_url": slack.base_url,
+            **web_settings,
+        },
     )
     clock = Clock()
     warroom = build(settings, clock=clock, migrate=False)
@@ -181,6 +193,27 @@ def test_sign_out_needs_the_csrf_token(web: Bot, http: httpx.Client) -> None:
     out = http.post(f"{web.url}/auth/signout", data={"csrf": token})
     assert out.status_code == 200
     assert http.get(f"{web.url}/incidents").status_code == 303
+
+
+@pytest.mark.parametrize("web_settings", [{"public_url": "https://warroom.example.com"}])
+def test_cookies_are_secure_when_public_url_is_https(web: Bot, http: httpx.Client) -> None:
+    left = http.get(f"{web.url}/auth/slack/signin")
+    cookie = left.headers["set-cookie"].lower()
+    assert "warroom_signin=" in cookie
+    assert "; secure" in cookie
+    query = parse_qs(urlsplit(left.headers["location"]).query)
+    assert query["redirect_uri"] == ["https://warroom.example.com/auth/slack/callback"]
+
+
+@pytest.mark.parametrize("web_settings", [{"web_session_hours": 1 / 3600}])
+def test_an_expired_session_signs_in_again(web: Bot, http: httpx.Client) -> None:
+    sign_in(http, web)
+    session = {"Cookie": f"warroom_session={http.cookies['warroom_session']}"}
+    http.cookies.clear()
+    assert httpx.get(f"{web.url}/incidents", headers=session).status_code == 200
+    time.sleep(2.2)  # the session lasts one second; the cookie's timestamp counts whole seconds
+    # A browser would have dropped it by now; the server refuses it anyway.
+    assert httpx.get(f"{web.url}/incidents", headers=session).status_code == 303
 
 
 # --- the list and the page ----------------------------------------------------------------------
