@@ -82,10 +82,11 @@ def build(
     checklists = playbooks.build(kernel, incident_service, config)
     reviews = postmortems.build(kernel, incident_service, config, notifiers.sender)
     comms = announcements.build(kernel, config, incident_service)
+    status_page = statuspage.build(kernel, config, incident_service)
     subcommands = {**checklists.subcommands, **reviews.subcommands, **comms.subcommands}
     plugged = kernel.plug(
         [
-            incidents.build(kernel, incident_service, subcommands, config),
+            incidents.build(kernel, incident_service, subcommands, config, status_page.check),
             on_call.feature,
             paging.build(kernel, pages, incident_service, notifiers, config),
             alerts.build(kernel, config, on_call.service, incident_service),
@@ -95,7 +96,7 @@ def build(
             heartbeats.build(kernel, config, incident_service),
             comms.feature,
             insights.build(kernel),
-            statuspage.build(kernel, config, incident_service),
+            status_page.feature,
         ]
     )
     return Warroom(

@@ -8,7 +8,12 @@ from slack_bolt import App
 from bot.config.live import LiveConfig
 from bot.incidents.service import IncidentService
 from bot.incidents.slack import blocks, commands, interactions, publishing, timeline_capture
-from bot.incidents.slack.context import SlackContext, Subcommands
+from bot.incidents.slack.context import (
+    SlackContext,
+    StatuspageCheck,
+    Subcommands,
+    statuspage_not_set_up,
+)
 from bot.incidents.slack.people import People
 from bot.incidents.slack.provisioning import IncidentEffects
 from bot.kernel.feature import Feature
@@ -16,11 +21,16 @@ from bot.kernel.runtime import Kernel
 
 
 def build(
-    kernel: Kernel, incidents: IncidentService, subcommands: Subcommands, config: LiveConfig
+    kernel: Kernel,
+    incidents: IncidentService,
+    subcommands: Subcommands,
+    config: LiveConfig,
+    statuspage: StatuspageCheck = statuspage_not_set_up,
 ) -> Feature:
-    """``subcommands``: the ``/incident`` subcommands other features handle."""
+    """``subcommands``: the ``/incident`` subcommands other features handle; ``statuspage``:
+    whether an update may also go to Atlassian Statuspage (``bot/statuspage``)."""
     people = People(config, kernel.directory)
-    ctx = SlackContext(incidents, kernel.metrics, subcommands, people)
+    ctx = SlackContext(incidents, kernel.metrics, subcommands, people, statuspage)
 
     def listeners(app: App) -> None:
         commands.register(app, ctx)

@@ -410,10 +410,10 @@ class IncidentService:
                 assigned, events = domain.assign_role(incident, role, member, user, now)
                 invited = self._invited(session, row.id, member, f"assigned {role}", now)
                 return assigned, events + invited
-            case cmd.PostUpdate(text, public, components):
+            case cmd.PostUpdate(text, public, components, statuspage):
                 for component in components:
                     self.check_component(component)
-                return domain.post_update(incident, text, user, now, public, components)
+                return domain.post_update(incident, text, user, now, public, components, statuspage)
             case cmd.AddNote(text):
                 return domain.add_note(incident, text, user, now)
             case cmd.AddAction(text, owner):

@@ -122,6 +122,14 @@ class Settings(BaseSettings):
     # 'Authorization: Bearer <HEARTBEATS_TOKEN>'; unset, every beat is refused (401).
     heartbeats_token: SecretStr | None = None
 
+    # Atlassian Statuspage (docs/communications.md), used only for updates whose author chose
+    # "publish to Statuspage too": the page, an API key, and the component id of each service
+    # ("checkout-api=8kbf7d35c070,search=k7730b5v92bv").
+    statuspage_api_url: str = "https://api.statuspage.io/v1"
+    statuspage_page_id: str | None = None
+    statuspage_api_key: SecretStr | None = None
+    statuspage_components: str = ""
+
     # Retention (bot/retention/service.py), pruned once per interval by one replica: Slack event
     # ids (Slack retries within minutes; an hour is the floor) and processed alert payloads
     # (pending and failed ones are always kept).

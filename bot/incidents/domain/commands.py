@@ -249,6 +249,7 @@ class PostUpdate:
     text: str
     public: str | None = None
     components: tuple[str, ...] = ()
+    statuspage: bool = False  # also to Atlassian Statuspage
 
 
 @dataclass(frozen=True)

@@ -160,15 +160,15 @@ def post_update(
     now: datetime,
     public: str | None = None,
     components: tuple[str, ...] = (),
+    statuspage: bool = False,
 ) -> tuple[Incident, list[TimelineEvent]]:
-    """An internal update; with ``public``, also the customer-facing text for the status page,
-    about ``components`` (the incident's service when none are named)."""
+    """An internal update; with ``public``, also the customer-facing text for the status page
+    (and Statuspage when chosen), about ``components`` (the incident's service when none)."""
     require_open(incident, "post status updates")
     events = [TimelineEvent(now, actor, UpdatePosted(text))]
     if public is not None:
-        events.append(
-            TimelineEvent(now, actor, PublicUpdate(public, affected(incident, components)))
-        )
+        chosen = affected(incident, components)
+        events.append(TimelineEvent(now, actor, PublicUpdate(public, chosen, statuspage)))
     return replace(incident, last_update_at=now), events
 
 

@@ -319,7 +319,8 @@ def update_modal(channel_id: str) -> dict[str, Any]:
         blocks=[
             InputBlock(
                 block_id="text",
-                label="What changed? (internal: channel, announcement, followers)",
+                label="What changed?",
+                hint="Internal: the incident channel, the announcement and followers.",
                 element=PlainTextInputElement(action_id="value", multiline=True, max_length=2900),
             ),
             InputBlock(
@@ -349,9 +350,11 @@ def update_modal(channel_id: str) -> dict[str, Any]:
 
 
 PUBLISH_YES = "publish"
+PUBLISH_WITH_STATUSPAGE = "publish_statuspage"
 _PUBLISH = [
     Option(text="No, internal only", value="internal"),
     Option(text="Yes, preview it, then publish", value=PUBLISH_YES),
+    Option(text="Yes, and on Statuspage too", value=PUBLISH_WITH_STATUSPAGE),
 ]
 
 

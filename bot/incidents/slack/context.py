@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -41,17 +41,26 @@ class SubcommandHandler(Protocol):
 
 Subcommands = Mapping[type[cmd.Command], SubcommandHandler]
 
+# Whether Atlassian Statuspage can take an update about these components: None, or why not.
+StatuspageCheck = Callable[[tuple[str, ...]], str | None]
+
+
+def statuspage_not_set_up(components: tuple[str, ...]) -> str | None:
+    return "Statuspage is not set up: set STATUSPAGE_PAGE_ID and STATUSPAGE_API_KEY"
+
 
 @dataclass(frozen=True)
 class SlackContext:
     """``subcommands``: the ``/incident`` subcommands other features handle, by parsed type
     (``/incident playbook`` by playbooks, ``/incident postmortem`` by post-mortems); ``people``
-    words the people paging names (``bot.incidents.slack.people``)."""
+    words the people paging names (``bot.incidents.slack.people``); ``statuspage`` says whether
+    an update may go to Atlassian Statuspage too (``bot/statuspage``)."""
 
     incidents: IncidentService
     metrics: Metrics
     subcommands: Subcommands = field(default_factory=dict)
     people: Person = mention
+    statuspage: StatuspageCheck = statuspage_not_set_up
 
 
 def is_member(client: WebClient, channel_id: str, user_id: str) -> bool:

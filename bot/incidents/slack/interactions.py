@@ -30,6 +30,7 @@ _TRANSITION_BUTTONS = {
     blocks.ACTION_RESOLVE: Status.RESOLVED,
     blocks.ACTION_REOPEN: Status.INVESTIGATING,
 }
+_PUBLISHING = (blocks.PUBLISH_YES, blocks.PUBLISH_WITH_STATUSPAGE)
 PUBLISH_UNCHOSEN = (
     "Choose Yes to publish the customer-facing text (after a preview), or clear it to post "
     "internally only."
@@ -101,7 +102,7 @@ def register(app: App, ctx: SlackContext) -> None:
             ack(response_action="errors", errors={"text": NOT_A_MEMBER})
             return
         public = (submission.view.value("public") or "").strip()
-        if submission.view.value("publish") == blocks.PUBLISH_YES or public:
+        if submission.view.value("publish") in _PUBLISHING or public:
             _preview(ctx, ack, submission, channel_id, text, public)
             return
         ack()
@@ -116,15 +117,20 @@ def _preview(
 ) -> None:
     """Publishing is chosen explicitly and previewed first: a customer-facing text without the
     choice, or the choice without a text, is pointed out; otherwise the preview is pushed."""
-    if submission.view.value("publish") != blocks.PUBLISH_YES:
+    chosen = submission.view.value("publish")
+    if chosen not in _PUBLISHING:
         ack(response_action="errors", errors={"publish": PUBLISH_UNCHOSEN})
         return
     if not public:
         ack(response_action="errors", errors={"public": "Write what customers will see."})
         return
     typed = publishing.components_of(submission.view.value("components"))
+    statuspage = chosen == blocks.PUBLISH_WITH_STATUSPAGE
     try:
-        view = publishing.preview(ctx, channel_id, text, public, typed)
+        view = publishing.preview(ctx, channel_id, text, public, typed, statuspage)
+    except publishing.StatuspageUnavailable as error:
+        ack(response_action="errors", errors={"publish": str(error)[:150]})
+        return
     except USER_ERRORS as error:
         field = "components" if "component" in str(error) else "public"
         ack(response_action="errors", errors={field: str(error)[:150]})

@@ -35,6 +35,11 @@ class PublishMeta(BaseModel):
     text: str
     public: str
     components: tuple[str, ...]
+    statuspage: bool = False
+
+
+class StatuspageUnavailable(InvalidChange):
+    """Statuspage was chosen but cannot take this update (not set up, a component unmapped)."""
 
 
 def components_of(typed: str | None) -> tuple[str, ...]:
@@ -44,7 +49,12 @@ def components_of(typed: str | None) -> tuple[str, ...]:
 
 
 def preview(
-    ctx: SlackContext, channel_id: str, text: str, public: str, typed: tuple[str, ...]
+    ctx: SlackContext,
+    channel_id: str,
+    text: str,
+    public: str,
+    typed: tuple[str, ...],
+    statuspage: bool = False,
 ) -> dict[str, Any]:
     """The preview modal; ``InvalidChange`` (worded for the person) for an unknown component,
     no component at all, or texts too long to carry."""
@@ -56,7 +66,16 @@ def preview(
         ctx.incidents.check_component(name)
     incident = ctx.incidents.view(channel_id).incident
     components = affected(incident, typed)
-    meta = PublishMeta(channel_id=channel_id, text=text, public=public, components=components)
+    problem = ctx.statuspage(components) if statuspage else None
+    if problem:
+        raise StatuspageUnavailable(problem)
+    meta = PublishMeta(
+        channel_id=channel_id,
+        text=text,
+        public=public,
+        components=components,
+        statuspage=statuspage,
+    )
     raw = meta.model_dump_json()
     if len(raw) > METADATA_LIMIT:
         raise InvalidChange(
@@ -77,7 +96,7 @@ def preview(
                 block_id="public_heading",
                 text=MarkdownTextObject(
                     text=":globe_with_meridians: *This is what the public will see on the "
-                    f"status page*\n{shown}"
+                    f"status page{' and on Statuspage' if statuspage else ''}*\n{shown}"
                 ),
             ),
             SectionBlock(block_id="public_text", text=MarkdownTextObject(text=_quote(public))),
@@ -126,7 +145,7 @@ def register(app: App, ctx: SlackContext) -> None:
             ack(response_action="update", view=_notice(NOT_A_MEMBER))
             return
         ack(response_action="clear")
-        command = cmd.PostUpdate(meta.text, meta.public, meta.components)
+        command = cmd.PostUpdate(meta.text, meta.public, meta.components, meta.statuspage)
         try:
             ctx.incidents.execute(command, channel_id=meta.channel_id, user=user_id)
         except USER_ERRORS as error:

@@ -18,10 +18,14 @@ class PublicUpdate:
     kind: ClassVar[EventKind] = EventKind.PUBLIC_UPDATE
     text: str
     components: tuple[str, ...]
+    statuspage: bool = False  # also sent to Atlassian Statuspage (stored only when true)
 
     def to_json(self) -> JSON:
-        return {"text": self.text, "components": list(self.components)}
+        data: JSON = {"text": self.text, "components": list(self.components)}
+        if self.statuspage:
+            data["statuspage"] = True
+        return data
 
     @classmethod
     def from_json(cls, f: Fields) -> Self:
-        return cls(f.text("text"), f.texts("components"))
+        return cls(f.text("text"), f.texts("components"), bool(f.optional_flag("statuspage")))
