@@ -20,6 +20,7 @@ from bot.insights.web.pages import Pages
 from bot.kernel.feature import Feature
 from bot.kernel.runtime import Kernel
 from bot.kernel.settings import Settings
+from bot.postmortems.web.links import ReviewLinks, derived_secret
 
 CALLBACK_PATH = "/auth/slack/callback"
 log = logging.getLogger(__name__)
@@ -36,9 +37,10 @@ def build(kernel: Kernel) -> Feature:
     openid = _openid(settings, public)
     pages = Pages(cookies, configured=openid is not None)
     team = _Team(settings.slack_team_id, kernel.client)
+    names = kernel.directory.name
     routes = [
         *auth_routes(pages, openid, team.id, lambda user: kernel.directory.zone(user).key),
-        *incident_routes(pages, kernel.sessions, Links(public)),
+        *incident_routes(pages, kernel.sessions, Links(_review_links(kernel).url, names)),
     ]
     return Feature("insights", routes=routes, close=[openid.close] if openid else [])
 
@@ -52,6 +54,19 @@ def _openid(settings: Settings, public: str) -> SlackOpenId | None:
         public + CALLBACK_PATH,
     )
     return SlackOpenId(settings.slack_openid_url, client)
+
+
+def _review_links(kernel: Kernel) -> ReviewLinks:
+    """The post-mortem review page's signed links, made as the post-mortems feature makes them
+    (the same secret and lifetime), so a signed-in viewer can open the review page."""
+    settings = kernel.settings
+    secret = (
+        settings.postmortem_link_secret.get_secret_value().encode()
+        if settings.postmortem_link_secret is not None
+        else derived_secret(kernel.signing_secret)
+    )
+    lifetime = timedelta(hours=settings.postmortem_link_hours)
+    return ReviewLinks(settings.public_url, secret, lifetime, kernel.clock)
 
 
 def _session_secret(settings: Settings, signing_secret: str) -> bytes:

@@ -15,6 +15,7 @@ from bot.incidents.domain.timeline import TimelineEvent
 from bot.incidents.rows import IncidentRow
 from bot.insights.domain.filters import PAGE_SIZE, ListQuery
 from bot.paging.rows import DeliveryRow, PageRow
+from bot.postmortems.rows import PostmortemRow
 
 COUNT_CAP = 10_000
 _SORT_COLUMNS: dict[str, Any] = {
@@ -45,6 +46,7 @@ class IncidentView:
     incident: IncidentRow
     timeline: list[TimelineEvent]
     pages: list[PageView]
+    postmortem_state: str | None  # None: no post-mortem drafted yet
 
 
 def incident_list(session: Session, query: ListQuery) -> ListPage:
@@ -109,4 +111,7 @@ def incident(session: Session, number: int) -> IncidentView | None:
         )
         for page in pages
     ]
-    return IncidentView(row, repo.timeline(session, number), views)
+    postmortem = session.scalar(
+        select(PostmortemRow.state).where(PostmortemRow.incident_id == number)
+    )
+    return IncidentView(row, repo.timeline(session, number), views, postmortem)

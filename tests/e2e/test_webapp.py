@@ -292,7 +292,24 @@ def test_incident_page_shows_clocks_timeline_and_links(web: Bot, http: httpx.Cli
     assert "declared the incident (SEV2): Checkout latency high" in timeline
     assert "changed status investigating -&gt; mitigated: Traffic shifted" in timeline
     assert f"Channel #{channel.id} created" in timeline
+    assert "@Olivia Oncall declared the incident" in timeline  # names, not Slack ids
+    assert "<dt>Lead</dt><dd>Olivia Oncall</dd>" in page.text
+    assert "None yet: <code>/incident postmortem</code>" in page.text
     assert "Europe/Berlin" in page.text  # Olivia's zone, beside UTC
     assert f"app_redirect?channel={channel.id}" in page.text
+
+    web.command(channel, "postmortem")
+
+    def drafted() -> str | None:
+        text = http.get(f"{web.url}/incidents/{number}").text
+        return text if "Review page</a> (draft)" in text else None
+
+    link = eventually(drafted, what="the post-mortem link").split(
+        '<dt>Post-mortem</dt><dd><a href="'
+    )[1]
+    review = http.get(link.split('"')[0].replace("&amp;", "&"))
+    assert review.status_code == 200
+    assert "Checkout latency high" in review.text
+
     for missing in ("999999", "abc", "1" * 30):
         assert http.get(f"{web.url}/incidents/{missing}").status_code == 404

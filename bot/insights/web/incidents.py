@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -30,7 +32,7 @@ from bot.insights.domain.filters import (
     parse,
 )
 from bot.insights.web.cookies import Session
-from bot.insights.web.pages import Pages
+from bot.insights.web.pages import Pages, mentioned, plain
 from bot.kernel.web.bounded import Bounded, Unavailable
 
 BUSY = "The incidents cannot be read right now (the database is busy); reload in a moment."
@@ -41,12 +43,17 @@ UTC = ZoneInfo("UTC")
 
 @dataclass(frozen=True)
 class Links:
-    """Where an incident lives elsewhere: its Slack channel, its post-mortem."""
+    """Where an incident lives elsewhere: its Slack channel, its post-mortem's review page (a
+    signed link, as Slack hands out), and what people are called."""
 
-    public_url: str
+    postmortem: Callable[[int], str]
+    name: Callable[[str], str | None]
 
     def channel(self, channel_id: str) -> str:
         return f"https://slack.com/app_redirect?channel={channel_id}"
+
+    def person(self, ref: str) -> str:
+        return self.name(ref) or ref
 
 
 def incident_routes(pages: Pages, sessions: sessionmaker[DbSession], links: Links) -> list[Route]:
@@ -109,6 +116,8 @@ def incident_routes(pages: Pages, sessions: sessionmaker[DbSession], links: Link
         if view is None:
             return pages.message("No such incident", f"There is no incident {number}.", 404, viewer)
         zone = _zone(viewer.zone)
+        lines = [describe(event) for event in view.timeline]
+        names = await run_in_threadpool(_names, view, lines, links.person)
         return pages.render(
             "incident.html",
             viewer,
@@ -116,14 +125,15 @@ def incident_routes(pages: Pages, sessions: sessionmaker[DbSession], links: Link
             view=view,
             row=view.incident,
             clocks=_clocks(view.incident),
-            describe=describe,
+            lines=[plain(line, names) for line in lines],
             zone=zone,
             utc=lambda at: _local(at, UTC),
             local=lambda at: _local(at, zone),
             channel_url=links.channel(view.incident.channel_id)
             if view.incident.channel_id
             else None,
-            postmortem_url=None,
+            postmortem_url=links.postmortem(number) if view.postmortem_state else None,
+            person=lambda ref: names.get(ref, ref),
         )
 
     return [
@@ -150,6 +160,21 @@ class _Services:
         with self._lock:
             self._names, self._read_at = names, now
         return names
+
+
+def _names(
+    view: queries.IncidentView, lines: list[str], person: Callable[[str], str]
+) -> dict[str, str]:
+    """Everyone the page names (Slack ids and config references), by their Slack name: asked
+    here, off the event loop, through the directory's cache."""
+    row = view.incident
+    refs = {row.lead_id, row.declarer_id, *row.roles.values(), *mentioned(lines)}
+    for item in view.pages:
+        refs.add(item.page.requested_by)
+        if item.page.acknowledged_by:
+            refs.add(item.page.acknowledged_by)
+        refs.update(d.user_ref for d in item.deliveries)
+    return {ref: person(ref) for ref in refs}
 
 
 def _zone(name: str | None) -> ZoneInfo:

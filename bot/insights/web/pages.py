@@ -4,6 +4,7 @@ sends strangers to sign in, and the plain pages that say what went wrong."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -31,7 +32,6 @@ class Pages:
             loader=PackageLoader("bot.insights.web", "templates"),
             autoescape=select_autoescape(["html"]),
         )
-        self._templates.filters["plain"] = plain
 
     def render(
         self, name: str, session: Session | None, status: int = 200, **context: Any
@@ -67,17 +67,24 @@ class Pages:
 _LINK = re.compile(r"<([@#!]?)([^<>|]+)(?:\|([^<>]*))?>")
 
 
-def plain(mrkdwn: str) -> str:
-    """A timeline line's Slack markup as text: ``<@U1>`` reads @U1, ``<#C1>`` #C1, and a link
-    its label (or its address)."""
+def plain(mrkdwn: str, names: Mapping[str, str] | None = None) -> str:
+    """A timeline line's Slack markup as text: ``<@U1>`` reads @ and their name in ``names`` (else
+    @U1), ``<#C1>`` #C1, and a link its label (or its address)."""
 
     def shown(match: re.Match[str]) -> str:
         sigil, target, label = match.group(1), match.group(2), match.group(3)
-        if sigil in ("@", "#"):
-            return f"{sigil}{label or target}"
+        if sigil == "@":
+            return f"@{(names or {}).get(target) or label or target}"
+        if sigil == "#":
+            return f"#{label or target}"
         return label or target
 
     return _LINK.sub(shown, mrkdwn)
+
+
+def mentioned(lines: list[str]) -> set[str]:
+    """The Slack ids ``<@U1>`` in ``lines``."""
+    return {m.group(2) for line in lines for m in _LINK.finditer(line) if m.group(1) == "@"}
 
 
 def local_path(value: str | None) -> str:
