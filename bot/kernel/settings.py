@@ -105,6 +105,10 @@ class Settings(BaseSettings):
     linear_api_key: SecretStr | None = None
     linear_api_url: str = "https://api.linear.app"
     followup_poll_seconds: float = Field(default=900.0, gt=0)
+    # Jira Cloud follow-ups: the site (https://acme.atlassian.net), an account's email, its token.
+    jira_base_url: str | None = None
+    jira_email: str | None = None
+    jira_api_token: SecretStr | None = None
 
     # Inbound alerts (docs/alerts.md): each source is enabled by a bearer token and/or an HMAC
     # secret; a source with neither answers 401 naming these settings. Alerts of one route and

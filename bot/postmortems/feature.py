@@ -36,6 +36,7 @@ from bot.postmortems.slack.handlers import PostmortemEffects
 from bot.postmortems.slack.listeners import PostmortemSlack, register
 from bot.postmortems.trackers.github import GitHubIssues
 from bot.postmortems.trackers.issue import TrackerClient
+from bot.postmortems.trackers.jira import JiraIssues
 from bot.postmortems.trackers.linear import LinearIssues
 from bot.postmortems.web.github_hook import github_routes
 from bot.postmortems.web.links import ReviewLinks, derived_secret
@@ -146,6 +147,12 @@ def _trackers(settings: Settings, sender: Sender) -> dict[str, TrackerClient]:
         ),
         "linear": LinearIssues(
             sender.http, settings.linear_api_url, _secret(settings.linear_api_key)
+        ),
+        "jira": JiraIssues(
+            sender.http,
+            settings.jira_base_url,
+            settings.jira_email,
+            _secret(settings.jira_api_token),
         ),
     }
 

@@ -6,8 +6,8 @@ Deployment per configured service in the ``production`` namespace. PagerDuty and
 take the pages of the config's people, with a made-up credential in each setting ``users.yaml``
 names that the environment lacks (given back at stop); the Twilio fake takes their texts and
 calls, delivers them a moment later (status callbacks to the bot) and can reply for them. The
-GitHub and Linear fakes take the issues approved post-mortems' action items become (any
-repository or team). A
+GitHub, Linear and Jira fakes take the issues approved post-mortems' action items become (any
+repository, team or project). A
 provider whose real URL or credential is already set in the environment is left alone: the
 sandbox never hides a real setting.
 """
@@ -28,6 +28,7 @@ from bot.kernel.settings import Settings
 from warroom_sandbox.providers.base import FakeProvider
 from warroom_sandbox.providers.flagsmith import FakeFlagsmith
 from warroom_sandbox.providers.github import FakeGitHub
+from warroom_sandbox.providers.jira import FakeJira
 from warroom_sandbox.providers.kubernetes import FakeKubernetes
 from warroom_sandbox.providers.launchdarkly import FakeLaunchDarkly
 from warroom_sandbox.providers.linear import FakeLinear
@@ -75,6 +76,8 @@ class SandboxProviders:
             self._start("GitHub", FakeGitHub(any_repo=True))  # post-mortem follow-ups
         if not self._real.get("linear_api_key"):
             self._start("Linear", FakeLinear(any_team=True))
+        if not self._real.get("jira_base_url"):
+            self._start("Jira", FakeJira(any_project=True))
         return self
 
     def _start_pagers(self) -> None:
@@ -140,6 +143,10 @@ class SandboxProviders:
                 case FakeLinear():
                     values["linear_api_url"] = fake.url
                     values["linear_api_key"] = SecretStr(fake.api_key)
+                case FakeJira():
+                    values["jira_base_url"] = fake.url
+                    values["jira_email"] = fake.email
+                    values["jira_api_token"] = SecretStr(fake.token)
                 case _:
                     raise AssertionError(f"no settings for the {name} fake")
         return values

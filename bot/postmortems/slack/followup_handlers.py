@@ -88,8 +88,9 @@ class FollowupEffects:
         if client is None:
             raise TrackerError(f"{job.tracker.kind} export is not available yet", permanent=True)
         target, item = job.tracker.target, job.item
-        found = client.find(target, marker(item.item_id))
-        return found or client.create(target, issue_title(item), issue_body(item))
+        token = marker(item.item_id)
+        found = client.find(target, token)
+        return found or client.create(target, issue_title(item), issue_body(item), token)
 
     def on_failure(self, failure: TimerFailure) -> None:
         if failure.timer.kind != FOLLOWUP:

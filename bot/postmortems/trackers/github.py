@@ -48,7 +48,7 @@ class GitHubIssues:
         """Not polled: GitHub's webhook says when an issue closes."""
         raise TrackerError("GitHub issues are synced by webhook", permanent=True)
 
-    def create(self, repo: str, title: str, body: str) -> Issue:
+    def create(self, repo: str, title: str, body: str, marker: str) -> Issue:
         document = {"title": title, "body": body, "labels": [LABEL]}
         answer = self._call("POST", f"/repos/{_path(repo)}/issues", document, repo)
         if not isinstance(answer, dict):

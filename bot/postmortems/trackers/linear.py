@@ -45,7 +45,7 @@ class LinearIssues:
         nodes = data.get("issues", {}).get("nodes", [])
         return _issue(nodes[0]) if nodes else None
 
-    def create(self, team: str, title: str, body: str) -> Issue:
+    def create(self, team: str, title: str, body: str, marker: str) -> Issue:
         teams = self._call(TEAM, {"key": team}, team).get("teams", {}).get("nodes", [])
         if not teams:
             raise TrackerError(
