@@ -454,6 +454,11 @@ def run(
             "(or just `/incident`). Ctrl-C stops.",
             file=out,
         )
+        print(
+            f"The web app: {sandbox.url}/incidents (Sign in with Slack picks one of the "
+            "sandbox's people).",
+            file=out,
+        )
         if warning:
             print(f"note: {warning}", file=out)
             sandbox.add_line(Line("warn", Markup("{}").format(warning)))
