@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
 
 # mallopt's parameter numbers (malloc.h)
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
+_PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -178,7 +181,15 @@ def worker_app() -> Any:
     settings = Settings()
     _configure_logging(settings.log_level)
     _tune_malloc()
+    _die_with_parent()
     return _app(settings, migrate=False)
+
+
+def _die_with_parent() -> None:
+    """A worker stops when its parent dies, even by kill -9: an orphan would keep serving and
+    firing timers beside the replacement started for it."""
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: uvicorn's supervisor only
+        ctypes.CDLL("libc.so.6").prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _app(settings: Any, migrate: bool = True) -> Any:

@@ -67,10 +67,14 @@ class Warroom:
 def build(
     settings: Settings, clock: Callable[[], datetime] = utc_now, migrate: bool = True
 ) -> Warroom:
+    """The whole bot. ``migrate=False``: a worker of ``warroom serve --workers N``, whose parent
+    migrated the database and warned of missing credentials once for all workers."""
     kernel = Kernel.build(settings, clock, counts_by_state, migrate)
     config = LiveConfig(
         settings.config_dir,
-        load_startup_config(settings.config_dir, credential_lookup(settings)),
+        load_startup_config(
+            settings.config_dir, credential_lookup(settings) if migrate else None
+        ),
         settings.config_reload_seconds,
     )
     notifiers = paging.notifiers(settings)

@@ -36,10 +36,11 @@ class InvalidConfig(RuntimeError):
 
 
 def load_startup_config(
-    folder: Path, lookup: Callable[[str], str | None] = os.environ.get
+    folder: Path, lookup: Callable[[str], str | None] | None = os.environ.get
 ) -> Config:
     """The valid config in ``folder``; an empty one (logged) if the folder does not exist.
-    Every credential it names that ``lookup`` (the environment) lacks is logged once."""
+    Every credential it names that ``lookup`` (the environment) lacks is logged once; None: the
+    parent of ``warroom serve --workers N`` logged them already, not each worker again."""
     if not folder.is_dir():
         log.warning(
             "config folder %s not found: starting with no users, schedules or services "
@@ -59,6 +60,6 @@ def load_startup_config(
         len(config.escalation_policies),
         len(config.services),
     )
-    for missing in missing_credentials(config, lookup):
+    for missing in missing_credentials(config, lookup) if lookup else ():
         log.warning("%s", missing)
     return config

@@ -1,10 +1,10 @@
 """``warroom serve --workers 2``: two processes serve the one port, each with its own timer
 runner, and each incident's side effects still happen once (the runners share the database's
-timers through leases, on SQLite as on PostgreSQL)."""
+timers through leases, on SQLite as on PostgreSQL); the workers stop with their parent, even
+when it is killed."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -31,6 +31,15 @@ def _workers_of(server: Replica) -> list[int]:
         for child in children
         if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
     ]
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's exit may wait for init to reap it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def test_two_workers_serve_the_port_and_each_incident_is_provisioned_once(
@@ -72,7 +81,10 @@ def test_two_workers_serve_the_port_and_each_incident_is_provisioned_once(
         pinned = Counter(c.params["channel"] for c in fake_slack_server.calls("pins.add"))
         assert len(pinned) == INCIDENTS, pinned
         assert set(pinned.values()) == {1}, pinned
-        assert all(os.path.exists(f"/proc/{pid}") for pid in workers)  # neither one crashed
+        assert all(_running(pid) for pid in workers)  # neither one crashed
+        # kill -9 of the parent takes its workers along: no orphan keeps serving or firing timers
+        server.kill()
+        wait_for(lambda: not any(map(_running, workers)), 30, "the workers to stop with the parent")
     finally:
         driver.close()
         server.stop()
