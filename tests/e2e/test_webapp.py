@@ -313,3 +313,24 @@ def test_incident_page_shows_clocks_timeline_and_links(web: Bot, http: httpx.Cli
 
     for missing in ("999999", "abc", "1" * 30):
         assert http.get(f"{web.url}/incidents/{missing}").status_code == 404
+
+
+def test_hostile_queries_and_next_addresses_get_no_5xx(web: Bot, http: httpx.Client) -> None:
+    for elsewhere in ("//evil.example.com/x", "https://evil.example.com", "/\\evil.example.com"):
+        left = http.get(f"{web.url}/auth/slack/signin", params={"next": elsewhere})
+        assert left.status_code == 302
+        back = http.get(choose(http, left.headers["location"]))
+        assert back.headers["location"] == "/incidents", elsewhere
+    hostile = [
+        {"page": "999999999"},
+        {"page": "-1"},
+        {"since": "2026-13-01", "until": "0000-00-00"},
+        {"since": "2026-05-01", "until": "2026-04-01"},
+        {"q": "%_\\'\"<script>" * 40},
+        {"sort": "id; DROP TABLE incidents", "dir": "sideways"},
+        {"status": "\x00", "service": "x" * 5000},
+    ]
+    for params in hostile:
+        answer = http.get(f"{web.url}/incidents", params=params)
+        assert answer.status_code == 200, params
+        assert "<script>" not in answer.text
