@@ -334,3 +334,11 @@ def test_hostile_queries_and_next_addresses_get_no_5xx(web: Bot, http: httpx.Cli
         answer = http.get(f"{web.url}/incidents", params=params)
         assert answer.status_code == 200, params
         assert "<script>" not in answer.text
+
+
+@pytest.mark.parametrize("web_settings", [{"slack_client_id": None}])
+def test_without_the_client_id_the_pages_say_what_to_set(web: Bot, http: httpx.Client) -> None:
+    for path in ("/incidents", "/auth/slack/signin", "/auth/slack/callback?code=x&state=y"):
+        answer = http.get(f"{web.url}{path}")
+        assert answer.status_code == 503, path
+        assert "SLACK_CLIENT_ID" in answer.text or "not set up" in answer.text
