@@ -20,13 +20,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.incidents import repo as incident_repo
 from bot.incidents.rows import ActionItemRow
 from bot.kernel.timers import store as timers
+from bot.postmortems import store
 from bot.postmortems.config import Tracker
 from bot.postmortems.domain.followups import FollowupItem
 from bot.postmortems.rows import FollowupRow
 from bot.postmortems.timers import (
+    EXPORT_FILE,
     FOLLOWUP,
     FOLLOWUP_SYNC,
     POLLED,
+    export_key,
     followup_key,
     followup_sync_key,
 )
@@ -164,6 +167,7 @@ class Followups:
     def _set_state(self, session: Session, row: FollowupRow, closed: bool) -> None:
         now = self._clock()
         row.state, row.updated_at = (CLOSED if closed else OPEN), now
+        _rewrite_export(session, row.incident_id, now)
         item = session.get(ActionItemRow, row.action_item_id)
         if item is not None:
             if closed and item.done_at is None:
@@ -189,6 +193,21 @@ class Followups:
                     )
                 )
             return found
+
+
+def _rewrite_export(session: Session, number: int, now: datetime) -> None:
+    """The exported file lists each item's issue and state: write it again with the change
+    (only the file; the webhook announced the publication once)."""
+    postmortem = store.postmortem(session, number)
+    if postmortem is None:
+        return
+    version = postmortem.current_version
+    for export in store.export_rows(session, postmortem.id, version):
+        if export.target == "file" and export.status == "delivered":  # exports.FILE, DELIVERED
+            export.status, export.finished_at = "pending", None
+            payload = {"incident": number, "version": version, "target": "file"}
+            key = export_key(number, version, "file")
+            timers.schedule(session, key, EXPORT_FILE, now, payload, now)
 
 
 def _items(session: Session, number: int) -> list[ActionItemRow]:

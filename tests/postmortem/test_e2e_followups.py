@@ -136,9 +136,17 @@ def test_an_item_becomes_one_issue_linked_both_ways_and_closing_it_marks_it_done
     assert answer.status_code == 200
     text = followups(bot, channel_id, f"• done: {ITEM}")
     assert f"<{url}|{REPO}#1> (closed)" in text
-    published = (tmp_path / "published" / "inc-1-checkout-latency-high.md").read_text("utf-8")
-    # As it was at publishing: the issue may or may not have been created by then.
-    assert f"## Follow-ups\n\n- {ITEM}: open, " in published
+    published = _published(tmp_path)
+    # The published file is written again as the item changes.
+    assert f"## Follow-ups\n\n- {ITEM}: " in published
+    eventually(
+        lambda: f"- {ITEM}: done, [{REPO}#1]({url}) (closed)\n" in _published(tmp_path),
+        what="the export showing the closed issue",
+    )
+
+
+def _published(tmp_path: Path) -> str:
+    return (tmp_path / "published" / "inc-1-checkout-latency-high.md").read_text("utf-8")
 
 
 def _state(bot: Bot) -> str:
