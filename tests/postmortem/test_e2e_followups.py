@@ -136,6 +136,7 @@ def test_an_item_becomes_one_issue_linked_both_ways_and_closing_it_marks_it_done
     assert answer.status_code == 200
     text = followups(bot, channel_id, f"• done: {ITEM}")
     assert f"<{url}|{REPO}#1> (closed)" in text
+    assert not bot.app.incidents.view(channel_id).open_actions  # /incident status agrees
     published = _published(tmp_path)
     # The published file is written again as the item changes.
     assert f"## Follow-ups\n\n- {ITEM}: " in published
@@ -143,6 +144,13 @@ def test_an_item_becomes_one_issue_linked_both_ways_and_closing_it_marks_it_done
         lambda: f"- {ITEM}: done, [{REPO}#1]({url}) (closed)\n" in _published(tmp_path),
         what="the export showing the closed issue",
     )
+
+    # Reopened on GitHub: open again in warroom.
+    again = github.reopen_issue(REPO, 1)
+    assert again is not None
+    assert again.status_code == 200
+    followups(bot, channel_id, f"• open: {ITEM} (")
+    assert bot.app.incidents.view(channel_id).open_actions
 
 
 def _published(tmp_path: Path) -> str:

@@ -15,9 +15,10 @@
 - Injected faults answer like GitHub: ``fail(status=403, retry_after=N)`` is the secondary rate
   limit (``Retry-After``), 429 the primary one (``x-ratelimit-remaining: 0``), 5xx a server error.
 
-:meth:`FakeGitHub.close_issue` closes an issue the way a person would, and when a webhook was set
-with :meth:`FakeGitHub.send_webhooks_to` posts the ``issues`` ``closed`` event signed with
-``X-Hub-Signature-256``.
+:meth:`FakeGitHub.close_issue` (and ``reopen_issue``) changes an issue as a person would, and when a
+webhook was set
+with :meth:`FakeGitHub.send_webhooks_to` posts the ``issues`` ``closed`` (``reopened``) event
+signed with ``X-Hub-Signature-256``.
 """
 
 from __future__ import annotations
@@ -122,16 +123,22 @@ class FakeGitHub(FakeProvider):
 
     def close_issue(self, repo: str, number: int) -> httpx.Response | None:
         """Close it; the signed webhook's answer when one is set."""
+        return self._change(repo, number, "closed")
+
+    def reopen_issue(self, repo: str, number: int) -> httpx.Response | None:
+        return self._change(repo, number, "open")
+
+    def _change(self, repo: str, number: int, state: str) -> httpx.Response | None:
         with self._lock:
             index = next(
                 n for n, i in enumerate(self._issues) if (i.repo, i.number) == (repo, number)
             )
-            issue = self._issues[index] = replace(self._issues[index], state="closed")
+            issue = self._issues[index] = replace(self._issues[index], state=state)
         if self._hook is None:
             return None
         url, secret = self._hook
         event = {
-            "action": "closed",
+            "action": "closed" if state == "closed" else "reopened",
             "issue": issue.json(self._html),
             "repository": {"full_name": repo},
         }
