@@ -172,6 +172,15 @@ def test_a_secondary_rate_limit_and_a_429_are_waited_out(bot: Bot, github: FakeG
     assert len(github.issues()) == 1
 
 
+def test_a_create_whose_answer_was_lost_is_not_sent_again(bot: Bot, github: FakeGitHub) -> None:
+    github.lose_create_answers(1)  # GitHub created it, then answered 502
+    channel_id, _ = approve_with_item(bot)
+    url = f"{github.url}/html/{REPO}/issues/1"
+    followups(bot, channel_id, f"<{url}|{REPO}#1> (open)")
+    assert len(github.issues()) == 1
+    assert len([r for r in github.requests() if r.method == "POST"]) == 1
+
+
 @pytest.mark.parametrize(
     ("token", "said"),
     [("ghp_wrong", "GitHub refused GITHUB_TOKEN (401)")],

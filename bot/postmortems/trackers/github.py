@@ -20,7 +20,7 @@ from urllib.parse import quote
 from bot.kernel.http import GaveUp, HttpSender, OutboundRequest, Reply, Unsendable, excerpt
 from bot.kernel.http.policy import retry_after_seconds
 from bot.postmortems.trackers.errors import TrackerError
-from bot.postmortems.trackers.issue import Issue
+from bot.postmortems.trackers.issue import Issue, single_attempt
 
 LABEL = "warroom-followup"
 PAGES = 5  # of 100 issues: the lost create being looked for is among the newest
@@ -29,6 +29,7 @@ PAGES = 5  # of 100 issues: the lost create being looked for is among the newest
 class GitHubIssues:
     def __init__(self, http: HttpSender, api_url: str, token: str | None) -> None:
         self._http = http
+        self._once = single_attempt(http)
         self._api = api_url.rstrip("/")
         self._token = token
 
@@ -50,12 +51,12 @@ class GitHubIssues:
 
     def create(self, repo: str, title: str, body: str, marker: str) -> Issue:
         document = {"title": title, "body": body, "labels": [LABEL]}
-        answer = self._call("POST", f"/repos/{_path(repo)}/issues", document, repo)
+        answer = self._call("POST", f"/repos/{_path(repo)}/issues", document, repo, once=True)
         if not isinstance(answer, dict):
             raise TrackerError("GitHub's answer to the new issue was not JSON", permanent=False)
         return _issue(repo, answer)
 
-    def _call(self, method: str, path: str, document: Any, repo: str) -> Any:
+    def _call(self, method: str, path: str, document: Any, repo: str, once: bool = False) -> Any:
         token = self._token
         if not token:
             raise TrackerError("GITHUB_TOKEN is not set", permanent=True)
@@ -71,7 +72,8 @@ class GitHubIssues:
             return OutboundRequest(method, self._api + path, headers, body)
 
         try:
-            reply = self._http.send(build, label=f"github {method}", secrets=(token,))
+            http = self._once if once else self._http
+            reply = http.send(build, label=f"github {method}", secrets=(token,))
         except Unsendable as failure:
             raise TrackerError(
                 f"GitHub could not be reached ({failure.detail})", permanent=True

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 from typing import Protocol
+
+from bot.kernel.http import HttpSender
+
+_log = logging.getLogger("bot.postmortems.trackers")
 
 
 @dataclass(frozen=True)
@@ -21,3 +26,11 @@ class TrackerClient(Protocol):
     def create(self, target: str, title: str, body: str, marker: str) -> Issue: ...
 
     def closed(self, issue: str) -> bool: ...
+
+
+def single_attempt(http: HttpSender) -> HttpSender:
+    """The same client without the sender's own retries, for creates: a create whose answer was
+    lost (a timeout, a 502 after the tracker took it) must not be sent again blindly; the durable
+    timer's next firing looks for the item's marker first."""
+    policy = replace(http.policy, max_attempts=1)
+    return HttpSender(_log, policy=policy, timeouts=http.timeouts, client=http.client)

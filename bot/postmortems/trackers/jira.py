@@ -22,7 +22,7 @@ from urllib.parse import quote, urlencode
 
 from bot.kernel.http import GaveUp, HttpSender, OutboundRequest, Reply, Unsendable, excerpt
 from bot.postmortems.trackers.errors import TrackerError
-from bot.postmortems.trackers.issue import Issue
+from bot.postmortems.trackers.issue import Issue, single_attempt
 
 LABEL = "warroom-followup"
 ISSUE_TYPE = "Task"
@@ -34,6 +34,7 @@ class JiraIssues:
         self, http: HttpSender, base_url: str | None, email: str | None, token: str | None
     ) -> None:
         self._http = http
+        self._once = single_attempt(http)
         self._base = (base_url or "").rstrip("/")
         self._email = email
         self._token = token
@@ -54,7 +55,7 @@ class JiraIssues:
             "labels": [LABEL, marker],
             "description": adf(body),
         }
-        made = self._call("POST", "/rest/api/3/issue", {"fields": fields}, project)
+        made = self._call("POST", "/rest/api/3/issue", {"fields": fields}, project, once=True)
         if not isinstance(made, dict) or "key" not in made:
             raise TrackerError("Jira's answer to the new issue had no key", permanent=False)
         return Issue(str(made["key"]), self._browse(str(made["key"])), closed=False)
@@ -71,7 +72,7 @@ class JiraIssues:
     def _browse(self, key: str) -> str:
         return f"{self._base}/browse/{key}"
 
-    def _call(self, method: str, path: str, document: Any, what: str) -> Any:
+    def _call(self, method: str, path: str, document: Any, what: str, once: bool = False) -> Any:
         email, token = self._email, self._token
         if not (self._base and email and token):
             raise TrackerError(
@@ -89,7 +90,8 @@ class JiraIssues:
             return OutboundRequest(method, self._base + path, headers, body)
 
         try:
-            reply = self._http.send(build, label=f"jira {method}", secrets=(token, basic))
+            http = self._once if once else self._http
+            reply = http.send(build, label=f"jira {method}", secrets=(token, basic))
         except Unsendable as failure:
             raise TrackerError(
                 f"Jira could not be reached ({failure.detail})", permanent=True

@@ -18,7 +18,7 @@ from typing import Any
 from bot.kernel.http import GaveUp, HttpSender, OutboundRequest, Reply, Unsendable, excerpt
 from bot.kernel.http.policy import retry_after_seconds
 from bot.postmortems.trackers.errors import TrackerError
-from bot.postmortems.trackers.issue import Issue
+from bot.postmortems.trackers.issue import Issue, single_attempt
 
 _ISSUE = "id identifier url state { type }"
 TEAM = "query Team($key: String!) { teams(filter: {key: {eq: $key}}) { nodes { id } } }"
@@ -37,6 +37,7 @@ CLOSED_TYPES = ("completed", "canceled")
 class LinearIssues:
     def __init__(self, http: HttpSender, api_url: str, key: str | None) -> None:
         self._http = http
+        self._once = single_attempt(http)
         self._url = api_url.rstrip("/") + "/graphql"
         self._key = key
 
@@ -52,7 +53,7 @@ class LinearIssues:
                 f"Linear has no team {team}, or LINEAR_API_KEY cannot see it", permanent=True
             )
         document = {"teamId": teams[0]["id"], "title": title, "description": body}
-        created = self._call(CREATE, {"input": document}, team).get("issueCreate", {})
+        created = self._call(CREATE, {"input": document}, team, once=True).get("issueCreate", {})
         if not created.get("success") or not isinstance(created.get("issue"), dict):
             raise TrackerError("Linear did not create the issue", permanent=False)
         return _issue(created["issue"])
@@ -63,7 +64,9 @@ class LinearIssues:
             raise TrackerError(f"Linear issue {issue} is gone", permanent=True)
         return _issue(found).closed
 
-    def _call(self, query: str, variables: dict[str, Any], what: str) -> dict[str, Any]:
+    def _call(
+        self, query: str, variables: dict[str, Any], what: str, once: bool = False
+    ) -> dict[str, Any]:
         key = self._key
         if not key:
             raise TrackerError("LINEAR_API_KEY is not set", permanent=True)
@@ -74,7 +77,8 @@ class LinearIssues:
             return OutboundRequest("POST", self._url, headers, body)
 
         try:
-            reply = self._http.send(build, label="linear graphql", secrets=(key,))
+            http = self._once if once else self._http
+            reply = http.send(build, label="linear graphql", secrets=(key,))
         except Unsendable as failure:
             raise TrackerError(
                 f"Linear could not be reached ({failure.detail})", permanent=True

@@ -12,6 +12,7 @@
 - 422 ``{"message": "Validation Failed", "errors": [{"resource": "Issue", "code", "field"}]}``
   for a missing or blank ``title``, a title over 256 characters, a body over 65,536, or labels
   that are not a list of strings.
+- :meth:`FakeGitHub.lose_create_answers` creates the issue but answers 502.
 - Injected faults answer like GitHub: ``fail(status=403, retry_after=N)`` is the secondary rate
   limit (``Retry-After``), 429 the primary one (``x-ratelimit-remaining: 0``), 5xx a server error.
 
@@ -79,6 +80,7 @@ class FakeGitHub(FakeProvider):
         self._repos: set[str] = set()
         self._issues: list[GitHubIssue] = []
         self._hook: tuple[str, str] | None = None
+        self._lose = 0
         super().__init__(host=host, port=port)
 
     def routes(self) -> list[tuple[str, list[str], Handler]]:
@@ -109,6 +111,12 @@ class FakeGitHub(FakeProvider):
         with self._lock:
             self._repos.add(repo)
         return self
+
+    def lose_create_answers(self, times: int = 1) -> None:
+        """Create the next ``times`` issues but answer 502, as when the answer is lost after
+        GitHub took the request (a retry that creates again would double the issue)."""
+        with self._lock:
+            self._lose += times
 
     def remove_repo(self, repo: str) -> None:
         with self._lock:
@@ -203,6 +211,9 @@ class FakeGitHub(FakeProvider):
         number = 1 + sum(1 for i in self._issues if i.repo == repo)
         issue = GitHubIssue(repo, number, title, text, tuple(labels))
         self._issues.append(issue)
+        if self._lose > 0:
+            self._lose -= 1
+            return _answer(502, {"message": "Server Error"})
         return JSONResponse(issue.json(self._html), status_code=201)
 
 
