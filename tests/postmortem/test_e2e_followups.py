@@ -14,6 +14,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from bot.composition import build
 from bot.kernel.timers import store as timers
 from bot.postmortems.rows import FollowupRow
 from bot.postmortems.slack import blocks as pm
@@ -24,12 +25,15 @@ from tests.e2e.conftest import (
     Bot,
     bot,
     config_dir,
+    e2e_settings,
     eventually,
     fake_slack_server,
     slack,
 )
 from tests.postmortem.test_e2e_review import SHIPPED, UNGATED, draft, incident
+from warroom_sandbox import FakeSlackServer
 from warroom_sandbox.providers.github import FakeGitHub
+from warroom_sandbox.server import BackgroundServer
 
 __all__ = ["bot", "config_dir", "fake_slack_server", "slack"]  # the e2e fixtures, used here
 
@@ -179,6 +183,29 @@ def test_a_create_whose_answer_was_lost_is_not_sent_again(bot: Bot, github: Fake
     followups(bot, channel_id, f"<{url}|{REPO}#1> (open)")
     assert len(github.issues()) == 1
     assert len([r for r in github.requests() if r.method == "POST"]) == 1
+
+
+def test_two_replicas_create_one_issue(
+    bot: Bot,
+    github: FakeGitHub,
+    slack: FakeSlackServer,
+    database_url: str,
+    config_dir: Path,
+    extra_settings: dict[str, Any],
+) -> None:
+    """A second replica on the same database runs timers too; one issue all the same, even
+    when the first create's answer is lost and the retry may land on either replica."""
+    settings = e2e_settings(slack, database_url, config_dir, **extra_settings)
+    other = build(settings, clock=bot.clock, migrate=False)
+    try:
+        with BackgroundServer(other.asgi):
+            github.lose_create_answers(1)
+            channel_id, _ = approve_with_item(bot)
+            url = f"{github.url}/html/{REPO}/issues/1"
+            followups(bot, channel_id, f"<{url}|{REPO}#1> (open)")
+    finally:
+        other.engine.dispose()
+    assert len(github.issues()) == 1
 
 
 @pytest.mark.parametrize(
