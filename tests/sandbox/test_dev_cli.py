@@ -136,6 +136,9 @@ def test_warroom_dev_starts_serves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         page = httpx.get(running.url() + "/", timeout=30)
         assert page.status_code == 200
         assert "Example Inc" in page.text
+        status = httpx.get(running.url() + "/status", timeout=30)  # linked from the sidebar
+        assert status.status_code == 200
+        assert "System status" in status.text
         assert running.interrupt() == 0, running.output
     finally:
         running.close()

@@ -192,7 +192,16 @@ def sidebar(ctx: PageContext, d: Directory, current: str) -> Markup:
             '<nav class="side-section"><h3>Apps</h3><button type="button" class="side-link" '
             'data-open-dm="1"><span class="side-icon">&#9670;</span>warroom</button></nav>'
         )
-    return out + _user_groups(ctx, d) + _phones(ctx) + _heartbeats(ctx)
+    return out + _user_groups(ctx, d) + _phones(ctx) + _heartbeats(ctx) + _status_page()
+
+
+def _status_page() -> Markup:
+    """warroom's public status page (served by the bot on this origin), as customers see it."""
+    return Markup(
+        '<nav class="side-section"><h3>Status page</h3><a class="side-link" href="/status" '
+        'target="_blank" rel="noopener"><span class="side-icon">&#9673;</span>'
+        '<span class="side-name">/status (public)</span></a></nav>'
+    )
 
 
 PHONE_LINES = 8
