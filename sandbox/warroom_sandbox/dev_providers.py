@@ -34,6 +34,7 @@ from warroom_sandbox.providers.launchdarkly import FakeLaunchDarkly
 from warroom_sandbox.providers.linear import FakeLinear
 from warroom_sandbox.providers.opsgenie import FakeOpsgenie
 from warroom_sandbox.providers.pagerduty import FakePagerDuty
+from warroom_sandbox.providers.statuspage import FakeStatuspage
 from warroom_sandbox.providers.twilio import FakeTwilio, TwilioCall, TwilioMessage
 from warroom_sandbox.providers.unleash import FakeUnleash
 from warroom_sandbox.web.page import PhoneLine
@@ -44,6 +45,7 @@ NAMESPACE = "production"
 REPLICAS = 3
 PAGERDUTY_KEY = "sandboxpagerdutyroutingkey000001"  # 32 characters, as PagerDuty wants
 OPSGENIE_KEY = "sandbox-opsgenie-api-key"
+STATUSPAGE_PAGE, STATUSPAGE_KEY = "sandbox-page", "sandbox-statuspage-key"
 _DEFAULTS = Settings.model_fields
 
 
@@ -78,6 +80,10 @@ class SandboxProviders:
             self._start("Linear", FakeLinear(any_team=True))
         if not self._real.get("jira_base_url"):
             self._start("Jira", FakeJira(any_project=True))
+        if not self._real.get("statuspage_page_id"):  # each service a component "cmp-<name>"
+            components = {f"cmp-{name}" for name in _service_names(self._config_dir)}
+            pages = {STATUSPAGE_PAGE: components}
+            self._start("Statuspage", FakeStatuspage(pages=pages, api_keys={STATUSPAGE_KEY}))
         return self
 
     def _start_pagers(self) -> None:
@@ -147,6 +153,13 @@ class SandboxProviders:
                     values["jira_base_url"] = fake.url
                     values["jira_email"] = fake.email
                     values["jira_api_token"] = SecretStr(fake.token)
+                case FakeStatuspage():
+                    values["statuspage_api_url"] = f"{fake.url}/v1"
+                    values["statuspage_page_id"] = STATUSPAGE_PAGE
+                    values["statuspage_api_key"] = SecretStr(STATUSPAGE_KEY)
+                    values["statuspage_components"] = ",".join(
+                        f"{c.removeprefix('cmp-')}={c}" for c in sorted(fake.pages[STATUSPAGE_PAGE])
+                    )
                 case _:
                     raise AssertionError(f"no settings for the {name} fake")
         return values

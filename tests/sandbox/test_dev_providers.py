@@ -35,6 +35,7 @@ def test_the_bot_is_pointed_at_seeded_fakes_and_the_page_says_so(tmp_path: Path)
             "GitHub",
             "Linear",
             "Jira",
+            "Statuspage",
         }
         launchdarkly = fakes["LaunchDarkly"]
         assert isinstance(launchdarkly, FakeLaunchDarkly)
@@ -47,6 +48,8 @@ def test_the_bot_is_pointed_at_seeded_fakes_and_the_page_says_so(tmp_path: Path)
         assert settings.launchdarkly_api_url == launchdarkly.url
         assert settings.kubernetes_api_url == kubernetes.url
         assert settings.github_api_url == fakes["GitHub"].url  # action items' issues
+        assert settings.statuspage_api_url == f"{fakes['Statuspage'].url}/v1"
+        assert "checkout-api=cmp-checkout-api" in settings.statuspage_components
         assert (
             "Playbook actions and pages go to local fakes of LaunchDarkly"
             in httpx.get(dev.url, timeout=30).text
