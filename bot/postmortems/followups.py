@@ -77,8 +77,8 @@ class Followups:
         self._name = name
 
     def schedule(self, session: Session, number: int, now: datetime) -> None:
-        """In the approving transaction: export every action item not exported yet (and retry
-        those that failed)."""
+        """In the approving transaction: export every open action item not exported yet (and
+        retry those that failed)."""
         incident = incident_repo.by_number(session, number)
         if incident is None:
             return
@@ -88,8 +88,8 @@ class Followups:
         rows = {f.action_item_id: f for f in _followups(session, number)}
         for item in _items(session, number):
             row = rows.get(item.id)
-            if row is not None and row.state != FAILED:
-                continue
+            if (row is not None and row.state != FAILED) or (row is None and item.done_at):
+                continue  # exported already, or done before it ever needed an issue
             if row is None:
                 row = FollowupRow(action_item_id=item.id, incident_id=number, created_at=now)
                 session.add(row)
