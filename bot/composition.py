@@ -72,9 +72,7 @@ def build(
     kernel = Kernel.build(settings, clock, counts_by_state, migrate)
     config = LiveConfig(
         settings.config_dir,
-        load_startup_config(
-            settings.config_dir, credential_lookup(settings) if migrate else None
-        ),
+        load_startup_config(settings.config_dir, credential_lookup(settings) if migrate else None),
         settings.config_reload_seconds,
     )
     notifiers = paging.notifiers(settings)
