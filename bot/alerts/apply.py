@@ -52,7 +52,6 @@ from bot.incidents import timers as incident_timers
 from bot.incidents.domain.events import AlertsNotice
 from bot.incidents.domain.incident import InvalidChange
 from bot.incidents.domain.lifecycle import Status
-from bot.incidents.domain.naming import TitleHasNoWords
 from bot.incidents.domain.timeline import BOT_ACTOR, TimelineEvent
 from bot.incidents.rows import IncidentRow
 from bot.incidents.service import IncidentService
@@ -228,7 +227,7 @@ class Drain:
                 description=incident_description(alert),
                 detected_at=alert.starts_at,
             )
-        except (InvalidChange, TitleHasNoWords) as error:
+        except InvalidChange as error:
             raise PermanentFailure(f"cannot open an incident for {alert.name}: {error}") from error
         log.info("alert %s (%s) opened incident #%s", alert.name, alert.source, number)
         candidate = StormCandidate(number, decision.route, decision.service, self._now)

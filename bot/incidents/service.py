@@ -130,7 +130,7 @@ class IncidentService:
     ) -> int:
         """Record the incident and schedule its provisioning; returns the incident number.
 
-        Bad titles are refused before anything is written (``InvalidChange``, ``TitleHasNoWords``).
+        Bad titles are refused before anything is written (``InvalidChange``).
         """
         with self._sessions.begin() as session:
             number = self.declare_in(
@@ -178,7 +178,6 @@ class IncidentService:
             description=description,
             detected_at=detected_at,
         )
-        channel_name(0, incident.title)  # refuse a title with no words before writing anything
         if service is not None:
             self.check_service(service)  # refuse an unknown service before writing anything
             events += self._maintenance_note(session, service, now)

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.incidents.domain.naming import MAX_CHANNEL_NAME, TitleHasNoWords, channel_name
+from bot.incidents.domain.naming import MAX_CHANNEL_NAME, channel_name
 
 SLACK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -21,9 +21,15 @@ def test_collisions_get_a_suffix() -> None:
     assert channel_name(3, "DB down", attempt=1) == "inc-3-db-down-2"
 
 
-def test_emoji_only_title_is_refused_with_a_hint() -> None:
-    with pytest.raises(TitleHasNoWords, match="letters or digits"):
-        channel_name(1, "🔥🔥🔥")
+@pytest.mark.parametrize("title", ["🔥🔥🔥", "支払いが失敗", "!!! ???"])
+def test_a_title_with_nothing_latin_names_the_channel_by_number(title: str) -> None:
+    assert channel_name(7, title) == "inc-7"
+    assert channel_name(7, title, attempt=1) == "inc-7-2"
+
+
+def test_letters_without_an_accent_form_are_spelled_out() -> None:
+    assert channel_name(5, "Größe Øl Straße") == "inc-5-grosse-ol-strasse"
+    assert channel_name(5, "Café latency") == "inc-5-cafe-latency"
 
 
 def test_a_2000_character_title_fits_in_80() -> None:
@@ -39,10 +45,7 @@ def test_a_2000_character_title_fits_in_80() -> None:
     st.integers(min_value=0, max_value=99),
 )
 def test_every_name_obeys_slack_rules(number: int, title: str, attempt: int) -> None:
-    try:
-        name = channel_name(number, title, attempt)
-    except TitleHasNoWords:
-        return
+    name = channel_name(number, title, attempt)
     assert len(name) <= MAX_CHANNEL_NAME
     assert SLACK_NAME.match(name)
     assert "--" not in name

@@ -1,5 +1,7 @@
 """Declaring: the channel, its members, topic and pinned card, and the declarer's answer."""
 
+from typing import Any
+
 from tests.e2e.conftest import ONCALL, Bot, eventually
 
 
@@ -44,3 +46,35 @@ def test_a_taken_name_gets_a_suffix(bot: Bot) -> None:
     bot.slack.state.create_channel("inc-1-db-down", "U0LEAD")
     channel = bot.declare("DB down")
     assert channel.name == "inc-1-db-down-2"
+
+
+def header_of(blocks: list[dict[str, Any]]) -> str:
+    return str(next(b for b in blocks if b["type"] == "header")["text"]["text"])
+
+
+def test_an_emoji_title_is_declared_in_a_numbered_channel_and_shown_as_typed(bot: Bot) -> None:
+    channel = bot.declare("🔥🔥 sev2")
+    assert channel.name == "inc-1"
+    assert "Incident #1: 🔥🔥" in header_of(bot.card(channel.id).blocks)
+
+
+def test_a_non_latin_title_gets_a_numbered_channel_and_accents_fold(bot: Bot) -> None:
+    assert bot.declare("支払いが失敗").name == "inc-1"
+    assert bot.declare("Café latency").name == "inc-2-cafe-latency"
+
+
+def test_a_400_character_title_is_kept_whole_and_shortened_only_where_slack_requires(
+    bot: Bot,
+) -> None:
+    title = " ".join(f"word{i:03d}" for i in range(50))[:400].strip()
+    assert len(title) >= 390
+    channel = bot.declare(f"{title} sev2")
+    assert len(channel.name) <= 80
+    assert channel.name.startswith("inc-1-word000-word001")
+    card = bot.card(channel.id)
+    header = header_of(card.blocks)
+    assert len(header) <= 150
+    assert header.endswith("…")
+    assert title in card.all_text  # the whole title, below the header
+    bot.command(channel, "timeline")
+    assert title in bot.said_to(ONCALL, "declared the incident")

@@ -12,7 +12,6 @@ from bot.incidents import timers as incident_timers
 from bot.incidents.domain import commands as cmd
 from bot.incidents.domain.incident import InvalidChange
 from bot.incidents.domain.lifecycle import Status, TransitionRefused
-from bot.incidents.domain.naming import TitleHasNoWords
 from bot.incidents.domain.severity import Severity
 from bot.incidents.domain.timeline import EventKind
 from bot.incidents.rows import IncidentRow
@@ -69,9 +68,19 @@ def test_declare_writes_the_incident_and_schedules_its_provisioning(
     assert due.due_at == clock.now
 
 
-def test_a_title_with_no_words_writes_nothing(service: IncidentService, engine: Engine) -> None:
-    with pytest.raises(TitleHasNoWords):
-        service.declare(title="🔥🔥", severity=Severity.SEV2, declarer="U1")
+def test_an_emoji_title_is_declared_in_a_numbered_channel(
+    service: IncidentService, engine: Engine
+) -> None:
+    number = service.declare(title="🔥🔥", severity=Severity.SEV2, declarer="U1")
+    with make_session_factory(engine)() as session:
+        row = session.get(IncidentRow, number)
+        assert row is not None
+        assert (row.title, row.channel_name) == ("🔥🔥", f"inc-{number}")
+
+
+def test_a_blank_title_writes_nothing(service: IncidentService, engine: Engine) -> None:
+    with pytest.raises(InvalidChange, match="a title is required"):
+        service.declare(title="  \t ", severity=Severity.SEV2, declarer="U1")
     with make_session_factory(engine)() as session:
         assert session.scalars(select(IncidentRow)).first() is None
     assert timers(engine) == {}

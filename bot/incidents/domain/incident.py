@@ -25,7 +25,9 @@ from bot.incidents.domain.lifecycle import Status, check_transition
 from bot.incidents.domain.severity import Severity
 from bot.incidents.domain.timeline import TimelineEvent
 
-MAX_TITLE = 150
+# A storage bound, not a Slack one: Slack's limits are met where a title is shown (header 150,
+# channel name 80), so a long title is kept whole on the card and in the timeline.
+MAX_TITLE = 1000
 ROLES = ("comms", "scribe", "ops", "liaison", "executive")
 _ROLE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,29}$")
 

@@ -26,7 +26,7 @@ from slack_sdk.models.views import View
 from bot.alerts.slack import lines as alert_lines
 from bot.incidents.domain.commands import USAGES
 from bot.incidents.domain.events import NoteAdded, UpdatePosted
-from bot.incidents.domain.incident import Clocks, Incident, format_duration
+from bot.incidents.domain.incident import MAX_TITLE, Clocks, Incident, format_duration
 from bot.incidents.domain.severity import Severity
 from bot.incidents.domain.timeline import BOT_ACTOR, Person, TimelineEvent, describe, mention
 from bot.incidents.service import IN_MAINTENANCE, IncidentView
@@ -35,6 +35,7 @@ from bot.paging.service import PageSummary
 from bot.playbooks.domain.run import progress as playbook_progress
 
 SECTION_LIMIT = 3000
+HEADER_LIMIT = 150
 MESSAGE_BLOCK_LIMIT = 50
 
 DECLARE_CALLBACK = "declare_incident"
@@ -109,10 +110,11 @@ def card(view: IncidentView, person: Person = mention) -> list[Block]:
         _md(f"*Service*\n{incident.service or '—'}"),
     ]
     fields += [_md(f"*{role.title()}*\n<@{user}>") for role, user in sorted(incident.roles.items())]
-    blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=_clip(title_line(incident), 150))),
-        SectionBlock(fields=fields[:10]),
-    ]
+    header = title_line(incident)
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=_clip(header, HEADER_LIMIT)))]
+    if len(header) > HEADER_LIMIT:  # Slack cuts headers at 150; the whole title stays readable
+        blocks.append(SectionBlock(text=PlainTextObject(text=incident.title)))
+    blocks.append(SectionBlock(fields=fields[:10]))
     if incident.description:
         blocks.append(SectionBlock(text=_md(incident.description)))
     maintenance = maintenance_note(view)
@@ -281,7 +283,7 @@ def declare_modal(origin_channel_id: str | None) -> dict[str, Any]:
                 block_id="title",
                 label="Title",
                 element=PlainTextInputElement(
-                    action_id="value", max_length=150, placeholder="Checkout latency high"
+                    action_id="value", max_length=MAX_TITLE, placeholder="Checkout latency high"
                 ),
             ),
             InputBlock(

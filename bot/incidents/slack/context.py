@@ -13,7 +13,6 @@ from bot.incidents.domain import commands as cmd
 from bot.incidents.domain.commands import CommandError
 from bot.incidents.domain.incident import InvalidChange
 from bot.incidents.domain.lifecycle import TransitionRefused
-from bot.incidents.domain.naming import TitleHasNoWords
 from bot.incidents.domain.timeline import Person, mention
 from bot.incidents.service import IncidentService, NotAnIncidentChannel
 from bot.kernel.web.metrics import Metrics
@@ -23,7 +22,6 @@ USER_ERRORS = (
     CommandError,
     InvalidChange,
     TransitionRefused,
-    TitleHasNoWords,
     NotAnIncidentChannel,
 )
 

@@ -11,7 +11,6 @@ from slack_sdk import WebClient
 from bot.incidents.domain import commands as cmd
 from bot.incidents.domain.incident import InvalidChange, validate_title
 from bot.incidents.domain.lifecycle import Status
-from bot.incidents.domain.naming import TitleHasNoWords, channel_name
 from bot.incidents.domain.severity import Severity
 from bot.incidents.slack import blocks, publishing
 from bot.incidents.slack.context import USER_ERRORS, SlackContext, is_member, usage_of
@@ -58,8 +57,7 @@ def register(app: App, ctx: SlackContext) -> None:
         service = (values.get("service") or "").strip().lower() or None
         try:
             title = validate_title(title)
-            channel_name(0, title)
-        except (ValueError, TitleHasNoWords) as error:
+        except ValueError as error:
             ack(response_action="errors", errors={"title": str(error)[:150]})
             return
         try:
