@@ -42,8 +42,11 @@ class Followers:
         self, session: Session, before: Incident | None, after: Incident, now: datetime
     ) -> None:
         stamp = f"{now.timestamp():.6f}"
-        added = self._add(session, after, self._announcing().stakeholders_for(after), now)
-        self._plan_groups(session, after, now)
+        # Config stakeholders are not members of a private channel: only members follow it.
+        stakeholders = [] if after.private else self._announcing().stakeholders_for(after)
+        added = self._add(session, after, stakeholders, now)
+        if not after.private:
+            self._plan_groups(session, after, now)
         if before is None:
             return
         updated = after.last_update_at != before.last_update_at

@@ -73,6 +73,8 @@ class Announcements:
         """Plan the incident's announcements (on declare) and refresh them (on every change);
         an escalation to the configured severity makes a new post."""
         number = after.number
+        if after.private:
+            return  # never announced: only the private channel's members may know of it
         if before is None:
             for channel in self._announcing().channels_for(after.service):
                 session.add(

@@ -32,6 +32,7 @@ def to_domain(row: IncidentRow) -> Incident:
         resolved_at=row.resolved_at,
         last_update_at=row.last_update_at,
         roles=dict(row.roles or {}),
+        private=row.private,
     )
 
 
@@ -61,6 +62,7 @@ def new_row(incident: Incident, channel_name: str) -> IncidentRow:
         status=incident.status.value,
         lead_id=incident.lead,
         declared_at=incident.declared_at,
+        private=incident.private,  # fixed at declaration: a channel cannot change its kind
     )
     write(row, incident)
     return row

@@ -17,6 +17,7 @@ from bot.incidents import repo
 from bot.incidents import timers as incident_timers
 from bot.incidents.domain import commands as cmd
 from bot.incidents.domain import incident as domain
+from bot.incidents.domain.call_link import CallLink
 from bot.incidents.domain.events import ChannelCreated, Invited, MessageAdded, NoteAdded
 from bot.incidents.domain.incident import Incident, InvalidChange
 from bot.incidents.domain.lifecycle import Status
@@ -61,6 +62,7 @@ class IncidentView:
     timeline: list[TimelineEvent]
     open_actions: list[tuple[str, str | None]]
     pages: list[PageSummary] = field(default_factory=list)
+    call_url: str | None = None  # INCIDENT_CALL_URL_TEMPLATE filled in, when set
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class Provisioning:
     response_url: str | None
     declared_at: datetime
     resolved_at: datetime | None
+    private: bool = False
 
     @classmethod
     def of(cls, row: IncidentRow) -> Provisioning:
@@ -96,6 +99,7 @@ class Provisioning:
             row.response_url,
             row.declared_at,
             row.resolved_at,
+            row.private,
         )
 
 
@@ -107,7 +111,9 @@ class IncidentService:
         reminder_minutes: Callable[[Severity], int],
         wake: Callable[[], None],
         paging: PagingService,
+        call_link: CallLink | None = None,
     ) -> None:
+        self._call_link = call_link
         self._transition_hooks: list[TransitionHook] = []
         self._change_hooks: list[ChangeHook] = []
         self._sessions = session_factory
@@ -127,6 +133,7 @@ class IncidentService:
         origin_channel_id: str | None = None,
         response_url: str | None = None,
         detected_at: datetime | None = None,
+        private: bool = False,
     ) -> int:
         """Record the incident and schedule its provisioning; returns the incident number.
 
@@ -144,6 +151,7 @@ class IncidentService:
                 origin_channel_id=origin_channel_id,
                 response_url=response_url,
                 detected_at=detected_at,
+                private=private,
             )
         self._wake()
         return number
@@ -161,6 +169,7 @@ class IncidentService:
         origin_channel_id: str | None = None,
         response_url: str | None = None,
         detected_at: datetime | None = None,
+        private: bool = False,
     ) -> int:
         """``declare`` inside the caller's transaction, which must call ``wake`` after committing.
 
@@ -177,6 +186,7 @@ class IncidentService:
             service=service,
             description=description,
             detected_at=detected_at,
+            private=private,
         )
         if service is not None:
             self.check_service(service)  # refuse an unknown service before writing anything
@@ -537,7 +547,13 @@ class IncidentService:
             repo.timeline(session, row.id),
             actions,
             self._paging.summaries(session, row.id),
+            self._call_url(row),
         )
+
+    def _call_url(self, row: IncidentRow) -> str | None:
+        if self._call_link is None:
+            return None
+        return self._call_link.url(row.id, row.channel_name or None, row.title)
 
 
 def _existing(session: Session, number: int) -> IncidentRow:

@@ -246,8 +246,12 @@ class Workspace:
         channel = self._open_channel(channel_id)
         if channel.kind != "channel":
             raise ApiError("method_not_supported_for_channel_type")
-        if channel.is_private and user_id not in channel.members:
-            raise ApiError("channel_not_found")
+        if channel.is_private:
+            # Slack: a non-member cannot see a private channel, and nobody joins one (members
+            # are invited); only conversations.invite adds people.
+            if user_id not in channel.members:
+                raise ApiError("channel_not_found")
+            raise ApiError("method_not_supported_for_channel_type")
         if user_id in channel.members:
             return False
         self._join(channel, user_id, inviter=None)

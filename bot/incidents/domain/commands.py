@@ -32,7 +32,7 @@ USAGES: dict[str, Usage] = {
     for u in [
         Usage(
             "declare",
-            "/incident declare <title> [sev1..sev4] [service:<id>]",
+            "/incident declare <title> [sev1..sev4] [service:<id>] [--private]",
             "/incident declare Checkout latency high sev2 service:checkout",
             "declare an incident: a channel, a pinned card, the clock starts",
             False,
@@ -163,6 +163,7 @@ class Declare:
     title: str
     severity: Severity
     service: str | None = None
+    private: bool = False
 
 
 @dataclass(frozen=True)
@@ -375,8 +376,11 @@ def _declare(args: list[str], usage: str) -> Declare:
     severity: Severity | None = None
     service: str | None = None
     title: list[str] = []
+    private = False
     for word in args:
-        if match := _SERVICE.match(word):
+        if word.lower() == "--private":
+            private = True
+        elif match := _SERVICE.match(word):
             service = match.group(1).lower()
         elif Severity.looks_like(word):
             if severity is not None:
@@ -386,7 +390,7 @@ def _declare(args: list[str], usage: str) -> Declare:
             title.append(word)
     if not title:
         raise CommandError("a title is required", usage)
-    return Declare(" ".join(title), severity or DEFAULT_SEVERITY, service)
+    return Declare(" ".join(title), severity or DEFAULT_SEVERITY, service, private)
 
 
 def _incident_number(args: list[str], usage: str) -> int | None:

@@ -53,6 +53,7 @@ class Incident:
     resolved_at: datetime | None = None
     last_update_at: datetime | None = None
     roles: dict[str, str] = field(default_factory=dict)
+    private: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -88,6 +89,7 @@ def declare(
     service: str | None = None,
     description: str = "",
     detected_at: datetime | None = None,
+    private: bool = False,
 ) -> tuple[Incident, list[TimelineEvent]]:
     incident = Incident(
         number=number,
@@ -100,8 +102,9 @@ def declare(
         service=service,
         description=description,
         detected_at=detected_at,
+        private=private,
     )
-    event = TimelineEvent(now, declarer, Declared(incident.title, severity, service))
+    event = TimelineEvent(now, declarer, Declared(incident.title, severity, service, private))
     return incident, [event]
 
 

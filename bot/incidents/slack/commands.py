@@ -82,6 +82,7 @@ def _run(
                 title=command.title,
                 severity=command.severity,
                 service=command.service,
+                private=command.private,
                 declarer=user_id,
                 origin_channel_id=channel_id,
                 response_url=request.response_url,

@@ -143,7 +143,7 @@ class IncidentEffects:
             return Done()
         channel_id = row.channel_id
         if channel_id is None:
-            channel_id, name = self._create_channel(number, row.title)
+            channel_id, name = self._create_channel(number, row.title, row.private)
             self._incidents.channel_created(number, channel_id, name)
         refused = self._invite_people(number, row, channel_id)
         view = self._incidents.view_by_number(number)
@@ -203,28 +203,27 @@ class IncidentEffects:
             dedup_key=f"invite_refused:{user}",
         )
 
-    def _create_channel(self, number: int, title: str) -> tuple[str, str]:
+    def _create_channel(self, number: int, title: str, private: bool) -> tuple[str, str]:
         for attempt in range(MAX_NAME_ATTEMPTS):
             name = channel_name(number, title, attempt)
             try:
-                created = self._client.conversations_create(name=name)
+                created = self._client.conversations_create(name=name, is_private=private)
                 return str(created["channel"]["id"]), name
             except SlackApiError as exc:
                 if exc.response.get("error") != "name_taken":
                     raise
             # Ours from a crash, or from this very call: Slack created it, answered 5xx, and the
             # client's retry was told the name is taken.
-            adoptable = self._adoptable(name)
+            adoptable = self._adoptable(name, private)
             if adoptable:
                 log.info("adopting channel %s created by an earlier attempt", name)
                 return adoptable, name
         raise RuntimeError(f"every channel name from inc-{number}-... is taken")
 
-    def _adoptable(self, name: str) -> str | None:
+    def _adoptable(self, name: str, private: bool) -> str | None:
         """A channel of that name that this bot created and no incident uses: ours, from a crash."""
-        for page in self._client.conversations_list(
-            types="public_channel", exclude_archived=True, limit=1000
-        ):
+        kind = "private_channel" if private else "public_channel"
+        for page in self._client.conversations_list(types=kind, exclude_archived=True, limit=1000):
             for channel in page.get("channels", []):
                 if channel.get("name") != name:
                     continue

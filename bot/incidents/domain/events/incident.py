@@ -17,13 +17,23 @@ class Declared:
     title: str
     severity: Severity
     service: str | None = None
+    # A private incident lives in a private channel and is shown only to its members.
+    private: bool = False
 
     def to_json(self) -> JSON:
-        return {"title": self.title, "severity": self.severity.value, "service": self.service}
+        data: JSON = {"title": self.title, "severity": self.severity.value, "service": self.service}
+        if self.private:  # absent on public incidents, as on every event recorded before
+            data["private"] = True
+        return data
 
     @classmethod
     def from_json(cls, f: Fields) -> Self:
-        return cls(f.text("title"), f.choice("severity", Severity), f.optional_text("service"))
+        return cls(
+            f.text("title"),
+            f.choice("severity", Severity),
+            f.optional_text("service"),
+            bool(f.optional_flag("private")),
+        )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,58 @@
+"""Private incidents end to end: `/incident declare --private` makes a private channel that
+only its members see; the incident is never announced, and it stays off the public surfaces."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from tests.e2e.conftest import CONFIG_DIR, MANAGER, ONCALL, Bot, eventually
+from warroom_sandbox.errors import ApiError
+from warroom_sandbox.model import Channel
+from warroom_sandbox.seed import BOT_USER_ID
+
+ANNOUNCEMENTS = """
+announcements:
+  channels: ["#incidents"]
+"""
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, folder)
+    (folder / "announcements.yaml").write_text(ANNOUNCEMENTS)
+    return folder
+
+
+def declare_private(bot: Bot, text: str = "Payroll data exposed sev1") -> Channel:
+    return bot.declare(f"{text} --private")
+
+
+def test_a_private_incident_gets_a_private_channel_and_no_announcement(bot: Bot) -> None:
+    incidents = bot.slack.state.create_channel("incidents", MANAGER, members=[BOT_USER_ID])
+    channel = declare_private(bot)
+    assert channel.is_private
+    assert set(channel.members) == {BOT_USER_ID, ONCALL}
+    bot.said_to(ONCALL, "declared incident #1")  # the declarer still hears where it lives
+    # A non-member can neither see nor join it; nobody joins a private channel, even a member.
+    with pytest.raises(ApiError, match="channel_not_found"):
+        bot.slack.state.join(channel.id, MANAGER)
+    slack = WebClient(token="xoxb-e2e", base_url=bot.slack.api_url)
+    with pytest.raises(SlackApiError, match="method_not_supported_for_channel_type"):
+        slack.conversations_join(channel=channel.id)
+
+    public = bot.declare("Checkout latency high sev2")  # a public one is announced...
+    eventually(
+        lambda: any("incident #2" in m.all_text for m in bot.slack.state.messages(incidents.id)),
+        what="the public incident's announcement",
+    )
+    bot.command(channel, "update Rotated the leaked keys")
+    bot.command(public, "update Rolled back")
+    bot.posted(channel.id, "Rotated the leaked keys")
+    texts = [m.all_text for m in bot.slack.state.messages(incidents.id)]
+    assert not any("incident #1" in t.lower() or "Payroll" in t for t in texts)  # ...never this
