@@ -146,7 +146,8 @@ def open_action_items(session: Session, incident_id: int) -> list[ActionItemRow]
 
 
 def counts_by_state(session: Session) -> list[tuple[str, str, int]]:
-    """(status, severity, count) of every incident: the ``warroom_incidents`` gauge."""
+    """(status, severity, count) of every incident: the ``warroom_incidents`` gauge. Private
+    incidents are counted too: these labels name no service or title, so nothing leaks."""
     by_state = session.execute(
         select(IncidentRow.status, IncidentRow.severity, func.count()).group_by(
             IncidentRow.status, IncidentRow.severity
@@ -163,6 +164,7 @@ def customer_facing(session: Session, since: datetime) -> list[tuple[Incident, T
         .join(TimelineEventRow, TimelineEventRow.incident_id == IncidentRow.id)
         .where(
             TimelineEventRow.kind == payloads.EventKind.PUBLIC_UPDATE.value,
+            IncidentRow.private.is_(False),  # a private incident is never on the status page
             or_(IncidentRow.resolved_at.is_(None), IncidentRow.resolved_at >= since),
         )
         .order_by(TimelineEventRow.at, TimelineEventRow.id)

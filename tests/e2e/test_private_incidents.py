@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import httpx
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -56,3 +57,22 @@ def test_a_private_incident_gets_a_private_channel_and_no_announcement(bot: Bot)
     bot.posted(channel.id, "Rotated the leaked keys")
     texts = [m.all_text for m in bot.slack.state.messages(incidents.id)]
     assert not any("incident #1" in t.lower() or "Payroll" in t for t in texts)  # ...never this
+
+
+def test_a_private_incident_stays_off_the_status_page_and_metrics_labels(bot: Bot) -> None:
+    channel = declare_private(bot, "Payroll data exposed sev1 service:checkout-api")
+    bot.command(channel, "update Keys rotated --public Payroll data was exposed")
+    bot.said_to(ONCALL, "incident #1 is private: it is never published on a status page")
+    assert not bot.slack.state.open_views(ONCALL)  # no preview to publish from
+
+    data = httpx.get(f"{bot.url}/status.json", timeout=10).json()
+    assert data["incidents"] == []
+    assert {c["status"] for c in data["components"]} == {"operational"}
+    for path in ("/status", "/status/feed.atom"):
+        assert "Payroll" not in httpx.get(f"{bot.url}{path}", timeout=10).text
+
+    # Counted by status and severity like any incident, with no label naming it or its service.
+    metrics = httpx.get(f"{bot.url}/metrics", timeout=10).text
+    assert 'warroom_incidents{severity="SEV1",status="investigating"} 1.0' in metrics
+    assert "Payroll" not in metrics
+    assert "checkout-api" not in metrics

@@ -65,6 +65,11 @@ def preview(
     for name in typed:
         ctx.incidents.check_component(name)
     incident = ctx.incidents.view(channel_id).incident
+    if incident.private:
+        raise InvalidChange(
+            f"incident #{incident.number} is private: it is never published on a status page; "
+            "post the update without a customer-facing text"
+        )
     components = affected(incident, typed)
     problem = ctx.statuspage(components) if statuspage else None
     if problem:
