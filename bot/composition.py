@@ -69,6 +69,7 @@ def build(
 ) -> Warroom:
     """The whole bot. ``migrate=False``: a worker of ``warroom serve --workers N``, whose parent
     migrated the database and warned of missing credentials once for all workers."""
+    call_link = incidents.call_link(settings)  # a bad template stops the start, naming it
     kernel = Kernel.build(settings, clock, counts_by_state, migrate)
     config = LiveConfig(
         settings.config_dir,
@@ -78,7 +79,7 @@ def build(
     notifiers = paging.notifiers(settings)
     pages = PagingService(kernel.sessions, clock, config, kernel.wake)
     incident_service = IncidentService(
-        kernel.sessions, clock, settings.reminder_minutes, kernel.wake, pages
+        kernel.sessions, clock, settings.reminder_minutes, kernel.wake, pages, call_link
     )
     on_call = oncall.build(kernel, config)
     checklists = playbooks.build(kernel, incident_service, config)

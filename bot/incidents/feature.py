@@ -6,6 +6,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.config.live import LiveConfig
+from bot.incidents.domain.call_link import BadCallTemplate, CallLink
 from bot.incidents.service import IncidentService
 from bot.incidents.slack import blocks, commands, interactions, publishing, timeline_capture
 from bot.incidents.slack.context import (
@@ -17,7 +18,8 @@ from bot.incidents.slack.context import (
 from bot.incidents.slack.people import People
 from bot.incidents.slack.provisioning import IncidentEffects
 from bot.kernel.feature import Feature
-from bot.kernel.runtime import Kernel
+from bot.kernel.runtime import Kernel, MissingSetting
+from bot.kernel.settings import Settings
 
 
 def build(
@@ -47,3 +49,13 @@ def build(
         slash_commands={"/incident": commands.changes_state},
         read_only_actions=frozenset({blocks.ACTION_UPDATE}),
     )
+
+
+def call_link(settings: Settings) -> CallLink | None:
+    """``INCIDENT_CALL_URL_TEMPLATE`` checked; a bad one stops the start with what is wrong."""
+    if not settings.incident_call_url_template:
+        return None
+    try:
+        return CallLink.parse(settings.incident_call_url_template)
+    except BadCallTemplate as error:
+        raise MissingSetting(str(error)) from error

@@ -153,6 +153,11 @@ class Settings(BaseSettings):
     web_session_secret: SecretStr | None = None
     web_session_hours: float = Field(default=12.0, gt=0)
 
+    # A call room per incident, linked on the card and the announcement (unset: no link), e.g.
+    # https://meet.jit.si/warroom-{channel}; placeholders {number}, {channel}, {slug}, checked at
+    # start (bot/incidents/domain/call_link.py).
+    incident_call_url_template: str | None = None
+
     timer_sweep_seconds: float = Field(default=5.0, gt=0)
     timer_lease_seconds: float = Field(default=60.0, gt=0)
     timer_backoff_base_seconds: float = Field(default=2.0, gt=0)

@@ -88,6 +88,7 @@ class Post:
     channel_id: str
     last_update: str | None = None
     headline: str | None = None
+    call_url: str | None = None
 
 
 def render(post: Post, now: datetime) -> tuple[str, list[dict[str, Any]]]:
@@ -104,6 +105,8 @@ def render(post: Post, now: datetime) -> tuple[str, list[dict[str, Any]]]:
         f"*Duration*\n{_duration(incident, now)}",
         f"*Channel*\n<#{post.channel_id}>",
     ]
+    if post.call_url:
+        fields.append(f"*Call*\n<{post.call_url}|Join the call>")
     blocks: list[dict[str, Any]] = [
         _section(f"{summary} {headline}\n*{_escape(incident.title)}*"),
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},

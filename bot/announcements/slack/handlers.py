@@ -80,7 +80,9 @@ class AnnouncementEffects:
                 return
             if a.channel_id is None:
                 self._announcements.resolved(a.id, target)
-            post = Post(view.incident, incident_channel, _last_update(view), a.headline)
+            post = Post(
+                view.incident, incident_channel, _last_update(view), a.headline, view.call_url
+            )
             text, blocks = render(post, self._clock())
             if not a.needs_post and a.ts is not None:
                 try:

@@ -115,6 +115,10 @@ def card(view: IncidentView, person: Person = mention) -> list[Block]:
     if len(header) > HEADER_LIMIT:  # Slack cuts headers at 150; the whole title stays readable
         blocks.append(SectionBlock(text=PlainTextObject(text=incident.title)))
     blocks.append(SectionBlock(fields=fields[:10]))
+    if view.call_url:
+        blocks.append(
+            SectionBlock(text=_md(f":telephone_receiver: <{view.call_url}|Join the call>"))
+        )
     if incident.description:
         blocks.append(SectionBlock(text=_md(incident.description)))
     maintenance = maintenance_note(view)
