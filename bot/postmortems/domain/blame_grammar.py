@@ -178,13 +178,13 @@ def analyse(sentence: str, people: People) -> list[Hit]:
     """The blame in one sentence: at most one hit per category, in category order."""
     blanked = _blank_quotes(sentence)
     found = list(_TOKEN.finditer(blanked))
-    lows = [m.group().lower().replace("\u2019", "'") for m in found]
+    lows = _modal_of([m.group().lower().replace("\u2019", "'") for m in found])
     if not has_cue(lows):
         return []
     tokens = [Token(m.group(), low, m.start(), m.end()) for m, low in zip(found, lows, strict=True)]
     mentions = find_mentions(tokens, people)
     hits: dict[str, Hit] = {}
-    for hit in _judgements(tokens):
+    for hit in _judgements(tokens, {m.start for m in mentions}):
         hits.setdefault(hit.category, hit)
     for hit in _possessives(tokens, mentions):
         hits.setdefault(hit.category, hit)
@@ -198,6 +198,17 @@ def analyse(sentence: str, people: People) -> list[Hit]:
             for hit in _predicate(tokens, mention, mode):
                 hits.setdefault(hit.category, hit)
     return [hits[c] for c in CATEGORIES if c in hits]
+
+
+def _modal_of(lows: list[str]) -> list[str]:
+    """Read "should of", "could of" (how "should've" is often written) as "should have"."""
+    for at in range(1, len(lows)):
+        if lows[at] == "of" and lows[at - 1] in _MODALS_OF:
+            lows[at] = "have"
+    return lows
+
+
+_MODALS_OF = frozenset({"should", "could", "would", "must", "might"})
 
 
 def _blank_quotes(sentence: str) -> str:
@@ -260,7 +271,9 @@ _SHIFTS = frozenset({"night", "day", "morning", "evening", "late", "early", "wee
 
 
 def _is_department(tokens: Sequence[Token], at: int) -> bool:
-    return tokens[at].low in lex.DEPARTMENTS
+    token = tokens[at]
+    # "IT" is a department, "it" (the script, the check) is not a person.
+    return token.low in lex.DEPARTMENTS and (token.low != "it" or token.text == "IT")
 
 
 def _phrase_start(tokens: Sequence[Token], head: int) -> int:
@@ -413,6 +426,8 @@ def _predicate(tokens: Sequence[Token], mention: Mention, mode: str) -> list[Hit
         low = tokens[at].low
         if low in lex.COORDINATORS or (low == "," and _continues(tokens, at + 1)):
             verbs.append(at + 1)
+        elif low == "by" and at + 1 < end and tokens[at + 1].low.endswith("ing"):
+            verbs.append(at + 1)  # the manner: "broke the failover by killing the wrong process"
     for at in verbs:
         hit = _verb_phrase(tokens, at, end, mode, negated, subject)
         if hit is not None:
@@ -453,6 +468,7 @@ def _verb_phrase(
             low == "to"
             and tokens[at - 1].low != "ought"
             and tokens[at - 1].low not in lex.LIGHT_VERBS
+            and not (tokens[at - 1].low in lex.NEGATIONS and tokens[at - 2].low == "ought")
         ):
             break
         if low in lex.LIGHT_VERBS and at + 1 < end and tokens[at + 1].low in _LIGHT_LINKS:
@@ -483,6 +499,8 @@ def _verb_phrase(
         return hit(COUNTERFACTUAL, at + 1)
     if verb.low in ("ought", "should") and nxt in ("to", "have", "'ve", "not"):
         return hit(COUNTERFACTUAL, at + 1)
+    if passive and negated and verb.low == "bothered":
+        return hit(OMISSION, at)  # "couldn't be bothered to check"
     if passive and verb.low.endswith("ed"):
         return None
     bases = stems(verb.low)
@@ -510,7 +528,15 @@ def _phrasal(
     past_determiner = next((w for w in ahead if w not in lex.DETERMINERS), "")
     for base in bases:
         particles = lex.PHRASAL_FAILURES.get(base)
-        if particles and ahead and (ahead[0] in particles or past_determiner in particles):
+        if (
+            particles
+            and ahead
+            and (
+                ahead[0] in particles
+                or past_determiner in particles
+                or _separated(ahead, particles)
+            )
+        ):
             if base == "drop" and not any(w in lex.DROP_OBJECTS for w in ahead[1:4]):
                 continue
             return make(OMISSION, at + 1)
@@ -533,6 +559,20 @@ def _phrasal(
     if "wrong" in ahead[:3] and bases.isdisjoint(lex.PERCEPTION_VERBS):
         return make(OMISSION, at)
     return None
+
+
+def _separated(ahead: Sequence[str], particles: frozenset[str]) -> bool:
+    """The particle after a short object: "waved the change through", "took the site down"
+    (not "took the host out of rotation", which is routine)."""
+    if not ahead or (ahead[0] not in lex.DETERMINERS and ahead[0] not in lex.POSSESSIVE_PRONOUNS):
+        return False
+    for look in range(1, min(len(ahead), 4)):
+        word = ahead[look]
+        if word in particles:
+            return look + 1 >= len(ahead) or ahead[look + 1] not in ("of", "for", "to")
+        if word in _BOUNDARY or word == "," or word in lex.PREPOSITIONS:
+            return False
+    return False
 
 
 def _predicate_cues(
@@ -595,9 +635,11 @@ def _words(tokens: Sequence[Token], first: int, last: int) -> str:
     return " ".join(t.text for t in tokens[first : last + 1])
 
 
-def _judgements(tokens: Sequence[Token]) -> Iterable[Hit]:
+def _judgements(tokens: Sequence[Token], people: set[int]) -> Iterable[Hit]:
     for at, token in enumerate(tokens):
-        bases = stems(token.low)
+        bases = _judgement_stems(token.low)
+        if _by_a_thing(tokens, at, people):
+            continue  # "the canary was botched by a race in the deploy tool"
         if not bases.isdisjoint(lex.JUDGEMENT):
             yield Hit(JUDGEMENT, token.start, token.end, token.text)
             return
@@ -621,6 +663,24 @@ def _judgements(tokens: Sequence[Token]) -> Iterable[Hit]:
             if token.low in firsts and tuple(t.low for t in tokens[at + 1 : last + 1]) == rest:
                 yield Hit(category, token.start, tokens[last].end, _words(tokens, at, last))
                 return
+
+
+def _judgement_stems(low: str) -> frozenset[str]:
+    """``stems``, and for a compound the stems of its first part when that is a judgement:
+    "yolo-merged", "cowboy-deployed", "half-arsed"."""
+    bases = stems(low)
+    head = low.partition("-")[0]
+    if head != low and head in lex.JUDGEMENT:
+        return bases | {head}
+    return bases
+
+
+def _by_a_thing(tokens: Sequence[Token], at: int, people: set[int]) -> bool:
+    """A passive participle whose agent ("by ...") is not a person phrase."""
+    if at + 1 >= len(tokens) or tokens[at + 1].low != "by" or not tokens[at].low.endswith("ed"):
+        return False
+    agent = _skip_determiners(tokens, at + 2, len(tokens))
+    return agent is not None and not any(k in people for k in range(at + 2, agent + 1))
 
 
 # Idioms: their first word's forms, the words that follow, and what they say.
@@ -788,7 +848,12 @@ def cue_kind(low: str) -> int:
     """Which cues a token (lower case) is: STRONG, OWNER and BLAME_NOUN bits."""
     bases = stems(low)
     kind = 0
-    if low in _EXACT_CUES or low in _PHRASAL_PAST or not bases.isdisjoint(_INFLECTED_CUES):
+    if (
+        low in _EXACT_CUES
+        or low in _PHRASAL_PAST
+        or not bases.isdisjoint(_INFLECTED_CUES)
+        or low.partition("-")[0] in lex.JUDGEMENT
+    ):
         kind |= STRONG
     if low in ("'s", "'") or low in lex.POSSESSIVE_PRONOUNS:
         kind |= OWNER

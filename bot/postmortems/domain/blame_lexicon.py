@@ -27,6 +27,7 @@ ROLE_NOUNS = _words(
     superuser release-manager programmer hacker
     ic tl swe oncaller releaser shipper implementer integrator handler
     steward custodian caretaker veteran old-timer graduate grad joiner starter temp outsourcer
+    bloke chap fella fellow dude lad
     """
 )
 
@@ -185,7 +186,9 @@ PHRASAL_FAILURES = {
     "mix": frozenset({"up"}),
     "drag": frozenset({"feet", "heels"}),
     "doze": frozenset({"off"}),
-    "slack": frozenset({"off"}),
+    "slack": frozenset({"off", "on"}),
+    "shrug": frozenset({"off", "aside"}),
+    "laugh": frozenset({"off"}),
     "goof": frozenset({"off", "around"}),
     "wing": frozenset({"it"}),
     "phone": frozenset({"it"}),
@@ -247,7 +250,7 @@ JUDGEMENT = _words(
     retrain re-train awol
     heavy-handed offhand indolent slothful uninterested disengaged gullible credulous
     foolhardy dishonest deceitful blameworthy botched bungled blindly inexperience complacency
-    hubris haste
+    hubris haste shambolic
     """
 )
 
