@@ -109,12 +109,15 @@ class Scope:
     unassigned: bool = True
 
     def where(self) -> list[ColumnElement[bool]]:
+        # A private incident stays in its channel: briefs and digests go to people who may
+        # not be members of it, so they never list it.
+        public = IncidentRow.private.is_(False)
         if self.services is None:
-            return []
+            return [public]
         of_services = IncidentRow.service.in_(sorted(self.services))
         if self.unassigned:
-            return [or_(IncidentRow.service.is_(None), of_services)]
-        return [of_services]
+            return [public, or_(IncidentRow.service.is_(None), of_services)]
+        return [public, of_services]
 
 
 def open_incidents(session: Session, scope: Scope) -> list[IncidentRow]:

@@ -4,6 +4,7 @@ only its members see; the incident is never announced, and it stays off the publ
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -12,6 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from tests.e2e.conftest import CONFIG_DIR, MANAGER, ONCALL, Bot, eventually
+from tests.e2e.test_oncall import WEDNESDAY_9, handoff_dms, pin
 from warroom_sandbox.errors import ApiError
 from warroom_sandbox.model import Channel
 from warroom_sandbox.seed import BOT_USER_ID
@@ -76,3 +78,17 @@ def test_a_private_incident_stays_off_the_status_page_and_metrics_labels(bot: Bo
     assert 'warroom_incidents{severity="SEV1",status="investigating"} 1.0' in metrics
     assert "Payroll" not in metrics
     assert "checkout-api" not in metrics
+
+
+def test_a_private_incident_is_left_out_of_the_oncall_handoff_brief(bot: Bot) -> None:
+    pin(bot, WEDNESDAY_9 - timedelta(minutes=32))
+    channel = declare_private(bot)
+    bot.command(channel, "action Tell legal")
+    bot.posted(channel.id, "added an action item: Tell legal")
+    bot.declare("Checkout latency high sev2")
+    bot.clock.advance(timedelta(minutes=3))  # 29 minutes before the handoff
+    outgoing = eventually(lambda: handoff_dms(bot, ONCALL), what="the outgoing DM")[0]
+    assert "*Open incidents* (1)" in outgoing
+    assert "#2 SEV2 Checkout latency high" in outgoing
+    assert "Payroll" not in outgoing
+    assert "Tell legal" not in outgoing
