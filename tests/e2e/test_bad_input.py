@@ -4,7 +4,7 @@ import pytest
 
 from tests.e2e.conftest import ONCALL, Bot
 
-USAGE_DECLARE = "Usage: `/incident declare <title> [sev1..sev4] [service:<id>]`"
+USAGE_DECLARE = "Usage: `/incident declare <title> [sev1..sev4] [service:<id>] [--private]`"
 
 
 @pytest.mark.parametrize(
