@@ -12,7 +12,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from tests.e2e.conftest import CONFIG_DIR, MANAGER, ONCALL, Bot, eventually
+from tests.e2e.conftest import CONFIG_DIR, GENERAL, MANAGER, ONCALL, Bot, eventually
 from tests.e2e.test_oncall import WEDNESDAY_9, handoff_dms, pin
 from warroom_sandbox.errors import ApiError
 from warroom_sandbox.model import Channel
@@ -92,3 +92,25 @@ def test_a_private_incident_is_left_out_of_the_oncall_handoff_brief(bot: Bot) ->
     assert "#2 SEV2 Checkout latency high" in outgoing
     assert "Payroll" not in outgoing
     assert "Tell legal" not in outgoing
+
+
+def test_a_non_member_naming_a_private_incident_is_refused(bot: Bot) -> None:
+    channel = declare_private(bot)
+    refusal = "incident #1 is private: only members of its channel can see or act on it"
+    for text in ("status 1", "timeline 1", "follow 1"):
+        bot.driver.slash_command(text=text, user_id=MANAGER, channel_id=GENERAL)
+    eventually(
+        lambda: (
+            len([r for r in bot.slack.state.responses(user_id=MANAGER) if refusal in r.all_text])
+            == 3
+        ),
+        what="three refusals",
+    )
+    assert not [m for m in bot.slack.state.dm_messages(MANAGER) if "Payroll" in m.all_text]
+    # A member may name it from anywhere; a public incident is anyone's to look at.
+    bot.driver.slash_command(text="status 1", user_id=ONCALL, channel_id=GENERAL)
+    bot.said_to(ONCALL, "Payroll data exposed")
+    bot.declare("Checkout latency high sev2")
+    bot.driver.slash_command(text="status 2", user_id=MANAGER, channel_id=GENERAL)
+    bot.said_to(MANAGER, "Checkout latency high")
+    assert channel.is_private

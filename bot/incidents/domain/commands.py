@@ -8,6 +8,7 @@ refused with a hint to pick the person from Slack's autocomplete.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.incidents.domain.lifecycle import Status
@@ -39,9 +40,9 @@ USAGES: dict[str, Usage] = {
         ),
         Usage(
             "status",
-            "/incident status",
-            "/incident status",
-            "severity, status, lead, roles and clocks of this incident",
+            "/incident status [number]",
+            "/incident status 42",
+            "severity, status, lead, roles and clocks of this incident (or incident 42)",
         ),
         Usage("sev", "/incident sev <sev1..sev4>", "/incident sev sev1", "change the severity"),
         Usage("lead", "/incident lead @user", "/incident lead @liam", "hand the lead to someone"),
@@ -112,7 +113,12 @@ USAGES: dict[str, Usage] = {
             "/incident playbook feature-flag-disable",
             "list the playbooks that apply here, or start one as a checklist",
         ),
-        Usage("timeline", "/incident timeline", "/incident timeline", "show the timeline"),
+        Usage(
+            "timeline",
+            "/incident timeline [number]",
+            "/incident timeline 42",
+            "show the timeline (of incident 42)",
+        ),
         Usage(
             "postmortem",
             "/incident postmortem",
@@ -168,12 +174,12 @@ class Declare:
 
 @dataclass(frozen=True)
 class ShowStatus:
-    pass
+    number: int | None = None  # None: the incident of this channel
 
 
 @dataclass(frozen=True)
 class ShowTimeline:
-    pass
+    number: int | None = None
 
 
 @dataclass(frozen=True)
@@ -302,6 +308,13 @@ _TRANSITIONS = {
 }
 
 
+def named_number(command: Command) -> int | None:
+    """The incident number a command names (``/incident status 42``), None for this channel's."""
+    if isinstance(command, ShowStatus | ShowTimeline | Follow | Unfollow):
+        return command.number
+    return None
+
+
 def needs_incident(command: Command) -> bool:
     return not isinstance(command, OpenDeclareModal | Declare | ShowHelp)
 
@@ -322,8 +335,6 @@ def parse(text: str) -> Command:
         return Transition(_TRANSITIONS[verb], rest)
     simple: dict[str, Command] = {
         "ack": Acknowledge(),
-        "status": ShowStatus(),
-        "timeline": ShowTimeline(),
         "help": ShowHelp(),
         "postmortem": DraftPostmortem(),
         "followups": ListFollowups(),
@@ -334,9 +345,15 @@ def parse(text: str) -> Command:
         if len(args) > 1:
             raise CommandError("give one playbook name, or none to list them", usage)
         return StartPlaybook(args[0].lower()) if args else ListPlaybooks()
-    if verb in ("follow", "unfollow"):
+    if verb in ("follow", "unfollow", "status", "timeline"):
         number = _incident_number(args, usage)
-        return Follow(number) if verb == "follow" else Unfollow(number)
+        by_verb: dict[str, Callable[[int | None], Command]] = {
+            "follow": Follow,
+            "unfollow": Unfollow,
+            "status": ShowStatus,
+            "timeline": ShowTimeline,
+        }
+        return by_verb[verb](number)
     if verb == "sev":
         if len(args) != 1:
             raise CommandError("give exactly one severity", usage)
