@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 from bot.insights.web.auth import auth_routes
 from bot.insights.web.cookies import Cookies
 from bot.insights.web.incidents import Links, incident_routes
+from bot.insights.web.members import ChannelMembers
 from bot.insights.web.oidc import Client, SlackOpenId
 from bot.insights.web.pages import Pages
 from bot.kernel.feature import Feature
@@ -40,7 +41,12 @@ def build(kernel: Kernel) -> Feature:
     names = kernel.directory.name
     routes = [
         *auth_routes(pages, openid, team.id, lambda user: kernel.directory.zone(user).key),
-        *incident_routes(pages, kernel.sessions, Links(_review_links(kernel).url, names)),
+        *incident_routes(
+            pages,
+            kernel.sessions,
+            Links(_review_links(kernel).url, names),
+            ChannelMembers(kernel.client),
+        ),
     ]
     return Feature("insights", routes=routes, close=[openid.close] if openid else [])
 

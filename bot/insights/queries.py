@@ -3,11 +3,12 @@ pages. Read-only; every filter and sort column is indexed (``bot/incidents/rows.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.incidents import repo
@@ -49,8 +50,24 @@ class IncidentView:
     postmortem_state: str | None  # None: no post-mortem drafted yet
 
 
-def incident_list(session: Session, query: ListQuery) -> ListPage:
+def private_channels(session: Session) -> list[tuple[int, str | None]]:
+    """(number, channel) of every private incident: few, so the viewer's memberships are
+    checked in Slack and the list then asks for those numbers only."""
+    rows = session.execute(
+        select(IncidentRow.id, IncidentRow.channel_id).where(IncidentRow.private.is_(True))
+    )
+    return [(number, channel) for number, channel in rows]
+
+
+def incident_list(
+    session: Session, query: ListQuery, private_shown: Collection[int] = ()
+) -> ListPage:
+    """``private_shown``: the private incidents the viewer is a member of; other private
+    incidents are left out (and out of the count)."""
     conditions = _conditions(query)
+    conditions.append(
+        or_(IncidentRow.private.is_(False), IncidentRow.id.in_(sorted(private_shown)))
+    )
     column = _SORT_COLUMNS[query.sort]
     order = [column.desc(), IncidentRow.id.desc()] if query.descending else [column, IncidentRow.id]
     rows = select(IncidentRow).where(*conditions).order_by(*order).limit(PAGE_SIZE)

@@ -12,11 +12,15 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from tests.e2e import test_webapp as webapp
 from tests.e2e.conftest import CONFIG_DIR, GENERAL, MANAGER, ONCALL, Bot, eventually
 from tests.e2e.test_oncall import WEDNESDAY_9, handoff_dms, pin
 from warroom_sandbox.errors import ApiError
 from warroom_sandbox.model import Channel
 from warroom_sandbox.seed import BOT_USER_ID
+
+# The web app's fixtures: the bot with Sign in with Slack on the fake, and a browser-like client.
+web, web_settings, http = webapp.web, webapp.web_settings, webapp.http
 
 ANNOUNCEMENTS = """
 announcements:
@@ -114,3 +118,25 @@ def test_a_non_member_naming_a_private_incident_is_refused(bot: Bot) -> None:
     bot.driver.slash_command(text="status 2", user_id=MANAGER, channel_id=GENERAL)
     bot.said_to(MANAGER, "Checkout latency high")
     assert channel.is_private
+
+
+def test_the_web_app_shows_a_private_incident_only_to_its_members(
+    web: Bot, http: httpx.Client
+) -> None:
+    declare_private(web)
+    web.declare("Checkout latency high sev2")
+    webapp.sign_in(http, web, MANAGER)  # not in the private channel
+    listing = http.get(f"{web.url}/incidents")
+    assert webapp._numbers(listing.text) == [2]
+    assert "Payroll" not in listing.text
+    page = http.get(f"{web.url}/incidents/1")
+    assert page.status_code == 403
+    assert "Incident 1 is private" in page.text
+    assert "Payroll" not in page.text
+
+    http.cookies.clear()
+    webapp.sign_in(http, web, ONCALL)  # the declarer, a member
+    assert webapp._numbers(http.get(f"{web.url}/incidents").text) == [2, 1]
+    page = http.get(f"{web.url}/incidents/1")
+    assert page.status_code == 200
+    assert "Payroll data exposed" in page.text

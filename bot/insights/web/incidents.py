@@ -32,6 +32,7 @@ from bot.insights.domain.filters import (
     parse,
 )
 from bot.insights.web.cookies import Session
+from bot.insights.web.members import ChannelMembers
 from bot.insights.web.pages import Pages, mentioned, plain
 from bot.kernel.web.bounded import Bounded, Unavailable
 
@@ -56,8 +57,17 @@ class Links:
         return self.name(ref) or ref
 
 
-def incident_routes(pages: Pages, sessions: sessionmaker[DbSession], links: Links) -> list[Route]:
+def incident_routes(
+    pages: Pages, sessions: sessionmaker[DbSession], links: Links, members: ChannelMembers
+) -> list[Route]:
     reads = Bounded("incident pages", slots=8, seconds=2.0)
+
+    def shown_private(user_id: str) -> list[int]:
+        """The private incidents ``user_id`` may see: those whose channel they are in."""
+        with sessions() as db:
+            private = queries.private_channels(db)
+        return [number for number, channel in private if members.is_member(channel, user_id)]
+
     service_names = _Services()
 
     async def listing(request: Request) -> Response:
@@ -68,9 +78,11 @@ def incident_routes(pages: Pages, sessions: sessionmaker[DbSession], links: Link
 
         def read() -> tuple[queries.ListPage, list[str]]:
             with sessions() as db:
-                return queries.incident_list(db, query), service_names.get(db)
+                listed = queries.incident_list(db, query, private_shown)
+                return listed, service_names.get(db)
 
         try:
+            private_shown = await reads.run(lambda: shown_private(viewer.user_id))
             found, services = await reads.run(read)
         except Unavailable:
             return pages.message("Busy", BUSY, 503, viewer)
@@ -115,6 +127,12 @@ def incident_routes(pages: Pages, sessions: sessionmaker[DbSession], links: Link
             return pages.message("Busy", BUSY, 503, viewer)
         if view is None:
             return pages.message("No such incident", f"There is no incident {number}.", 404, viewer)
+        incident = view.incident
+        if incident.private and not await run_in_threadpool(
+            members.is_member, incident.channel_id, viewer.user_id
+        ):
+            text = f"Incident {number} is private: only members of its channel can see it."
+            return pages.message("Private incident", text, 403, viewer)
         zone = _zone(viewer.zone)
         lines = [describe(event) for event in view.timeline]
         names = await run_in_threadpool(_names, view, lines, links.person)
