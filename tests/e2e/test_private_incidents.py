@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from tests.e2e import test_webapp as webapp
 from tests.e2e.conftest import CONFIG_DIR, GENERAL, MANAGER, ONCALL, Bot, eventually
+from tests.e2e.test_interactions import open_view
 from tests.e2e.test_oncall import WEDNESDAY_9, handoff_dms, pin
 from warroom_sandbox.errors import ApiError
 from warroom_sandbox.model import Channel
@@ -140,3 +141,12 @@ def test_the_web_app_shows_a_private_incident_only_to_its_members(
     page = http.get(f"{web.url}/incidents/1")
     assert page.status_code == 200
     assert "Payroll data exposed" in page.text
+
+
+def test_the_declare_modal_has_a_private_checkbox(bot: Bot) -> None:
+    bot.driver.slash_command(text="", user_id=ONCALL, channel_id=GENERAL)
+    view = open_view(bot, ONCALL, "declare_incident")
+    values = {"title": {"value": "Payroll data exposed"}, "private": {"value": ["private"]}}
+    bot.driver.view_submission(ONCALL, view, values)
+    channel = bot.incident_channel("inc-1-payroll-data-exposed")
+    assert channel.is_private

@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    CheckboxesElement,
     ConfirmObject,
     ContextBlock,
     HeaderBlock,
@@ -273,6 +274,9 @@ class UpdateMeta(BaseModel):
     channel_id: Id
 
 
+PRIVATE = "private"  # the declare modal's checkbox value
+
+
 def declare_modal(origin_channel_id: str | None) -> dict[str, Any]:
     severities = [Option(text=f"{s} ({s.label})", value=s.value) for s in Severity]
     view = View(
@@ -308,6 +312,20 @@ def declare_modal(origin_channel_id: str | None) -> dict[str, Any]:
                 label="What is happening?",
                 optional=True,
                 element=PlainTextInputElement(action_id="value", multiline=True),
+            ),
+            InputBlock(
+                block_id="private",
+                label="Visibility",
+                optional=True,
+                element=CheckboxesElement(
+                    action_id="value",
+                    options=[
+                        Option(
+                            text="Private: a private channel, seen by its members only",
+                            value=PRIVATE,
+                        )
+                    ],
+                ),
             ),
         ],
     )

@@ -79,6 +79,7 @@ def register(app: App, ctx: SlackContext) -> None:
                 severity=severity,
                 service=service,
                 description=(values.get("description") or "").strip(),
+                private=blocks.PRIVATE in submission.view.checked("private"),
                 declarer=submission.user.id,
                 origin_channel_id=origin,
             )

@@ -66,6 +66,7 @@ class InputValue(_Model):
     type: Id | None = None
     value: Text | None = None
     selected_option: Option | None = None
+    selected_options: list[Option] = Field(default_factory=list)  # checkboxes, multi-selects
 
     @property
     def chosen(self) -> str | None:
@@ -88,6 +89,11 @@ class View(_Model):
         """The value typed or picked in the input block ``block_id`` (its one element)."""
         actions = self.state.values.get(block_id) or {}
         return next((action.chosen for action in actions.values()), None)
+
+    def checked(self, block_id: str) -> set[str]:
+        """The values ticked in the checkboxes (or multi-select) of input block ``block_id``."""
+        actions = self.state.values.get(block_id) or {}
+        return {option.value for action in actions.values() for option in action.selected_options}
 
     def values(self) -> dict[str, str | None]:
         return {block_id: self.value(block_id) for block_id in self.state.values}
