@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -358,11 +359,14 @@ def test_a_lease_another_replica_took_is_warned_about(
         return Done()
 
     replica1 = _runner(sessions, clock, {"page": slow}, Recorder(), owner="replica-1")
-    _schedule(sessions, "a", T0, kind="page")
-    _schedule(sessions, "b", T0, kind="page")
+    # One scope: the batch fires them one after another, so b waits behind a's slow handler.
+    _schedule(sessions, "incident:1:a", T0, kind="page")
+    _schedule(sessions, "incident:1:b", T0, kind="page")
     with caplog.at_level(logging.WARNING, logger="bot.kernel.timers.runner"):
         replica1.run_due_once()
-    assert "timer b: lease lost before its handler ran (now held by replica-2#" in caplog.text
+    assert "timer incident:1:b: lease lost before its handler ran (now held by replica-2#" in (
+        caplog.text
+    )
 
 
 def test_claims_that_keep_expiring_are_given_up(
@@ -416,3 +420,42 @@ def test_backoff_is_full_jitter_under_an_exponential_cap() -> None:
     assert min(delays) < 8 < 24 < max(delays)
     with pytest.raises(ValueError, match="base_seconds"):
         Backoff(base_seconds=10, cap_seconds=1)
+
+
+def test_a_batch_fires_other_scopes_side_by_side_and_one_scope_in_claim_order(
+    sessions: sessionmaker[Session], clock: FakeClock
+) -> None:
+    # Two incidents' timers wait for each other: only a runner firing them side by side gets
+    # both through the barrier (a serial one would break it and record the error).
+    both_started = threading.Barrier(2, timeout=30)
+    order: list[str] = []
+    lock = threading.Lock()
+
+    def meet(timer: ClaimedTimer) -> Outcome:
+        both_started.wait()
+        with lock:
+            order.append(timer.key)
+        return Done()
+
+    def note(timer: ClaimedTimer) -> Outcome:
+        with lock:
+            order.append(timer.key)
+        return Done()
+
+    _schedule(sessions, "incident:1:provision", T0, kind="meet")
+    _schedule(sessions, "incident:2:provision", T0, kind="meet")
+    for n in range(3):
+        _schedule(sessions, f"incident:1:announce:{n}", T0 + n * S / 10, kind="note")
+    clock.advance(1)
+    recorder = Recorder()
+    runner = _runner(sessions, clock, {"meet": meet, "note": note}, recorder, concurrency=4)
+
+    assert runner.run_due_once() == 5
+    assert {o.outcome for o in recorder.observations} == {"done"}
+    incident_1 = [key for key in order if key.startswith("incident:1:")]
+    assert incident_1 == [
+        "incident:1:provision",
+        "incident:1:announce:0",
+        "incident:1:announce:1",
+        "incident:1:announce:2",
+    ]

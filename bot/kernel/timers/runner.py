@@ -13,6 +13,13 @@ both start a *pass* (claim a batch, fire it, repeat while batches come back full
 Passes never overlap within a runner (a wake during a pass makes that pass go round once more);
 across replicas, ``store.claim_due`` makes each claim exclusive.
 
+Within a pass, a claimed batch fires on up to ``concurrency`` threads: a handler spends most of
+its time waiting on Slack's answers and the database's write lock, and one after another they
+capped a replica near 30 incident set-ups per second whatever its CPU (bench/README.md, issue
+#17). Timers whose keys share their scope (the first two parts, ``incident:42``) still fire one
+after another in claim order, so an incident's set-up, card refresh and announcements keep
+their order; the batch is done when every group is.
+
 A firing is three short transactions, so no row lock or connection is held while a handler talks
 to Slack or PagerDuty: (1) claim and commit, (2) renew the lease right before the handler (so a
 batch's earlier handlers do not eat the later ones' lease) and commit, (3) after the handler,
@@ -44,7 +51,8 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor as _Pool
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -116,9 +124,12 @@ class TimerRunner:
         observe: Callable[[Observation], None] | None = None,
         sweep_seconds: float = 5.0,
         rng: random.Random | None = None,
+        concurrency: int = 4,
     ) -> None:
         if lease_seconds <= 0 or batch <= 0 or max_attempts <= 0 or sweep_seconds <= 0:
             raise ValueError("lease_seconds, batch, max_attempts and sweep_seconds must be > 0")
+        if concurrency <= 0:
+            raise ValueError("concurrency must be > 0")
         if not owner or len(owner) > store.MAX_OWNER_LENGTH:
             raise ValueError(f"owner must be 1 to {store.MAX_OWNER_LENGTH} characters")
         self._session_factory = session_factory
@@ -132,6 +143,7 @@ class TimerRunner:
         self._backoff = backoff or Backoff()
         self._observe = observe
         self._sweep_seconds = sweep_seconds
+        self._concurrency = concurrency
         self._rng = rng or random.Random()
         self._lock = threading.Lock()
         self._passing = False
@@ -221,9 +233,21 @@ class TimerRunner:
             claimed = store.claim_due(
                 session, self._owner, self._clock(), self._lease_seconds, self._batch
             )
-        for timer in claimed:
-            self._fire(timer)
+        groups = _by_scope(claimed)
+        if self._concurrency == 1 or len(groups) <= 1:
+            for group in groups:
+                self._fire_in_turn(group)
+        else:
+            # Threads live for one batch: starting a few costs far less than one Slack call,
+            # and nothing is left running once the pass (or a test's run_due_once) returns.
+            with _Pool(min(self._concurrency, len(groups)), "warroom-timer") as pool:
+                for done in [pool.submit(self._fire_in_turn, group) for group in groups]:
+                    done.result()
         return len(claimed)
+
+    def _fire_in_turn(self, timers: Sequence[ClaimedTimer]) -> None:
+        for timer in timers:
+            self._fire(timer)
 
     def _fire(self, timer: ClaimedTimer) -> None:
         started = self._clock()
@@ -441,6 +465,14 @@ class _Scheduler(BackgroundScheduler):  # type: ignore[misc]
             super().remove_job(job_id, jobstore)
         except JobLookupError:
             log.debug("timer job %s was already gone", job_id)
+
+
+def _by_scope(claimed: Sequence[ClaimedTimer]) -> list[list[ClaimedTimer]]:
+    """The batch split by key scope (``incident:42:card`` -> ``incident:42``), claim order kept."""
+    groups: dict[str, list[ClaimedTimer]] = {}
+    for timer in claimed:
+        groups.setdefault(":".join(timer.key.split(":", 2)[:2]), []).append(timer)
+    return list(groups.values())
 
 
 def _checked(outcome: Outcome) -> Outcome:
