@@ -28,6 +28,7 @@ from bot.alerts.domain import (
     storm_target,
     summarize,
 )
+from bot.incidents.domain.incident import MAX_TITLE
 from bot.incidents.domain.severity import Severity
 from bot.incidents.domain.timeline import EventKind, TimelineEvent
 
@@ -246,7 +247,8 @@ def test_the_summary_counts_by_latest_status_and_lists_the_latest_first() -> Non
         ("!!!", "CheckoutHighLatency", "CheckoutHighLatency"),
         ("🔥", "🔥", "Alert on checkout"),
         ("  many   spaces  ", "X", "many spaces"),
-        ("word " * 60, "X", ("word " * 30).strip()),
+        ("word " * 60, "X", ("word " * 60).strip()),  # kept whole, as a declared title is
+        ("word " * 250, "X", ("word " * 250)[:MAX_TITLE].strip()),
     ],
 )
 def test_the_title_of_an_alert_opened_incident(summary: str | None, name: str, title: str) -> None:
