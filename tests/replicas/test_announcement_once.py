@@ -31,17 +31,12 @@ announcements:
 """
 
 
-@pytest.fixture
-def sqlite_url(database_url: str, tmp_path: Path) -> str:
-    if not database_url.startswith("sqlite"):
-        return database_url
-    return f"sqlite:///{tmp_path / 'announcements.db'}"
-
-
-def test_three_replicas_announce_each_incident_once(sqlite_url: str, tmp_path: Path) -> None:
+def test_three_replicas_announce_each_incident_once(
+    storm_database_url: str, tmp_path: Path
+) -> None:
     with PagingStorm(
         workdir=tmp_path,
-        database_url=sqlite_url,
+        database_url=storm_database_url,
         replicas=3,
         incidents=INCIDENTS,
         level0_delay_minutes=60,

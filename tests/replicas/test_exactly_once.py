@@ -12,45 +12,20 @@ DM by the key in its metadata and does not send it again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from tests.conftest import IN_CI
 from tests.replicas.harness import (
     ALICE,
     CARL,
     SECOND,
     PagingStorm,
     Report,
-    fresh_postgres_database,
     wait_for,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(360)]
-
-
-@pytest.fixture
-def postgres_url(database_url: str) -> Iterator[str]:
-    """A fresh PostgreSQL database of its own on the test server, dropped afterwards."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL: set WARROOM_TEST_DATABASE_URL (CI's PostgreSQL run does)")
-    try:
-        with fresh_postgres_database(database_url) as url:
-            yield url
-    except (OperationalError, ProgrammingError) as error:
-        if IN_CI:
-            raise
-        pytest.skip(f"cannot create a database on {database_url}: {error}")
-
-
-@pytest.fixture
-def sqlite_url(database_url: str, tmp_path: Path) -> str:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the single-process restart runs in the SQLite run of the suite")
-    return f"sqlite:///{tmp_path / 'storm.db'}"
 
 
 @pytest.mark.postgres

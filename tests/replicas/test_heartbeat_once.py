@@ -16,25 +16,21 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.heartbeats.rows import HeartbeatRow
 from bot.incidents.rows import IncidentRow, TimelineEventRow
 from bot.kernel.timers.rows import Timer
-from tests.conftest import IN_CI
 from tests.replicas.harness import (
     FIRST,
     SECOND,
     SERVICE,
     PagingStorm,
-    fresh_postgres_database,
     wait_for,
 )
 
@@ -48,26 +44,6 @@ HEARTBEATS = f"""
 heartbeats:
   - {{name: {MONITOR}, interval_minutes: 1, service: {SERVICE}}}
 """
-
-
-@pytest.fixture
-def postgres_url(database_url: str) -> Iterator[str]:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL: set WARROOM_TEST_DATABASE_URL (CI's PostgreSQL run does)")
-    try:
-        with fresh_postgres_database(database_url) as url:
-            yield url
-    except (OperationalError, ProgrammingError) as error:
-        if IN_CI:
-            raise
-        pytest.skip(f"cannot create a database on {database_url}: {error}")
-
-
-@pytest.fixture
-def sqlite_url(database_url: str, tmp_path: Path) -> str:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the SQLite file run is in the SQLite run of the suite")
-    return f"sqlite:///{tmp_path / 'heartbeats.db'}"
 
 
 @pytest.mark.postgres
