@@ -1,0 +1,202 @@
+"""Response times and incident counts: MTTA, MTTM and MTTR (median and p90) by month, service
+and severity; incidents by severity per month; time to detect; the longest incidents; follow-up
+completion. Pure: records in, rows out (``warroom report`` and the ``/insights`` page share it).
+
+Each time counts from the declaration: acknowledged, mitigated, resolved minus declared (a clock
+set before the declaration counts as zero). Months are UTC calendar months of the declaration.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from bot.incidents.domain.severity import Severity
+from bot.insights.domain.records import ActionItemRecord, IncidentRecord
+from bot.insights.domain.stats import Summary, summarize
+
+Grouping = Literal["month", "service", "severity"]
+GROUPINGS: tuple[Grouping, ...] = ("month", "service", "severity")
+NO_SERVICE = "(no service)"
+SEVERITIES = tuple(s.value for s in Severity)
+LONGEST = 10
+
+
+@dataclass(frozen=True, slots=True)
+class MttxRow:
+    group: str  # 2026-01, a service, or a severity
+    incidents: int
+    mtta: Summary | None
+    mttm: Summary | None
+    mttr: Summary | None
+
+
+@dataclass(frozen=True, slots=True)
+class SeverityMonth:
+    month: str
+    counts: dict[str, int]  # every severity, zero included
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True, slots=True)
+class DetectMonth:
+    month: str
+    detect: Summary | None  # over the month's incidents with a detection time
+
+
+@dataclass(frozen=True, slots=True)
+class LongIncident:
+    number: int
+    title: str
+    severity: str
+    service: str | None
+    declared_at: datetime
+    seconds: float  # declared to resolved
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUps:
+    month: str
+    total: int
+    done: int
+
+    @property
+    def share(self) -> float | None:
+        return self.done / self.total if self.total else None
+
+
+def month(at: datetime) -> str:
+    return f"{at.year:04d}-{at.month:02d}"
+
+
+def months_between(first: str, last: str) -> list[str]:
+    """Every month from ``first`` to ``last`` (``YYYY-MM``), both included."""
+    year, mon = int(first[:4]), int(first[5:7])
+    found: list[str] = []
+    while f"{year:04d}-{mon:02d}" <= last:
+        found.append(f"{year:04d}-{mon:02d}")
+        year, mon = (year + 1, 1) if mon == 12 else (year, mon + 1)
+    return found
+
+
+def seconds(start: datetime, end: datetime | None) -> float | None:
+    return None if end is None else max(0.0, (end - start).total_seconds())
+
+
+def _key(grouping: Grouping) -> Callable[[IncidentRecord], str]:
+    if grouping == "month":
+        return lambda i: month(i.declared_at)
+    if grouping == "service":
+        return lambda i: i.service or NO_SERVICE
+    return lambda i: i.severity
+
+
+def mttx_by(incidents: Iterable[IncidentRecord], grouping: Grouping) -> list[MttxRow]:
+    """One row per month (every month from the first to the last, empty ones too), service or
+    severity (in severity order)."""
+    key = _key(grouping)
+    grouped: dict[str, list[IncidentRecord]] = defaultdict(list)
+    for incident in incidents:
+        grouped[key(incident)].append(incident)
+    if grouping == "month" and grouped:
+        groups = months_between(min(grouped), max(grouped))
+    elif grouping == "severity":
+        groups = sorted(grouped, key=_severity_order)
+    else:
+        groups = sorted(grouped)
+    return [_row(group, grouped.get(group, [])) for group in groups]
+
+
+def _row(group: str, incidents: Sequence[IncidentRecord]) -> MttxRow:
+    acked: list[float] = []
+    mitigated: list[float] = []
+    resolved: list[float] = []
+    for i in incidents:
+        for values, end in (
+            (acked, i.acknowledged_at),
+            (mitigated, i.mitigated_at),
+            (resolved, i.resolved_at),
+        ):
+            if end is not None:
+                values.append(max(0.0, (end - i.declared_at).total_seconds()))
+    return MttxRow(
+        group, len(incidents), summarize(acked), summarize(mitigated), summarize(resolved)
+    )
+
+
+def _severity_order(severity: str) -> tuple[int, str]:
+    return (
+        (SEVERITIES.index(severity), "") if severity in SEVERITIES else (len(SEVERITIES), severity)
+    )
+
+
+def severity_by_month(incidents: Iterable[IncidentRecord]) -> list[SeverityMonth]:
+    """How many incidents each month declared, by severity (every month, first to last)."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SEVERITIES, 0))
+    for incident in incidents:
+        by_severity = counts[month(incident.declared_at)]
+        by_severity[incident.severity] = by_severity.get(incident.severity, 0) + 1
+    if not counts:
+        return []
+    return [
+        SeverityMonth(m, counts[m] if m in counts else dict.fromkeys(SEVERITIES, 0))
+        for m in months_between(min(counts), max(counts))
+    ]
+
+
+def detect_by_month(incidents: Iterable[IncidentRecord]) -> list[DetectMonth]:
+    """Time to detect (detected to declared) by month, over incidents whose detection time is
+    known (alerts set it); months without any have ``detect`` None."""
+    grouped: dict[str, list[float]] = defaultdict(list)
+    for incident in incidents:
+        values = grouped[month(incident.declared_at)]
+        if incident.detected_at is not None:
+            values.append(max(0.0, (incident.declared_at - incident.detected_at).total_seconds()))
+    if not grouped:
+        return []
+    return [
+        DetectMonth(m, summarize(grouped.get(m, [])))
+        for m in months_between(min(grouped), max(grouped))
+    ]
+
+
+def longest(incidents: Iterable[IncidentRecord], limit: int = LONGEST) -> list[LongIncident]:
+    """The resolved incidents that took longest from declared to resolved (ties: lower number)."""
+    found = [
+        LongIncident(
+            i.number,
+            i.title,
+            i.severity,
+            i.service,
+            i.declared_at,
+            max(0.0, (i.resolved_at - i.declared_at).total_seconds()),
+        )
+        for i in incidents
+        if i.resolved_at is not None
+    ]
+    found.sort(key=lambda long: (-long.seconds, long.number))
+    return found[:limit]
+
+
+def followups_by_month(
+    incidents: Iterable[IncidentRecord], items: Iterable[ActionItemRecord]
+) -> list[FollowUps]:
+    """Action items of the month's incidents, and how many are done. Items of incidents not in
+    ``incidents`` (filtered out, or private to the viewer) are left out."""
+    months = {i.number: month(i.declared_at) for i in incidents}
+    total: dict[str, int] = defaultdict(int)
+    done: dict[str, int] = defaultdict(int)
+    for item in items:
+        m = months.get(item.incident)
+        if m is None:
+            continue
+        total[m] += 1
+        if item.done_at is not None:
+            done[m] += 1
+    return [FollowUps(m, total[m], done[m]) for m in sorted(total)]
