@@ -8,7 +8,14 @@ from slack_bolt import App
 from bot.config.live import LiveConfig
 from bot.incidents.domain.call_link import BadCallTemplate, CallLink
 from bot.incidents.service import IncidentService
-from bot.incidents.slack import blocks, commands, interactions, publishing, timeline_capture
+from bot.incidents.slack import (
+    blocks,
+    commands,
+    from_message,
+    interactions,
+    publishing,
+    timeline_capture,
+)
 from bot.incidents.slack.context import (
     SlackContext,
     StatuspageCheck,
@@ -39,6 +46,7 @@ def build(
         interactions.register(app, ctx)
         publishing.register(app, ctx)
         timeline_capture.register(app, ctx)
+        from_message.register(app)
 
     return Feature(
         "incidents",
@@ -47,7 +55,8 @@ def build(
         ],
         listeners=listeners,
         slash_commands={"/incident": commands.changes_state},
-        read_only_actions=frozenset({blocks.ACTION_UPDATE}),
+        # Buttons and shortcuts that only open a form: nothing to record.
+        read_only_actions=frozenset({blocks.ACTION_UPDATE, blocks.DECLARE_FROM_MESSAGE}),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,6 +20,7 @@ from bot.incidents.domain import commands as cmd
 from bot.incidents.domain import incident as domain
 from bot.incidents.domain.call_link import CallLink
 from bot.incidents.domain.events import ChannelCreated, Invited, MessageAdded, NoteAdded
+from bot.incidents.domain.from_message import SourceMessage
 from bot.incidents.domain.incident import Incident, InvalidChange
 from bot.incidents.domain.lifecycle import Status
 from bot.incidents.domain.naming import channel_name
@@ -134,10 +136,13 @@ class IncidentService:
         response_url: str | None = None,
         detected_at: datetime | None = None,
         private: bool = False,
+        source: SourceMessage | None = None,
     ) -> int:
         """Record the incident and schedule its provisioning; returns the incident number.
 
-        Bad titles are refused before anything is written (``InvalidChange``).
+        Bad titles are refused before anything is written (``InvalidChange``). Declared from a
+        message (``source``), the timeline links it and, once the channel is ready, the message
+        gets a reply in its thread pointing there.
         """
         with self._sessions.begin() as session:
             number = self.declare_in(
@@ -152,6 +157,7 @@ class IncidentService:
                 response_url=response_url,
                 detected_at=detected_at,
                 private=private,
+                source=source,
             )
         self._wake()
         return number
@@ -170,6 +176,7 @@ class IncidentService:
         response_url: str | None = None,
         detected_at: datetime | None = None,
         private: bool = False,
+        source: SourceMessage | None = None,
     ) -> int:
         """``declare`` inside the caller's transaction, which must call ``wake`` after committing.
 
@@ -199,8 +206,12 @@ class IncidentService:
         row.channel_name = channel_name(row.id, incident.title)
         if service is not None:
             events += self._paging.start(session, row.id, service, declarer, "", now)
+        payload: dict[str, Any] = {"incident": row.id}
+        if source is not None:
+            events.append(_linked(source, declarer))
+            payload["source"] = {"channel": source.channel_id, "ts": source.ts}
         repo.append(session, row.id, events, now)
-        key, payload = incident_timers.provision_key(row.id), {"incident": row.id}
+        key = incident_timers.provision_key(row.id)
         timers.schedule(session, key, incident_timers.PROVISION, now, payload, now)
         self._changed(session, None, repo.to_domain(row), now)
         return row.id
@@ -326,15 +337,26 @@ class IncidentService:
             for name, value in values.items():
                 setattr(row, name, value)
 
-    def provisioned(self, number: int) -> None:
-        """The channel is ready: commands work there and the update reminders start."""
-        _retrying_conflicts(lambda: self._provisioned(number))
+    def provisioned(self, number: int, reply_to: tuple[str, str] | None = None) -> None:
+        """The channel is ready: commands work there and the update reminders start; the
+        message it was declared from (``reply_to``: channel, ts) gets its reply."""
+        _retrying_conflicts(lambda: self._provisioned(number, reply_to))
         self._wake()
 
-    def _provisioned(self, number: int) -> None:
+    def _provisioned(self, number: int, reply_to: tuple[str, str] | None) -> None:
         now = self._clock()
         with self._sessions.begin() as session:
             row = _existing(session, number)
+            if reply_to is not None and row.provision_state != READY:  # planned once
+                channel, ts = reply_to
+                timers.schedule(
+                    session,
+                    incident_timers.source_reply_key(number),
+                    incident_timers.SOURCE_REPLY,
+                    now,
+                    {"incident": number, "channel": channel, "ts": ts},
+                    now,
+                )
             row.provision_state = READY
             incident = repo.to_domain(row)
             self._changed(session, incident, incident, now)
@@ -554,6 +576,18 @@ class IncidentService:
         if self._call_link is None:
             return None
         return self._call_link.url(row.id, row.channel_name or None, row.title)
+
+
+def _linked(source: SourceMessage, declarer: str) -> TimelineEvent:
+    """The message an incident was declared from, on its timeline at the message's own time."""
+    message = MessageAdded(
+        text=source.text,
+        ts=source.ts,
+        author=source.author,
+        permalink=source.permalink,
+        added_by=declarer,
+    )
+    return TimelineEvent(source.posted_at, declarer, message, dedup_key=source.dedup_key)
 
 
 def _existing(session: Session, number: int) -> IncidentRow:

@@ -10,6 +10,7 @@ CARD = "incident.card"  # refresh the pinned card and the topic (coalesced: one 
 ANNOUNCE = "incident.announce"  # post one timeline event in the channel
 INVITE = "incident.invite"  # invite someone who got a role
 STATUS_REMINDER = "incident.status_reminder"
+SOURCE_REPLY = "incident.source_reply"  # answer the message it was declared from, in its thread
 
 
 def provision_key(number: int) -> str:
@@ -26,6 +27,10 @@ def announce_key(number: int, event_id: int) -> str:
 
 def invite_key(number: int, user: str) -> str:
     return f"incident:{number}:invite:{user}"
+
+
+def source_reply_key(number: int) -> str:
+    return f"incident:{number}:source-reply"
 
 
 def reminder_key(number: int) -> str:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -27,6 +27,7 @@ from slack_sdk.models.views import View
 from bot.alerts.slack import lines as alert_lines
 from bot.incidents.domain.commands import USAGES
 from bot.incidents.domain.events import NoteAdded, UpdatePosted
+from bot.incidents.domain.from_message import MAX_DESCRIPTION, Prefill, SourceMessage
 from bot.incidents.domain.incident import MAX_TITLE, Clocks, Incident, format_duration
 from bot.incidents.domain.severity import Severity
 from bot.incidents.domain.timeline import BOT_ACTOR, Person, TimelineEvent, describe, mention
@@ -38,8 +39,10 @@ from bot.playbooks.domain.run import progress as playbook_progress
 SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
 MESSAGE_BLOCK_LIMIT = 50
+PRIVATE_METADATA_LIMIT = 3000  # Slack's bound on a view's private_metadata
 
 DECLARE_CALLBACK = "declare_incident"
+DECLARE_FROM_MESSAGE = "declare_from_message"  # the message shortcut
 UPDATE_CALLBACK = "post_update"
 ACTION_MITIGATE = "incident_mitigate"
 ACTION_RESOLVE = "incident_resolve"
@@ -247,8 +250,9 @@ def help_blocks() -> list[Block]:
             elements=[
                 _md(
                     "Inside an incident channel, react with :pushpin: or use the *Add to timeline* "
-                    "shortcut to put a message on the timeline. Who is on call: `/oncall` "
-                    "(see `/oncall help`)."
+                    "shortcut to put a message on the timeline; on any message, the *Declare "
+                    "incident* shortcut opens the declare form filled in from it. Who is on call: "
+                    "`/oncall` (see `/oncall help`)."
                 )
             ]
         )
@@ -262,10 +266,38 @@ def usage_text(message: str, usage: str | None) -> str:
     return f":warning: {message}{hint}"
 
 
+class SourceMeta(BaseModel):
+    """The message a declare form was opened from (the *Declare incident* shortcut)."""
+
+    channel_id: Id
+    ts: Annotated[str, Field(pattern=r"^[0-9]{1,12}\.[0-9]{1,9}$")]
+    author: Id | None = None
+    permalink: Annotated[str, Field(max_length=500)]
+    text: Annotated[str, Field(max_length=PRIVATE_METADATA_LIMIT)] = ""
+
+    def to_domain(self) -> SourceMessage:
+        return SourceMessage(self.channel_id, self.ts, self.text, self.author, self.permalink)
+
+
 class DeclareMeta(BaseModel):
-    """The declare modal's ``private_metadata``: where the person typed ``/incident``."""
+    """The declare modal's ``private_metadata``: where the person typed ``/incident`` (or ran
+    the shortcut), where to answer them, and the message it was declared from."""
 
     channel_id: Id | None = None
+    response_url: Annotated[str, Field(max_length=500)] | None = None
+    source: SourceMeta | None = None
+
+    def to_json(self) -> str:
+        """As JSON within Slack's 3,000 characters: a long source text is cut to fit (the
+        permalink leads to all of it)."""
+        raw = self.model_dump_json(exclude_none=True)
+        source = self.source
+        while len(raw) > PRIVATE_METADATA_LIMIT and source is not None and source.text:
+            over = len(raw) - PRIVATE_METADATA_LIMIT
+            cut = source.text[: max(0, len(source.text) - max(over, 16) - 1)].rstrip() + "…"
+            source = source.model_copy(update={"text": cut if len(cut) > 1 else ""})
+            raw = self.model_copy(update={"source": source}).model_dump_json(exclude_none=True)
+        return raw
 
 
 class UpdateMeta(BaseModel):
@@ -277,21 +309,36 @@ class UpdateMeta(BaseModel):
 PRIVATE = "private"  # the declare modal's checkbox value
 
 
-def declare_modal(origin_channel_id: str | None) -> dict[str, Any]:
+def declare_modal(
+    origin_channel_id: str | None,
+    prefill: Prefill | None = None,
+    meta: DeclareMeta | None = None,
+    note: str | None = None,
+) -> dict[str, Any]:
+    """The *Declare incident* form; from a message, ``prefill`` fills in the title and the
+    description, ``meta`` carries the message, and ``note`` says what warroom cannot do with it."""
     severities = [Option(text=f"{s} ({s.label})", value=s.value) for s in Severity]
+    meta = meta or DeclareMeta(channel_id=origin_channel_id)
+    notes: list[Block] = []
+    if note:
+        notes.append(ContextBlock(elements=[_md(_clip(note, 2000))]))
     view = View(
         type="modal",
         callback_id=DECLARE_CALLBACK,
         title="Declare incident",
         submit="Declare",
         close="Cancel",
-        private_metadata=DeclareMeta(channel_id=origin_channel_id).model_dump_json(),
+        private_metadata=meta.to_json(),
         blocks=[
+            *notes,
             InputBlock(
                 block_id="title",
                 label="Title",
                 element=PlainTextInputElement(
-                    action_id="value", max_length=MAX_TITLE, placeholder="Checkout latency high"
+                    action_id="value",
+                    max_length=MAX_TITLE,
+                    placeholder="Checkout latency high",
+                    initial_value=prefill.title if prefill and prefill.title else None,
                 ),
             ),
             InputBlock(
@@ -311,7 +358,12 @@ def declare_modal(origin_channel_id: str | None) -> dict[str, Any]:
                 block_id="description",
                 label="What is happening?",
                 optional=True,
-                element=PlainTextInputElement(action_id="value", multiline=True),
+                element=PlainTextInputElement(
+                    action_id="value",
+                    multiline=True,
+                    max_length=MAX_DESCRIPTION,
+                    initial_value=prefill.description if prefill and prefill.description else None,
+                ),
             ),
             InputBlock(
                 block_id="private",
@@ -330,6 +382,20 @@ def declare_modal(origin_channel_id: str | None) -> dict[str, Any]:
         ],
     )
     return view.to_dict()
+
+
+def source_reply(incident: Incident, channel_id: str) -> str:
+    """The reply under the message an incident was declared from. A private incident's says
+    only that there is one (its channel shows as private to whoever is not in it)."""
+    if incident.private:
+        return (
+            f":lock: <@{incident.declarer}> declared a private incident from this message: "
+            f"<#{channel_id}> (members only)."
+        )
+    return (
+        f"{incident.severity.emoji} <@{incident.declarer}> declared incident #{incident.number} "
+        f"({incident.severity}) from this message: {incident.title}. Follow it in <#{channel_id}>."
+    )
 
 
 def update_modal(channel_id: str) -> dict[str, Any]:

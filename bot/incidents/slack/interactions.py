@@ -68,7 +68,7 @@ def register(app: App, ctx: SlackContext) -> None:
             return
         try:
             severity = Severity.parse(values.get("severity") or "SEV3")
-            origin = metadata(blocks.DeclareMeta, submission.view.private_metadata).channel_id
+            meta = metadata(blocks.DeclareMeta, submission.view.private_metadata)
         except (ValueError, BadMetadata) as error:
             ack(response_action="errors", errors={"title": str(error)[:150]})
             return
@@ -81,7 +81,9 @@ def register(app: App, ctx: SlackContext) -> None:
                 description=(values.get("description") or "").strip(),
                 private=blocks.PRIVATE in submission.view.checked("private"),
                 declarer=submission.user.id,
-                origin_channel_id=origin,
+                origin_channel_id=meta.channel_id,
+                response_url=meta.response_url,
+                source=meta.source.to_domain() if meta.source else None,
             )
 
     @app.view(blocks.UPDATE_CALLBACK)

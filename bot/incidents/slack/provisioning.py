@@ -40,6 +40,7 @@ _WHAT_FAILED = {
     incident_timers.ANNOUNCE: "post a timeline update here",
     incident_timers.INVITE: "invite someone to this channel",
     incident_timers.STATUS_REMINDER: "send the status-update reminder",
+    incident_timers.SOURCE_REPLY: "reply under the message this incident was declared from",
 }
 REMINDER_SLACK = timedelta(seconds=5)
 _EMOJI = {
@@ -62,6 +63,16 @@ REFUSALS = {
     "user_disabled": "the account is deactivated",
     "invitee_cant_see_channel": "the channel is not shared with their workspace",
     "no_external_invite_permission": "the account belongs to another organisation",
+}
+# Slack's final answers to a reply under the message an incident was declared from.
+SOURCE_REFUSALS = {
+    "channel_not_found": "warroom cannot see that conversation",
+    "not_in_channel": "warroom is not in that conversation",
+    "method_not_supported_for_channel_type": "warroom cannot join that conversation",
+    "is_archived": "the channel is archived",
+    "thread_not_found": "the message was deleted",
+    "message_not_found": "the message was deleted",
+    "restricted_action": "the workspace does not let warroom post there",
 }
 # Errors that mean the person is in already (the bot itself is always in).
 _ALREADY_IN = ("already_in_channel", "cant_invite_self")
@@ -103,6 +114,7 @@ class IncidentEffects:
             incident_timers.ANNOUNCE: self.announce,
             incident_timers.INVITE: self.invite,
             incident_timers.STATUS_REMINDER: self.remind,
+            incident_timers.SOURCE_REPLY: self.reply_in_source,
         }
 
     def on_failure(self, failure: TimerFailure) -> None:
@@ -166,7 +178,7 @@ class IncidentEffects:
             # Told before the channel is marked ready: a crash in between tells them twice (an
             # ephemeral message), never not at all.
             self._tell_declarer(row, view, channel_id, refused)
-            self._incidents.provisioned(number)
+            self._incidents.provisioned(number, _source_of(timer))
         return Done()
 
     def _invite_people(self, number: int, row: Provisioning, channel_id: str) -> dict[str, str]:
@@ -272,6 +284,32 @@ class IncidentEffects:
         except (SlackApiError, OSError):
             log.warning("could not tell the declarer about incident #%s", incident.number)
 
+    def reply_in_source(self, timer: ClaimedTimer) -> Outcome:
+        """The message the incident was declared from gets a reply in its thread pointing at
+        the incident channel (a private incident's reply names neither title nor severity).
+        A conversation Slack will not take the reply in is said on the timeline, once."""
+        number = int(timer.payload["incident"])
+        channel, ts = str(timer.payload["channel"]), str(timer.payload["ts"])
+        view = self._incidents.view_by_number(number)
+        if view is None or view.channel_id is None:
+            return Done()
+        text = blocks.source_reply(view.incident, view.channel_id)
+        try:
+            self._poster.post_joining(
+                Mark.of(timer, since=timer.due_at), channel, text, thread_ts=ts
+            )
+        except SlackApiError as error:
+            code = str(error.response.get("error"))
+            if code not in SOURCE_REFUSALS:
+                raise
+            self._incidents.bot_note(
+                number,
+                f"warroom could not reply under the message this incident was declared from "
+                f"({code}: {SOURCE_REFUSALS[code]}).",
+                dedup_key="source-reply-refused",
+            )
+        return Done()
+
     def refresh_card(self, timer: ClaimedTimer) -> Outcome:
         number = int(timer.payload["incident"])
         view = self._incidents.view_by_number(number)
@@ -333,3 +371,11 @@ class IncidentEffects:
             "Post one with `/incident update <what changed>`.",
         )
         return Reschedule(now + interval, incident_timers.reminder_payload(number, now + interval))
+
+
+def _source_of(timer: ClaimedTimer) -> tuple[str, str] | None:
+    """The message an incident was declared from (channel, ts), as its declaration planned."""
+    source = timer.payload.get("source")
+    if not isinstance(source, dict):
+        return None
+    return str(source["channel"]), str(source["ts"])

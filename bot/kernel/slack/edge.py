@@ -76,7 +76,8 @@ class Durability:
     """Which requests change something, and so are stored before their 200.
 
     ``commands`` maps a slash command to a test of its text; a command missing there is stored.
-    ``read_only_actions`` are buttons that only open or update a modal.
+    ``read_only_actions`` are buttons (by action id) and shortcuts (by callback id) that only
+    open or update a modal.
     """
 
     commands: Mapping[str, Callable[[str], bool]] = field(default_factory=dict)
@@ -88,6 +89,8 @@ class Durability:
             return test is None or test(request.text)
         if isinstance(request, p.BlockActions):
             return request.action.action_id not in self.read_only_actions
+        if isinstance(request, p.MessageShortcut | p.GlobalShortcut):
+            return request.callback_id not in self.read_only_actions
         return not isinstance(request, p.ViewClosed | p.BlockSuggestion | p.UrlVerification)
 
 

@@ -51,8 +51,11 @@ def metadata(key: str) -> dict[str, Any]:
     return {"event_type": EVENT_TYPE, "event_payload": {"key": key}}
 
 
-def find(client: WebClient, channel: str, key: str, since: datetime) -> str | None:
-    """The ts of a message in ``channel`` marked with ``key``, posted after ``since``.
+def find(
+    client: WebClient, channel: str, key: str, since: datetime, thread_ts: str | None = None
+) -> str | None:
+    """The ts of a message in ``channel`` (in the thread of ``thread_ts`` when given) marked
+    with ``key``, posted after ``since``.
 
     Every page of history is read: in a storm the channel (a person's DM with the bot) may have
     had more than a page of other messages between the crash and this retry.
@@ -60,9 +63,19 @@ def find(client: WebClient, channel: str, key: str, since: datetime) -> str | No
     oldest = f"{since.timestamp() - CLOCK_SKEW_SECONDS:.6f}"
     cursor: str | None = None
     while True:
-        history = client.conversations_history(
-            channel=channel, oldest=oldest, limit=200, cursor=cursor, include_all_metadata=True
-        )
+        if thread_ts is None:
+            history = client.conversations_history(
+                channel=channel, oldest=oldest, limit=200, cursor=cursor, include_all_metadata=True
+            )
+        else:
+            history = client.conversations_replies(
+                channel=channel,
+                ts=thread_ts,
+                oldest=oldest,
+                limit=200,
+                cursor=cursor,
+                include_all_metadata=True,
+            )
         for message in history.get("messages") or []:
             payload = (message.get("metadata") or {}).get("event_payload") or {}
             if payload.get("key") == key:
@@ -127,14 +140,16 @@ class Poster:
         channel: str,
         text: str,
         blocks: Sequence[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
     ) -> str:
-        """The ts of the message marked ``mark.key`` in ``channel``: found, or posted now.
+        """The ts of the message marked ``mark.key`` in ``channel``: found, or posted now (as a
+        reply in the thread of ``thread_ts`` when given).
 
         ``channel`` must be an id (history is read by id). Errors that are not ambiguous (e.g.
         ``not_in_channel``) are raised at once: they are the caller's to handle.
         """
         if mark.retry:
-            found = find(self._client, channel, mark.key, mark.since)
+            found = find(self._client, channel, mark.key, mark.since, thread_ts)
             if found is not None:
                 return found
         started = datetime.fromtimestamp(self._wall_clock(), UTC)
@@ -146,13 +161,14 @@ class Poster:
                     text=text,
                     blocks=list(blocks) if blocks is not None else None,
                     metadata=metadata(mark.key),
+                    thread_ts=thread_ts,
                 )
                 return str(posted["ts"])
             except (SlackApiError, OSError) as error:
                 if attempt == ATTEMPTS - 1 or not ambiguous(error):
                     raise
             self._sleep(default_interval_calculator.calculate_sleep_duration(attempt))
-            found = find(self._client, channel, mark.key, since)
+            found = find(self._client, channel, mark.key, since, thread_ts)
             if found is not None:
                 return found
         raise AssertionError("unreachable: the last attempt returns or raises")
@@ -163,16 +179,17 @@ class Poster:
         channel: str,
         text: str,
         blocks: Sequence[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
     ) -> str:
         """``post`` in a public channel the bot may not be in yet: it joins when Slack answers
         ``not_in_channel`` (to post, or to read the history a retry searches) and goes on."""
         try:
-            return self.post(mark, channel, text, blocks)
+            return self.post(mark, channel, text, blocks, thread_ts)
         except SlackApiError as error:
             if error.response.get("error") != "not_in_channel":
                 raise
         self._client.conversations_join(channel=channel)
-        return self.post(mark, channel, text, blocks)
+        return self.post(mark, channel, text, blocks, thread_ts)
 
 
 def _without_blind_retries(client: WebClient) -> WebClient:

@@ -72,7 +72,10 @@ DEFAULT = Manifest(
             should_escape=True,
         ),
     ),
-    shortcuts=(Shortcut("add_to_timeline", "Add to timeline"),),
+    shortcuts=(
+        Shortcut("add_to_timeline", "Add to timeline"),
+        Shortcut("declare_from_message", "Declare incident"),
+    ),
     bot_events=frozenset({"reaction_added"}),
     messages_tab_read_only=True,
 )
