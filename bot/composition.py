@@ -29,6 +29,7 @@ from bot.incidents import feature as incidents
 from bot.incidents.repo import counts_by_state
 from bot.incidents.service import IncidentService
 from bot.insights import feature as insights
+from bot.insights.clocks import feature as clock_histograms
 from bot.kernel.clock import utc_now
 from bot.kernel.runtime import Kernel, MissingSetting
 from bot.kernel.settings import Settings
@@ -99,6 +100,7 @@ def build(
             heartbeats.build(kernel, config, incident_service),
             comms.feature,
             insights.build(kernel),
+            clock_histograms.build(incident_service),
             status_page.feature,
         ]
     )

@@ -4,6 +4,7 @@ from bot.alerts import rows as alert_rows
 from bot.announcements import rows as announcement_rows
 from bot.heartbeats import rows as heartbeat_rows
 from bot.incidents import rows as incident_rows
+from bot.insights.clocks import rows as clock_rows
 from bot.kernel.slack import inbox_rows
 from bot.kernel.storage.base import Base
 from bot.kernel.timers import rows as timer_rows
@@ -16,6 +17,7 @@ __all__ = [
     "Base",
     "alert_rows",
     "announcement_rows",
+    "clock_rows",
     "heartbeat_rows",
     "inbox_rows",
     "incident_rows",

@@ -15,6 +15,7 @@ from slack_bolt import App
 from starlette.routing import BaseRoute
 
 from bot.kernel.timers.outcomes import Handler, TimerFailure
+from bot.kernel.web.metrics import DatabaseMetrics
 
 
 class TimerFamily(Protocol):
@@ -37,6 +38,8 @@ class Feature:
     - ``routes``: its web routes.
     - ``seed``: run once when plugged in (plan recurring timers: handoffs, retention).
     - ``close``: run at shutdown, after the listeners have stopped (release HTTP clients).
+    - ``metrics``: readers of metric families from the database, run with the ``/metrics``
+      gauges (in the background, on a read-only engine, served from the last good read).
     """
 
     name: str
@@ -47,6 +50,7 @@ class Feature:
     routes: Sequence[BaseRoute] = ()
     seed: Sequence[Callable[[], None]] = ()
     close: Sequence[Callable[[], None]] = ()
+    metrics: Sequence[DatabaseMetrics] = ()
 
 
 def slash_commands(features: Sequence[Feature]) -> dict[str, Callable[[str], bool]]:

@@ -133,6 +133,9 @@ class Kernel:
             for family in feature.timers:
                 self.runner.plug(family.handlers(), family.on_failure)
         for feature in features:
+            for reader in feature.metrics:
+                self.metrics.read_from_database(reader)
+        for feature in features:
             for seed in feature.seed:
                 seed()
 

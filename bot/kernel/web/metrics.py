@@ -5,7 +5,9 @@ timers due) are read in the background through a read-only engine with short tim
 (``bot.kernel.storage.probe``): a scrape waits ``DATABASE_WAIT_SECONDS`` at most for fresh values
 and otherwise serves the last good ones, so ``/metrics`` answers at once whatever the database is
 doing. ``warroom_database_up`` says whether those values are current (0: the last read failed or
-is still waiting), ``warroom_database_gauges_age_seconds`` how old they are.
+is still waiting), ``warroom_database_gauges_age_seconds`` how old they are. Features add families
+of their own read the same way (``read_from_database``: the incident clock histograms), so every
+replica and worker reports the same numbers, and a restart neither loses nor repeats any.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,6 +39,8 @@ DATABASE_TIMEOUT_SECONDS = 0.8  # a read of them gives up after about this long
 
 # Counts of incidents by (status, severity), read by the incidents feature's own query.
 IncidentCounts = Callable[[Session], Iterable[tuple[str, str, int]]]
+# A feature's metric families read from the database (``Feature.metrics``).
+DatabaseMetrics = Callable[[Session], Iterable[Metric]]
 
 
 class Metrics:
@@ -99,6 +103,10 @@ class Metrics:
         finally:
             self.command_seconds.labels(command).observe(time.perf_counter() - started)
 
+    def read_from_database(self, reader: DatabaseMetrics) -> None:
+        """Serve ``reader``'s families with the gauges read from the database (plug time only)."""
+        self._state.readers.append(reader)
+
     def render(self) -> bytes:
         """The exposition text; blocks ``DATABASE_WAIT_SECONDS`` at most (call it off the loop)."""
         return generate_latest(self.registry)
@@ -108,6 +116,7 @@ class Metrics:
 class _Readings:
     incidents: tuple[tuple[str, str, int], ...]  # status, severity, count
     timers_due: tuple[tuple[str, int], ...]  # kind, count
+    families: tuple[Metric, ...]  # the features' own (``read_from_database``)
     at: float  # time.monotonic() of the read
 
 
@@ -124,6 +133,7 @@ class _StateCollector(Collector):
     ) -> None:
         self._sessions = sessions
         self._incident_counts = incident_counts
+        self.readers: list[DatabaseMetrics] = []
         self._clock = clock
         self._wait = wait
         self._lock = threading.Lock()
@@ -132,11 +142,11 @@ class _StateCollector(Collector):
         self._last: _Readings | None = None
         self._failed = False
 
-    def describe(self) -> Iterator[GaugeMetricFamily]:
+    def describe(self) -> Iterator[Metric]:
         # Registering calls describe, not collect: building the app reads nothing.
         return iter(_families(None, up=False, now=0.0))
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[Metric]:
         done = self._read_in_background()
         done.wait(self._wait)
         with self._lock:
@@ -181,10 +191,11 @@ class _StateCollector(Collector):
                 .group_by(Timer.kind)
             )
             timers_due = tuple((kind, count) for kind, count in due)
-        return _Readings(incidents, timers_due, time.monotonic())
+            families = tuple(family for read in self.readers for family in read(session))
+        return _Readings(incidents, timers_due, families, time.monotonic())
 
 
-def _families(last: _Readings | None, *, up: bool, now: float) -> list[GaugeMetricFamily]:
+def _families(last: _Readings | None, *, up: bool, now: float) -> list[Metric]:
     incidents = GaugeMetricFamily(
         "warroom_incidents", "Incidents by status and severity", labels=["status", "severity"]
     )
@@ -207,7 +218,7 @@ def _families(last: _Readings | None, *, up: bool, now: float) -> list[GaugeMetr
         for kind, count in last.timers_due:
             timers.add_metric([kind], count)
         age.add_metric([], max(0.0, now - last.at))
-    return [incidents, timers, database_up, age]
+    return [incidents, timers, database_up, age, *(last.families if last else ())]
 
 
 def _engine_of(sessions: sessionmaker[Session]) -> Engine:

@@ -1,0 +1,3 @@
+"""Time to acknowledge, mitigate and resolve as Prometheus histograms (docs/insights.md,
+"Prometheus and Grafana"): observed in the transaction that sets a clock, served from the
+database."""
