@@ -1,5 +1,5 @@
 """What the web app plugs into the running bot: its routes (sign-in, the incident list and
-pages) and, at shutdown, closing its HTTP client to Slack."""
+pages, the insights and their CSVs) and, at shutdown, closing its HTTP client to Slack."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.insights.web.auth import auth_routes
 from bot.insights.web.cookies import Cookies
-from bot.insights.web.incidents import Links, incident_routes
+from bot.insights.web.incidents import Links, ServiceNames, incident_routes
+from bot.insights.web.insights import insight_routes
 from bot.insights.web.members import ChannelMembers
 from bot.insights.web.oidc import Client, SlackOpenId
 from bot.insights.web.pages import Pages
@@ -39,14 +40,22 @@ def build(kernel: Kernel) -> Feature:
     pages = Pages(cookies, configured=openid is not None)
     team = _Team(settings.slack_team_id, kernel.client)
     names = kernel.directory.name
+    members = ChannelMembers(kernel.client)
+    directory = kernel.directory
+
+    def zone_of(ref: str) -> str:
+        """A paged person's zone: their Slack profile's (``ref`` is a Slack id or email)."""
+        return directory.zone(directory.slack_id(ref)).key
+
     routes = [
         *auth_routes(pages, openid, team.id, lambda user: kernel.directory.zone(user).key),
         *incident_routes(
             pages,
             kernel.sessions,
             Links(_review_links(kernel).url, names),
-            ChannelMembers(kernel.client),
+            members,
         ),
+        *insight_routes(pages, kernel.sessions, members, kernel.clock, zone_of, ServiceNames().get),
     ]
     return Feature("insights", routes=routes, close=[openid.close] if openid else [])
 

@@ -66,9 +66,9 @@ def incident_routes(
         """The private incidents ``user_id`` may see: those whose channel they are in."""
         with sessions() as db:
             private = queries.private_channels(db)
-        return [number for number, channel in private if members.is_member(channel, user_id)]
+        return members.visible_private(private, user_id)
 
-    service_names = _Services()
+    service_names = ServiceNames()
 
     async def listing(request: Request) -> Response:
         viewer = pages.session_or_redirect(request)
@@ -160,7 +160,7 @@ def incident_routes(
     ]
 
 
-class _Services:
+class ServiceNames:
     """The services incidents name, for the filter's choices: read at most once a minute (a
     DISTINCT over every incident is the list's dearest part on a big table)."""
 

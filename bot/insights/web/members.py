@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -27,6 +27,11 @@ class ChannelMembers:
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._cached: dict[str, tuple[float, frozenset[str]]] = {}
+
+    def visible_private(self, private: Iterable[tuple[int, str | None]], user_id: str) -> list[int]:
+        """Of the private incidents ``(number, channel)``, those ``user_id`` may see: the ones
+        whose channel they are in (the list, the insights and their CSVs all ask this)."""
+        return [number for number, channel in private if self.is_member(channel, user_id)]
 
     def is_member(self, channel_id: str | None, user_id: str) -> bool:
         return channel_id is not None and user_id in self.of(channel_id)
