@@ -1,4 +1,4 @@
-"""``/insights`` over real HTTP on a seeded year (warroom_sandbox.history: 1,000 incidents over
+"""``/insights`` over real HTTP on a seeded year (tests/insights/history.py: 1,000 incidents over
 12 services and 4 schedules, with alerts, pages and acknowledgements): the figures on the page and
 in each CSV equal those computed here by hand from the generated rows; no page or CSV without a
 session; a private incident counts only for members of its channel (docs/insights.md)."""
@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 
 from tests.e2e import test_webapp as webapp
 from tests.e2e.conftest import LEAD, Bot
-from warroom_sandbox.history import PEOPLE, SeededHistory, generate, insert_history
+from tests.insights.history import PEOPLE, SeededHistory, generate, insert_history
 
 web, web_settings, http = webapp.web, webapp.web_settings, webapp.http
 sign_in = webapp.sign_in
