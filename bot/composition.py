@@ -100,7 +100,7 @@ def build(
             heartbeats.build(kernel, config, incident_service),
             comms.feature,
             insights.build(kernel),
-            clock_histograms.build(incident_service),
+            clock_histograms.build(incident_service, config),
             status_page.feature,
         ]
     )

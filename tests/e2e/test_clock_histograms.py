@@ -102,7 +102,7 @@ def test_resolving_at_once_sets_mitigate_and_resolve_and_a_second_incident_adds_
     assert resolve["60.0"] == 1  # 40 seconds
     assert resolve["7200.0"] == 1
     assert resolve["14400.0"] == 2  # 3 hours
-    assert (ACK, "checkout-api", "SEV2") not in scrape(bot.url)[1]  # nobody acknowledged
+    assert scrape(bot.url)[1][(ACK, "checkout-api", "SEV2")]["count"] == 0  # nobody acked
 
 
 def test_a_private_incident_is_counted_under_no_service(bot: Bot) -> None:
@@ -112,9 +112,19 @@ def test_a_private_incident_is_counted_under_no_service(bot: Bot) -> None:
     resolve = counted(bot.url, RESOLVE, "none", "SEV1", 1)
     assert first_bucket(resolve) == "600.0"
     text, histograms = scrape(bot.url)
-    assert {service for _, service, _ in histograms} == {"none"}
-    assert "checkout-api" not in text
+    assert {s for (_, s, _), series in histograms.items() if series["count"]} == {"none"}
     assert "Payroll" not in text
+
+
+def test_configured_services_start_at_zero_so_a_first_incident_is_not_lost_to_increase(
+    bot: Bot,
+) -> None:
+    histograms = eventually(lambda: scrape(bot.url)[1], what="the histograms")
+    for metric in (ACK, MITIGATE, RESOLVE):
+        for service in ("checkout-api", "none"):
+            for severity in ("SEV1", "SEV2", "SEV3", "SEV4"):
+                series = histograms[(metric, service, severity)]
+                assert series["count"] == series["+Inf"] == series["sum"] == 0
 
 
 def test_another_replica_and_a_restart_report_the_same_counts(bot: Bot, database_url: str) -> None:

@@ -3,7 +3,7 @@ the counts as Prometheus histogram families."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -13,10 +13,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.incidents.domain.incident import Incident
+from bot.incidents.domain.severity import Severity
 from bot.insights.clocks.rows import ClockBucketRow
 from bot.insights.domain.clocks import NO_SERVICE, Clock, bucket_index, le_of, observations, series
 
 LABELS = ["service", "severity"]
+SEVERITIES = tuple(severity.value for severity in Severity)
 
 
 def record(session: Session, before: Incident | None, after: Incident, now: datetime) -> None:
@@ -52,8 +54,19 @@ def _bump(session: Session, values: dict[str, Any]) -> Any:
     raise NotImplementedError(f"the clock histograms need PostgreSQL or SQLite, not {dialect}")
 
 
-def read(session: Session) -> Iterable[Metric]:
-    """One histogram family per clock (a series per service and severity counted so far)."""
+class Reader:
+    """Reads the histograms; ``services`` are the configured ones, whose series start at zero."""
+
+    def __init__(self, services: Callable[[], Iterable[str]]) -> None:
+        self._services = services
+
+    def __call__(self, session: Session) -> Iterable[Metric]:
+        return read(session, tuple(self._services()))
+
+
+def read(session: Session, services: Iterable[str] = ()) -> Iterable[Metric]:
+    """One histogram family per clock: a series per service and severity counted so far, and
+    per configured service and severity (at zero until counted)."""
     row = ClockBucketRow
     stored = session.execute(
         select(row.clock, row.service, row.severity, row.le, row.count, row.seconds)
@@ -66,7 +79,7 @@ def read(session: Session) -> Iterable[Metric]:
     families = {
         clock: HistogramMetricFamily(clock.metric, clock.help, labels=LABELS) for clock in Clock
     }
-    for one in series(counts):
+    for one in series(counts, services=services, severities=SEVERITIES):
         families[one.clock].add_metric(
             [one.service, one.severity], one.buckets(), sum_value=one.total_seconds
         )

@@ -124,10 +124,21 @@ class Series:
 def series(
     counts: Iterable[tuple[Clock, str | None, str, int, int, float]],
     bounds: Sequence[float] = BUCKETS,
+    services: Iterable[str] = (),
+    severities: Iterable[str] = (),
 ) -> list[Series]:
     """Histogram series from ``(clock, service, severity, bucket index, count, seconds)`` rows
-    (as the database groups them), ordered by clock, service and severity."""
+    (as the database groups them), ordered by clock, service and severity.
+
+    Every clock of every one of ``services`` (and :data:`NO_SERVICE`) by each of ``severities``
+    is there from the start, at zero: Prometheus's ``increase()`` cannot count the observation
+    that makes a series appear, so a service's first incident would otherwise be lost to it."""
     per: dict[tuple[Clock, str, str], tuple[list[int], float]] = {}
+    levels = tuple(severities)
+    for clock in Clock:
+        for name in (*services, NO_SERVICE):
+            for level in levels:
+                per[(clock, name, level)] = ([0] * (len(bounds) + 1), 0.0)
     for clock, service, severity, index, count, seconds in counts:
         key = (clock, service or NO_SERVICE, severity)
         counted, total = per.setdefault(key, ([0] * (len(bounds) + 1), 0.0))
