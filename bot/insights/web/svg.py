@@ -45,9 +45,12 @@ def _open(chart_id: str, title: str, description: str, width: int, height: int) 
     cid = escape(chart_id)
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-labelledby="{cid}-t {cid}-d">',
+        f'width="{width}" height="{height}" role="img" aria-labelledby="{cid}-t" '
+        f'aria-describedby="{cid}-d">',
         f'<title id="{cid}-t">{escape(title)}</title>',
         f'<desc id="{cid}-d">{escape(description)}</desc>',
+        f'<text x="{width - RIGHT}" y="15" font-size="12" font-weight="600" text-anchor="end">'
+        f"{escape(title)}</text>",
     ]
 
 
