@@ -258,6 +258,30 @@ class Workspace:
         return True
 
     @_locked
+    def leave(self, channel_id: str, user_id: str, *, remover: str | None = None) -> bool:
+        """``user_id`` leaves the channel (conversations.leave), or a member ``remover`` takes
+        them out (conversations.kick); False when they were not in it. The channel says so, as
+        Slack does (a ``channel_leave`` message)."""
+        channel = self._open_channel(channel_id)
+        if channel.kind != "channel":
+            raise ApiError("method_not_supported_for_channel_type")
+        if remover is not None and remover not in channel.members:
+            raise ApiError("not_in_channel")
+        if remover == user_id:
+            raise ApiError("cant_kick_self")
+        if user_id not in channel.members:
+            return False
+        channel.members.remove(user_id)
+        self.append_message(
+            channel.id,
+            user=user_id,
+            text=f"<@{user_id}> has left the channel",
+            subtype="channel_leave",
+            extra={"remover": remover} if remover else {},
+        )
+        return True
+
+    @_locked
     def invite(
         self, channel_id: str, inviter: str, user_ids: list[str], *, force: bool = False
     ) -> list[dict[str, Any]]:

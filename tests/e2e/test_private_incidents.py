@@ -13,7 +13,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from tests.e2e import test_webapp as webapp
-from tests.e2e.conftest import CONFIG_DIR, GENERAL, MANAGER, ONCALL, Bot, eventually
+from tests.e2e.conftest import BOB, CONFIG_DIR, GENERAL, MANAGER, ONCALL, Bot, eventually
+from tests.e2e.test_idempotent_writes import settled
 from tests.e2e.test_interactions import open_view
 from tests.e2e.test_oncall import WEDNESDAY_9, handoff_dms, pin
 from warroom_sandbox.errors import ApiError
@@ -155,3 +156,34 @@ def test_the_declare_modal_has_a_private_checkbox(bot: Bot) -> None:
     bot.driver.view_submission(ONCALL, view, values)
     channel = bot.incident_channel("inc-1-payroll-data-exposed")
     assert channel.is_private
+
+
+def test_followers_who_leave_the_private_channel_hear_no_more(bot: Bot) -> None:
+    channel = declare_private(bot)
+    bot.slack.state.invite(channel.id, ONCALL, [MANAGER, BOB])
+    for user in (ONCALL, MANAGER, BOB):
+        bot.command(channel, "follow", user=user)
+        bot.said_to(user, "You follow incident #1")
+    bot.command(channel, "update Rotated the leaked keys")
+    eventually(
+        lambda: all(dms(bot, u, "Rotated the leaked keys") for u in (ONCALL, MANAGER, BOB)),
+        what="every follower's DM",
+    )
+
+    assert bot.slack.state.leave(channel.id, MANAGER)  # leaves on their own
+    assert bot.slack.state.leave(channel.id, BOB, remover=ONCALL)  # is removed
+    bot.command(channel, "update Told the payroll provider")
+    eventually(lambda: dms(bot, ONCALL, "Told the payroll provider"), what="a member's DM")
+    eventually(lambda: settled(bot), what="every DM timer to finish")
+    assert dms(bot, MANAGER, "Told the payroll provider") == []
+    assert dms(bot, BOB, "Told the payroll provider") == []
+
+    bot.slack.state.invite(channel.id, ONCALL, [MANAGER])  # back in: hears the next change
+    bot.command(channel, "update Customers notified")
+    eventually(lambda: dms(bot, MANAGER, "Customers notified"), what="Maya's DM, back in")
+    eventually(lambda: settled(bot), what="every DM timer to finish")
+    assert dms(bot, BOB, "Customers notified") == []
+
+
+def dms(bot: Bot, user: str, fragment: str) -> list[str]:
+    return [m.all_text for m in bot.slack.state.dm_messages(user) if fragment in m.all_text]

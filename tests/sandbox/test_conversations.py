@@ -7,6 +7,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from warroom_sandbox import FakeSlackServer
+from warroom_sandbox.errors import ApiError
 from warroom_sandbox.seed import BOB, BOT_USER_ID, GENERAL, LEAD, ONCALL, RANDOM
 
 
@@ -304,3 +305,23 @@ def test_replies_of_an_unknown_thread(client: WebClient) -> None:
         client.conversations_replies(channel=GENERAL, ts="1700000000.000100")
 
     assert raised.value.response["error"] == "thread_not_found"
+
+
+def test_a_member_leaves_or_is_removed(client: WebClient, slack: FakeSlackServer) -> None:
+    channel_id = client.conversations_create(name="inc-9", is_private=True)["channel"]["id"]
+    client.conversations_invite(channel=channel_id, users=[ONCALL, LEAD])
+
+    assert slack.state.leave(channel_id, ONCALL)
+    assert not slack.state.leave(channel_id, ONCALL)  # not in it any more
+    assert slack.state.leave(channel_id, LEAD, remover=BOT_USER_ID)
+
+    members = client.conversations_members(channel=channel_id)["members"]
+    assert members == [BOT_USER_ID]
+    leaves = [
+        m
+        for m in slack.state.messages(channel_id, include_system=True)
+        if m.subtype == "channel_leave"
+    ]
+    assert [m.user for m in leaves] == [ONCALL, LEAD]
+    with pytest.raises(ApiError, match="cant_kick_self"):
+        slack.state.leave(channel_id, BOT_USER_ID, remover=BOT_USER_ID)

@@ -16,6 +16,7 @@ from bot.announcements.domain import ACTION_FOLLOW
 from bot.announcements.followers import Followers
 from bot.incidents.domain import commands as cmd
 from bot.incidents.service import IncidentService
+from bot.incidents.slack.context import is_member
 from bot.kernel.slack.marked import Mark, Poster
 from bot.kernel.slack.payloads import BadMetadata, BlockActions, request_of, row_id
 from bot.kernel.timers.outcomes import Done, Handler, Outcome, TimerFailure
@@ -77,6 +78,11 @@ class FollowerEffects:
         number, user = int(timer.payload["incident"]), str(timer.payload["user"])
         if not self._followers.is_following(number, user):
             return Done()  # unfollowed since the change
+        if not self._may_see(number, user):
+            # Left (or was removed from) a private incident's channel: none of its news while
+            # out of it (invited back, they hear of the next change again).
+            log.info("%s is not in private incident #%s's channel: no DM", user, number)
+            return Done()
         try:
             channel = str(self._client.conversations_open(users=user)["channel"]["id"])
             mark = Mark.of(timer, since=timer.due_at - LOOKBACK)
@@ -86,6 +92,22 @@ class FollowerEffects:
                 raise
             log.warning("follower %s of incident #%s unreachable: %s", user, number, error)
         return Done()
+
+    def _may_see(self, number: int, user: str) -> bool:
+        """Whether ``user`` may still read incident ``number``: anyone a public one, only the
+        members of its channel a private one, asked of Slack before each DM (so leaving, or
+        being removed, counts from the next DM on, whatever events were missed)."""
+        view = self._incidents.view_by_number(number)
+        if view is None or not view.incident.private:
+            return True
+        if view.channel_id is None:
+            return False
+        try:
+            return is_member(self._client, view.channel_id, user)
+        except SlackApiError as error:
+            if error.response.get("error") not in ("channel_not_found", "not_in_channel"):
+                raise
+            return False  # warroom cannot see the channel any more: nor can it vouch for them
 
 
 class FollowCommands:
