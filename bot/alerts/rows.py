@@ -93,6 +93,8 @@ class AlertRow(Base):
         UniqueConstraint("incident_id", "source", "fingerprint", name="uq_alerts_incident_alert"),
         UniqueConstraint("group_id", "source", "fingerprint", name="uq_alerts_group_alert"),
         Index("ix_alerts_source_fingerprint", "source", "fingerprint"),
+        # /insights reads the alerts of a date range (bot/insights/history.py).
+        Index("ix_alerts_starts_at", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

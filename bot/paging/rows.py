@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.kernel.storage.base import Base
@@ -40,6 +40,8 @@ class PageRow(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+    # /insights reads the pages of a date range (bot/insights/history.py).
+    __table_args__ = (Index("ix_pages_started_at", "started_at"),)
 
 
 class DeliveryRow(Base):

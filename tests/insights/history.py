@@ -77,15 +77,16 @@ def generate(
     days: int = 365,
     people: Sequence[tuple[str, str]] = PEOPLE,
     noise: int | None = None,
+    private_share: float = 0.02,
 ) -> SeededHistory:
     """``count`` incidents declared over ``days`` from ``start``; ``noise`` alert episodes that
-    opened none (default: three per incident)."""
+    opened none (default: three per incident); ``private_share`` of the incidents private."""
     rng = random.Random(seed)
     out = SeededHistory()
     span = days * 86_400
     declared_times = sorted(start + timedelta(seconds=rng.uniform(0, span)) for _ in range(count))
     for number, declared in enumerate(declared_times, start=1):
-        _incident(rng, out, number, declared, people)
+        _incident(rng, out, number, declared, people, private_share)
     for _ in range(count * 3 if noise is None else noise):
         _noise(rng, out, start + timedelta(seconds=rng.uniform(0, span)))
     return out
@@ -101,6 +102,7 @@ def _incident(
     number: int,
     declared: datetime,
     people: Sequence[tuple[str, str]],
+    private_share: float,
 ) -> None:
     service = rng.choice(SERVICES)
     severity = rng.choices([s for s, _ in SEVERITIES], [w for _, w in SEVERITIES])[0]
@@ -111,7 +113,7 @@ def _incident(
     )
     from_alert = rng.random() < 0.7
     detected = declared - _minutes(rng, 3) if from_alert else None
-    private = rng.random() < 0.02
+    private = rng.random() < private_share
     status = (
         "resolved"
         if resolved
