@@ -19,16 +19,20 @@ from bot.insights.web.insights import insight_routes
 from bot.insights.web.members import ChannelMembers
 from bot.insights.web.oidc import Client, SlackOpenId
 from bot.insights.web.pages import Pages
+from bot.insights.web.private_reviews import private_review_check
 from bot.kernel.feature import Feature
 from bot.kernel.runtime import Kernel
 from bot.kernel.settings import Settings
 from bot.postmortems.web.links import ReviewLinks, derived_secret
+from bot.postmortems.web.page import PrivateReaders
 
 CALLBACK_PATH = "/auth/slack/callback"
 log = logging.getLogger(__name__)
 
 
-def build(kernel: Kernel) -> Feature:
+def build(kernel: Kernel, review_readers: PrivateReaders | None = None) -> Feature:
+    """``review_readers``: the post-mortem review page's gate for private incidents, which the
+    web app's sign-in and the channel's members answer."""
     settings = kernel.settings
     public = settings.public_url.rstrip("/")
     cookies = Cookies(
@@ -42,6 +46,8 @@ def build(kernel: Kernel) -> Feature:
     names = kernel.directory.name
     members = ChannelMembers(kernel.client)
     directory = kernel.directory
+    if review_readers is not None:
+        review_readers.plug(private_review_check(pages, members))
 
     def zone_of(ref: str) -> str:
         """A paged person's zone: their Slack profile's (``ref`` is a Slack id or email)."""

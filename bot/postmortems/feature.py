@@ -40,7 +40,7 @@ from bot.postmortems.trackers.jira import JiraIssues
 from bot.postmortems.trackers.linear import LinearIssues
 from bot.postmortems.web.github_hook import github_routes
 from bot.postmortems.web.links import ReviewLinks, derived_secret
-from bot.postmortems.web.page import postmortem_routes
+from bot.postmortems.web.page import PrivateReaders, postmortem_routes
 
 
 class MisconfiguredWebhook(ValueError):
@@ -52,6 +52,7 @@ class PostmortemsFeature:
     service: PostmortemService
     feature: Feature
     subcommands: Subcommands
+    readers: PrivateReaders  # who may read a private incident's review page (the web app says)
 
 
 def build(
@@ -109,6 +110,7 @@ def build(
     incidents.add_transition_hook(service.offer_on_resolve)
     webhook_secret = secret.get_secret_value() if secret is not None else None
     slack = PostmortemSlack(service, links, kernel.client)
+    readers = PrivateReaders()
 
     def listeners(app: App) -> None:
         register(app, slack)
@@ -130,13 +132,13 @@ def build(
             }
         ),
         routes=[
-            *postmortem_routes(service, links, name),
+            *postmortem_routes(service, links, name, readers),
             *github_routes(_secret(settings.github_webhook_secret), followups.synced),
         ],
     )
     listing = FollowupsCommand(followups, service.incident_in)
     return PostmortemsFeature(
-        service, feature, {cmd.DraftPostmortem: slack, cmd.ListFollowups: listing}
+        service, feature, {cmd.DraftPostmortem: slack, cmd.ListFollowups: listing}, readers
     )
 
 

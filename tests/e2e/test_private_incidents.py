@@ -17,6 +17,7 @@ from tests.e2e.conftest import BOB, CONFIG_DIR, GENERAL, MANAGER, ONCALL, Bot, e
 from tests.e2e.test_idempotent_writes import settled
 from tests.e2e.test_interactions import open_view
 from tests.e2e.test_oncall import WEDNESDAY_9, handoff_dms, pin
+from tests.postmortem import test_e2e_review as review
 from warroom_sandbox.errors import ApiError
 from warroom_sandbox.model import Channel
 from warroom_sandbox.seed import BOT_USER_ID
@@ -187,3 +188,31 @@ def test_followers_who_leave_the_private_channel_hear_no_more(bot: Bot) -> None:
 
 def dms(bot: Bot, user: str, fragment: str) -> list[str]:
     return [m.all_text for m in bot.slack.state.dm_messages(user) if fragment in m.all_text]
+
+
+def test_a_private_incidents_post_mortem_page_is_for_its_members(
+    web: Bot, http: httpx.Client
+) -> None:
+    channel = declare_private(web)
+    url = review.page_url(web, review.draft(web, channel))
+    path = url.removeprefix(web.url)
+
+    signed_out = http.get(url)  # the signed link is not enough: sign in first, then back here
+    assert signed_out.status_code == 303
+    assert signed_out.headers["location"].startswith("/auth/slack/signin?next=")
+    back = http.get(webapp.choose(http, webapp.start(http, web, path), MANAGER))
+    assert back.headers["location"] == path
+    refused = http.get(url)  # Maya is not in the private channel
+    assert refused.status_code == 403
+    assert "Incident 1 is private" in refused.text
+    assert "Payroll" not in refused.text
+
+    http.cookies.clear()
+    webapp.sign_in(http, web, ONCALL)  # the declarer, a member
+    page = http.get(url)
+    assert page.status_code == 200
+    assert "Payroll data exposed" in page.text
+
+    public = web.declare("Checkout latency high sev2")  # a public one: the signed link suffices
+    opened = httpx.get(review.page_url(web, review.draft(web, public)), timeout=20)
+    assert opened.status_code == 200

@@ -383,3 +383,45 @@ def test_the_on_call_user_group_is_shown_with_its_member(dev: DevSandbox) -> Non
         return found.group(1) if found else None
 
     assert eventually(shown, "@oncall-payments in the sidebar") != "nobody"
+
+
+# --- private incidents, declaring from a message ------------------------------------------------
+
+
+def test_a_private_incident_is_shown_to_its_members_only(dev: DevSandbox) -> None:
+    answer = type_line(
+        dev, ONCALL, GENERAL, "/incident declare Payroll data exposed sev1 --private"
+    )
+    assert answer["ok"], answer
+
+    def created() -> Channel | None:
+        found = [
+            c
+            for c in dev.emulator.state.conversations()
+            if c.name.endswith("-payroll-data-exposed") and dev.emulator.state.pins(c.id)
+        ]
+        return found[0] if found else None
+
+    channel = eventually(created, "the private incident channel with its card")
+    assert channel.is_private
+    assert state(dev, ONCALL, channel.id)["channel"] == channel.id
+    assert channel.name in state(dev, ONCALL)["regions"]["sidebar"]
+    outsider = state(dev, MANAGER, channel.id)
+    assert outsider["channel"] == GENERAL  # not shown, not joinable
+    assert "payroll" not in outsider["regions"]["sidebar"].lower()
+    assert not act(dev, "join", **{"as": MANAGER, "channel": channel.id})["ok"]
+
+
+def test_the_declare_incident_shortcut_fills_the_form_from_the_message(dev: DevSandbox) -> None:
+    ts = type_line(dev, BOB, GENERAL, "Search returns nothing for EU users\nsince 10:02")["ts"]
+    answer = act(
+        dev,
+        "shortcut",
+        **{"as": ONCALL, "channel": GENERAL, "ts": ts, "callback_id": "declare_from_message"},
+    )
+    assert answer["ok"], answer
+    modal = eventually(lambda: state(dev, ONCALL)["regions"]["modal"], "the declare form")
+    assert "Search returns nothing for EU users" in modal
+    view = dev.emulator.state.open_views(ONCALL)[-1]
+    assert act(dev, "submit", **{"as": ONCALL, "view_id": view["id"], "values": {}})["ok"]
+    eventually(lambda: dev.emulator.state.thread(GENERAL, ts), "the reply in the message's thread")

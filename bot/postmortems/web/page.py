@@ -5,17 +5,19 @@ with the blameless-check findings highlighted, re-draft conflicts, the review st
 the versions with their authors, and with ``diff`` the changes a version made to the one before.
 
 It needs a signed link (``postmortem_links``): none or a bad one answers 403 saying where links
-come from; an expired one answers 403 saying how to get a new one. The URL carries the signature,
-so the page sends no Referer and is not cached or indexed. Any other path or parameter, however
-hostile, gets a 4xx saying what is wrong (a path that names no possible incident 404, a ``diff``
-that is not a version number 400), and a database that does not answer within
-``READ_WAIT_SECONDS`` a 503: the page always answers promptly.
+come from; an expired one answers 403 saying how to get a new one. A private incident's page also
+needs its reader to be in the incident's channel, when the web app's Sign in with Slack is set up
+(``PrivateReaders``): signed out, they are sent to sign in and back; not a member, 403. The URL
+carries the signature, so the page sends no Referer and is not cached or indexed. Any other path
+or parameter, however hostile, gets a 4xx saying what is wrong (a path that names no possible
+incident 404, a ``diff`` that is not a version number 400), and a database that does not answer
+within ``READ_WAIT_SECONDS`` a 503: the page always answers promptly.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -53,10 +55,36 @@ HEADERS = {
 }
 
 Namer = Callable[[str], str]
+# Whether this viewer may read the post-mortem of private incident ``number`` (its channel):
+# None to go on, else the answer to send instead (a redirect to sign in, a refusal).
+PrivateCheck = Callable[[Request, int, str | None], Awaitable[Response | None]]
 log = logging.getLogger(__name__)
 
 
-def postmortem_routes(service: PostmortemService, links: ReviewLinks, name: Namer) -> list[Route]:
+class PrivateReaders:
+    """Who may read a private incident's post-mortem, beyond holding a signed link: plugged in
+    by the web app (``bot/insights``), which knows who signed in and asks Slack for the
+    channel's members. Unplugged (no Sign in with Slack), the signed link alone opens it."""
+
+    def __init__(self) -> None:
+        self._check: PrivateCheck | None = None
+
+    def plug(self, check: PrivateCheck) -> None:
+        self._check = check
+
+    async def refusal(
+        self, request: Request, number: int, channel_id: str | None
+    ) -> Response | None:
+        return None if self._check is None else await self._check(request, number, channel_id)
+
+
+def postmortem_routes(
+    service: PostmortemService,
+    links: ReviewLinks,
+    name: Namer,
+    readers: PrivateReaders | None = None,
+) -> list[Route]:
+    readers = readers or PrivateReaders()
     templates = Environment(
         loader=PackageLoader("bot.postmortems.web", "templates"),
         autoescape=select_autoescape(["html"]),
@@ -92,6 +120,10 @@ def postmortem_routes(service: PostmortemService, links: ReviewLinks, name: Name
                 "/incident postmortem in its channel.",
                 404,
             )
+        if view.incident.private:
+            refused = await readers.refusal(request, number, view.channel_id)
+            if refused is not None:
+                return refused
         diff = view.version(int(wanted)) if wanted is not None else None
         if wanted is not None and (diff is None or diff.number < 2):
             return _text(
