@@ -128,10 +128,18 @@ def settings_for(url: str, slack: FakeSlackServer) -> Settings:
     )
 
 
-def time_queries(client: httpx.Client, queries: dict[str, str], rounds: int) -> float:
-    """Prints p50 and p95 of each; the worst p95 (ms)."""
+def time_queries(
+    client: httpx.Client, queries: dict[str, str], rounds: int, cold: bool = False
+) -> float:
+    """Prints p50 and p95 of each (and with ``cold``, the first request's time apart: the one
+    that computes what the next ones reuse); the worst p95 (ms)."""
     worst = 0.0
     for name, path in queries.items():
+        first = ""
+        if cold:
+            started = time.perf_counter()
+            assert client.get(path).status_code == 200
+            first = f"   first {(time.perf_counter() - started) * 1000:7.1f} ms"
         times = []
         for _ in range(rounds):
             started = time.perf_counter()
@@ -140,7 +148,7 @@ def time_queries(client: httpx.Client, queries: dict[str, str], rounds: int) -> 
             assert answer.status_code == 200, answer.text[:300]
         p95 = statistics.quantiles(times, n=20)[-1]
         worst = max(worst, p95)
-        print(f"{name:32} p50 {statistics.median(times):6.1f} ms   p95 {p95:6.1f} ms")
+        print(f"{name:32} p50 {statistics.median(times):6.1f} ms   p95 {p95:6.1f} ms{first}")
     return worst
 
 
@@ -176,8 +184,11 @@ def insights(args: argparse.Namespace) -> float:
                 base_url=server.url, cookies={"warroom_session": session_cookie()}, timeout=60
             ) as client,
         ):
-            client.get("/insights")  # the first asks Slack who is in the private channels
-            worst = time_queries(client, queries, args.rounds)
+            # The first view asks Slack who is in the private channels (remembered 30 s).
+            started = time.perf_counter()
+            client.get(f"/insights?since={today.isoformat()}")
+            print(f"private channels asked of Slack in {time.perf_counter() - started:.1f} s")
+            worst = time_queries(client, queries, args.rounds, cold=True)
         app.engine.dispose()
     return worst
 

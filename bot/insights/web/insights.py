@@ -6,13 +6,15 @@ service, from the query string). Private incidents the viewer is not a member of
 of every figure, as the incident list leaves them out. Bad filters are named on the page and
 replaced by their defaults, never a 5xx; a database that does not answer promptly is a 503.
 
-The figures of a scope (for one set of visible private incidents) are computed once and kept for
-``FIGURES_SECONDS``: the page and its CSVs read the same figures, and a year of 100,000 incidents
-is read and summarized once a minute at most, not on every view.
+The figures of a scope (for one set of visible private incidents) are computed once and kept
+(``RecentFigures``): the page and its CSVs read the same figures, and a year of 100,000 incidents
+is read and summarized once a minute at most, in the background once a scope has been seen, not
+on every view.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -34,8 +36,11 @@ from bot.insights.web.members import ChannelMembers
 from bot.insights.web.pages import HEADERS, Pages
 from bot.kernel.web.bounded import Bounded, Unavailable
 
+log = logging.getLogger(__name__)
 BUSY = "The insights cannot be read right now (the database is busy); reload in a moment."
 FIGURES_SECONDS = 60.0
+STALE_SECONDS = 600.0
+PAGE_ROWS = 100  # of a table on the page; its CSV has every row
 FIGURES_KEPT = 64  # scopes
 
 
@@ -44,6 +49,9 @@ class Figures:
     sections: dict[str, Section]
     incidents: int
     alerts: int
+
+
+_Key = tuple[Scope, tuple[int, ...]]
 
 
 @dataclass(frozen=True)
@@ -55,37 +63,75 @@ class _Read:
 
 
 class RecentFigures:
-    """The figures of the scopes read in the last ``seconds`` (the ``kept`` most recent)."""
+    """The figures of the scopes read lately (the ``kept`` most recent), each computed once
+    however many ask at the same time. Younger than ``fresh`` seconds they are served as they
+    are; younger than ``stale`` they are served while a background thread computes them again;
+    older, they are computed again before being served."""
 
     def __init__(
         self,
-        seconds: float = FIGURES_SECONDS,
+        fresh: float = FIGURES_SECONDS,
+        stale: float = STALE_SECONDS,
         kept: int = FIGURES_KEPT,
         monotonic: Callable[[], float] = time.monotonic,
+        spawn: Callable[[Callable[[], None]], None] | None = None,
     ) -> None:
-        self._seconds = seconds
+        self._fresh = fresh
+        self._stale = stale
         self._kept = kept
         self._monotonic = monotonic
+        self._spawn = spawn or _in_background
         self._lock = threading.Lock()
-        self._figures: OrderedDict[tuple[Scope, tuple[int, ...]], tuple[float, Figures]] = (
-            OrderedDict()
-        )
+        self._figures: OrderedDict[_Key, tuple[float, Figures]] = OrderedDict()
+        self._computing: dict[_Key, threading.Lock] = {}
 
     def get(self, scope: Scope, shown: tuple[int, ...], compute: Callable[[], Figures]) -> Figures:
         key = (scope, shown)
         now = self._monotonic()
         with self._lock:
             found = self._figures.get(key)
-            if found is not None and now - found[0] < self._seconds:
+            if found is not None:
                 self._figures.move_to_end(key)
-                return found[1]
-        figures = compute()
+        if found is not None and now - found[0] < self._fresh:
+            return found[1]
+        if found is not None and now - found[0] < self._stale:
+            seen = found[0]
+
+            def refresh() -> None:
+                self._compute(key, compute, seen)
+
+            self._spawn(refresh)
+            return found[1]
+        return self._compute(key, compute, found[0] if found else None)
+
+    def _compute(self, key: _Key, compute: Callable[[], Figures], seen: float | None) -> Figures:
+        """Compute the figures unless someone else just did (one computation per key at once)."""
         with self._lock:
-            self._figures[key] = (now, figures)
-            self._figures.move_to_end(key)
-            while len(self._figures) > self._kept:
-                self._figures.popitem(last=False)
-        return figures
+            computing = self._computing.setdefault(key, threading.Lock())
+        with computing:
+            with self._lock:
+                found = self._figures.get(key)
+            if found is not None and (seen is None or found[0] > seen):
+                return found[1]  # computed while this one waited
+            started = self._monotonic()
+            figures = compute()
+            with self._lock:
+                self._figures[key] = (started, figures)
+                self._figures.move_to_end(key)
+                while len(self._figures) > self._kept:
+                    self._figures.popitem(last=False)
+                self._computing.pop(key, None)
+            return figures
+
+
+def _in_background(work: Callable[[], None]) -> None:
+    def run() -> None:
+        try:
+            work()
+        except Exception:  # a failed refresh leaves the stale figures; the next view retries
+            log.exception("computing the insights failed")
+
+    threading.Thread(target=run, name="insights-refresh", daemon=True).start()
 
 
 def figures_of(found: history.History) -> Figures:
@@ -140,6 +186,7 @@ def insight_routes(
             sections=list(got.figures.sections.values()),
             incidents=got.figures.incidents,
             alerts=got.figures.alerts,
+            page_rows=PAGE_ROWS,
         )
 
     async def download(request: Request) -> Response:

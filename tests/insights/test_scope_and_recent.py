@@ -1,0 +1,71 @@
+"""The insights' scope from a query string (defaults, bad input named), and the figures kept
+for a minute per scope and set of visible private incidents."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from urllib.parse import parse_qsl
+
+from bot.insights.domain.scope import Scope, default_since, parse_scope
+from bot.insights.web.charts import Section
+from bot.insights.web.insights import Figures, RecentFigures
+
+TODAY = date(2026, 12, 3)
+
+
+def test_the_default_scope_is_the_last_twelve_calendar_months() -> None:
+    assert parse_scope({}, TODAY) == (Scope(date(2026, 1, 1), TODAY), [])
+    assert default_since(date(2026, 3, 31)) == date(2025, 4, 1)
+    scope, problems = parse_scope(
+        {"since": "2025-02-01", "until": "2025-02-28", "service": " a "}, TODAY
+    )
+    assert (scope, problems) == (Scope(date(2025, 2, 1), date(2025, 2, 28), "a"), [])
+    assert scope.params() == "since=2025-02-01&until=2025-02-28&service=a"
+
+
+def test_bad_input_is_named_and_replaced_by_the_default() -> None:
+    cases = {
+        "since=monday": "From must be a date like 2026-01-31, not 'monday'.",
+        "until=9999-12-31": "To must be between 1970-01-01 and 2999-12-31, not 9999-12-31.",
+        "since=2026-05-01&until=2026-01-01": "The From date is after the To date",
+        "since=2020-01-01": "A range is at most 1098 days",
+        "service=a%00b": "A service name has no control characters",
+    }
+    for query, problem in cases.items():
+        scope, problems = parse_scope(dict(parse_qsl(query)), TODAY)
+        assert len(problems) == 1, query
+        assert problems[0].startswith(problem), problems
+        assert (scope.until - scope.since).days < 1098
+        assert not scope.service
+
+
+def test_figures_are_kept_per_scope_and_visible_private_incidents_and_refreshed() -> None:
+    now = [0.0]
+    spawned: list[Callable[[], None]] = []
+    recent = RecentFigures(
+        fresh=60, stale=600, kept=2, monotonic=lambda: now[0], spawn=spawned.append
+    )
+    computed: list[int] = []
+
+    def compute() -> Figures:
+        computed.append(1)
+        return Figures({"x": Section("x", "X", "", [], [], [])}, len(computed), 0)
+
+    a, b = Scope(date(2026, 1, 1), TODAY), Scope(date(2026, 2, 1), TODAY)
+    assert recent.get(a, (), compute).incidents == 1
+    assert recent.get(a, (), compute).incidents == 1  # kept
+    assert recent.get(a, (7,), compute).incidents == 2  # a member of private incident 7
+    now[0] = 61
+    assert recent.get(a, (), compute).incidents == 1  # stale: served while computed again
+    assert recent.get(a, (), compute).incidents == 1
+    assert len(spawned) == 2
+    spawned[0]()
+    spawned[1]()  # someone already computed it: not again
+    assert computed == [1, 1, 1]
+    assert recent.get(a, (), compute).incidents == 3
+    now[0] = 1000  # too old to serve: computed before answering
+    assert recent.get(a, (), compute).incidents == 4
+    recent.get(b, (), compute)
+    recent.get(a, (7,), compute)  # evicts the least recently used
+    assert recent.get(a, (), compute).incidents == 7
