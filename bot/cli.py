@@ -1,4 +1,5 @@
-"""``warroom``: serve the bot, try it in the sandbox, migrate the database, print the version."""
+"""``warroom``: serve the bot, try it in the sandbox, print reports, migrate the database, print
+the version."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "config": _config,
         "playbooks": _playbooks,
         "postmortem": _postmortem,
+        "report": _report,
         "migrate": _migrate,
         "version": _version,
     }[args.command]
@@ -98,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.postmortems.cli import add_parser as add_postmortem_parser
 
     add_postmortem_parser(sub)
+    from bot.insights.cli import add_parser as add_report_parser
+
+    add_report_parser(sub)
     sub.add_parser("migrate", help="upgrade the database schema to the latest version")
     sub.add_parser("version", help="print the version")
     return parser
@@ -318,6 +323,14 @@ def _playbooks(args: argparse.Namespace) -> int:
 def _postmortem(args: argparse.Namespace) -> int:
     """``postmortem render``: print the draft, or a clear message and exit 1."""
     from bot.postmortems.cli import run
+
+    return run(args)
+
+
+def _report(args: argparse.Namespace) -> int:
+    """``report``: the insights of a date range, or a clear message and exit 2 (bad arguments)
+    or 1 (the database cannot be read)."""
+    from bot.insights.cli import run
 
     return run(args)
 
