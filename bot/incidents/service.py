@@ -209,7 +209,7 @@ class IncidentService:
         payload: dict[str, Any] = {"incident": row.id}
         if source is not None:
             events.append(_linked(source, declarer))
-            payload["source"] = {"channel": source.channel_id, "ts": source.ts}
+            payload["source"] = {"channel": source.channel_id, "ts": source.reply_thread}
         repo.append(session, row.id, events, now)
         key = incident_timers.provision_key(row.id)
         timers.schedule(session, key, incident_timers.PROVISION, now, payload, now)

@@ -1,6 +1,6 @@
 """What the declare form is pre-filled with from a Slack message."""
 
-from bot.incidents.domain.from_message import MAX_DESCRIPTION, prefill, readable
+from bot.incidents.domain.from_message import MAX_DESCRIPTION, is_ts, prefill, readable
 from bot.incidents.domain.incident import MAX_TITLE
 
 
@@ -30,3 +30,10 @@ def test_an_empty_message_prefills_nothing() -> None:
     assert prefill("") == prefill("   \n ")
     assert prefill("").title == ""
     assert prefill("").description == ""
+
+
+def test_only_slack_timestamps_are_timestamps() -> None:
+    assert is_ts("1700000090.000300")
+    assert not is_ts(None)
+    assert not is_ts("1700000090")
+    assert not is_ts("p1700000090000300")

@@ -152,3 +152,23 @@ def test_a_reply_slack_posted_but_answered_500_appears_once(bot: Bot) -> None:
     assert [r.user for r in replies] == [BOT_USER_ID]
     assert f"<#{channel.id}>" in replies[0].text
     assert [c.status for c in bot.slack.calls("chat.postMessage") if c.status >= 500] == [500]
+
+
+def test_declared_from_a_reply_the_answer_goes_in_the_same_thread(bot: Bot) -> None:
+    ops = bot.slack.state.create_channel("ops", LEAD, members=[LEAD, ONCALL, BOT_USER_ID])
+    parent = bot.slack.state.post_as_user(LEAD, ops.id, "Deploy 1234 is rolling out")
+    reply = bot.slack.state.post_as_user(
+        ONCALL, ops.id, "Errors doubled since", thread_ts=parent.ts
+    )
+    bot.driver.message_shortcut(SHORTCUT, ONCALL, ops.id, reply.ts)
+    bot.driver.view_submission(ONCALL, open_view(bot, ONCALL, "declare_incident"), {})
+    channel = bot.incident_channel("inc-1-errors-doubled-since")
+    answers = eventually(
+        lambda: [m for m in bot.slack.state.thread(ops.id, parent.ts) if m.user == BOT_USER_ID],
+        what="the reply in the thread",
+    )
+    assert f"<#{channel.id}>" in answers[0].text
+    linked = [
+        e for e in bot.app.incidents.view(channel.id).timeline if e.kind is EventKind.MESSAGE_ADDED
+    ]
+    assert "thread_ts=" in linked[0].data["permalink"]  # a reply's permalink names its thread

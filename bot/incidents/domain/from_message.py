@@ -17,6 +17,8 @@ from bot.incidents.domain.incident import MAX_TITLE
 
 # Slack's bound on a plain-text input's ``initial_value`` (and ``max_length``).
 MAX_DESCRIPTION = 3000
+# A Slack message timestamp, e.g. ``1700000090.000300``.
+_TS = re.compile(r"[0-9]{1,12}\.[0-9]{1,9}")
 # ``<https://x|label>``, ``<https://x>``, ``<#C1|name>``, ``<!here>``; ``<@U1>`` is kept as is.
 _MARKUP = re.compile(r"<([^<>@][^<>|]*)(?:\|([^<>]*))?>")
 
@@ -37,6 +39,12 @@ class SourceMessage:
     text: str
     author: str | None
     permalink: str
+    thread_ts: str | None = None  # the message is a reply in this thread
+
+    @property
+    def reply_thread(self) -> str:
+        """Where a reply to it goes: its own thread, or the thread it is a reply in."""
+        return self.thread_ts or self.ts
 
     @property
     def posted_at(self) -> datetime:
@@ -46,6 +54,10 @@ class SourceMessage:
     def dedup_key(self) -> str:
         """The timeline key of a linked message (the one the Add to timeline shortcut uses)."""
         return f"message:{self.channel_id}:{self.ts}"
+
+
+def is_ts(text: str | None) -> bool:
+    return text is not None and _TS.fullmatch(text) is not None
 
 
 def readable(text: str) -> str:

@@ -272,11 +272,14 @@ class SourceMeta(BaseModel):
     channel_id: Id
     ts: Annotated[str, Field(pattern=r"^[0-9]{1,12}\.[0-9]{1,9}$")]
     author: Id | None = None
+    thread_ts: Annotated[str, Field(pattern=r"^[0-9]{1,12}\.[0-9]{1,9}$")] | None = None
     permalink: Annotated[str, Field(max_length=500)]
     text: Annotated[str, Field(max_length=PRIVATE_METADATA_LIMIT)] = ""
 
     def to_domain(self) -> SourceMessage:
-        return SourceMessage(self.channel_id, self.ts, self.text, self.author, self.permalink)
+        return SourceMessage(
+            self.channel_id, self.ts, self.text, self.author, self.permalink, self.thread_ts
+        )
 
 
 class DeclareMeta(BaseModel):

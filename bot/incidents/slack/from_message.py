@@ -15,7 +15,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.incidents.domain.from_message import prefill, readable
+from bot.incidents.domain.from_message import is_ts, prefill, readable
 from bot.incidents.slack import blocks
 from bot.kernel.slack.payloads import MessageShortcut, request_of
 
@@ -51,6 +51,7 @@ def register(app: App) -> None:
                 channel_id=channel_id,
                 ts=message.ts,
                 author=message.user,
+                thread_ts=message.thread_ts if is_ts(message.thread_ts) else None,
                 permalink=str(link["permalink"]),
                 text=readable(message.text)[: blocks.PRIVATE_METADATA_LIMIT],
             )

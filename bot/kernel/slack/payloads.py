@@ -106,6 +106,7 @@ class Message(_Model):
     ts: Id
     text: Text = ""
     user: Id | None = None
+    thread_ts: Id | None = None  # a reply's thread (its parent's ts)
 
 
 class SlashCommand(_Model):
