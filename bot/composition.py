@@ -99,7 +99,7 @@ def build(
             retention.build(kernel),
             heartbeats.build(kernel, config, incident_service),
             comms.feature,
-            insights.build(kernel, reviews.readers),
+            insights.build(kernel, reviews.readers, config),
             clock_histograms.build(incident_service, config),
             status_page.feature,
         ]

@@ -1,5 +1,6 @@
 """What the web app plugs into the running bot: its routes (sign-in, the incident list and
-pages, the insights and their CSVs) and, at shutdown, closing its HTTP client to Slack."""
+pages, the insights with the on-call load, and their CSVs) and, at shutdown, closing its HTTP
+client to Slack."""
 
 from __future__ import annotations
 
@@ -7,22 +8,26 @@ import hashlib
 import hmac
 import logging
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.config.model import Config
 from bot.insights.web.auth import auth_routes
 from bot.insights.web.cookies import Cookies
 from bot.insights.web.incidents import Links, ServiceNames, incident_routes
 from bot.insights.web.insights import insight_routes
 from bot.insights.web.members import ChannelMembers
 from bot.insights.web.oidc import Client, SlackOpenId
+from bot.insights.web.oncall import oncall_reader
 from bot.insights.web.pages import Pages
 from bot.insights.web.private_reviews import private_review_check
 from bot.kernel.feature import Feature
 from bot.kernel.runtime import Kernel
 from bot.kernel.settings import Settings
+from bot.kernel.slack.directory import SlackDirectory
 from bot.postmortems.web.links import ReviewLinks, derived_secret
 from bot.postmortems.web.page import PrivateReaders
 
@@ -30,9 +35,14 @@ CALLBACK_PATH = "/auth/slack/callback"
 log = logging.getLogger(__name__)
 
 
-def build(kernel: Kernel, review_readers: PrivateReaders | None = None) -> Feature:
+def build(
+    kernel: Kernel,
+    review_readers: PrivateReaders | None = None,
+    config: Callable[[], Config] | None = None,
+) -> Feature:
     """``review_readers``: the post-mortem review page's gate for private incidents, which the
-    web app's sign-in and the channel's members answer."""
+    web app's sign-in and the channel's members answer. ``config``: the schedules the on-call
+    load is computed from (None leaves it out)."""
     settings = kernel.settings
     public = settings.public_url.rstrip("/")
     cookies = Cookies(
@@ -61,9 +71,25 @@ def build(kernel: Kernel, review_readers: PrivateReaders | None = None) -> Featu
             Links(_review_links(kernel).url, names),
             members,
         ),
-        *insight_routes(pages, kernel.sessions, members, kernel.clock, zone_of, ServiceNames().get),
+        *insight_routes(
+            pages,
+            kernel.sessions,
+            members,
+            kernel.clock,
+            zone_of,
+            ServiceNames().get,
+            oncall_reader(config, zone_of, _name_of(directory)) if config else None,
+        ),
     ]
     return Feature("insights", routes=routes, close=[openid.close] if openid else [])
+
+
+def _name_of(directory: SlackDirectory) -> Callable[[str], str | None]:
+    def name(ref: str) -> str | None:
+        slack_id = directory.slack_id(ref)
+        return directory.name(slack_id) if slack_id else None
+
+    return name
 
 
 def _openid(settings: Settings, public: str) -> SlackOpenId | None:

@@ -7,6 +7,7 @@ import socket
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,7 +17,7 @@ from sqlalchemy import Engine, insert
 
 from bot.composition import build
 from bot.incidents.rows import IncidentRow
-from tests.e2e.conftest import CONFIG_DIR, ONCALL, SECRET, Bot, Clock, e2e_settings, eventually
+from tests.e2e.conftest import ONCALL, SECRET, Bot, Clock, e2e_settings, eventually
 from warroom_sandbox import FakeSlackServer
 from warroom_sandbox.model import User
 from warroom_sandbox.openid import CLIENT_ID, CLIENT_SECRET
@@ -38,14 +39,19 @@ def web_settings() -> dict[str, Any]:
 
 @pytest.fixture
 def web(
-    slack: FakeSlackServer, engine: Engine, database_url: str, web_settings: dict[str, Any]
+    slack: FakeSlackServer,
+    engine: Engine,
+    database_url: str,
+    web_settings: dict[str, Any],
+    config_dir: Path,
 ) -> Iterator[Bot]:
-    """The bot with Sign in with Slack on the fake; PUBLIC_URL is its own loopback address."""
+    """The bot with Sign in with Slack on the fake; PUBLIC_URL is its own loopback address; the
+    config folder is the ``config_dir`` fixture's (tests/e2e/config unless a module overrides)."""
     port = _free_port()
     settings = e2e_settings(
         slack,
         database_url,
-        CONFIG_DIR,
+        config_dir,
         **{
             "public_url": f"http://127.0.0.1:{port}",
             "slack_client_id": CLIENT_ID,

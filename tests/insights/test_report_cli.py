@@ -161,16 +161,16 @@ def test_response_times_counts_and_longest_equal_the_hand_computed(
     assert sum(row["Alerts"] for row in found["alerts-rule"]) == len(in_range)
 
 
-def test_the_oncall_load_equals_the_hand_computed(
-    seeded: dict[str, str], history: SeededHistory
-) -> None:
-    found = sections(seeded)
+def hand_hours(
+    begin: datetime = BEGIN, end: datetime = END
+) -> tuple[dict[str, Counter[str]], dict[str, Counter[str]]]:
+    """Hour by hour: who each schedule has on call, and which part of their week it is for
+    them; and each schedule's hours per person."""
     zones = dict(PEOPLE)
-    # Hour by hour: who each schedule has on call, and which part of their week it is for them.
     parts: dict[str, Counter[str]] = defaultdict(Counter)
     per_schedule: dict[str, Counter[str]] = defaultdict(Counter)
-    hour = BEGIN
-    while hour < END:
+    hour = begin
+    while hour < end:
         for schedule in SCHEDULES:
             person = on_call(SERVICES[SCHEDULES.index(schedule) * 3], hour)
             local = hour.astimezone(ZoneInfo(zones[person]))
@@ -185,6 +185,15 @@ def test_the_oncall_load_equals_the_hand_computed(
             parts[person][part] += 1
             per_schedule[schedule][person] += 1
         hour += timedelta(hours=1)
+    return parts, per_schedule
+
+
+def test_the_oncall_load_equals_the_hand_computed(
+    seeded: dict[str, str], history: SeededHistory
+) -> None:
+    found = sections(seeded)
+    zones = dict(PEOPLE)
+    parts, per_schedule = hand_hours()
 
     rows = {row["Person"]: row for row in found["oncall-hours"]}
     assert set(rows) == {NAMES[p] for p in parts}

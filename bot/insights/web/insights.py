@@ -1,5 +1,5 @@
-"""``GET /insights`` (response times, incident counts, follow-ups and alert noise as charts,
-each with its table) and ``GET /insights/<chart>.csv`` (one chart's table).
+"""``GET /insights`` (response times, incident counts, follow-ups, the on-call load and alert
+noise as charts, each with its table) and ``GET /insights/<chart>.csv`` (one chart's table).
 
 Both need a session (else a redirect to sign in) and apply the same scope (date range and
 service, from the query string). Private incidents the viewer is not a member of are left out
@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,9 +30,11 @@ from starlette.routing import Route
 
 from bot.insights import history, queries
 from bot.insights.domain.scope import Scope, parse_scope
-from bot.insights.web.charts import BUILDERS, Section, csv_text, sections
+from bot.insights.sections import SLUGS
+from bot.insights.web.charts import Section, csv_text, sections
 from bot.insights.web.cookies import Session
 from bot.insights.web.members import ChannelMembers
+from bot.insights.web.oncall import OnCallSections
 from bot.insights.web.pages import HEADERS, Pages
 from bot.kernel.web.bounded import Bounded, Unavailable
 
@@ -134,9 +136,11 @@ def _in_background(work: Callable[[], None]) -> None:
     threading.Thread(target=run, name="insights-refresh", daemon=True).start()
 
 
-def figures_of(found: history.History) -> Figures:
+def figures_of(found: history.History, oncall: Sequence[Section] = ()) -> Figures:
+    """The charts' sections, with the on-call load's after follow-ups (``SLUGS``' order)."""
+    built = {section.slug: section for section in (*sections(found), *oncall)}
     return Figures(
-        {section.slug: section for section in sections(found)},
+        {slug: built[slug] for slug in SLUGS if slug in built},
         len(found.incidents),
         len(found.alerts),
     )
@@ -149,7 +153,9 @@ def insight_routes(
     clock: Callable[[], datetime],
     zone_of: Callable[[str], str],
     services: Callable[[DbSession], list[str]],
+    oncall: OnCallSections | None = None,
 ) -> list[Route]:
+    """``oncall``: the on-call load's sections (None: a bot without schedules leaves them out)."""
     reads = Bounded("insights", slots=4, seconds=20.0)
     recent = RecentFigures()
 
@@ -163,7 +169,9 @@ def insight_routes(
 
         def compute() -> Figures:
             with sessions() as db:
-                return figures_of(history.load(db, scope, shown, zone_of))
+                found = history.load(db, scope, shown, zone_of)
+                hidden = history.hidden_private(db, shown)
+                return figures_of(found, oncall(db, scope, hidden) if oncall else ())
 
         return _Read(scope, problems, recent.get(scope, shown, compute), names)
 
@@ -194,17 +202,21 @@ def insight_routes(
         if not isinstance(viewer, Session):
             return viewer
         slug = str(request.path_params["chart"])
-        if slug not in BUILDERS:
-            text = f"There is no chart {slug[:40]!r}: choose one of {', '.join(BUILDERS)}."
+        if slug not in SLUGS:
+            text = f"There is no chart {slug[:40]!r}: choose one of {', '.join(SLUGS)}."
             return pages.message("No such chart", text, 404, viewer)
         params = dict(request.query_params)
         try:
             got = await reads.run(lambda: read(viewer, params))
         except Unavailable:
             return pages.message("Busy", BUSY, 503, viewer)
+        section = got.figures.sections.get(slug)
+        if section is None:  # the on-call load, on a bot built without it
+            text = f"There is no chart {slug[:40]!r} here."
+            return pages.message("No such chart", text, 404, viewer)
         name = f"warroom-{slug}-{got.scope.since}-{got.scope.until}.csv"
         return Response(
-            csv_text(got.figures.sections[slug]),
+            csv_text(section),
             media_type="text/csv; charset=utf-8",
             headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
         )

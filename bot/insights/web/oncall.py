@@ -4,10 +4,16 @@ person, and each schedule's fairness. ``warroom report`` prints the same tables.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
+from sqlalchemy.orm import Session as DbSession
+
+from bot.config.model import Config
+from bot.insights import history
 from bot.insights.domain import oncall_load as load
 from bot.insights.domain.oncall_load import OnCallLoad, PersonLoad
+from bot.insights.domain.scope import Scope
+from bot.insights.oncall_history import load_oncall
 from bot.insights.web.charts import Section, minutes
 from bot.insights.web.svg import Series, bars
 
@@ -145,3 +151,39 @@ def _fairness(figures: OnCallLoad) -> Section:
 
 def oncall_sections(figures: OnCallLoad, name: Names = str) -> list[Section]:
     return [_hours(figures, name), _pages(figures, name), _fairness(figures)]
+
+
+# The on-call sections of a scope, leaving out the pages of the ``hidden`` private incidents.
+OnCallSections = Callable[[DbSession, Scope, Collection[int]], list[Section]]
+
+
+def oncall_reader(
+    config: Callable[[], Config],
+    zone_of: Callable[[str], str | None],
+    name_of: Callable[[str], str | None],
+) -> OnCallSections:
+    """The ``/insights`` page's on-call sections: the config's schedules (as in force now) and
+    the database's overrides and pages; a person's zone from ``users.yaml``, else ``zone_of``
+    (their Slack profile's); a person's name from ``users.yaml``, else ``name_of``."""
+
+    def read(session: DbSession, scope: Scope, hidden: Collection[int]) -> list[Section]:
+        current = config()
+        since, until = history.bounds(scope)
+        found = load_oncall(
+            session,
+            current,
+            since,
+            until,
+            service=scope.service or None,
+            hidden=hidden,
+            zone_of=zone_of,
+        )
+        figures = load.load(found.shifts, found.pages, since, until, found.zones)
+
+        def name(ref: str) -> str:
+            user = current.user(ref)
+            return user.name if user else name_of(ref) or ref
+
+        return oncall_sections(figures, name)
+
+    return read
