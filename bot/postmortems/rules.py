@@ -9,6 +9,11 @@ File shape::
         pattern: '\\bhuman error\\b'
         why: It names a person as the cause and stops the analysis there.
         hint: Describe what made the action easy to get wrong, e.g. "the script accepted ..."
+      - id: neglected
+        pattern: '\\bneglected\\b'
+        subject: person       # not when a thing is the subject: "the autoscaler neglected ..."
+        why: ...
+        hint: ...
       - id: person-omission
         grammar: omission     # a category of the blame grammar (domain/blame_grammar.py)
         why: ...
@@ -18,6 +23,7 @@ File shape::
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -32,6 +38,7 @@ class _RuleModel(BaseModel):
     id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_-]*$")
     pattern: str = ""
     grammar: str = ""
+    subject: Literal["", "person"] = ""
     why: str = Field(min_length=1)
     hint: str = Field(min_length=1)
 
@@ -84,7 +91,9 @@ def _read(path: Path) -> list[Rule]:
     model = validate(_FileModel, data, str(path))
     rules, errors = [], []
     for index, item in enumerate(model.rules):
-        rule = Rule(item.id, item.pattern, item.why.strip(), item.hint.strip(), item.grammar)
+        rule = Rule(
+            item.id, item.pattern, item.why.strip(), item.hint.strip(), item.grammar, item.subject
+        )
         try:
             compile_rule(rule)
         except InvalidRule as error:

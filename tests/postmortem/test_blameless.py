@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.kernel.yamlsource import SourceErrors
+from bot.postmortems.domain.blame_grammar import People, thing_subject
 from bot.postmortems.domain.blameless import Rule, check, compile_rule, sentences
 from bot.postmortems.domain.prefilter import required_literals
 from bot.postmortems.rules import load_rules
@@ -195,11 +196,13 @@ _WORDS = st.sampled_from(
 def test_the_prefilter_never_changes_what_is_found(rules: list[Rule], text: str) -> None:
     """Reading only lines holding a rule's required words finds what reading everything finds."""
     patterns = [rule for rule in rules if rule.pattern]
+    people = People(PEOPLE)
     expected = sorted(
         (rule.id, start + m.start(), start + m.end())
         for start, sentence in sentences(text)
         for rule in patterns
         if (m := compile_rule(rule, PEOPLE).search(sentence)) is not None
+        and not (rule.subject == "person" and thing_subject(sentence, m.start(), people))
     )
 
     found = sorted((f.rule, f.start, f.end) for f in check(text, patterns, PEOPLE))

@@ -96,6 +96,103 @@ def test_people_acting_and_systems_failing_are_not_blame(text: str) -> None:
     assert analyse(text, People(PEOPLE)) == []
 
 
+# Written for the harm rule, not taken from any corpus part: a person (configured or not, by
+# role, team, pronoun, "one of ...", the antecedent of "who") as the subject of a damaging
+# action, marked by its verb, object or manner or by the damage its next clause reports.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The release engineer ran kubectl delete namespace against the live cluster.",
+        "The platform squad muted every disk alert for the whole weekend.",
+        "A support engineer pasted the admin password into the public ticket.",
+        "Marcus Webb pushed the signing credentials to a personal fork.",
+        "The weekend on-call rebooted the leader instead of the follower.",
+        "Daniel merged the migration with the lint step skipped.",
+        "The infra folks turned off the circuit breaker on the payments client.",
+        "Someone bumped the worker count to 400, and it exhausted the connection pool.",
+        "The intern rewrote the cache keys, which wiped every session in the EU region.",
+        "It was tobiah who restarted the broker mid-deploy, that's what corrupted the offsets.",
+        "Rasmus, who was on call, force-deleted the persistent volume.",
+        "One of the contractors scheduled a reindex that saturated the search cluster at peak.",
+        "Elena hardcoded the staging token into the release build.",
+        "Sam disabled the replication lag check because it was flaky.",
+        "Big Sofia yanked the power cable on the wrong rack.",
+        "Ilsabeth copied the prod credentials into a shared spreadsheet.",
+    ],
+)
+def test_a_person_doing_damage_is_flagged_as_harm(rules: list[Rule], text: str) -> None:
+    findings = check(text, rules, PEOPLE)
+
+    assert "person-harm" in {f.rule for f in findings}, [f.rule for f in findings]
+    (harm,) = [f for f in findings if f.rule == "person-harm"]
+    assert harm.hint.startswith("Describe what the system allowed")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The analytics team launched a full export with no rate limit and no heads-up.",
+        "The frontend team shipped a build they had never run against the real API.",
+        "The on-call silenced the disk alarm and went back to bed.",
+        "The SRE on shift acked the page at 01:55 and then sat on it for an hour.",
+        "We can pin the entire outage on one engineer.",
+    ],
+)
+def test_slips_around_a_damaging_action_are_flagged(rules: list[Rule], text: str) -> None:
+    assert check(text, rules, PEOPLE) != []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sofia dropped the stale replica slot to let the WAL drain.",
+        "Daniel deleted the stuck lock file so that deploys could resume.",
+        "The release engineer disabled the feature flag at 09:12 to stop the 500s.",
+        "Aiko restarted the leader to clear the hung transactions.",
+        "Marcus failed over to the standby region at 10:03.",
+        "Elena muted the flapping alert while the fix rolled out.",
+        "The on-call deployed the hotfix to production at 11:40.",
+        "Kubernetes deleted the pod after the liveness probe failed three times.",
+        "Terraform destroyed the workspace because the state file pointed at production.",
+        "Autovacuum truncated the table at 03:00 as scheduled.",
+        "Daniel restarted the API, which cleared the stuck connections.",
+        "Sofia ran the migration in the maintenance window, which locked the table as planned.",
+        "Aiko committed the fix for the leaked password check.",
+        "The alert paged Marcus, who rolled back the release.",
+        "The database crashed when Sam was paged for the second time.",
+        "Daniel was handed the pager at 02:00 after the first responder went off shift.",
+        "Sofia was told the wrong region by the status bot.",
+        "If the dashboard had shown queue age, the on-call would have seen the backlog sooner.",
+        "A lazy default in the client library retried forever.",
+        "The linter neglected generated files, so the bad import slipped through.",
+        "The deploy tool didn't bother waiting for health checks before shifting traffic.",
+        "svn blame points to a 2019 commit for the timeout value.",
+        "We need a lock so that nobody can run the backfill twice.",
+    ],
+)
+def test_remedies_things_and_tools_are_not_harm(rules: list[Rule], text: str) -> None:
+    assert check(text, rules, PEOPLE) == []
+
+
+def test_a_pattern_rule_can_ignore_a_thing_as_its_subject(tmp_path: Path) -> None:
+    team = tmp_path / "team-rules.yaml"
+    team.write_text(
+        "rules:\n"
+        "  - id: skipped\n"
+        "    pattern: '\\bskipped\\b'\n"
+        "    subject: person\n"
+        "    why: w\n"
+        "    hint: h\n"
+    )
+
+    (rule,) = load_rules(team)
+
+    assert check("The scheduler skipped the backup.", [rule]) == []
+    assert [f.rule for f in check("Daniel skipped the backup.", [rule], PEOPLE)] == ["skipped"]
+    assert [f.rule for f in check("The backup was skipped.", [rule])] == ["skipped"]
+    assert [f.rule for f in check("They skipped the backup.", [rule])] == ["skipped"]
+
+
 def test_a_team_can_switch_off_a_grammar_category(tmp_path: Path) -> None:
     team = tmp_path / "team-rules.yaml"
     team.write_text(
@@ -172,6 +269,29 @@ _WORDS = st.sampled_from(
         "\n",
         "\n```\n",
         "Stra\u00dfe",
+        "deleted",
+        "ran",
+        "destroy",
+        "silenced",
+        "alert",
+        "instead",
+        "with",
+        "zero",
+        "password",
+        "which",
+        "locked",
+        "fell",
+        "over",
+        "thats",
+        "what",
+        "who",
+        "Big",
+        "Tom",
+        "Ilsabeth",
+        "his",
+        "traced",
+        "to",
+        "02:10",
     ]
 )
 

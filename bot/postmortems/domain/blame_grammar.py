@@ -22,7 +22,19 @@ and code spans are blanked first, since a quote reports what someone said. Then:
     "lack of diligence", "rookie mistake") anywhere in the sentence;
   - ``possessive``: a person's slip ("X's oversight", "their mistake", "on X's part");
   - ``cause``: the outcome attributed to a person ("caused by X", "because of the DBA",
-    "the root cause was X", "the blame lies with ...").
+    "the root cause was X", "the blame lies with ...", "traced the outage back to X");
+  - ``harm``: a person subject whose action the sentence marks as damaging: a destructive verb
+    or command ("deleted the apex record", "ran terraform destroy"), a safeguard turned off
+    ("silenced the pager"), a secret put where it leaks, "instead of", a failure "with the check
+    overridden", or the damage its clause goes on to do ("... that locked the orders table",
+    "and it hammered the upstream", "that's what starved the db"). Remedies and fixes
+    ("disabled the feature flag to stop the errors", "deleted the stale lock") are not harm.
+
+People are also found by grammar: the antecedent of "who" ("it was liam who", "Oluwaseun,
+who"), a capitalised first word that a later "his"/"her" refers to, a capitalised surname after
+a first name, "one of the overnight people", and, for harm only, a capitalised first word that
+is not a known product followed by a past-tense verb. Nominative pronouns ("they", "she") are
+subjects wherever they stand ("a build they had never installed").
 
 Words are matched through ``stems`` (a tiny suffix stripper), so the lists in
 ``blame_lexicon`` hold base forms only. Failure words about systems stay clean because the
@@ -43,7 +55,8 @@ COUNTERFACTUAL = "counterfactual"
 JUDGEMENT = "judgement"
 POSSESSIVE = "possessive"
 CAUSE = "cause"
-CATEGORIES = (OMISSION, COUNTERFACTUAL, JUDGEMENT, POSSESSIVE, CAUSE)
+HARM = "harm"
+CATEGORIES = (OMISSION, COUNTERFACTUAL, JUDGEMENT, POSSESSIVE, CAUSE, HARM)
 
 _TOKEN = re.compile(
     r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>|@\w[\w.-]*\w|@\w"
@@ -182,7 +195,8 @@ def analyse(sentence: str, people: People) -> list[Hit]:
     if not has_cue(lows):
         return []
     tokens = [Token(m.group(), low, m.start(), m.end()) for m, low in zip(found, lows, strict=True)]
-    mentions = find_mentions(tokens, people)
+    every = find_mentions(tokens, people)
+    mentions = [m for m in every if m.kind != "unknown"]
     hits: dict[str, Hit] = {}
     for hit in _judgements(tokens, {m.start for m in mentions}):
         hits.setdefault(hit.category, hit)
@@ -192,11 +206,16 @@ def analyse(sentence: str, people: People) -> list[Hit]:
         hits.setdefault(hit.category, hit)
     for hit in _causes(tokens, mentions):
         hits.setdefault(hit.category, hit)
+    conditional = _system_condition(tokens, mentions)
     for mention in mentions:
         mode = _subject_mode(tokens, mention)
         if mode is not None:
-            for hit in _predicate(tokens, mention, mode):
+            for hit in _predicate(tokens, mention, mode, conditional):
                 hits.setdefault(hit.category, hit)
+    if OMISSION not in hits:
+        for hit in _harms(tokens, every):
+            hits.setdefault(hit.category, hit)
+            break
     return [hits[c] for c in CATEGORIES if c in hits]
 
 
@@ -208,6 +227,7 @@ def _modal_of(lows: list[str]) -> list[str]:
     return lows
 
 
+_ABILITY = frozenset({"can", "cannot", "will", "'ll", "may", "might", "could", "shall"})
 _MODALS_OF = frozenset({"should", "could", "would", "must", "might"})
 
 
@@ -225,6 +245,30 @@ def tokenize(sentence: str) -> list[Token]:
     ]
 
 
+def thing_subject(sentence: str, offset: int, people: People) -> bool:
+    """Whether the words at ``offset`` (a pattern rule's match) have a thing as their subject in
+    the active voice: "our autoscaler neglected ...", "the monitoring didn't bother ...". A
+    person, pronoun, passive ("was neglected") or missing subject is not a thing."""
+    tokens = tokenize(sentence)
+    at = next((k for k, t in enumerate(tokens) if t.start >= offset), len(tokens))
+    mentions = find_mentions(tokens, people)
+    if any(m.start < at <= m.end for m in mentions):
+        return False  # the match starts inside or right after a person
+    head = at - 1
+    while head >= 0 and _glue(tokens[head]):
+        if tokens[head].low in _PASSIVE_AUX:
+            return False  # "renewal was neglected": a hidden agent
+        head -= 1
+    if head < 0 or not tokens[head].text.replace("-", "").isalpha():
+        return False
+    low = tokens[head].low
+    if low in lex.PRONOUNS or low in lex.DETERMINERS or low in lex.PREPOSITIONS:
+        return False
+    if low in lex.SUBORDINATORS or low in lex.COORDINATORS or low in ("who", "nobody"):
+        return False
+    return not any(m.start <= head < m.end for m in mentions)
+
+
 def find_mentions(tokens: Sequence[Token], people: People) -> list[Mention]:
     mentions: list[Mention] = []
     at = 0
@@ -235,14 +279,81 @@ def find_mentions(tokens: Sequence[Token], people: People) -> list[Mention]:
             continue
         mentions.append(found)
         at = found.end
-    return mentions
+    return _inferred(tokens, mentions)
+
+
+def _inferred(tokens: Sequence[Token], mentions: list[Mention]) -> list[Mention]:
+    """People only the grammar shows: the antecedent of "who", a first word that a later
+    "his"/"her" refers to, and (kind "unknown", read by the harm rule only) a capitalised first
+    word that is no known product or word, followed by a past-tense verb."""
+    taken = {k for m in mentions for k in range(m.start, m.end)}
+    found: list[Mention] = []
+    for at, token in enumerate(tokens):
+        if token.low != "who":
+            continue
+        ante = at - 2 if at >= 2 and tokens[at - 1].low == "," else at - 1
+        if ante < 0 or ante in taken or not tokens[ante].text.isalpha():
+            continue
+        before = tokens[ante - 1].low if ante > 0 else ""
+        cleft = before in lex.COPULAS and ante >= 2 and tokens[ante - 2].low == "it"
+        if _unknown_word(tokens[ante].low) and (tokens[ante].text[:1].isupper() or cleft):
+            first = ante - 1 if ante > 0 and _name_like(tokens[ante - 1]) else ante
+            found.append(Mention(first, ante + 1, "named"))
+            taken.update(range(first, ante + 1))
+    if 0 not in taken and tokens and _name_like(tokens[0]) and _unknown_word(tokens[0].low):
+        end = 2 if len(tokens) > 2 and _name_like(tokens[1]) else 1
+        if end < len(tokens) and _past_like(tokens[end]):
+            gendered = any(t.low in _GENDERED for t in tokens[end:])
+            found.append(Mention(0, end, "named" if gendered else "unknown"))
+    return sorted(mentions + found, key=lambda m: m.start)
+
+
+_GENDERED = frozenset({"he", "she", "his", "her", "him", "himself", "herself", "hers"})
+_NOUN_ENDINGS = (
+    "ing", "tion", "sion", "ment", "ness", "ity", "ance", "ence", "er", "or", "age", "ure",
+    "ics", "ism", "s", "al", "ogy", "cy", "ry", "ic", "ive", "ate", "ue", "ly",
+)  # fmt: skip
+
+
+def _name_like(token: Token) -> bool:
+    text = token.text
+    return text.isalpha() and text[:1].isupper() and text[1:].islower() and len(text) > 1
+
+
+def _unknown_word(low: str) -> bool:
+    """Not a word the grammar knows as something other than a person, nor a product."""
+    return not (
+        low in lex.PRODUCTS
+        or low in lex.DETERMINERS
+        or low in lex.PRONOUNS
+        or low in lex.PREPOSITIONS
+        or low in lex.SUBORDINATORS
+        or low in lex.COORDINATORS
+        or low in lex.AUXILIARIES
+        or low in lex.ADVERBS
+        or low in lex.DEPARTMENTS
+        or low in _TIME_WORDS
+        or _is_head(low)
+        or (low.endswith(_NOUN_ENDINGS) and not low.endswith(("us", "as", "os")))  # Rasmus
+        or low in ("it", "there", "here", "what", "who", "why", "how", "yesterday", "today")
+    )
+
+
+def _past_like(token: Token) -> bool:
+    low = token.low
+    return (low.endswith("ed") and len(low) > 4) or (
+        low in lex.IRREGULAR and lex.IRREGULAR[low] != low
+    )
 
 
 def _mention_at(tokens: Sequence[Token], at: int, people: People) -> Mention | None:
     low = tokens[at].low
     named = people.match(tokens, at)
     if named:
-        return Mention(at, at + named, "named")
+        end = at + named
+        if end < len(tokens) and _name_like(tokens[end]) and _unknown_word(tokens[end].low):
+            end += 1  # a surname nobody configured: "Chen Wei"
+        return Mention(at, end, "named")
     if low in lex.PRONOUNS and (low != "i" or tokens[at].text == "I"):
         return Mention(at, at + 1, "pronoun")
     if low in ("no", "none") and at + 1 < len(tokens) and tokens[at + 1].low in ("one", "of"):
@@ -259,7 +370,10 @@ def _mention_at(tokens: Sequence[Token], at: int, people: People) -> Mention | N
         kind = "team" if any(_is(t.low, lex.TEAM_HEADS) for t in tokens[at:end]) else "role"
         if _is_department(tokens, end - 1) and end - 1 == at:
             kind = "team"
-        return Mention(_phrase_start(tokens, at), end, kind)
+        start = _phrase_start(tokens, at)
+        if start >= 2 and tokens[start - 1].low == "of" and tokens[start - 2].low in _PARTS_OF:
+            start -= 2  # "one of the overnight people"
+        return Mention(start, end, kind)
     return None
 
 
@@ -267,6 +381,9 @@ def _is_head(low: str) -> bool:
     return _is(low, lex.ROLE_NOUNS) or _is(low, lex.TEAM_HEADS)
 
 
+_PARTS_OF = frozenset(
+    {"one", "some", "two", "three", "several", "none", "any", "each", "either", "neither", "all"}
+)
 _SHIFTS = frozenset({"night", "day", "morning", "evening", "late", "early", "weekend", "overnight"})
 
 
@@ -346,7 +463,14 @@ def _subject_mode(tokens: Sequence[Token], mention: Mention) -> str | None:
         return "cleft"
     if low in _BOUNDARY or low == "," or low in lex.COORDINATORS or low in lex.SUBORDINATORS:
         return "clause"
+    if mention.kind == "pronoun" and tokens[mention.start].low in _NOMINATIVE:
+        return "clause"  # "a build they had never installed": "they" is always a subject
+    if mention.kind == "named" and all(_name_like(t) for t in tokens[: mention.start]):
+        return "clause"  # a nickname's adjective: "Big Tom yanked ..."
     return "clause" if _after_time_phrase(tokens, at) else None
+
+
+_NOMINATIVE = frozenset({"he", "she", "they", "we"})
 
 
 _GROUPS = frozenset({"us", "them", "you"})
@@ -389,6 +513,8 @@ def _clause_start(tokens: Sequence[Token], at: int) -> bool:
 def _clause_end(tokens: Sequence[Token], start: int) -> int:
     for at in range(start, len(tokens)):
         low = tokens[at].low
+        if low == ":" and _in_time(tokens, at):
+            continue  # "at 02:10"
         if low in _BOUNDARY and low not in "-":
             return at
         if low in lex.SUBORDINATORS and low not in ("that", "once", "as"):
@@ -398,15 +524,27 @@ def _clause_end(tokens: Sequence[Token], start: int) -> int:
     return len(tokens)
 
 
+def _in_time(tokens: Sequence[Token], at: int) -> bool:
+    return (
+        0 < at < len(tokens) - 1 and tokens[at - 1].low.isdigit() and tokens[at + 1].low.isdigit()
+    )
+
+
 def _continues(tokens: Sequence[Token], at: int) -> bool:
     """After a comma: does the same subject go on ("..., and forgot", "..., bypassing review")?"""
     if at >= len(tokens):
         return False
     low = tokens[at].low
-    return low in ("and", "but", "then") or (low.endswith("ing") and len(low) > 5)
+    return (
+        low in ("and", "but", "then")
+        or low in lex.NEGATIONS  # "..., never committed it"
+        or (low.endswith("ing") and len(low) > 5)
+    )
 
 
-def _predicate(tokens: Sequence[Token], mention: Mention, mode: str) -> list[Hit]:
+def _predicate(
+    tokens: Sequence[Token], mention: Mention, mode: str, conditional: bool = False
+) -> list[Hit]:
     start = mention.end
     if start >= len(tokens) or tokens[start].low in ("'s", "'"):
         return []
@@ -431,10 +569,35 @@ def _predicate(tokens: Sequence[Token], mention: Mention, mode: str) -> list[Hit
     for at in verbs:
         hit = _verb_phrase(tokens, at, end, mode, negated, subject)
         if hit is not None:
+            if conditional and hit.category == COUNTERFACTUAL and _hypothetical(tokens, at, end):
+                break  # "if the alert had been on error rate, we would have known"
             hits.append(hit)
             break
     hits += _predicate_cues(tokens, start, end, relative, subject)
     return hits
+
+
+def _system_condition(tokens: Sequence[Token], mentions: Sequence[Mention]) -> bool:
+    """Whether the sentence has a condition about a thing, not a person: "if the alert had
+    been on error rate", "had the check run"."""
+    starts = {m.start for m in mentions}
+    found = False
+    for at, token in enumerate(tokens):
+        if token.low in ("if", "unless") or (token.low == "had" and _clause_start(tokens, at)):
+            subject = at + 1
+            while subject < len(tokens) and tokens[subject].low in ("only", "just"):
+                subject += 1
+            if any(k in starts for k in range(subject, min(subject + 3, len(tokens)))):
+                return False
+            found = found or token.low != "had" or subject < len(tokens)
+    return found
+
+
+def _hypothetical(tokens: Sequence[Token], start: int, end: int) -> bool:
+    """The clause's modal says what would have followed ("would/could/might have"), not what
+    someone ought to have done."""
+    modal = next((t.low for t in tokens[start:end] if t.low in lex.CF_MODALS or t.low == "'d"), "")
+    return modal in ("would", "could", "might", "'d")
 
 
 def _verb_like(token: Token) -> bool:
@@ -453,7 +616,7 @@ def _verb_phrase(
     tokens: Sequence[Token], at: int, end: int, mode: str, negated: bool, subject: int
 ) -> Hit | None:
     """The blame in the verb phrase starting at ``at`` (auxiliaries, adverbs, then the verb)."""
-    modal = have = passive = slip = False
+    modal = have = passive = slip = able = False
     first = at
     if at < end and tokens[at].low == "had":  # "had the chance to stop it"
         chance = next(
@@ -474,6 +637,7 @@ def _verb_phrase(
         if low in lex.LIGHT_VERBS and at + 1 < end and tokens[at + 1].low in _LIGHT_LINKS:
             at += 1  # "went ahead", "insisted on"
         modal = modal or low in lex.CF_MODALS
+        able = able or low in _ABILITY
         have = have or (modal and low in ("have", "'ve"))
         negated = negated or low in lex.NEGATIONS
         passive = passive or low in _PASSIVE_AUX
@@ -501,15 +665,19 @@ def _verb_phrase(
         return hit(COUNTERFACTUAL, at + 1)
     if passive and negated and verb.low == "bothered":
         return hit(OMISSION, at)  # "couldn't be bothered to check"
-    if passive and verb.low.endswith("ed"):
-        return None
+    if passive and (
+        verb.low.endswith(("ed", "en"))
+        or lex.IRREGULAR.get(verb.low, verb.low) != verb.low
+        or verb.low in lex.PARTICIPLES
+    ):
+        return None  # "was sent the wrong link by the bot": done to the person
     bases = stems(verb.low)
     if not bases.isdisjoint(lex.FAILURE_VERBS):
         return hit(OMISSION, at)
     if "fail" in bases and nxt == "to":
         return hit(OMISSION, at + 1)
-    if negated and not bases.isdisjoint(lex.DILIGENCE_VERBS):
-        return hit(OMISSION, at)
+    if negated and not able and not bases.isdisjoint(lex.DILIGENCE_VERBS):
+        return hit(OMISSION, at)  # not "so that nobody can run it": what the system will allow
     if negated and "get" in bases and nxt in ("round", "around"):
         return hit(OMISSION, at + 1)  # "never got round to it"
     return _phrasal(tokens, at, end, bases, hit)
@@ -540,6 +708,8 @@ def _phrasal(
             if base == "drop" and not any(w in lex.DROP_OBJECTS for w in ahead[1:4]):
                 continue
             return make(OMISSION, at + 1)
+    if "go" in bases and any(w in ("sleep", "bed") for w in ahead[:3]):
+        return make(OMISSION, at)  # "went back to sleep"
     if "let" in bases and any(_is(w, lex.LET_COMPLEMENTS) for w in ahead[1:5]):
         return make(OMISSION, at)
     if "leave" in bases and (
@@ -589,6 +759,8 @@ def _predicate_cues(
         if low == "too" and at + 1 < end and tokens[at + 1].low in lex.TOO_WORDS:
             hits.append(Hit(OMISSION, subject, tokens[at + 1].end, _words(tokens, at, at + 1)))
             break
+        if low == "with" and at + 1 < end and tokens[at + 1].low in ("no", "zero"):
+            low, nxt = "without", at + 2 if at + 2 < end else None  # "with no change ticket"
         if (
             (low == "without" and nxt is not None and _unchecked(tokens, nxt, end))
             or low in lex.DEFIANCE
@@ -620,7 +792,9 @@ def _have_follows(tokens: Sequence[Token], at: int, end: int) -> bool:
 def _unchecked(tokens: Sequence[Token], at: int, end: int) -> bool:
     """After "without": a skipped safeguard ("review", "load testing", "telling anyone")."""
     return any(
-        t.low in lex.WITHOUT_OBJECTS or (t.low.endswith("ing") and len(t.low) > 5)
+        t.low in lex.WITHOUT_OBJECTS
+        or t.low in lex.SAFEGUARDS
+        or (t.low.endswith("ing") and len(t.low) > 5)
         for t in tokens[at : min(at + 2, end)]
     )
 
@@ -641,6 +815,8 @@ def _judgements(tokens: Sequence[Token], people: set[int]) -> Iterable[Hit]:
         if _by_a_thing(tokens, at, people):
             continue  # "the canary was botched by a race in the deploy tool"
         if not bases.isdisjoint(lex.JUDGEMENT):
+            if at + 1 < len(tokens) and tokens[at + 1].low in lex.ARTEFACTS:
+                continue  # "a sloppy regex" describes the artefact, not its author
             yield Hit(JUDGEMENT, token.start, token.end, token.text)
             return
         for base in bases:
@@ -663,6 +839,213 @@ def _judgements(tokens: Sequence[Token], people: set[int]) -> Iterable[Hit]:
             if token.low in firsts and tuple(t.low for t in tokens[at + 1 : last + 1]) == rest:
                 yield Hit(category, token.start, tokens[last].end, _words(tokens, at, last))
                 return
+
+
+def _harms(tokens: Sequence[Token], mentions: Sequence[Mention]) -> Iterable[Hit]:
+    """A person subject's action marked as damaging by its verb, object or manner, or by the
+    damage the following clause says it did."""
+    for mention in mentions:
+        mode = _subject_mode(tokens, mention)
+        if mode not in ("clause", "cleft"):
+            continue
+        start = mention.end
+        starts = []
+        if start + 1 < len(tokens) and tokens[start].low == "," and tokens[start + 1].low == "who":
+            aside = next((k for k in range(start + 2, len(tokens)) if tokens[k].low == ","), None)
+            if aside is not None:
+                starts.append(aside + 1)  # "Rasmus, who was on call, force-deleted ..."
+            start += 1
+        if start < len(tokens) and tokens[start].low in ("who", "that"):
+            start += 1
+        elif start < len(tokens) and tokens[start].low in lex.PREPOSITIONS:
+            start = next(  # "the SRE on rotation restarted ..."
+                (k for k in range(start + 1, min(start + 5, len(tokens))) if _past_like(tokens[k])),
+                len(tokens),
+            )
+        verbs = [v for v in (_main_verb(tokens, at) for at in [start, *starts]) if v is not None]
+        if not verbs:
+            continue
+        verb = verbs[0] if len(verbs) == 1 else verbs[-1]
+        hit = _harm_of(tokens, verbs[0], tokens[mention.start].start)
+        if hit is None and verb != verbs[0]:
+            hit = _harm_of(tokens, verb, tokens[mention.start].start)
+        if hit is not None and _as_intended(tokens, verbs[0] + 1):
+            continue  # "as planned", "per the runbook", "for the planned maintenance"
+        if hit is not None and mention.kind == "unknown" and hit.words.split()[-1] not in _HUMAN:
+            continue  # a capitalised word may be a product: products delete and drop things
+        if hit is not None:
+            yield hit
+            return
+
+
+# What only people do, so an unknown capitalised subject doing it is a person: put a secret
+# where it leaks, or pick one thing "instead of" another.
+_HUMAN = frozenset(lex.SECRETS | {"of"})
+
+
+def _main_verb(tokens: Sequence[Token], at: int) -> int | None:
+    """The verb after a subject, past auxiliaries and adverbs; None when negated ("did not
+    delete"), passive ("was paged") or not a verb."""
+    passive = False
+    while at < len(tokens) and _glue(tokens[at]):
+        if tokens[at].low in lex.NEGATIONS or tokens[at].low in lex.CF_MODALS:
+            return None
+        passive = passive or tokens[at].low in _PASSIVE_AUX
+        at += 1
+    if at >= len(tokens) or not tokens[at].text.replace("-", "").isalpha():
+        return None
+    low = tokens[at].low
+    if passive or low in lex.DETERMINERS or low in lex.PREPOSITIONS or low in _BOUNDARY:
+        return None
+    return at
+
+
+def _harm_of(tokens: Sequence[Token], verb: int, subject: int) -> Hit | None:
+    end = _clause_end(tokens, verb + 1)
+    low = tokens[verb].low
+    bases = stems(low) | stems(low.rpartition("-")[2])  # "force-deleted"
+    window = [t.low for t in tokens[verb + 1 : min(end, verb + 7)]]
+    remedial = not bases.isdisjoint(lex.REMEDIAL_VERBS) or not bases.isdisjoint(
+        lex.PERCEPTION_VERBS
+    )
+    purpose = any(w == "to" and _purpose_verb(window, k + 1) for k, w in enumerate(window)) or any(
+        t.low in ("so", "order") for t in tokens[verb + 1 : end]
+    )
+    obj = window[: next((k for k, w in enumerate(window) if w in lex.PREPOSITIONS), len(window))]
+    repair = any(w in lex.REPAIR_OBJECTS for w in obj)  # its object, not where it went
+
+    def hit(last: int) -> Hit:
+        return Hit(HARM, subject, tokens[last].end, _words(tokens, verb, last))
+
+    if not purpose and not repair:
+        if not bases.isdisjoint(lex.DESTRUCTIVE_VERBS) and (
+            "drop" not in bases or any(w in lex.DROP_OBJECTS for w in window[:4])
+        ):
+            return hit(verb)
+        if not bases.isdisjoint(lex.RUN_VERBS):
+            for k, w in enumerate(window[:4]):
+                if w in lex.DESTRUCTIVE_COMMANDS:
+                    return hit(verb + 1 + k)
+        defeat = bases & lex.DEFEAT_VERBS
+        meanwhile = end < len(tokens) and tokens[end].low in ("while", "during")
+        if defeat and not remedial_object(window) and not meanwhile:
+            needs_particle = bool(defeat & {"switch", "turn", "shut", "comment", "kill"})
+            if not needs_particle or any(w in lex.DEFEAT_PARTICLES for w in window[:5]):
+                for k, w in enumerate(window[:5]):
+                    if _is(w, lex.SAFEGUARDS):
+                        return hit(verb + 1 + k)
+    if not purpose and not bases.isdisjoint(lex.LEAK_VERBS):
+        for k, w in enumerate(obj):  # "committed the fix for the password check": no secret
+            if w in lex.SECRETS:
+                return hit(verb + 1 + k)
+    for at in range(verb + 1, end):
+        low = tokens[at].low
+        if low == "instead" and at + 1 < end and tokens[at + 1].low == "of" and not remedial:
+            return hit(at + 1)  # "restarted the primary instead of the standby"
+        if low == "with" and not remedial:  # "with the failing check overridden"
+            for k in range(at + 1, min(at + 5, end)):
+                word = tokens[k].low
+                if _past_like(tokens[k]) and not stems(word).isdisjoint(
+                    lex.FAILURE_VERBS | lex.DEFEAT_VERBS
+                ):
+                    return hit(k)
+    if remedial or purpose:
+        return None
+    return _consequence(tokens, verb, subject)
+
+
+def _purpose_verb(window: Sequence[str], at: int) -> bool:
+    """Whether "to" before ``at`` opens a purpose ("to stop the errors", "to clear it"), not a
+    destination ("to prod", "to 5000", "to the public repo")."""
+    if at >= len(window) or not window[at].isalpha():
+        return False
+    bases = stems(window[at])
+    after = window[at + 1] if at + 1 < len(window) else ""
+    return (
+        not bases.isdisjoint(_PURPOSES)
+        or after in lex.DETERMINERS
+        or after in lex.POSSESSIVE_PRONOUNS
+        or after in ("it", "them", "up", "down", "off", "out")
+    ) and window[at] not in lex.DETERMINERS
+
+
+_PURPOSES = frozenset().union(
+    lex.REMEDIAL_VERBS,
+    lex.PERCEPTION_VERBS,
+    lex.DILIGENCE_VERBS,
+    lex._words(
+        "clear unblock free save keep avoid prevent reduce speed make get let allow help protect "
+        "limit recover buy shed relieve ease unstick mitigate"
+    ),
+)
+
+
+def remedial_object(window: Sequence[str]) -> bool:
+    """A flag or feature turned off is a remedy ("disabled the feature flag")."""
+    return any(w in ("flag", "flags", "feature", "toggle", "experiment") for w in window[:4])
+
+
+_TEMPORAL = frozenset(
+    {"when", "while", "after", "before", "since", "once", "because", "as", "if", "unless"}
+)
+
+
+def _consequence(tokens: Sequence[Token], verb: int, subject: int) -> Hit | None:
+    """Damage the clause after a person's action says it did: "... that locked the orders
+    table", "and it hammered the upstream", "which is how they ended up on GitHub"."""
+    for at in range(verb + 1, len(tokens)):
+        low = tokens[at].low
+        if low in _TEMPORAL:
+            return None  # "... when the database crashed" says when, not what it did
+        if not _past_like(tokens[at]):
+            continue
+        bases = stems(low)
+        nxt = tokens[at + 1].low if at + 1 < len(tokens) else ""
+        phrase = any(nxt in lex.DAMAGE_PHRASES.get(b, ()) for b in bases)
+        if bases.isdisjoint(lex.DAMAGE_VERBS) and not phrase:
+            continue
+        if _linked(tokens, at, verb) or (phrase and nxt == "with"):
+            return Hit(HARM, subject, tokens[at].end, _words(tokens, verb, at))
+    return None
+
+
+def _as_intended(tokens: Sequence[Token], at: int) -> bool:
+    """Whether the rest of the sentence says the action or its effect was meant: "as planned",
+    "as agreed in the change", "per the runbook", "for the planned maintenance"."""
+    lows = [t.low for t in tokens[at:]]
+    for k, word in enumerate(lows):
+        if word in _INTENDED and k > 0 and lows[k - 1] in ("as", "the", "a"):
+            return True
+        if word in ("as", "per", "following") and any(
+            w in _PROCEDURES for w in lows[k + 1 : k + 3]
+        ):
+            return True
+    return False
+
+
+_INTENDED = frozenset(
+    {"planned", "expected", "intended", "designed", "scheduled", "announced", "agreed"}
+)
+_PROCEDURES = frozenset({"runbook", "playbook", "procedure", "documented", "approved", "agreed"})
+
+
+def _linked(tokens: Sequence[Token], at: int, verb: int) -> bool:
+    """Whether the clause ending at ``at`` is the action's consequence: led by "which" or
+    "that", by "and it"/"until it", or a "that's what"/"which is how" frame."""
+    before = at - 1
+    while before > verb and _glue(tokens[before]):
+        before -= 1
+    low = tokens[before].low
+    if low in ("which", "that"):
+        return True
+    if low in ("it", "this") and tokens[before - 1].low in ("and", ",", "so", "until", "then"):
+        return True
+    look = [t.low for t in tokens[max(verb + 1, at - 7) : at]]
+    return (
+        any(w in ("what", "how") for w in look)
+        and any(w in ("that", "thats", "which", "this") for w in look)
+        and any(w in ("is", "was", "'s", "thats") for w in look)
+    )
 
 
 def _judgement_stems(low: str) -> frozenset[str]:
@@ -739,6 +1122,8 @@ def _possessives(tokens: Sequence[Token], mentions: Sequence[Mention]) -> Iterab
             low = tokens[look].low
             after = tokens[look + 1].low if look + 1 < len(tokens) else ""
             blame = _is(low, lex.BLAME_NOUNS) or _is(low, lex.JUDGEMENT) or low == "part"
+            if low.endswith("ed") and low not in lex.BLAME_NOUNS and low not in lex.JUDGEMENT:
+                blame = False  # "our autoscaler neglected ...": a verb, not an owned slip
             if low in ("failure", "failures") and after != "to" and owner < len(tokens):
                 blame = tokens[owner].low in ("'s", "'")  # "their failures" may be machines'
             if low == "part" and (owner < 2 or tokens[owner - 2].low != "on"):
@@ -764,6 +1149,15 @@ def _causes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> Iterable[Hi
                 if found is not None:
                     yield Hit(CAUSE, tokens[at].start, tokens[found.end - 1].end, " ".join(frame))
                     return
+        if not stems(lows[at]).isdisjoint(_GAPPED_FRAMES):
+            for look in range(at + 2, min(at + 8, len(tokens) - 1)):
+                if lows[look] in ("to", "on") and lows[look - 1] not in _BOUNDARY:
+                    found = _person_at(starts, look + 1, tokens)
+                    if found is not None:  # "trace the entire incident back to one person"
+                        last = tokens[found.end - 1].end
+                        yield Hit(CAUSE, tokens[at].start, last, _words(tokens, at, look))
+                        return
+                    break
         if lows[at] in lex.CAUSE_NOUNS and (at == 0 or lows[at - 1] in ("the", "root", "a")):
             for copula in range(at + 1, min(at + 6, len(tokens))):
                 if lows[copula] in lex.COPULAS:
@@ -792,6 +1186,7 @@ def _causes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> Iterable[Hi
             return
 
 
+_GAPPED_FRAMES = frozenset({"trace", "pin", "chalk", "attribute"})
 _FRAMES: dict[str, list[tuple[str, ...]]] = {}
 for _frame in lex.CAUSAL_FRAMES:
     _FRAMES.setdefault(_frame[0], []).append(_frame)
@@ -818,6 +1213,10 @@ _INFLECTED_CUES = frozenset().union(
     lex.JUDGEMENT,
     set(lex.JUDGEMENT_PHRASES) - {"more", "less", "common", "bad", "eye", "eyes", "no", "one"},
     {"fail", "let", "leave", "obvious", "cut"},
+    lex.DESTRUCTIVE_VERBS,
+    lex.DAMAGE_VERBS,
+    lex.DEFEAT_VERBS,
+    _GAPPED_FRAMES,
 )
 _EXACT_CUES = frozenset().union(
     lex.CF_MODALS,
@@ -835,6 +1234,11 @@ _EXACT_CUES = frozenset().union(
     lex.START_VERBS,
     lex.UNDONE,
     {"accountable", "nobody", "none", "no-one", "n't"},
+    lex.DESTRUCTIVE_COMMANDS,
+    lex.SECRETS,
+    {"instead", "sleep", "bed"},
+    {form for base in lex.DAMAGE_PHRASES for form in (_past(base), base)},
+    {form for form, base in lex.IRREGULAR.items() if base in lex.DAMAGE_PHRASES},
 )
 _PHRASAL_PAST = frozenset(
     {form for form, base in lex.IRREGULAR.items() if base in lex.PHRASAL_FAILURES}
@@ -853,6 +1257,7 @@ def cue_kind(low: str) -> int:
         or low in _PHRASAL_PAST
         or not bases.isdisjoint(_INFLECTED_CUES)
         or low.partition("-")[0] in lex.JUDGEMENT
+        or ("-" in low and not stems(low.rpartition("-")[2]).isdisjoint(_INFLECTED_CUES))
     ):
         kind |= STRONG
     if low in ("'s", "'") or low in lex.POSSESSIVE_PRONOUNS:
@@ -871,11 +1276,13 @@ def has_cue(lows: Sequence[str]) -> bool:
             return True
         if low == "no" and at + 1 < len(lows) and lows[at + 1] == "one":
             return True
+        if low == "with" and at + 1 < len(lows) and lows[at + 1] in ("no", "zero"):
+            return True  # "with no change ticket"
         kinds |= kind
     return kinds & (OWNER | BLAME_NOUN) == OWNER | BLAME_NOUN
 
 
-NO, ONE = 8, 16
+NO, ONE, WITH = 8, 16, 32
 
 
 def cue_chunks(folded: str) -> dict[int, set[str]]:
@@ -888,6 +1295,7 @@ def cue_chunks(folded: str) -> dict[int, set[str]]:
         BLAME_NOUN: set(),
         NO: set(),
         ONE: set(),
+        WITH: set(),
     }
     for chunk in set(folded.split()):
         kinds = _chunk_kind(chunk)
@@ -898,7 +1306,7 @@ def cue_chunks(folded: str) -> dict[int, set[str]]:
     return found
 
 
-LINE_CUES = ((STRONG,), (OWNER, BLAME_NOUN), (NO, ONE))
+LINE_CUES = ((STRONG,), (OWNER, BLAME_NOUN), (NO, ONE), (WITH, NO))
 
 
 def _chunk_kind(chunk: str) -> int:
@@ -914,4 +1322,9 @@ def _chunk_kind(chunk: str) -> int:
 def _word_kind(low: str) -> int:
     if low == "had":
         return STRONG
-    return cue_kind(low) | (NO if low == "no" else 0) | (ONE if low == "one" else 0)
+    return (
+        cue_kind(low)
+        | (NO if low in ("no", "zero") else 0)
+        | (ONE if low == "one" else 0)
+        | (WITH if low == "with" else 0)
+    )

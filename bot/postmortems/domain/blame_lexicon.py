@@ -164,6 +164,8 @@ IRREGULAR = {
     "panicked": "panic",
     "panicking": "panic",
 }
+# Irregular past participles that, after "was"/"were", make a passive: "was sent the link".
+PARTICIPLES = _words("sent given told shown found made held kept paid built heard bought taught")
 
 # Phrasal failures: a verb base and the particle that makes it a failure ("took down", "messed up").
 PHRASAL_FAILURES = {
@@ -222,6 +224,7 @@ DILIGENCE_VERBS = _words(
     study train attend bother realise realize remember recall mention disclose share ticket
     follow-up handover hand brief alert call phone chase question challenge push-back object
     stop pause ack show turn join reply return sync involve configure drill
+    commit run install enable re-enable retest re-test try
     """
 )
 
@@ -378,6 +381,7 @@ WITHOUT_OBJECTS = _words(
     announcement telling asking checking looking reading testing waiting verifying reviewing
     thinking notifying informing validating confirming consulting flag canary soak snapshot
     dry-run safeguard safeguards safety check checks ticket ticket change-request tests approval
+    dry backoff back-off heads-up
     """
 )
 # "let X lapse", "left X running": the words that make let/leave a failure.
@@ -387,7 +391,7 @@ LET_COMPLEMENTS = _words(
 LEAVE_COMPLEMENTS = _words(
     """
     out on enabled running unattended open exposed behind unpatched unlocked unmonitored
-    half-finished half-done broken dangling misconfigured unfinished disabled off
+    half-finished half-done broken dangling misconfigured unfinished disabled off way
     """
 )
 # Verbs that start things: with a person subject and an outage as object they name a cause.
@@ -488,5 +492,105 @@ PREPOSITIONS = _words(
     """
     of to for by with from on in at about into onto over under between among through during
     against without within across behind beyond near toward towards upon via per like than
+    """
+)
+
+# Harm: with a person as the subject, an action whose verb, object or manner marks damage, or
+# whose clause is followed by the damage it did ("the new hire ran terraform destroy in the
+# production workspace", "... and it hammered the upstream until it fell over").
+
+# Verbs that destroy or tear out by themselves ("deleted the apex record", "yanked the uplink").
+DESTRUCTIVE_VERBS = _words(
+    """
+    destroy delete erase purge wipe nuke drop truncate obliterate shred demolish hardcode
+    hard-code yank unplug rip rm-rf decommission deprovision terminate
+    """
+)
+# Commands a person "ran", "typed" or "executed" that destroy ("ran terraform destroy").
+RUN_VERBS = _words("run execute issue type invoke fire trigger kick paste enter launch apply")
+DESTRUCTIVE_COMMANDS = _words(
+    "destroy delete drop truncate wipe purge rm rm-rf erase format reset--hard force-push"
+)
+# Verbs that turn a safeguard off, and the safeguards ("silenced the pager").
+DEFEAT_VERBS = _words(
+    """
+    disable silence mute snooze suppress switch turn shut kill remove comment bypass override
+    deactivate unset
+    """
+)
+DEFEAT_PARTICLES = _words("off out down")
+SAFEGUARDS = _words(
+    """
+    alert alerts alarm alarms pager page pages paging monitor monitors monitoring limiter
+    limiters rate-limit rate-limiter limit limits check checks guard guards guardrail guardrails
+    protection protections validation validations lint linter test tests backup backups
+    firewall lock locks quota quotas throttle throttling breaker circuit-breaker canary canaries
+    approval approvals alerting healthcheck healthchecks health-check probe probes watchdog
+    safeguard safeguards safety safety-net failsafe fail-safe interlock confirmation
+    """
+)
+# Secrets a person copied or committed somewhere they leak from.
+SECRETS = _words(
+    """
+    secret secrets password passwords credential credentials api-key api-keys private-key
+    passphrase passphrases keyfile keyfiles keypair
+    """
+)
+LEAK_VERBS = _words(
+    """
+    commit push paste copy post share upload check hardcode hard-code embed email send publish
+    expose leak put store log print bake include
+    """
+)
+# Damage a person's action went on to do, in the clause that follows it ("that locked the
+# orders table", "which is how they ended up on GitHub", "and every job went with it").
+DAMAGE_VERBS = _words(
+    """
+    hammer overload overwhelm flood swamp saturate exhaust starve lock deadlock crash break wipe
+    corrupt delete drop erase truncate leak expose lose knock topple kill block stall choke
+    cripple wreck trash nuke brick melt clobber overwrite ddos spam thrash flatten
+    """
+)
+# Phrasal damage: a verb base and the particle ("fell over", "ended up on GitHub").
+DAMAGE_PHRASES = {
+    "fall": frozenset({"over", "down", "apart"}),
+    "go": frozenset({"down", "with", "dark", "offline"}),
+    "end": frozenset({"up"}),
+    "take": frozenset({"down", "out"}),
+    "bring": frozenset({"down"}),
+    "blow": frozenset({"up", "away"}),
+    "fill": frozenset({"up"}),
+}
+# Words that start the clause carrying an action's consequence.
+CONSEQUENCE_LINKS = _words("and which that so until thats that's it this")
+# Nouns for a harmless, corrected object: "deleted the stale lock file" is a fix.
+REPAIR_OBJECTS = _words(
+    """
+    stuck stale bad broken orphaned duplicate corrupt corrupted faulty leftover poisoned rogue
+    runaway hung zombie dangling temporary temp old-unused offending failing flapping spurious
+    noisy test scratch unused
+    """
+)
+# Artefacts a judgement word may describe without judging anyone ("a sloppy regex").
+ARTEFACTS = _words(
+    """
+    regex regexes regexp regexps pattern patterns glob globs parser parsers query queries schema
+    schemas default defaults timeout timeouts threshold thresholds heuristic heuristics
+    algorithm algorithms hash matcher matchers serializer tokenizer format expression
+    expressions cron mapping mappings rule rules filter filters grammar
+    """
+)
+# Infrastructure products, so a capitalised subject that is one is not taken for a person.
+PRODUCTS = _words(
+    """
+    terraform kubernetes k8s kubectl helm argo argocd flux istio envoy linkerd consul vault nomad
+    docker podman postgres postgresql mysql mariadb redis memcached kafka zookeeper rabbitmq
+    nats elasticsearch opensearch cassandra mongo mongodb dynamo dynamodb spanner bigquery
+    snowflake nginx haproxy traefik caddy apache jenkins gitlab github bitbucket circleci
+    travis buildkite spinnaker ansible puppet chef salt saltstack packer prometheus grafana
+    loki tempo jaeger datadog splunk sentry pagerduty opsgenie statuspage cloudflare fastly
+    akamai aws gcp azure s3 ec2 lambda route53 cloudfront cloudwatch rds aurora gke eks aks
+    celery sidekiq airflow cron systemd linux windows chrome safari android ios slack jira
+    linear confluence okta auth0 stripe twilio sendgrid mailgun
     """
 )

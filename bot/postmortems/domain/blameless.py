@@ -9,7 +9,9 @@ failure verb, while "the deploy broke checkout" stays clean.
 
 Sentences are found per line (table cells separately) and split at ``.``, ``!`` or ``?``
 followed by a space; fenced code blocks are skipped. A finding's ``start``/``end`` are offsets of
-the matched words in the checked text, so a page can highlight them in place.
+the matched words in the checked text, so a page can highlight them in place. A rule with
+``subject: person`` ignores a match whose subject is a thing in the active voice ("the
+autoscaler neglected queue depth"); a person, a pronoun, a passive or no subject still counts.
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from bot.postmortems.domain.blame_grammar import LINE_CUES, People, analyse, cue_chunks
+from bot.postmortems.domain.blame_grammar import (
+    LINE_CUES,
+    People,
+    analyse,
+    cue_chunks,
+    thing_subject,
+)
 from bot.postmortems.domain.prefilter import required_literals
 from bot.postmortems.domain.sections import TITLE, located
 from bot.postmortems.domain.sentences import SentenceIndex
@@ -42,6 +50,7 @@ class Rule:
     why: str
     hint: str
     grammar: str = ""
+    subject: str = ""  # "person": a match whose subject is a thing is not blame
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,7 @@ def check(markdown: str, rules: Sequence[Rule], people: Sequence[str] = ()) -> l
     folded = markdown.casefold()  # as IGNORECASE compares (long s is s)
     same_offsets = len(folded) == len(markdown)  # else (``ß`` -> ``ss``) read every sentence
     findings: list[Finding] = []
+    known = People(people)
     for rule in rules:
         if rule.grammar:
             continue
@@ -95,7 +105,9 @@ def check(markdown: str, rules: Sequence[Rule], people: Sequence[str] = ()) -> l
         candidates = index.all() if words is None else index.containing(folded, words)
         for start, sentence in candidates:
             match = pattern.search(sentence)
-            if match is not None:
+            if match is not None and not (
+                rule.subject == "person" and thing_subject(sentence, match.start(), known)
+            ):
                 findings.append(
                     Finding(
                         rule.id,
@@ -118,7 +130,7 @@ def check(markdown: str, rules: Sequence[Rule], people: Sequence[str] = ()) -> l
             candidates = index.with_chunks(folded, groups)
         else:
             candidates = index.all()
-        findings += _grammar(candidates, grammar, People(people), flagged)
+        findings += _grammar(candidates, grammar, known, flagged)
     return _in_sections(markdown, sorted(findings, key=lambda f: (f.start, f.end)))
 
 
