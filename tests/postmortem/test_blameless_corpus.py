@@ -136,6 +136,7 @@ def test_a_person_doing_damage_is_flagged_as_harm(rules: list[Rule], text: str) 
         "The on-call silenced the disk alarm and went back to bed.",
         "The SRE on shift acked the page at 01:55 and then sat on it for an hour.",
         "We can pin the entire outage on one engineer.",
+        "The DBA truncated the orders table in production.",
     ],
 )
 def test_slips_around_a_damaging_action_are_flagged(rules: list[Rule], text: str) -> None:
@@ -168,6 +169,8 @@ def test_slips_around_a_damaging_action_are_flagged(rules: list[Rule], text: str
         "The deploy tool didn't bother waiting for health checks before shifting traffic.",
         "svn blame points to a 2019 commit for the timeout value.",
         "We need a lock so that nobody can run the backfill twice.",
+        "The DBA truncated the temp table to free disk space.",
+        "Sofia wiped the scratch bucket to make room for the restore.",
     ],
 )
 def test_remedies_things_and_tools_are_not_harm(rules: list[Rule], text: str) -> None:

@@ -673,6 +673,8 @@ def _verb_phrase(
         return None  # "was sent the wrong link by the bot": done to the person
     bases = stems(verb.low)
     if not bases.isdisjoint(lex.FAILURE_VERBS):
+        if not bases.isdisjoint(lex.DESTRUCTIVE_VERBS) and _a_remedy(tokens, at, end):
+            return None  # "truncated the temp table to free disk space"
         return hit(OMISSION, at)
     if "fail" in bases and nxt == "to":
         return hit(OMISSION, at + 1)
@@ -952,6 +954,16 @@ def _harm_of(tokens: Sequence[Token], verb: int, subject: int) -> Hit | None:
     if remedial or purpose:
         return None
     return _consequence(tokens, verb, subject)
+
+
+def _a_remedy(tokens: Sequence[Token], verb: int, end: int) -> bool:
+    """A destructive verb used as a fix: its object is stale, stuck or temporary, or it is done
+    for a purpose ("to free disk space")."""
+    window = [t.low for t in tokens[verb + 1 : min(end, verb + 7)]]
+    obj = window[: next((k for k, w in enumerate(window) if w in lex.PREPOSITIONS), len(window))]
+    return any(w in lex.REPAIR_OBJECTS for w in obj) or any(
+        w == "to" and _purpose_verb(window, k + 1) for k, w in enumerate(window)
+    )
 
 
 def _purpose_verb(window: Sequence[str], at: int) -> bool:
