@@ -39,7 +39,12 @@ from bot.insights.web.pages import HEADERS, Pages
 from bot.kernel.web.bounded import Bounded, Unavailable
 
 log = logging.getLogger(__name__)
-BUSY = "The insights cannot be read right now (the database is busy); reload in a moment."
+BUSY = (
+    "The insights of this scope are still being computed (a long range over many incidents "
+    "takes a while the first time), or the database is busy. This page reloads itself."
+)
+WAIT_SECONDS = 8.0  # a first view waits this long for its figures, then reloads until ready
+RELOAD_SECONDS = 5
 FIGURES_SECONDS = 60.0
 STALE_SECONDS = 600.0
 PAGE_ROWS = 100  # of a table on the page; its CSV has every row
@@ -156,7 +161,22 @@ def insight_routes(
     oncall: OnCallSections | None = None,
 ) -> list[Route]:
     """``oncall``: the on-call load's sections (None: a bot without schedules leaves them out)."""
-    reads = Bounded("insights", slots=4, seconds=20.0)
+    reads = Bounded("insights", slots=4, seconds=WAIT_SECONDS)
+
+    def busy(viewer: Session) -> Response:
+        """A 503 that reloads itself (no script: a meta refresh), as the figures keep being
+        computed on their own thread and are kept for the next view."""
+        answer = pages.render(
+            "message.html",
+            viewer,
+            503,
+            title="Computing the insights",
+            text=BUSY,
+            refresh=RELOAD_SECONDS,
+        )
+        answer.headers["Retry-After"] = str(RELOAD_SECONDS)
+        return answer
+
     recent = RecentFigures()
 
     def read(viewer: Session, params: dict[str, str]) -> _Read:
@@ -183,7 +203,7 @@ def insight_routes(
         try:
             got = await reads.run(lambda: read(viewer, params))
         except Unavailable:
-            return pages.message("Busy", BUSY, 503, viewer)
+            return busy(viewer)
         return pages.render(
             "insights.html",
             viewer,
@@ -209,7 +229,7 @@ def insight_routes(
         try:
             got = await reads.run(lambda: read(viewer, params))
         except Unavailable:
-            return pages.message("Busy", BUSY, 503, viewer)
+            return busy(viewer)
         section = got.figures.sections.get(slug)
         if section is None:  # the on-call load, on a bot built without it
             text = f"There is no chart {slug[:40]!r} here."
