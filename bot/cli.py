@@ -249,6 +249,7 @@ def _config(args: argparse.Namespace) -> int:
     from bot.config import check_config, load_config
     from bot.config.credentials import credential_lookup, missing_credentials
     from bot.heartbeats.config import check_monitors
+    from bot.insights.digest_config import check_digest
     from bot.kernel.settings import Settings
 
     settings = Settings()
@@ -258,7 +259,7 @@ def _config(args: argparse.Namespace) -> int:
     loaded = None if errors else load_config(folder)
     services = None if loaded is None else [service.name for service in loaded.services]
     errors += check_routes(folder, services) + check_monitors(folder, services)
-    errors += check_announcing(folder, loaded)
+    errors += check_announcing(folder, loaded) + check_digest(folder)
     if errors:
         for error in errors:
             print(error)

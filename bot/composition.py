@@ -28,6 +28,7 @@ from bot.heartbeats import feature as heartbeats
 from bot.incidents import feature as incidents
 from bot.incidents.repo import counts_by_state
 from bot.incidents.service import IncidentService
+from bot.insights import digest as insights_digest
 from bot.insights import feature as insights
 from bot.insights.clocks import feature as clock_histograms
 from bot.kernel.clock import utc_now
@@ -101,6 +102,7 @@ def build(
             comms.feature,
             insights.build(kernel, reviews.readers, config),
             clock_histograms.build(incident_service, config),
+            insights_digest.build(kernel, config),
             status_page.feature,
         ]
     )

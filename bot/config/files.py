@@ -29,7 +29,9 @@ FILES: dict[str, tuple[str, type[BaseModel]]] = {
 }
 
 # Files of the folder that other features read (and check) themselves.
-COMPANIONS = frozenset({"alert_routes.yaml", "announcements.yaml", "heartbeats.yaml"})
+COMPANIONS = frozenset(
+    {"alert_routes.yaml", "announcements.yaml", "heartbeats.yaml", "insights.yaml"}
+)
 
 
 @dataclass
