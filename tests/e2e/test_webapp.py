@@ -335,11 +335,15 @@ def test_hostile_queries_and_next_addresses_get_no_5xx(web: Bot, http: httpx.Cli
         {"q": "%_\\'\"<script>" * 40},
         {"sort": "id; DROP TABLE incidents", "dir": "sideways"},
         {"status": "\x00", "service": "x" * 5000},
+        {"service": "checkout\x00"},  # PostgreSQL refuses a NUL in text: named, not a 500
+        {"q": "disk\x00full"},
     ]
     for params in hostile:
         answer = http.get(f"{web.url}/incidents", params=params)
         assert answer.status_code == 200, params
         assert "<script>" not in answer.text
+    named = http.get(f"{web.url}/incidents", params={"service": "a\x00b"}).text
+    assert "The service has control characters: showing every service." in named
 
 
 @pytest.mark.parametrize("web_settings", [{"slack_client_id": None}])

@@ -74,15 +74,25 @@ def parse(params: Mapping[str, str]) -> tuple[ListQuery, list[str]]:
     query = ListQuery(
         status=status,
         severity=severity,
-        service=params.get("service", "").strip()[:100],
+        service=_plain(
+            params.get("service", "").strip()[:100], "service", "every service", problems
+        ),
         since=since,
         until=until,
-        text=params.get("q", "").strip()[:MAX_TEXT],
+        text=_plain(params.get("q", "").strip()[:MAX_TEXT], "title text", "any title", problems),
         sort=sort,
         descending=params.get("dir", "desc") != "asc",
         page=int(page),
     )
     return query, problems
+
+
+def _plain(value: str, name: str, instead: str, problems: list[str]) -> str:
+    """``value``, or nothing when it holds control characters (a NUL is refused by PostgreSQL)."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        problems.append(f"The {name} has control characters: showing {instead}.")
+        return ""
+    return value
 
 
 def _one_of(value: str, allowed: tuple[str, ...], name: str, problems: list[str]) -> str:
