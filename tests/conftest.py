@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 import bot.tables  # noqa: F401  (registers every table on the metadata)
 from bot.kernel.storage.base import Base
 from bot.kernel.storage.db import make_engine
 from bot.kernel.storage.migrate import upgrade_to_head
+from bot.kernel.storage.scratch import scratch_database
 from tests.browser import browser  # the session's one Chromium, for every folder
 from tests.ci import IN_CI
 
@@ -58,3 +61,39 @@ def engine(migrated_engine: Engine) -> Engine:
 @pytest.fixture
 def on_postgres(database_url: str) -> bool:
     return database_url.startswith("postgresql")
+
+
+# --- a database of a test's own, for real `warroom serve` processes -------------------------------
+# Never the suite's shared database: the rows other tests leave there would be seen by the servers.
+
+
+@pytest.fixture
+def postgres_url(database_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL database on the test server, dropped afterwards."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL: set WARROOM_TEST_DATABASE_URL (CI's PostgreSQL run does)")
+    try:
+        with scratch_database(database_url, "warroom_test") as url:
+            yield url
+    except (OperationalError, ProgrammingError) as error:
+        if IN_CI:
+            raise
+        pytest.skip(f"cannot create a database on {database_url}: {error}")
+
+
+@pytest.fixture
+def sqlite_url(database_url: str, tmp_path: Path) -> str:
+    """A SQLite file of the test's own; only in the SQLite run of the suite."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the SQLite file run is in the SQLite run of the suite")
+    return f"sqlite:///{tmp_path / 'own.db'}"
+
+
+@pytest.fixture
+def own_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh database on whichever backend this run of the suite uses."""
+    if not database_url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'own.db'}"
+        return
+    with scratch_database(database_url, "warroom_test") as url:
+        yield url

@@ -28,7 +28,6 @@ import random
 import shutil
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -38,14 +37,11 @@ from typing import Protocol
 import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, select
-from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool
 
 from bot.incidents.domain.naming import channel_name
 from bot.incidents.rows import IncidentRow
-from bot.kernel.storage.scratch import scratch_database
 from bot.kernel.timers.rows import Timer
-from tests.conftest import IN_CI
 from tests.durability.forkserver import ForkedServer, ForkServer
 from tests.durability.support import due_timers, posts_to, wait_quiet
 from tests.e2e.conftest import CONFIG_DIR
@@ -68,26 +64,6 @@ DECLARERS = (ONCALL, LEAD, MANAGER)
 WORDS = ("checkout", "payments", "search", "login", "billing", "queue", "cache", "dns")
 UNUSED_PAGERDUTY = "http://127.0.0.1:9"  # nobody is paged: the declares name no service
 ANNOUNCEMENTS = 'announcements:\n  channels: ["#incidents"]\n'
-
-
-@pytest.fixture
-def postgres_url(database_url: str) -> Iterator[str]:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("the PostgreSQL run needs WARROOM_TEST_DATABASE_URL (CI's PostgreSQL run)")
-    try:
-        with scratch_database(database_url, "warroom_kill9") as url:
-            yield url
-    except (OperationalError, ProgrammingError) as error:
-        if IN_CI:
-            raise
-        pytest.skip(f"cannot create a database on {database_url}: {error}")
-
-
-@pytest.fixture
-def sqlite_url(database_url: str, tmp_path: Path) -> str:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the SQLite run of the suite runs this on SQLite")
-    return f"sqlite:///{tmp_path / 'kill9.db'}"
 
 
 def test_declares_on_sqlite_survive_a_sigkill_just_after_their_200(

@@ -34,7 +34,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
-from contextlib import AbstractContextManager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -47,7 +47,6 @@ from sqlalchemy.pool import NullPool
 
 from bot.incidents.rows import IncidentRow
 from bot.kernel.slack import marked
-from bot.kernel.storage.scratch import scratch_database
 from bot.kernel.timers.rows import Effect, Timer
 from bot.paging.rows import DeliveryRow, PageRow
 from warroom_sandbox.emulator import SlackEmulator
@@ -445,10 +444,6 @@ def replica_env(
         }
     )
     return env
-
-
-def fresh_postgres_database(server_url: str) -> AbstractContextManager[str]:
-    return scratch_database(server_url, "warroom_replicas")
 
 
 # --- the scenario ------------------------------------------------------------------------------

@@ -31,12 +31,10 @@ announcements:
 """
 
 
-def test_three_replicas_announce_each_incident_once(
-    storm_database_url: str, tmp_path: Path
-) -> None:
+def test_three_replicas_announce_each_incident_once(own_database_url: str, tmp_path: Path) -> None:
     with PagingStorm(
         workdir=tmp_path,
-        database_url=storm_database_url,
+        database_url=own_database_url,
         replicas=3,
         incidents=INCIDENTS,
         level0_delay_minutes=60,

@@ -17,7 +17,6 @@ In the end the Statuspage fake holds one incident whose updates are the two text
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,6 @@ from tests.replicas.harness import (
     FakeSlack,
     HeldAnswers,
     Replica,
-    fresh_postgres_database,
     replica_env,
     wait_for,
     write_config,
@@ -49,16 +47,6 @@ SECOND = "A fix is rolling out."
 UNREACHABLE = "http://127.0.0.1:9"  # PagerDuty: nothing here pages
 
 
-@pytest.fixture
-def serve_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """A database of the test's own on the suite's backend (a restarted process finds it)."""
-    if not database_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'restart.db'}"
-        return
-    with fresh_postgres_database(database_url) as url:
-        yield url
-
-
 class HeldWrites:
     """Which Statuspage requests to answer late: its creates and updates, while ``on``."""
 
@@ -72,7 +60,7 @@ class HeldWrites:
 
 
 def test_a_kill9_between_recording_and_statuspage_publishes_exactly_once(
-    serve_database_url: str, tmp_path: Path
+    own_database_url: str, tmp_path: Path
 ) -> None:
     config = write_config(tmp_path / "config", 60, datetime.now(UTC) + timedelta(days=1))
     statuspage = FakeStatuspage(pages={PAGE: {COMPONENT}}, api_keys={KEY})
@@ -80,7 +68,7 @@ def test_a_kill9_between_recording_and_statuspage_publishes_exactly_once(
     held = HeldAnswers(statuspage.app, 60, writes)
     statuspage.app = held  # type: ignore[assignment]  # served by accept_connections()
     with FakeSlack(0) as slack, statuspage:
-        env = replica_env(serve_database_url, slack.api_url("serve"), UNREACHABLE, config)
+        env = replica_env(own_database_url, slack.api_url("serve"), UNREACHABLE, config)
         env.update(
             {
                 "STATUSPAGE_API_URL": f"{statuspage.url}/v1",
@@ -111,7 +99,7 @@ def test_a_kill9_between_recording_and_statuspage_publishes_exactly_once(
             assert updates(statuspage) == [FIRST, SECOND]  # applied...
             writes.on = False
             restart(serve)  # ...but warroom never heard so
-            wait_for(lambda: quiet(serve_database_url), 90, "every timer to finish")
+            wait_for(lambda: quiet(own_database_url), 90, "every timer to finish")
             wait_for(lambda: held.lost, 30, "the killed call's answer to be dropped")
         except BaseException:
             print(f"\n----- {serve.log} (last lines) -----\n{serve.tail()}")
