@@ -33,6 +33,7 @@ class OnCallHistory:
     shifts: list[Shift]
     pages: list[Paged]
     zones: dict[str, str]  # every person's zone, shifts and pages alike
+    members: dict[str, tuple[str, ...]]  # each schedule's rotation: every layer's people
 
 
 def load_oncall(
@@ -74,7 +75,11 @@ def load_oncall(
     default = schedules[0].time_zone if schedules else "UTC"
     for page in pages:
         zone(page.person, default)
-    return OnCallHistory(shifts, pages, zones)
+    members = {
+        s.name: tuple(dict.fromkeys(user for layer in s.layers for user in layer.users))
+        for s in schedules
+    }
+    return OnCallHistory(shifts, pages, zones, members)
 
 
 def _schedules(config: Config, service: str | None) -> list[Schedule]:

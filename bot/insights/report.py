@@ -71,7 +71,9 @@ def build(
             hidden=hidden,
             zone_of=zone_of,
         )
-        figures = oncall_load.load(oncall.shifts, oncall.pages, since, until, oncall.zones)
+        figures = oncall_load.load(
+            oncall.shifts, oncall.pages, since, until, oncall.zones, oncall.members
+        )
         built |= {s.slug: s for s in oncall_sections(figures, _names(config))}
     chosen = [slug for slug in SLUGS if slug in built and (not only or slug in only)]
     return Report(scope, [built[slug] for slug in chosen])

@@ -177,6 +177,18 @@ def test_fairness_of_an_even_and_an_uneven_rotation() -> None:
     assert fairness_of("idle", [0, 10]).ratio is None
 
 
+def test_someone_in_the_rotation_with_no_shift_in_the_range_counts_with_no_hours() -> None:
+    since = datetime(2026, 3, 2, tzinfo=UTC)
+    until = since + timedelta(days=7)
+    shifts = [Shift("primary", "ana", since, until, "UTC")]
+    members = {"primary": ("ana", "ben"), "idle": ("cy",)}
+    (primary,) = load(shifts, [], since, until, members=members).fairness  # idle: no shift
+    assert (primary.people, primary.most_hours, primary.fewest_hours) == (2, 168, 0)
+    assert primary.ratio is None
+    assert primary.variation == pytest.approx(1.0)
+    assert [p.person for p in load(shifts, [], since, until, members=members).people] == ["ana"]
+
+
 def test_a_schedule_expands_into_shifts_with_overrides_and_each_person_s_zone() -> None:
     start = datetime(2026, 3, 2, 9, tzinfo=ZoneInfo("Europe/Berlin")).astimezone(UTC)
     schedule = Schedule(

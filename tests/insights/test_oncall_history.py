@@ -166,3 +166,4 @@ def test_shifts_overrides_pages_and_zones_over_a_range(engine: Engine, tmp_path:
     assert ana.acknowledged.median == 180
     assert ana.hours.total == 6 * 24
     assert {f.schedule: f.people for f in figures.fairness} == {"db": 1, "web": 3}
+    assert history.members == {"web": ("U0ANA", "U0BEN"), "db": ("U0CY",)}

@@ -177,21 +177,18 @@ def _offset(instant: datetime, zone: ZoneInfo) -> timedelta | None:
     return instant.astimezone(zone).utcoffset()
 
 
-def _zone_of(shifts: Sequence[Shift], zones: Mapping[str, str], person: str) -> str:
-    if person in zones:
-        return zones[person]
-    return next((s.zone for s in shifts if s.person == person), "UTC")
-
-
 def load(
     shifts: Iterable[Shift],
     pages: Iterable[Paged],
     since: datetime,
     until: datetime,
     zones: Mapping[str, str] | None = None,
+    members: Mapping[str, Sequence[str]] | None = None,
 ) -> OnCallLoad:
     """The on-call load over ``[since, until)``: shifts clipped to it, pages reaching someone in
-    it. ``zones``: a person's zone when it is not their shifts' (someone paged directly)."""
+    it. ``zones``: a person's zone when it is not their shifts' (someone paged directly).
+    ``members``: each schedule's rotation, so someone in it with no shift in the range counts
+    in its fairness with no hours (a schedule with no shift at all is left out)."""
     clipped = [
         Shift(s.schedule, s.person, max(s.start, since), min(s.end, until), s.zone)
         for s in shifts
@@ -199,17 +196,22 @@ def load(
     ]
     reached = [p for p in pages if since <= p.at < until]
     known = dict(zones or {})
+    for one in clipped:
+        known.setdefault(one.person, one.zone)
     people = sorted({s.person for s in clipped} | {p.person for p in reached})
     hours: dict[str, Hours] = defaultdict(Hours)
     per_schedule: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for one in clipped:
-        zone = ZoneInfo(_zone_of(clipped, known, one.person))
-        part = split(one.start, one.end, zone)
+        part = split(one.start, one.end, ZoneInfo(known[one.person]))
         hours[one.person] += part
         per_schedule[one.schedule][one.person] += part.total
+    for schedule, rotation in (members or {}).items():
+        if schedule in per_schedule:
+            for person in rotation:
+                per_schedule[schedule][person] += 0.0
     loads = []
     for person in people:
-        zone_name = _zone_of(clipped, known, person)
+        zone_name = known.get(person, "UTC")
         zone = ZoneInfo(zone_name)
         theirs = [p for p in reached if p.person == person]
         acks = [

@@ -178,7 +178,7 @@ def oncall_reader(
             hidden=hidden,
             zone_of=zone_of,
         )
-        figures = load.load(found.shifts, found.pages, since, until, found.zones)
+        figures = load.load(found.shifts, found.pages, since, until, found.zones, found.members)
 
         def name(ref: str) -> str:
             user = current.user(ref)
