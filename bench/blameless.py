@@ -4,10 +4,10 @@ The corpus (``bench/blameless_corpus/``) is post-mortem prose labelled sentence 
 ``dev.yaml`` is what the checker was tuned on, ``heldout.yaml`` was written before the checker
 changed, ``heldout2.yaml`` after its first version, with new names and words, and
 ``heldout3.yaml`` blind to the word lists, in other writing styles, and ``heldout4.yaml`` and
-``heldout5.yaml`` by authors who never saw the checker; the held-out parts are scored, and their first score is
-the blind one. Each sentence is checked on its own with the
-shipped rules and the file's ``people`` (responders' names, Slack ids and display names); a
-sentence counts as flagged when the check finds anything in it.
+``heldout5.yaml`` by authors who never saw the checker; the held-out parts are scored, and
+their first score is the blind one. Each sentence is checked on its own with the shipped rules
+and the file's ``people`` (responders' names, Slack ids and display names); a sentence counts
+as flagged when the check finds anything in it.
 
 For each part: precision and recall over blameful sentences, the false-positive rate over
 blameless ones, and per category the share flagged (recall for a blameful category, false

@@ -177,6 +177,89 @@ def test_remedies_things_and_tools_are_not_harm(rules: list[Rule], text: str) ->
     assert check(text, rules, PEOPLE) == []
 
 
+# Written for the change rule, not taken from any corpus part: a person making a change to a
+# live system with nothing that frames it as a response reads as who did it, whatever the verb.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Marcus flipped the search cluster to read-only mode on the busiest day of the year.",
+        "The contractor bumped the connection limit to 5000 on every replica at once.",
+        "Someone on the data team rebooted the primary broker.",
+        "The release engineer pointed the canary at the live payments API.",
+        "Sofia moved the cron jobs onto the shared database host thinking it was idle.",
+        "The marketing team launched the campaign email to all 2 million users in one batch.",
+        "He restarted the coordinator nodes during the busiest hour of the sale.",
+        "Daniel approved and merged his own schema change at 23:10.",
+        "The on-call manager closed the incident while the queue was still growing.",
+        "Our intern kept restarting the consumer group every few minutes.",
+    ],
+)
+def test_a_person_making_a_change_is_flagged(rules: list[Rule], text: str) -> None:
+    findings = check(text, rules, PEOPLE)
+
+    assert "person-change" in {f.rule for f in findings}, [f.rule for f in findings]
+    (change,) = [f for f in findings if f.rule == "person-change"]
+    assert change.why.startswith("A person")
+    assert change.hint.startswith("Say what the change was")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Marcus flipped the search cluster to read-only mode to stop the writes piling up.",
+        "At 02:14 the contractor bumped the connection limit to 500.",
+        "Someone on the data team rebooted the stuck broker.",
+        "The release engineer deployed the hotfix to the payments API.",
+        "Sofia restarted the scheduler and the backlog cleared within minutes.",
+        "The on-call manager closed the bridge call once traffic was back to normal.",
+        "We restarted every pod in the zone one at a time.",
+        "Daniel tried restarting the consumer, which did not help.",
+        "Aiko ran the documented failover procedure.",
+        "Person 4 ran step 3 of the restart playbook.",
+        "The DBA promoted the healthy replica after confirming replication had caught up.",
+        "Elena pushed the config change per the runbook.",
+        "Kubernetes restarted the pod after the probe failed.",
+    ],
+)
+def test_a_change_framed_as_a_response_is_not_blame(rules: list[Rule], text: str) -> None:
+    assert check(text, rules, PEOPLE) == []
+
+
+# Written for the grammar fixes of the same round, not taken from any corpus part.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "daniel skipped the smoke tests and shipped it anyway",  # chat style, lower case
+        "The outage was triggered by a script from Olek, who ignored the dry-run warning.",
+        "The root cause in two words: the contractor.",
+        "The retry policy was tuned by someone with no clue how the upstream throttles.",
+        "Whoever set up this cron job clearly didn't know what he was doing.",
+        "No one on the platform team took the time to renew the certificate.",
+        "The vendor team had been told to wait and still went ahead with the upgrade.",
+    ],
+)
+def test_people_in_chat_style_relative_clauses_and_idioms_are_found(
+    rules: list[Rule], text: str
+) -> None:
+    assert check(text, rules, PEOPLE) != []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We should have had a dashboard for queue age long before this.",
+        "We should have been paged by the disk alert, not by customers.",
+        "Had the support docs described the fallback, the page would have gone to storage.",
+        "The on-call runbook said nothing about the standby region.",
+        "daniel: restarted the worker at 02:14, lag back to normal",
+    ],
+)
+def test_process_counterfactuals_and_role_words_as_modifiers_are_not_blame(
+    rules: list[Rule], text: str
+) -> None:
+    assert check(text, rules, PEOPLE) == []
+
+
 def test_a_pattern_rule_can_ignore_a_thing_as_its_subject(tmp_path: Path) -> None:
     team = tmp_path / "team-rules.yaml"
     team.write_text(

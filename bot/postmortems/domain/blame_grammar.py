@@ -56,7 +56,8 @@ JUDGEMENT = "judgement"
 POSSESSIVE = "possessive"
 CAUSE = "cause"
 HARM = "harm"
-CATEGORIES = (OMISSION, COUNTERFACTUAL, JUDGEMENT, POSSESSIVE, CAUSE, HARM)
+CHANGE = "change"
+CATEGORIES = (OMISSION, COUNTERFACTUAL, JUDGEMENT, POSSESSIVE, CAUSE, HARM, CHANGE)
 
 _TOKEN = re.compile(
     r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>|@\w[\w.-]*\w|@\w"
@@ -161,6 +162,7 @@ class People:
 
     def __init__(self, people: Iterable[str]) -> None:
         self.single: set[str] = set()
+        self.lower: set[str] = set()  # every configured word in lower case, for chat style
         self.multi: dict[str, list[tuple[str, ...]]] = {}  # first word -> full names
         for entry in people:
             name = entry.strip().lstrip("@")
@@ -170,6 +172,7 @@ class People:
                 self.single.update(w for w in words if w[:1].isupper() and len(w) > 1)
             elif words:
                 self.single.add(words[0])
+            self.lower.update(w.lower() for w in words if w.isalpha() or "-" in w)
         for names in self.multi.values():
             names.sort(key=len, reverse=True)
 
@@ -184,6 +187,8 @@ class People:
             return 1
         if text[:1].isupper() and tokens[at].low in lex.FIRST_NAMES:
             return 1
+        if at == 0 and text.islower() and (text in self.lower or text in lex.FIRST_NAMES):
+            return 1  # chat style: "arjun merged it anyway", "jae-won nuked the pool"
         return 0
 
 
@@ -214,6 +219,10 @@ def analyse(sentence: str, people: People) -> list[Hit]:
                 hits.setdefault(hit.category, hit)
     if OMISSION not in hits:
         for hit in _harms(tokens, every):
+            hits.setdefault(hit.category, hit)
+            break
+    if not hits:
+        for hit in _changes(tokens, every):
             hits.setdefault(hit.category, hit)
             break
     return [hits[c] for c in CATEGORIES if c in hits]
@@ -370,11 +379,38 @@ def _mention_at(tokens: Sequence[Token], at: int, people: People) -> Mention | N
         kind = "team" if any(_is(t.low, lex.TEAM_HEADS) for t in tokens[at:end]) else "role"
         if _is_department(tokens, end - 1) and end - 1 == at:
             kind = "team"
+        if _modifies_a_noun(tokens, end):
+            return None  # "the on-call handbook described ...": a thing, not a person
         start = _phrase_start(tokens, at)
         if start >= 2 and tokens[start - 1].low == "of" and tokens[start - 2].low in _PARTS_OF:
             start -= 2  # "one of the overnight people"
         return Mention(start, end, kind)
     return None
+
+
+def _modifies_a_noun(tokens: Sequence[Token], after: int) -> bool:
+    """Whether a role or team word is a modifier of the plain noun after it, which is the
+    subject of the verb that follows: "the on-call handbook described", "the support docs
+    should have". Not when the next word is a verb, adverb or function word."""
+    if after + 1 >= len(tokens):
+        return False
+    noun, verb = tokens[after], tokens[after + 1]
+    if not (noun.text.isalpha() and noun.text.islower()) or _glue(noun) or _past_like(noun):
+        return False
+    if noun.low in _FUNCTION_WORDS or cue_kind(noun.low) & STRONG:
+        return False
+    return _past_like(verb) or verb.low in lex.AUXILIARIES
+
+
+_FUNCTION_WORDS = frozenset().union(
+    lex.PREPOSITIONS,
+    lex.SUBORDINATORS,
+    lex.COORDINATORS,
+    lex.DETERMINERS,
+    lex.PRONOUNS,
+    lex.IRREGULAR,
+    {"who", "whom", "whose", "that", "it"},
+)
 
 
 def _is_head(low: str) -> bool:
@@ -445,6 +481,8 @@ def _glue(token: Token) -> bool:
 def _subject_mode(tokens: Sequence[Token], mention: Mention) -> str | None:
     """How the phrase is a subject: "clause", "if" (a condition), "had" (inverted condition),
     "cleft" (it was X who), or None when it is not a subject (an object, after a preposition)."""
+    if _who_follows(tokens, mention.end):
+        return "clause"  # "the change was made by Dmitri, who bypassed the merge queue"
     at = mention.start - 1
     while at >= 0 and (tokens[at].low in lex.ADVERBS or _ly(tokens[at].low)):
         at -= 1
@@ -471,6 +509,13 @@ def _subject_mode(tokens: Sequence[Token], mention: Mention) -> str | None:
 
 
 _NOMINATIVE = frozenset({"he", "she", "they", "we"})
+
+
+def _who_follows(tokens: Sequence[Token], at: int) -> bool:
+    """ "who" (or ", who") right after a person phrase: its relative clause has them as subject."""
+    if at < len(tokens) and tokens[at].low == "," and at + 1 < len(tokens):
+        at += 1
+    return at < len(tokens) and tokens[at].low == "who"
 
 
 _GROUPS = frozenset({"us", "them", "you"})
@@ -549,6 +594,8 @@ def _predicate(
     if start >= len(tokens) or tokens[start].low in ("'s", "'"):
         return []
     relative = mention.kind == "pronoun" and tokens[mention.start].low in _RELATIVE_SUBJECTS
+    if tokens[start].low == "," and _who_follows(tokens, start):
+        start += 1
     if tokens[start].low in ("who", "that"):
         relative, start = True, start + 1
     end = _clause_end(tokens, start)
@@ -568,6 +615,8 @@ def _predicate(
             verbs.append(at + 1)  # the manner: "broke the failover by killing the wrong process"
     for at in verbs:
         hit = _verb_phrase(tokens, at, end, mode, negated, subject)
+        if hit is not None and _team_lacked(tokens, mention, hit):
+            break  # "we should have had an alert on replication lag": what the process lacked
         if hit is not None:
             if conditional and hit.category == COUNTERFACTUAL and _hypothetical(tokens, at, end):
                 break  # "if the alert had been on error rate, we would have known"
@@ -575,6 +624,15 @@ def _predicate(
             break
     hits += _predicate_cues(tokens, start, end, relative, subject)
     return hits
+
+
+def _team_lacked(tokens: Sequence[Token], mention: Mention, hit: Hit) -> bool:
+    """ "We should have had/been ...": a counterfactual about what the team had, not what
+    someone did."""
+    if hit.category != COUNTERFACTUAL or tokens[mention.start].low not in ("we", "us"):
+        return False
+    last = next((k for k, t in enumerate(tokens) if t.end == hit.end), 0)
+    return any(t.low in ("had", "been") for t in tokens[max(last - 1, 0) : last + 1])
 
 
 def _system_condition(tokens: Sequence[Token], mentions: Sequence[Mention]) -> bool:
@@ -682,6 +740,9 @@ def _verb_phrase(
         return hit(OMISSION, at)  # not "so that nobody can run it": what the system will allow
     if negated and "get" in bases and nxt in ("round", "around"):
         return hit(OMISSION, at + 1)  # "never got round to it"
+    trouble = at + 2 < end and tokens[at + 2].low in ("trouble", "time", "care")
+    if negated and "take" in bases and nxt == "the" and trouble:
+        return hit(OMISSION, at + 2)  # "nobody took the trouble to update the numbers"
     return _phrasal(tokens, at, end, bases, hit)
 
 
@@ -1084,6 +1145,12 @@ _FIXED_PHRASES = (
     (frozenset({"cut", "cutting", "cuts"}), ("corners",), JUDGEMENT),
     (frozenset({"drop", "dropped", "dropping", "drops"}), ("the", "ball"), JUDGEMENT),
     (frozenset({"nowhere"}), ("to", "be", "found"), JUDGEMENT),
+    (frozenset({"with"}), ("no", "idea"), JUDGEMENT),  # "written by someone with no idea"
+    (frozenset({"with"}), ("no", "clue"), JUDGEMENT),
+    *(
+        (frozenset({"know", "knew"}), ("what", who, was, "doing"), JUDGEMENT)
+        for who, was in (("they", "were"), ("he", "was"), ("she", "was"))
+    ),
     *(
         (frozenset({"out"}), ("of", owner, "depth"), JUDGEMENT)
         for owner in ("his", "her", "their", "my", "our", "your")
@@ -1172,7 +1239,7 @@ def _causes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> Iterable[Hi
                     break
         if lows[at] in lex.CAUSE_NOUNS and (at == 0 or lows[at - 1] in ("the", "root", "a")):
             for copula in range(at + 1, min(at + 6, len(tokens))):
-                if lows[copula] in lex.COPULAS:
+                if lows[copula] in lex.COPULAS or lows[copula] == ":":  # "the root cause: Maja"
                     found = _person_at(starts, copula + 1, tokens)
                     if found is not None:
                         last = tokens[found.end - 1].end
@@ -1256,7 +1323,7 @@ _PHRASAL_PAST = frozenset(
     {form for form, base in lex.IRREGULAR.items() if base in lex.PHRASAL_FAILURES}
     | {_past(base) for base in lex.PHRASAL_FAILURES}
 )
-STRONG, OWNER, BLAME_NOUN = 1, 2, 4
+STRONG, OWNER, BLAME_NOUN, CHANGED = 1, 2, 4, 64
 
 
 @lru_cache(maxsize=65536)
@@ -1276,7 +1343,18 @@ def cue_kind(low: str) -> int:
         kind |= OWNER
     if not bases.isdisjoint(lex.BLAME_NOUNS) or low in ("part", "depth"):  # "out of his depth"
         kind |= BLAME_NOUN
+    if _changed(low):
+        kind |= CHANGED
     return kind
+
+
+def _changed(low: str) -> bool:
+    """A change verb in the past ("restarted", "force-deleted", "ran") or a light verb that may
+    carry one ("kept hammering"): what the ``change`` category needs."""
+    if not (low.endswith("ed") and len(low) > 4) and lex.IRREGULAR.get(low, low) == low:
+        return False
+    bases = stems(low) | stems(low.rpartition("-")[2])
+    return not bases.isdisjoint(lex.CHANGE_VERBS) or low in lex.LIGHT_VERBS
 
 
 def has_cue(lows: Sequence[str]) -> bool:
@@ -1286,11 +1364,15 @@ def has_cue(lows: Sequence[str]) -> bool:
         kind = cue_kind(low)
         if kind & STRONG or (low == "had" and at == 0):
             return True
+        if kind & CHANGED and (at == 0 or lows[at - 1] in _BOUNDARY or lows[at - 1] == ","):
+            kind &= ~CHANGED  # "Person 10: Restarted checkout-0" has no subject to the verb
         if low == "no" and at + 1 < len(lows) and lows[at + 1] == "one":
             return True
         if low == "with" and at + 1 < len(lows) and lows[at + 1] in ("no", "zero"):
             return True  # "with no change ticket"
         kinds |= kind
+    if kinds & CHANGED and _PROCEDURE.isdisjoint(lows):
+        return True  # a change, unless a runbook step or procedure frames it
     return kinds & (OWNER | BLAME_NOUN) == OWNER | BLAME_NOUN
 
 
@@ -1303,6 +1385,7 @@ def cue_chunks(folded: str) -> dict[int, set[str]]:
     "no" with "one" (``LINE_CUES``); ``analyse`` flags nothing in any other line."""
     found: dict[int, set[str]] = {
         STRONG: set(),
+        CHANGED: set(),
         OWNER: set(),
         BLAME_NOUN: set(),
         NO: set(),
@@ -1318,7 +1401,7 @@ def cue_chunks(folded: str) -> dict[int, set[str]]:
     return found
 
 
-LINE_CUES = ((STRONG,), (OWNER, BLAME_NOUN), (NO, ONE), (WITH, NO))
+LINE_CUES = ((STRONG,), (OWNER, BLAME_NOUN), (NO, ONE), (WITH, NO), (CHANGED,))
 
 
 def _chunk_kind(chunk: str) -> int:
@@ -1340,3 +1423,123 @@ def _word_kind(low: str) -> int:
         | (ONE if low == "one" else 0)
         | (WITH if low == "with" else 0)
     )
+
+
+def _changes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> Iterable[Hit]:
+    """A person subject (not "we", "I" or "you": the team narrating itself) making a change to a
+    live system, in a sentence that does not frame it as a response (``_responded``)."""
+    for mention in mentions:
+        if tokens[mention.start].low in _NARRATORS:
+            continue
+        for verb in _subject_verbs(tokens, mention):
+            light = tokens[verb - 1].low in lex.LIGHT_VERBS and _past_like(tokens[verb - 1])
+            if not _past_like(tokens[verb]) and not light:
+                continue
+            low = tokens[verb].low
+            bases = stems(low) | stems(low.rpartition("-")[2])
+            ahead = verb + 1 < len(tokens) and tokens[verb + 1].low == "ahead"
+            if bases.isdisjoint(lex.CHANGE_VERBS) and not (low == "went" and ahead):
+                continue
+            if _responded(tokens, verb, mention.kind == "unknown"):
+                return
+            yield Hit(CHANGE, tokens[mention.start].start, tokens[verb].end, tokens[verb].text)
+            return
+
+
+# Subjects that narrate the team's own response rather than point at someone.
+_NARRATORS = frozenset(
+    {"we", "i", "you", "everyone", "everybody", "nobody", "no", "none", "no-one", "anyone"}
+)
+
+
+def _subject_verbs(tokens: Sequence[Token], mention: Mention) -> list[int]:
+    """The verbs a person phrase is the subject of: its clause's verb (past a prepositional
+    phrase, "who" or an aside), then verbs joined by "and"; after a preposition, only the verb
+    of a "who" clause ("the change was made by Dmitri, who bypassed ...")."""
+    start = mention.end
+    who = start < len(tokens) and tokens[start].low == "who"
+    if start + 1 < len(tokens) and tokens[start].low == "," and tokens[start + 1].low == "who":
+        who, start = True, start + 1
+    mode = _subject_mode(tokens, mention)
+    if mode not in ("clause", "cleft") and not who:
+        return []
+    if who:
+        start += 1
+    elif start < len(tokens) and tokens[start].low in lex.PREPOSITIONS:
+        start = next(  # "the junior on nights kicked off ...", "somebody on the rota rebooted"
+            (k for k in range(start + 1, min(start + 6, len(tokens))) if _past_like(tokens[k])),
+            len(tokens),
+        )
+    first = _main_verb(tokens, start)
+    if first is None:  # "they had been warned twice and still went ahead"
+        return _and_verbs(tokens, start, _clause_end(tokens, start))
+    if tokens[first].low in lex.LIGHT_VERBS and first + 1 < len(tokens):
+        if not _past_like(tokens[first]) or tokens[first].low in ("tried", "attempted"):
+            return []  # trying something is a response
+        if tokens[first + 1].low not in _LIGHT_LINKS:
+            first += 1  # "kept hammering the primary" (but "went ahead with the deploy")
+        elif tokens[first].low == "went" and tokens[first + 1].low == "ahead":
+            return [first]
+    return [first, *_and_verbs(tokens, first + 1, _clause_end(tokens, first + 1))]
+
+
+def _and_verbs(tokens: Sequence[Token], start: int, end: int) -> list[int]:
+    """Past verbs joined by "and" ("approved and merged his own change", "and still went")."""
+    verbs = []
+    for at in range(start, end):
+        if tokens[at].low == "and":
+            verb = at + 1
+            while verb < end and tokens[verb].low in lex.ADVERBS:
+                verb += 1
+            if verb < end and _past_like(tokens[verb]):
+                verbs.append(verb)
+    return verbs
+
+
+def _responded(tokens: Sequence[Token], verb: int, unknown: bool) -> bool:
+    """Whether the sentence frames a person's change as a response: a purpose, a fix or a
+    recovery, a checked or documented procedure, the change named as intended, or a clock time
+    (a timeline entry) with no risk marker beside it."""
+    lows = [t.low for t in tokens]
+    after = lows[verb + 1 :]
+    window = after[:6]
+    obj = window[: next((k for k, w in enumerate(window) if w in lex.PREPOSITIONS), len(window))]
+    if any(w == "to" and _purpose_verb(after, k + 1) for k, w in enumerate(after)):
+        return True  # "... to clear the lock"
+    if "so" in after or _as_intended(tokens, verb + 1) or not _PROCEDURE.isdisjoint(after):
+        return True
+    if any(w == "order" and after[k + 1 : k + 2] == ["to"] for k, w in enumerate(after)):
+        return True  # "in order to"
+    strong = not lex.STRONG_RISK_MARKERS.isdisjoint(after)
+    if not strong and any(
+        (w in lex.RESPONSE_OBJECTS and (w not in _RESPONSE_STATES or obj[k - 1] in ("the", "a")))
+        or (w in lex.REPAIR_OBJECTS and k + 1 < len(obj))  # "the stale lock", not "load test"
+        for k, w in enumerate(obj)
+    ):
+        return True
+    if any(w in lex.RECOVERED or (_inflected(w) and _is(w, lex.RECOVERY_WORDS)) for w in after):
+        return True
+    risky = strong or any(
+        w in lex.RISK_MARKERS
+        or w in lex.UNREADY
+        or w in lex.RISKY
+        or (w.startswith("un") and w.endswith("ed") and len(w) > 6)
+        for w in after
+    )
+    if unknown and not risky:
+        return True  # a capitalised word may be a product: "Argo restarted the pods"
+    timed = any(
+        w == ":" and 0 < k < len(lows) - 1 and lows[k - 1].isdigit() and lows[k + 1].isdigit()
+        for k, w in enumerate(lows)
+    )
+    return timed and not risky  # "At 15:02 Aiko closed the bridge call."
+
+
+_PROCEDURE = frozenset(
+    {"runbook", "runbooks", "playbook", "playbooks", "procedure", "checklist", "documented", "step"}
+)
+_RESPONSE_STATES = frozenset({"healthy", "right", "correct", "missing"})  # "the right node"
+
+
+def _inflected(low: str) -> bool:
+    return low.endswith(("ed", "ing", "s")) and len(low) > 4

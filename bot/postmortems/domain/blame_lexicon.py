@@ -32,7 +32,7 @@ ROLE_NOUNS = _words(
 )
 
 # A group of people: the head of "the support team", "the networking folks".
-TEAM_HEADS = _words("team squad crew group department dept org folks guys people staff unit")
+TEAM_HEADS = _words("team squad crew group department dept org folks guys people staff unit desk")
 
 # Departments named bare as a subject ("Support ignored ...", "QA signed off ...").
 DEPARTMENTS = _words(
@@ -163,6 +163,7 @@ IRREGULAR = {
     "gotten": "get",
     "panicked": "panic",
     "panicking": "panic",
+    "kept": "keep",
 }
 # Irregular past participles that, after "was"/"were", make a passive: "was sent the link".
 PARTICIPLES = _words("sent given told shown found made held kept paid built heard bought taught")
@@ -592,5 +593,55 @@ PRODUCTS = _words(
     akamai aws gcp azure s3 ec2 lambda route53 cloudfront cloudwatch rds aurora gke eks aks
     celery sidekiq airflow cron systemd linux windows chrome safari android ios slack jira
     linear confluence okta auth0 stripe twilio sendgrid mailgun
+    """
+)
+
+# Change: the inverse of harm. What a person legitimately does in incident prose is a closed
+# class (respond: roll back, fail over, page, escalate, restore, confirm ...); a change to a live
+# system (push, deploy, restart, flip, point, kick off, close the ticket ...) with a person as its
+# subject reads as "who did it" unless the sentence frames it as a response: a purpose ("to clear
+# the lock"), a fix or recovery ("the hotfix", "and the errors stopped"), a procedure ("per the
+# runbook", "after confirming the offsets", "following the checklist") or a timeline entry ("at
+# 14:02"). Blame then needs no damage word: "flipped the payment gateway to sandbox mode".
+CHANGE_VERBS = _words(
+    """
+    push deploy ship release merge approve change edit modify tweak alter update set reset
+    flip toggle switch point redirect reroute move migrate rename resize bump lower increase
+    decrease restart reboot bounce power-cycle kill start kick launch trigger run execute apply
+    force promote demote drop delete remove purge flush wipe truncate reindex reformat overwrite
+    replace swap uninstall mute silence snooze disable close mark call hammer chmod chown pull
+    unplug hardcode hard-code commit re-run rerun hotpatch upgrade downgrade cut-over edit
+    """
+)
+# Objects that make a change a response: "deployed the fix", "ran the documented procedure".
+RESPONSE_OBJECTS = _words(
+    """
+    fix fixes hotfix hotfixes patch patches rollback failover mitigation workaround drill
+    procedure procedures runbook runbooks playbook playbooks backup backups snapshot snapshots
+    traffic healthy right correct missing standby replacement cleanup revert investigation
+    triage bridge war-room warroom status severity sev priority lead role roles title summary
+    commander scribe incident post-mortem postmortem
+    """
+)
+# Verbs after the change that say it helped or was checked ("and the errors stopped", "after
+# confirming the offsets"): inflected, since "the test box" is no check. Then words that say so
+# whatever their form.
+RECOVERY_WORDS = _words(
+    """
+    recover restore stop clear resolve return stabilise stabilize heal free help fix drain
+    subside settle succeed work confirm verify check test validate review mitigate
+    """
+)
+RECOVERED = _words("normal baseline documented following planned approved reviewed")
+# Words that mark a change as taken at risk, which a clock time does not excuse: a live target,
+# everything at once, peak load, an unchecked state ("uncommitted"). The strong ones (the wrong
+# target, self-approval "his own change", a mistaken belief "thinking she was on the test box",
+# doing it anyway or while the outage was "still" going) are not excused by a response object
+# either: "closed the incident ticket while it was still happening".
+RISK_MARKERS = _words("prod production peak once middle alone every all")
+STRONG_RISK_MARKERS = _words(
+    """
+    wrong own anyway still regardless despite against instead thinking assuming believing
+    unilaterally whole entire live
     """
 )

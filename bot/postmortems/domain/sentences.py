@@ -45,13 +45,31 @@ class SentenceIndex:
 
     def with_chunks(self, folded: str, groups: Iterable[Iterable[set[str]]]) -> Iterator[Sentence]:
         """The sentences of the lines that, for some group, hold a chunk (a whole
-        whitespace-separated piece of ``folded``) from each of the group's sets."""
-        numbers: set[int] = set()
+        whitespace-separated piece of ``folded``) from each of the group's sets; of such a line,
+        only the sentences holding one of those chunks (a chunk never spans two sentences, nor
+        two cells unless it holds a ``|``, when the whole line is read)."""
+        found: dict[int, set[str]] = {}
         for group in groups:
-            lines = [set().union(*(self._lines_with_chunk(folded, c) for c in s)) for s in group]
-            numbers |= set.intersection(*lines) if lines else set()
-        for number in sorted(numbers):
-            yield from self._line(number)
+            by_line: list[dict[int, set[str]]] = []
+            for chunks in group:
+                lines: dict[int, set[str]] = {}
+                for chunk in chunks:
+                    for number in self._lines_with_chunk(folded, chunk):
+                        lines.setdefault(number, set()).add(chunk)
+                by_line.append(lines)
+            if not by_line:
+                continue
+            for number in set.intersection(*(set(lines) for lines in by_line)):
+                held = found.setdefault(number, set())
+                for lines in by_line:
+                    held |= lines[number]
+        for number in sorted(found):
+            chunks = found[number]
+            whole = any("|" in chunk for chunk in chunks)
+            for start, sentence in self._line(number):
+                low = folded[start : start + len(sentence)]
+                if whole or any(chunk in low for chunk in chunks):
+                    yield start, sentence
 
     def _lines_with_chunk(self, folded: str, chunk: str) -> set[int]:
         numbers = set()
