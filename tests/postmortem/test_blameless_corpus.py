@@ -192,6 +192,8 @@ def test_remedies_things_and_tools_are_not_harm(rules: list[Rule], text: str) ->
         "Daniel approved and merged his own schema change at 23:10.",
         "The on-call manager closed the incident while the queue was still growing.",
         "Our intern kept restarting the consumer group every few minutes.",
+        "The contractor enabled verbose tracing on every production host.",
+        "Somebody from the web team reconfigured the load balancer mid-sale.",
     ],
 )
 def test_a_person_making_a_change_is_flagged(rules: list[Rule], text: str) -> None:
@@ -219,6 +221,10 @@ def test_a_person_making_a_change_is_flagged(rules: list[Rule], text: str) -> No
         "The DBA promoted the healthy replica after confirming replication had caught up.",
         "Elena pushed the config change per the runbook.",
         "Kubernetes restarted the pod after the probe failed.",
+        "Tomas enabled debug logging on the gateway while we investigated.",
+        "Priya approved the emergency change in the change board channel.",
+        "Priya deployed version 3.2 on Tuesday as part of the weekly release.",
+        "The payments team disabled the new checkout flow for EU users.",
     ],
 )
 def test_a_change_framed_as_a_response_is_not_blame(rules: list[Rule], text: str) -> None:
@@ -378,6 +384,15 @@ _WORDS = st.sampled_from(
         "traced",
         "to",
         "02:10",
+        "restarted",
+        "kept",
+        "hammering",
+        "went",
+        "ahead",
+        "still",
+        "playbook",
+        "we",
+        "arjun",
     ]
 )
 

@@ -1440,6 +1440,8 @@ def _changes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> Iterable[H
             ahead = verb + 1 < len(tokens) and tokens[verb + 1].low == "ahead"
             if bases.isdisjoint(lex.CHANGE_VERBS) and not (low == "went" and ahead):
                 continue
+            if not bases.isdisjoint(lex.REMEDIAL_VERBS):
+                continue  # "disabled the new checkout flow": a remedy's verb (harm reads misuse)
             if _responded(tokens, verb, mention.kind == "unknown"):
                 return
             yield Hit(CHANGE, tokens[mention.start].start, tokens[verb].end, tokens[verb].text)
@@ -1510,6 +1512,13 @@ def _responded(tokens: Sequence[Token], verb: int, unknown: bool) -> bool:
         return True
     if any(w == "order" and after[k + 1 : k + 2] == ["to"] for k, w in enumerate(after)):
         return True  # "in order to"
+    if any(after[k : k + 3] == ["as", "part", "of"] for k in range(len(after))):
+        return True  # "as part of the weekly release"
+    if any(
+        w in ("while", "as", "during") and after[k + 1 : k + 2] == ["we"]
+        for k, w in enumerate(after)
+    ):
+        return True  # "... while we investigated": the team's response
     strong = not lex.STRONG_RISK_MARKERS.isdisjoint(after)
     if not strong and any(
         (w in lex.RESPONSE_OBJECTS and (w not in _RESPONSE_STATES or obj[k - 1] in ("the", "a")))

@@ -611,6 +611,8 @@ CHANGE_VERBS = _words(
     force promote demote drop delete remove purge flush wipe truncate reindex reformat overwrite
     replace swap uninstall mute silence snooze disable close mark call hammer chmod chown pull
     unplug hardcode hard-code commit re-run rerun hotpatch upgrade downgrade cut-over edit
+    enable install reconfigure configure rebalance tear spin shrink expand evict
+    deactivate re-point repoint
     """
 )
 # Objects that make a change a response: "deployed the fix", "ran the documented procedure".
@@ -620,7 +622,7 @@ RESPONSE_OBJECTS = _words(
     procedure procedures runbook runbooks playbook playbooks backup backups snapshot snapshots
     traffic healthy right correct missing standby replacement cleanup revert investigation
     triage bridge war-room warroom status severity sev priority lead role roles title summary
-    commander scribe incident post-mortem postmortem
+    commander scribe incident post-mortem postmortem emergency
     """
 )
 # Verbs after the change that say it helped or was checked ("and the errors stopped", "after
