@@ -819,6 +819,9 @@ def _predicate_cues(
         nxt = _skip_determiners(tokens, at + 1, end)
         if low in ("can", "may", "cannot"):  # what people are able to do: the system's shape
             break
+        if low == "by" and at + 1 < end and tokens[at + 1].low in ("mistake", "accident"):
+            hits.append(Hit(OMISSION, subject, tokens[at + 1].end, _words(tokens, at, at + 1)))
+            break  # "scaled the cluster to zero by mistake": a slip, like "mistakenly"
         if low == "too" and at + 1 < end and tokens[at + 1].low in lex.TOO_WORDS:
             hits.append(Hit(OMISSION, subject, tokens[at + 1].end, _words(tokens, at, at + 1)))
             break
@@ -1315,7 +1318,7 @@ _EXACT_CUES = frozenset().union(
     {"accountable", "nobody", "none", "no-one", "n't"},
     lex.DESTRUCTIVE_COMMANDS,
     lex.SECRETS,
-    {"instead", "sleep", "bed"},
+    {"instead", "sleep", "bed", "mistake", "accident"},
     {form for base in lex.DAMAGE_PHRASES for form in (_past(base), base)},
     {form for form, base in lex.IRREGULAR.items() if base in lex.DAMAGE_PHRASES},
 )
@@ -1354,7 +1357,7 @@ def _changed(low: str) -> bool:
     if not (low.endswith("ed") and len(low) > 4) and lex.IRREGULAR.get(low, low) == low:
         return False
     bases = stems(low) | stems(low.rpartition("-")[2])
-    return not bases.isdisjoint(lex.CHANGE_VERBS) or low in lex.LIGHT_VERBS
+    return not bases.isdisjoint(lex.CHANGE_VERBS) or low in lex.LIGHT_VERBS or "roll" in bases
 
 
 def has_cue(lows: Sequence[str]) -> bool:
@@ -1437,10 +1440,13 @@ def _changes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> Iterable[H
                 continue
             low = tokens[verb].low
             bases = stems(low) | stems(low.rpartition("-")[2])
-            ahead = verb + 1 < len(tokens) and tokens[verb + 1].low == "ahead"
-            if bases.isdisjoint(lex.CHANGE_VERBS) and not (low == "went" and ahead):
-                continue
-            if not bases.isdisjoint(lex.REMEDIAL_VERBS):
+            particle = tokens[verb + 1].low if verb + 1 < len(tokens) else ""
+            phrasal = (low == "went" and particle == "ahead") or (
+                "roll" in bases and particle == "out"
+            )
+            if bases.isdisjoint(lex.CHANGE_VERBS) and not phrasal:
+                continue  # "rolled out the feature" is a change, "rolled back" a response
+            if not bases.isdisjoint(lex.REMEDIAL_VERBS) and not phrasal:
                 continue  # "disabled the new checkout flow": a remedy's verb (harm reads misuse)
             if _responded(tokens, verb, mention.kind == "unknown"):
                 return
@@ -1528,6 +1534,13 @@ def _responded(tokens: Sequence[Token], verb: int, unknown: bool) -> bool:
         return True
     if any(w in lex.RECOVERED or (_inflected(w) and _is(w, lex.RECOVERY_WORDS)) for w in after):
         return True
+    if any(
+        (w == "back" and k > 0 and after[k - 1] in _BACK_AGAIN)  # "and metrics came back"
+        or (w == "after" and not lex.SIGN_OFFS.isdisjoint(after[k + 1 : k + 3]))
+        or (w in ("to", "onto", "over") and not lex.FALLBACKS.isdisjoint(after[k + 1 : k + 4]))
+        for k, w in enumerate(after)
+    ):
+        return True  # "after the review", "switched the DNS to the standby load balancer"
     risky = strong or any(
         w in lex.RISK_MARKERS
         or w in lex.UNREADY
@@ -1547,6 +1560,7 @@ def _responded(tokens: Sequence[Token], verb: int, unknown: bool) -> bool:
 _PROCEDURE = frozenset(
     {"runbook", "runbooks", "playbook", "playbooks", "procedure", "checklist", "documented", "step"}
 )
+_BACK_AGAIN = frozenset({"came", "come", "comes", "was", "were", "is", "are", "got", "went"})
 _RESPONSE_STATES = frozenset({"healthy", "right", "correct", "missing"})  # "the right node"
 
 

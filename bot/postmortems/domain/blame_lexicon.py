@@ -611,7 +611,7 @@ CHANGE_VERBS = _words(
     force promote demote drop delete remove purge flush wipe truncate reindex reformat overwrite
     replace swap uninstall mute silence snooze disable close mark call hammer chmod chown pull
     unplug hardcode hard-code commit re-run rerun hotpatch upgrade downgrade cut-over edit
-    enable install reconfigure configure rebalance tear spin shrink expand evict
+    enable install reconfigure configure rebalance tear spin shrink expand evict tune retune
     deactivate re-point repoint
     """
 )
@@ -622,7 +622,7 @@ RESPONSE_OBJECTS = _words(
     procedure procedures runbook runbooks playbook playbooks backup backups snapshot snapshots
     traffic healthy right correct missing standby replacement cleanup revert investigation
     triage bridge war-room warroom status severity sev priority lead role roles title summary
-    commander scribe incident post-mortem postmortem emergency
+    commander scribe incident post-mortem postmortem emergency channel
     """
 )
 # Verbs after the change that say it helped or was checked ("and the errors stopped", "after
@@ -634,7 +634,11 @@ RECOVERY_WORDS = _words(
     subside settle succeed work confirm verify check test validate review mitigate
     """
 )
-RECOVERED = _words("normal baseline documented following planned approved reviewed")
+RECOVERED = _words("normal baseline documented following planned approved reviewed maintenance")
+# "after the review", "after sign-off": the change waited for its check.
+SIGN_OFFS = _words("review approval sign-off signoff go-ahead ok okay agreement discussion vote")
+# Where a failover goes: "switched the DNS to the standby load balancer".
+FALLBACKS = _words("standby secondary failover backup healthy dr fallback")
 # Words that mark a change as taken at risk, which a clock time does not excuse: a live target,
 # everything at once, peak load, an unchecked state ("uncommitted"). The strong ones (the wrong
 # target, self-approval "his own change", a mistaken belief "thinking she was on the test box",
