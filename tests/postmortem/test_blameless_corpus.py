@@ -196,6 +196,12 @@ def test_remedies_things_and_tools_are_not_harm(rules: list[Rule], text: str) ->
         "Somebody from the web team reconfigured the load balancer mid-sale.",
         "The new guy on payments rolled out the feature to everyone at once.",
         "The contractor tuned the GC settings until the service fell over.",
+        "Lena bumped the JVM heap on all brokers and left for the weekend.",
+        "The DBA ran the schema migration during Black Friday.",
+        "Someone edited the prod crontab by hand.",
+        "Ines restarted every database node at the same time.",
+        "The on-call engineer merged the config change during the holiday freeze.",
+        "The infra team upgraded Postgres on a Friday evening with nobody on call.",
     ],
 )
 def test_a_person_making_a_change_is_flagged(rules: list[Rule], text: str) -> None:
@@ -233,6 +239,15 @@ def test_a_person_making_a_change_is_flagged(rules: list[Rule], text: str) -> No
         "Kofi switched the DNS to the standby load balancer.",
         "Kofi restarted the exporter and metrics came back.",
         "Lena rolled back the release at once.",
+        "Ines pushed the corrected config and latency dropped back under 200 ms.",
+        "Lena promoted the replica in us-east-1 once replication lag hit zero.",
+        "The on-call flushed the DNS cache on the resolvers.",
+        "Ines moved the batch jobs to the overnight window.",
+        "Kofi merged the alert rule change the next morning.",
+        "Ines kicked off the restore from last night's snapshot.",
+        "Ines deployed 4.2.1 with the timeout fix.",
+        "The network team applied the vendor's recommended settings.",
+        "Kofi bounced the pods one at a time.",
     ],
 )
 def test_a_change_framed_as_a_response_is_not_blame(rules: list[Rule], text: str) -> None:

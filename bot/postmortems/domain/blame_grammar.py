@@ -1534,6 +1534,12 @@ def _responded(tokens: Sequence[Token], verb: int, unknown: bool) -> bool:
         return True
     if any(w in lex.RECOVERED or (_inflected(w) and _is(w, lex.RECOVERY_WORDS)) for w in after):
         return True
+    if not strong and not lex.FIX_WORDS.isdisjoint(after):
+        return True  # "deployed 4.2.1 with the timeout fix"
+    if any(w == "one" and after[k + 1 : k + 2] in (["at"], ["by"]) for k, w in enumerate(after)):
+        return True  # "bounced the pods one at a time"
+    if any(w == "once" and (k == 0 or after[k - 1] != "at") for k, w in enumerate(after)):
+        return True  # "promoted the replica once the lag hit zero" (not "all at once")
     if any(
         (w == "back" and k > 0 and after[k - 1] in _BACK_AGAIN)  # "and metrics came back"
         or (w == "after" and not lex.SIGN_OFFS.isdisjoint(after[k + 1 : k + 3]))
@@ -1542,11 +1548,12 @@ def _responded(tokens: Sequence[Token], verb: int, unknown: bool) -> bool:
     ):
         return True  # "after the review", "switched the DNS to the standby load balancer"
     risky = strong or any(
-        w in lex.RISK_MARKERS
+        (w == "once" and k > 0 and after[k - 1] == "at")
+        or w in lex.RISK_MARKERS
         or w in lex.UNREADY
         or w in lex.RISKY
         or (w.startswith("un") and w.endswith("ed") and len(w) > 6)
-        for w in after
+        for k, w in enumerate(after)
     )
     if unknown and not risky:
         return True  # a capitalised word may be a product: "Argo restarted the pods"
@@ -1554,13 +1561,29 @@ def _responded(tokens: Sequence[Token], verb: int, unknown: bool) -> bool:
         w == ":" and 0 < k < len(lows) - 1 and lows[k - 1].isdigit() and lows[k + 1].isdigit()
         for k, w in enumerate(lows)
     )
+    timed = timed or not lex.TIMELINE_WORDS.isdisjoint(lows)  # "the next morning"
     return timed and not risky  # "At 15:02 Aiko closed the bridge call."
 
 
 _PROCEDURE = frozenset(
     {"runbook", "runbooks", "playbook", "playbooks", "procedure", "checklist", "documented", "step"}
 )
-_BACK_AGAIN = frozenset({"came", "come", "comes", "was", "were", "is", "are", "got", "went"})
+_BACK_AGAIN = frozenset(
+    {
+        "came",
+        "come",
+        "comes",
+        "was",
+        "were",
+        "is",
+        "are",
+        "got",
+        "went",
+        "dropped",
+        "fell",
+        "returned",
+    }
+)
 _RESPONSE_STATES = frozenset({"healthy", "right", "correct", "missing"})  # "the right node"
 
 

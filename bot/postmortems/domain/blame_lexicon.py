@@ -608,7 +608,7 @@ CHANGE_VERBS = _words(
     push deploy ship release merge approve change edit modify tweak alter update set reset
     flip toggle switch point redirect reroute move migrate rename resize bump lower increase
     decrease restart reboot bounce power-cycle kill start kick launch trigger run execute apply
-    force promote demote drop delete remove purge flush wipe truncate reindex reformat overwrite
+    force promote demote drop delete remove purge wipe truncate reindex reformat overwrite
     replace swap uninstall mute silence snooze disable close mark call hammer chmod chown pull
     unplug hardcode hard-code commit re-run rerun hotpatch upgrade downgrade cut-over edit
     enable install reconfigure configure rebalance tear spin shrink expand evict tune retune
@@ -622,7 +622,8 @@ RESPONSE_OBJECTS = _words(
     procedure procedures runbook runbooks playbook playbooks backup backups snapshot snapshots
     traffic healthy right correct missing standby replacement cleanup revert investigation
     triage bridge war-room warroom status severity sev priority lead role roles title summary
-    commander scribe incident post-mortem postmortem emergency channel
+    commander scribe incident post-mortem postmortem emergency channel corrected fixed patched
+    known-good previous restore recovery repair rebuild failback
     """
 )
 # Verbs after the change that say it helped or was checked ("and the errors stopped", "after
@@ -634,7 +635,23 @@ RECOVERY_WORDS = _words(
     subside settle succeed work confirm verify check test validate review mitigate
     """
 )
-RECOVERED = _words("normal baseline documented following planned approved reviewed maintenance")
+RECOVERED = _words(
+    """
+    normal baseline documented following planned approved reviewed maintenance window recommended
+    suggested advised agreed gradually incrementally carefully cautiously staged batches
+    """
+)
+# A fix named anywhere after the change: "deployed 4.2.1 with the timeout fix".
+FIX_WORDS = _words(
+    "fix fixes hotfix hotfixes patch patches workaround workarounds mitigation rollback failover"
+)
+# Days and relative times that, like a clock time, make a sentence a timeline entry: "the next
+# morning", "on Tuesday". Friday and weekends are left out: a change then is a risk of its own.
+TIMELINE_WORDS = _words(
+    """
+    morning afternoon evening monday tuesday wednesday thursday next later following earlier
+    """
+)
 # "after the review", "after sign-off": the change waited for its check.
 SIGN_OFFS = _words("review approval sign-off signoff go-ahead ok okay agreement discussion vote")
 # Where a failover goes: "switched the DNS to the standby load balancer".
@@ -644,7 +661,10 @@ FALLBACKS = _words("standby secondary failover backup healthy dr fallback")
 # target, self-approval "his own change", a mistaken belief "thinking she was on the test box",
 # doing it anyway or while the outage was "still" going) are not excused by a response object
 # either: "closed the incident ticket while it was still happening".
-RISK_MARKERS = _words("prod production peak once middle alone every all")
+RISK_MARKERS = _words(
+    "prod production peak middle alone every all busiest rush sale holiday friday weekend freeze "
+    "nobody unattended"
+)
 STRONG_RISK_MARKERS = _words(
     """
     wrong own anyway still regardless despite against instead thinking assuming believing
