@@ -105,9 +105,12 @@ def _render(oncall: OnCallService, name: str) -> bytes | None:
     if schedule is None:
         return None
     now = oncall.now()
-    horizon_start = now - BACK - LOOKBACK
-    shifts = oncall.final_shifts(schedule, horizon_start, now + AHEAD)
-    return calendar(schedule, shifts, now, now - BACK, horizon_start, oncall_name(oncall))
+    # The window moves by whole hours, so fetches within the hour agree to the second (the last
+    # shift's end, the first shift's UID) and calendar apps see no change that is not one.
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    horizon_start = hour - BACK - LOOKBACK
+    shifts = oncall.final_shifts(schedule, horizon_start, hour + AHEAD)
+    return calendar(schedule, shifts, now, hour - BACK, horizon_start, oncall_name(oncall))
 
 
 def oncall_name(oncall: OnCallService) -> Callable[[str], str]:
