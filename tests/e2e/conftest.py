@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine
@@ -43,6 +44,20 @@ def eventually(probe: Callable[[], T | None], timeout: float = 20.0, what: str =
             last = error
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what or probe}: {last}")
+
+
+def scrape_metrics(url: str) -> str:
+    """``/metrics`` once its database gauges have been read after this call began.
+
+    A scrape serves the last finished read (``warroom_database_up 0`` while one is late, as on a
+    busy machine), so the second current scrape starts a read of its own after the first."""
+
+    def current() -> str | None:
+        text = httpx.get(f"{url}/metrics", timeout=10).text
+        return text if "warroom_database_up 1.0" in text else None
+
+    eventually(current, what="a current read of the database gauges")
+    return eventually(current, what="a current read of the database gauges")
 
 
 class Clock:

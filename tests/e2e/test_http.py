@@ -17,7 +17,15 @@ from sqlalchemy import Engine, make_url
 from bot.composition import build
 from bot.oncall.web.ical import CalendarFeeds
 from bot.postmortems.web.links import ReviewLinks, derived_secret
-from tests.e2e.conftest import ICAL_SECRET, SECRET, Bot, Clock, e2e_settings, eventually
+from tests.e2e.conftest import (
+    ICAL_SECRET,
+    SECRET,
+    Bot,
+    Clock,
+    e2e_settings,
+    eventually,
+    scrape_metrics,
+)
 from tests.tcp_proxy import TcpProxy
 from warroom_sandbox import FakeSlackServer
 from warroom_sandbox.server import BackgroundServer
@@ -39,7 +47,7 @@ def test_metrics_count_incidents_commands_and_timers(bot: Bot) -> None:
 
     # The channel is visible a moment before the provisioning timer's outcome is counted.
     def scraped() -> str | None:
-        text = httpx.get(f"{bot.url}/metrics").text
+        text = scrape_metrics(bot.url)
         return text if provisioned in text else None
 
     text = eventually(scraped, what="the provisioning timer's outcome in /metrics")

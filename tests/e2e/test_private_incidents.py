@@ -13,7 +13,16 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from tests.e2e import test_webapp as webapp
-from tests.e2e.conftest import BOB, CONFIG_DIR, GENERAL, MANAGER, ONCALL, Bot, eventually
+from tests.e2e.conftest import (
+    BOB,
+    CONFIG_DIR,
+    GENERAL,
+    MANAGER,
+    ONCALL,
+    Bot,
+    eventually,
+    scrape_metrics,
+)
 from tests.e2e.test_idempotent_writes import settled
 from tests.e2e.test_interactions import open_view
 from tests.e2e.test_oncall import WEDNESDAY_9, handoff_dms, pin
@@ -82,7 +91,7 @@ def test_a_private_incident_stays_off_the_status_page_and_metrics_labels(bot: Bo
 
     # Counted by status and severity like any incident, with no label naming it or its service
     # (the configured service's clock histograms are there, at zero, whatever happens).
-    metrics = httpx.get(f"{bot.url}/metrics", timeout=10).text
+    metrics = scrape_metrics(bot.url)
     assert 'warroom_incidents{severity="SEV1",status="investigating"} 1.0' in metrics
     assert "Payroll" not in metrics
     assert not [
