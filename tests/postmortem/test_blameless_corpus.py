@@ -248,6 +248,11 @@ def test_a_person_making_a_change_is_flagged(rules: list[Rule], text: str) -> No
         "Ines deployed 4.2.1 with the timeout fix.",
         "The network team applied the vendor's recommended settings.",
         "Kofi bounced the pods one at a time.",
+        "Kofi has restarted the consumer and is watching lag.",
+        "The DBA ran VACUUM on the bloated table.",
+        "Lena merged Kofi's pull request adding the missing index.",
+        "| 14:02 | Lena | pushed config v41 |",
+        "Ines, who was on call, restarted the gateway to pick up the new certificate.",
     ],
 )
 def test_a_change_framed_as_a_response_is_not_blame(rules: list[Rule], text: str) -> None:

@@ -1536,6 +1536,8 @@ def _responded(tokens: Sequence[Token], verb: int, unknown: bool) -> bool:
         return True
     if not strong and not lex.FIX_WORDS.isdisjoint(after):
         return True  # "deployed 4.2.1 with the timeout fix"
+    if not strong and any(_repaired(after, k) for k in range(len(after) - 1)):
+        return True  # "ran VACUUM on the bloated table", "a pull request adding the missing index"
     if any(w == "one" and after[k + 1 : k + 2] in (["at"], ["by"]) for k, w in enumerate(after)):
         return True  # "bounced the pods one at a time"
     if any(w == "once" and (k == 0 or after[k - 1] != "at") for k, w in enumerate(after)):
@@ -1585,6 +1587,17 @@ _BACK_AGAIN = frozenset(
     }
 )
 _RESPONSE_STATES = frozenset({"healthy", "right", "correct", "missing"})  # "the right node"
+
+
+def _repaired(after: Sequence[str], k: int) -> bool:
+    """A problem state modifying the noun after it ("the bloated table"), or a response state
+    after an article ("the missing index")."""
+    word, noun = after[k], after[k + 1]
+    if not noun.isalpha() or noun in _FUNCTION_WORDS:
+        return False
+    if word in _RESPONSE_STATES:
+        return k > 0 and after[k - 1] in ("the", "a")
+    return word in lex.PROBLEM_STATES
 
 
 def _inflected(low: str) -> bool:

@@ -632,7 +632,8 @@ RESPONSE_OBJECTS = _words(
 RECOVERY_WORDS = _words(
     """
     recover restore stop clear resolve return stabilise stabilize heal free help fix drain
-    subside settle succeed work confirm verify check test validate review mitigate
+    subside settle succeed work confirm verify check test validate review mitigate watch monitor
+    reduce eliminate solve end cure unblock
     """
 )
 RECOVERED = _words(
@@ -644,6 +645,11 @@ RECOVERED = _words(
 # A fix named anywhere after the change: "deployed 4.2.1 with the timeout fix".
 FIX_WORDS = _words(
     "fix fixes hotfix hotfixes patch patches workaround workarounds mitigation rollback failover"
+)
+# States of the thing a person acted on that make the action a repair, wherever they stand:
+# "ran VACUUM on the bloated table", "restarted the wedged consumer".
+PROBLEM_STATES = frozenset(REPAIR_OBJECTS) | _words(
+    "bloated overloaded degraded unhealthy lagging wedged deadlocked saturated crashed crashing"
 )
 # Days and relative times that, like a clock time, make a sentence a timeline entry: "the next
 # morning", "on Tuesday". Friday and weekends are left out: a change then is a risk of its own.
