@@ -72,16 +72,10 @@ class SentenceIndex:
                     yield start, sentence
 
     def _lines_with_chunk(self, folded: str, chunk: str) -> set[int]:
-        numbers = set()
-        at = folded.find(chunk)
-        while at != -1:
-            end = at + len(chunk)
-            if (at == 0 or folded[at - 1].isspace()) and (
-                end == len(folded) or folded[end].isspace()
-            ):
-                numbers.add(bisect_right(self._starts, at) - 1)
-            at = folded.find(chunk, end)
-        return numbers
+        # One regex pass: a short chunk ("ran") is a substring of many words ("transaction").
+        word = re.escape(chunk)  # the literal first, so the search skips ahead to it
+        whole = re.compile(rf"{word}(?!\S)(?<!\S{word})")
+        return {bisect_right(self._starts, m.start()) - 1 for m in whole.finditer(folded)}
 
     def _lines_with(self, folded: str, word: str) -> set[int]:
         if word not in self._found:
