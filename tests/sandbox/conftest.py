@@ -49,7 +49,7 @@ def dev_options(folder: Path, **overrides: Any) -> DevOptions:
         "workspace_file": folder / "warroom-dev.slack.json",
         "manifest": DEFAULT,
         "trigger_ttl": 60.0,
-        "event_retry_schedule": (0.2, 0.5, 1.0),
+        "event_retry_schedule": (0.2, 1.0, 15.0),  # the last one outlasts a busy moment
         "extra_settings": {"timer_sweep_seconds": 0.5, "timer_backoff_base_seconds": 0.2},
     }
     options.update(overrides)

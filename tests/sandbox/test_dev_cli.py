@@ -94,7 +94,8 @@ class Running:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            # PYTHONFAULTHANDLER: a SIGABRT prints every thread's stack (see ``interrupt``).
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"},
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -119,7 +120,16 @@ class Running:
 
     def interrupt(self) -> int:
         self.process.send_signal(signal.SIGINT)
-        return self.process.wait(STARTUP_SECONDS)
+        try:
+            return self.process.wait(STARTUP_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGABRT)  # where it hangs, for the failure message
+            self.process.wait(10)
+            self._reader.join(5)
+            raise AssertionError(
+                f"warroom dev did not stop within {STARTUP_SECONDS} s of Ctrl-C:\n"
+                + self.output[-12000:]
+            ) from None
 
     def close(self) -> None:
         if self.process.poll() is None:
