@@ -93,8 +93,16 @@ class AlertRow(Base):
         UniqueConstraint("incident_id", "source", "fingerprint", name="uq_alerts_incident_alert"),
         UniqueConstraint("group_id", "source", "fingerprint", name="uq_alerts_group_alert"),
         Index("ix_alerts_source_fingerprint", "source", "fingerprint"),
-        # /insights reads the alerts of a date range (bot/insights/history.py).
-        Index("ix_alerts_starts_at", "starts_at"),
+        # /insights reads the alerts of a date range from the index alone (migration 0019).
+        Index(
+            "ix_alerts_starts_at_covering",
+            "starts_at",
+            "group_id",
+            "name",
+            "fingerprint",
+            "ends_at",
+            "incident_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -15,7 +15,12 @@ from datetime import datetime
 from typing import Literal
 
 from bot.incidents.domain.severity import Severity
-from bot.insights.domain.records import ActionItemRecord, IncidentRecord
+from bot.insights.domain.records import (
+    ActionItemRecord,
+    IncidentClocks,
+    IncidentRecord,
+    clocks_of,
+)
 from bot.insights.domain.stats import Summary, summarize
 
 Grouping = Literal["month", "service", "severity"]
@@ -89,21 +94,26 @@ def seconds(start: datetime, end: datetime | None) -> float | None:
     return None if end is None else max(0.0, (end - start).total_seconds())
 
 
-def _key(grouping: Grouping) -> Callable[[IncidentRecord], str]:
+def _key(grouping: Grouping) -> Callable[[IncidentClocks], str]:
     if grouping == "month":
-        return lambda i: month(i.declared_at)
+        return lambda c: c.month
     if grouping == "service":
-        return lambda i: i.service or NO_SERVICE
-    return lambda i: i.severity
+        return lambda c: c.service or NO_SERVICE
+    return lambda c: c.severity
 
 
 def mttx_by(incidents: Iterable[IncidentRecord], grouping: Grouping) -> list[MttxRow]:
     """One row per month (every month from the first to the last, empty ones too), service or
     severity (in severity order)."""
+    return mttx_of(map(clocks_of, incidents), grouping)
+
+
+def mttx_of(clocks: Iterable[IncidentClocks], grouping: Grouping) -> list[MttxRow]:
+    """``mttx_by`` over the incidents' clocks."""
     key = _key(grouping)
-    grouped: dict[str, list[IncidentRecord]] = defaultdict(list)
-    for incident in incidents:
-        grouped[key(incident)].append(incident)
+    grouped: dict[str, list[IncidentClocks]] = defaultdict(list)
+    for clock in clocks:
+        grouped[key(clock)].append(clock)
     if grouping == "month" and grouped:
         groups = months_between(min(grouped), max(grouped))
     elif grouping == "severity":
@@ -113,20 +123,18 @@ def mttx_by(incidents: Iterable[IncidentRecord], grouping: Grouping) -> list[Mtt
     return [_row(group, grouped.get(group, [])) for group in groups]
 
 
-def _row(group: str, incidents: Sequence[IncidentRecord]) -> MttxRow:
-    acked: list[float] = []
-    mitigated: list[float] = []
-    resolved: list[float] = []
-    for i in incidents:
-        for values, end in (
-            (acked, i.acknowledged_at),
-            (mitigated, i.mitigated_at),
-            (resolved, i.resolved_at),
-        ):
-            if end is not None:
-                values.append(max(0.0, (end - i.declared_at).total_seconds()))
+def _since_declared(values: Iterable[float | None]) -> list[float]:
+    """A clock set before the declaration counts as zero."""
+    return [max(0.0, v) for v in values if v is not None]
+
+
+def _row(group: str, clocks: Sequence[IncidentClocks]) -> MttxRow:
     return MttxRow(
-        group, len(incidents), summarize(acked), summarize(mitigated), summarize(resolved)
+        group,
+        len(clocks),
+        summarize(_since_declared(c.acknowledge for c in clocks)),
+        summarize(_since_declared(c.mitigate for c in clocks)),
+        summarize(_since_declared(c.resolve for c in clocks)),
     )
 
 
@@ -138,10 +146,15 @@ def _severity_order(severity: str) -> tuple[int, str]:
 
 def severity_by_month(incidents: Iterable[IncidentRecord]) -> list[SeverityMonth]:
     """How many incidents each month declared, by severity (every month, first to last)."""
+    return severity_of(map(clocks_of, incidents))
+
+
+def severity_of(clocks: Iterable[IncidentClocks]) -> list[SeverityMonth]:
+    """``severity_by_month`` over the incidents' clocks."""
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SEVERITIES, 0))
-    for incident in incidents:
-        by_severity = counts[month(incident.declared_at)]
-        by_severity[incident.severity] = by_severity.get(incident.severity, 0) + 1
+    for clock in clocks:
+        by_severity = counts[clock.month]
+        by_severity[clock.severity] = by_severity.get(clock.severity, 0) + 1
     if not counts:
         return []
     return [
@@ -153,11 +166,16 @@ def severity_by_month(incidents: Iterable[IncidentRecord]) -> list[SeverityMonth
 def detect_by_month(incidents: Iterable[IncidentRecord]) -> list[DetectMonth]:
     """Time to detect (detected to declared) by month, over incidents whose detection time is
     known (alerts set it); months without any have ``detect`` None."""
+    return detect_of(map(clocks_of, incidents))
+
+
+def detect_of(clocks: Iterable[IncidentClocks]) -> list[DetectMonth]:
+    """``detect_by_month`` over the incidents' clocks."""
     grouped: dict[str, list[float]] = defaultdict(list)
-    for incident in incidents:
-        values = grouped[month(incident.declared_at)]
-        if incident.detected_at is not None:
-            values.append(max(0.0, (incident.declared_at - incident.detected_at).total_seconds()))
+    for clock in clocks:
+        values = grouped[clock.month]
+        if clock.detect is not None:
+            values.append(max(0.0, clock.detect))
     if not grouped:
         return []
     return [

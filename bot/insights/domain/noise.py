@@ -9,7 +9,7 @@ it started between ``NIGHT_START`` and ``NIGHT_END`` o'clock in the zone of some
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -55,11 +55,26 @@ class NightPages:
 
 def alerts_per_rule(alerts: Iterable[AlertRecord]) -> list[AlertCount]:
     """Most alerts first (ties by rule, then service)."""
-    return _counts(alerts, lambda a: (a.rule, a.service or NO_SERVICE))
+    return rank(_counts(alerts, lambda a: (a.rule, a.service or NO_SERVICE)))
 
 
 def alerts_per_service(alerts: Iterable[AlertRecord]) -> list[AlertCount]:
-    return _counts(alerts, lambda a: (a.service or NO_SERVICE, a.service or NO_SERVICE))
+    return per_service(alerts_per_rule(alerts))
+
+
+def rank(counts: Iterable[AlertCount]) -> list[AlertCount]:
+    """Most alerts first (ties by name, then service)."""
+    return sorted(counts, key=lambda r: (-r.alerts, r.name, r.service))
+
+
+def per_service(per_rule: Iterable[AlertCount]) -> list[AlertCount]:
+    """The counts per rule (and service) added up per service, ranked."""
+    fired: dict[str, int] = defaultdict(int)
+    opened: dict[str, int] = defaultdict(int)
+    for row in per_rule:
+        fired[row.service] += row.alerts
+        opened[row.service] += row.opened
+    return rank(AlertCount(service, service, n, opened[service]) for service, n in fired.items())
 
 
 def _counts(
@@ -72,12 +87,10 @@ def _counts(
         fired[k] += 1
         if alert.incident is not None:
             opened[k] += 1
-    rows = [
+    return [
         AlertCount(name, service, n, opened[(name, service)])
         for (name, service), n in fired.items()
     ]
-    rows.sort(key=lambda r: (-r.alerts, r.name, r.service))
-    return rows
 
 
 def flapping(
@@ -101,8 +114,49 @@ def flapping(
                 most, first_at = high - low + 1, starts[low]
         if most >= firings and first_at is not None:
             found.append(Flapping(rule, service, fingerprint, len(fired), most, first_at))
-    found.sort(key=lambda f: (-f.most_in_window, -f.firings, f.rule, f.service, f.fingerprint))
-    return found
+    return ranked_flapping(found, firings)
+
+
+@dataclass(frozen=True, slots=True)
+class FlapWindow:
+    """Windows of an alert ending at one of its resolved firings: ``within`` resolved firings in
+    the ``FLAP_WINDOW`` up to it, the earliest of them at ``first_at`` (the earliest such)."""
+
+    rule: str
+    service: str
+    fingerprint: str
+    within: int
+    first_at: datetime
+
+
+def flapping_of(
+    windows: Iterable[FlapWindow],
+    fired: Mapping[tuple[str, str, str], int],
+    firings: int = FLAP_FIRINGS,
+) -> list[Flapping]:
+    """``flapping`` from each alert's windows (counted in the database) and its firings in all
+    (``fired``, by rule, service and fingerprint): the fullest window, the earliest if several."""
+    best: dict[tuple[str, str, str], FlapWindow] = {}
+    for window in windows:
+        key = (window.rule, window.service, window.fingerprint)
+        found = best.get(key)
+        if (
+            found is None
+            or window.within > found.within
+            or (window.within == found.within and window.first_at < found.first_at)
+        ):
+            best[key] = window
+    return ranked_flapping(
+        (Flapping(*key, fired.get(key, w.within), w.within, w.first_at) for key, w in best.items()),
+        firings,
+    )
+
+
+def ranked_flapping(found: Iterable[Flapping], firings: int = FLAP_FIRINGS) -> list[Flapping]:
+    """Alerts with at least ``firings`` within the window, most in a window first."""
+    kept = [f for f in found if f.most_in_window >= firings]
+    kept.sort(key=lambda f: (-f.most_in_window, -f.firings, f.rule, f.service, f.fingerprint))
+    return kept
 
 
 def is_night(at: datetime, zone: str) -> bool:
@@ -121,10 +175,17 @@ def night_pages(pages: Iterable[PageRecord], alerts: Iterable[AlertRecord]) -> l
     for alert in alerts:
         if alert.incident is not None:
             rules[alert.incident].add(alert.rule)
+    return night_pages_of(pages, rules)
+
+
+def night_pages_of(
+    pages: Iterable[PageRecord], rules: Mapping[int, Collection[str]]
+) -> list[NightPages]:
+    """``night_pages`` with each alert-opened incident's rules (``rules``, by incident)."""
     night: dict[tuple[str, str], int] = defaultdict(int)
     missed: dict[tuple[str, str], int] = defaultdict(int)
     for page in pages:
-        if page.incident not in rules:
+        if not rules.get(page.incident):
             continue
         if not any(is_night(page.started_at, r.zone) for r in page.recipients):
             continue

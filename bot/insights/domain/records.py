@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,38 @@ class IncidentRecord:
     resolved_at: datetime | None = None
     private: bool = False
     title: str = ""
+
+
+class IncidentClocks(NamedTuple):
+    """One incident's clocks as numbers: seconds from the declaration to the acknowledgement,
+    mitigation and resolution, and from the detection to the declaration (None: not reached).
+    What the response times are computed from (a tuple: a year holds 100,000 of them)."""
+
+    month: str  # of the declaration (UTC), 2026-01
+    service: str | None
+    severity: str
+    acknowledge: float | None
+    mitigate: float | None
+    resolve: float | None
+    detect: float | None
+
+
+def clocks_of(incident: IncidentRecord) -> IncidentClocks:
+    declared = incident.declared_at
+
+    def since(end: datetime | None) -> float | None:
+        return None if end is None else (end - declared).total_seconds()
+
+    detected = incident.detected_at
+    return IncidentClocks(
+        f"{declared.year:04d}-{declared.month:02d}",
+        incident.service,
+        incident.severity,
+        since(incident.acknowledged_at),
+        since(incident.mitigated_at),
+        since(incident.resolved_at),
+        None if detected is None else (declared - detected).total_seconds(),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,7 +67,7 @@ _BY = {"month": "Month", "service": "Service", "severity": "Severity"}
 
 
 def _mttx(history: History, grouping: Grouping) -> Section:
-    rows: list[MttxRow] = mttx.mttx_by(history.incidents, grouping)
+    rows: list[MttxRow] = mttx.mttx_of(history.clocks, grouping)
     groups = [r.group for r in rows]
     charts = []
     for metric, name in _METRICS:
@@ -105,7 +105,7 @@ def _mttx(history: History, grouping: Grouping) -> Section:
 
 
 def _severity(history: History) -> Section:
-    months = mttx.severity_by_month(history.incidents)
+    months = mttx.severity_of(history.clocks)
     categories = [m.month for m in months]
     series = [Series(s, [float(m.counts.get(s, 0)) for m in months]) for s in SEVERITIES]
     chart = bars(
@@ -129,7 +129,7 @@ def _severity(history: History) -> Section:
 
 
 def _detect(history: History) -> Section:
-    months = mttx.detect_by_month(history.incidents)
+    months = mttx.detect_of(history.clocks)
     categories = [m.month for m in months]
     series = [
         Series("median", [_median(m.detect) for m in months]),
@@ -164,7 +164,7 @@ def _detect(history: History) -> Section:
 
 
 def _longest(history: History) -> Section:
-    found = mttx.longest(history.incidents)
+    found = mttx.longest(history.longest)
     chart = hbars(
         "longest",
         "Longest incidents",
@@ -202,7 +202,7 @@ def _longest(history: History) -> Section:
 
 
 def _followups(history: History) -> Section:
-    months = mttx.followups_by_month(history.incidents, history.items)
+    months = history.followups
     chart = bars(
         "followups",
         "Follow-up completion by month",
@@ -228,7 +228,8 @@ def _followups(history: History) -> Section:
 
 def _alert_counts(history: History, per: str) -> Section:
     per_rule = per == "rule"
-    found = (noise.alerts_per_rule if per_rule else noise.alerts_per_service)(history.alerts)
+    per_rule_counts = noise.rank(history.alert_counts)
+    found = per_rule_counts if per_rule else noise.per_service(per_rule_counts)
     shown = found[:TOP_ROWS]
     labels = [f"{r.name} ({r.service})" if per_rule else r.name for r in shown]
     chart = hbars(
@@ -264,7 +265,7 @@ def _alert_counts(history: History, per: str) -> Section:
 
 
 def _flapping(history: History) -> Section:
-    found = noise.flapping(history.alerts)
+    found = noise.ranked_flapping(history.flapping)
     hours = noise.FLAP_WINDOW.total_seconds() / 3600
     shown = found[:TOP_ROWS]
     chart = hbars(
@@ -298,7 +299,7 @@ def _flapping(history: History) -> Section:
 
 
 def _night(history: History) -> Section:
-    found = noise.night_pages(history.pages, history.alerts)
+    found = noise.night_pages_of(history.pages, history.rules)
     shown = [r for r in found if r.unacknowledged][:TOP_ROWS]
     chart = hbars(
         "night-pages",

@@ -146,8 +146,8 @@ def figures_of(found: history.History, oncall: Sequence[Section] = ()) -> Figure
     built = {section.slug: section for section in (*sections(found), *oncall)}
     return Figures(
         {slug: built[slug] for slug in SLUGS if slug in built},
-        len(found.incidents),
-        len(found.alerts),
+        len(found.clocks),
+        found.alerts,
     )
 
 
