@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.base import Executable
 
 from bot.kernel.slack.inbox_rows import SlackInboxRow
 
@@ -44,14 +45,24 @@ def record(session: Session, key: str, content_type: str, body: str, now: dateti
         "received_at": now,
     }
     conn = session.connection()
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(SlackInboxRow)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=[SlackInboxRow.key])
-        .returning(SlackInboxRow.id)
-    )
-    return conn.execute(statement).scalar_one_or_none()
+    return conn.execute(_insert(conn.dialect.name), values).scalar_one_or_none()
+
+
+# One statement per dialect, its values bound at execution (cheaper than building it per call).
+_INSERTS: dict[str, Executable] = {}
+
+
+def _insert(dialect: str) -> Executable:
+    statement = _INSERTS.get(dialect)
+    if statement is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (
+            insert(SlackInboxRow)
+            .on_conflict_do_nothing(index_elements=[SlackInboxRow.key])
+            .returning(SlackInboxRow.id)
+        )
+        _INSERTS[dialect] = statement
+    return statement
 
 
 def finish(session: Session, inbox_id: int, status: str, now: datetime) -> bool:

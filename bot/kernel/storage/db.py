@@ -7,6 +7,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,31 +103,44 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, urgent: bool) -> Non
 
 
 class _WriteLock:
-    """One writer at a time; urgent writers waiting go first, the others in no set order."""
+    """One writer at a time, handed to the next waiter on release: urgent writers first, the
+    others in their order of arrival.
+
+    Each waiter sleeps on a lock of its own, and a release wakes exactly the one it hands over
+    to: with a shared condition, every release woke all waiters to find one winner, and under
+    load that herd took a tenth of the process's CPU.
+    """
 
     def __init__(self) -> None:
-        self._changed = threading.Condition()
+        self._mutex = threading.Lock()
         self._held = False
-        self._urgent_waiting = 0
+        self._urgent: deque[threading.Lock] = deque()
+        self._others: deque[threading.Lock] = deque()
 
     def acquire(self, urgent: bool, timeout_s: float) -> bool:
-        deadline = time.monotonic() + timeout_s
-        with self._changed:
-            self._urgent_waiting += urgent
-            try:
-                while self._held or (not urgent and self._urgent_waiting):
-                    left = deadline - time.monotonic()
-                    if left <= 0 or not self._changed.wait(left):
-                        return False
+        with self._mutex:
+            if not self._held:  # free means nobody waits: release hands over to waiters
                 self._held = True
                 return True
-            finally:
-                self._urgent_waiting -= urgent
+            turn = threading.Lock()
+            turn.acquire()
+            waiting = self._urgent if urgent else self._others
+            waiting.append(turn)
+        if turn.acquire(timeout=max(0.0, timeout_s)):
+            return True  # handed over: held for this thread
+        with self._mutex:
+            if turn in waiting:
+                waiting.remove(turn)
+                return False
+        return True  # handed over just as the wait ran out
 
     def release(self) -> None:
-        with self._changed:
-            self._held = False
-            self._changed.notify_all()
+        with self._mutex:
+            waiting = self._urgent or self._others
+            if waiting:
+                waiting.popleft().release()  # still held, now by that waiter
+            else:
+                self._held = False
 
 
 @dataclass(frozen=True)

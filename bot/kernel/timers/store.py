@@ -38,6 +38,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.kernel.storage.types import NaiveDatetimeError
@@ -123,21 +124,32 @@ def schedule(
         "updated_at": now,
     }
     conn = _connection(session)
-    dialect = conn.dialect.name
+    conn.execute(_upsert(conn.dialect.name), values)
+
+
+# One statement per dialect, its values bound at execution: building it per call (the
+# ``excluded`` alias's columns, the values' cache key) cost more than running it.
+_UPSERTS: dict[str, Executable] = {}
+
+
+def _upsert(dialect: str) -> Executable:
+    statement = _UPSERTS.get(dialect)
+    if statement is not None:
+        return statement
     if dialect == "postgresql":
-        pg_stmt = postgresql.insert(Timer).values(values)
-        excluded = pg_stmt.excluded
-        conn.execute(
-            pg_stmt.on_conflict_do_update(index_elements=[Timer.key], set_=_reset_from(excluded))
+        pg_stmt = postgresql.insert(Timer)
+        statement = pg_stmt.on_conflict_do_update(
+            index_elements=[Timer.key], set_=_reset_from(pg_stmt.excluded)
         )
     elif dialect == "sqlite":
-        lite_stmt = sqlite.insert(Timer).values(values)
-        excluded = lite_stmt.excluded
-        conn.execute(
-            lite_stmt.on_conflict_do_update(index_elements=[Timer.key], set_=_reset_from(excluded))
+        lite_stmt = sqlite.insert(Timer)
+        statement = lite_stmt.on_conflict_do_update(
+            index_elements=[Timer.key], set_=_reset_from(lite_stmt.excluded)
         )
     else:
         raise NotImplementedError(f"timers need PostgreSQL or SQLite, not {dialect}")
+    _UPSERTS[dialect] = statement
+    return statement
 
 
 def _reset_from(excluded: Any) -> dict[str, Any]:
