@@ -598,6 +598,8 @@ def _predicate(
         start += 1
     if tokens[start].low in ("who", "that"):
         relative, start = True, start + 1
+    if start >= len(tokens):  # "nobody who": the sentence ends before any verb
+        return []
     end = _clause_end(tokens, start)
     negated = tokens[mention.start].low in ("nobody", "no", "none", "no-one")
     hits: list[Hit] = []
