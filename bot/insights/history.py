@@ -22,7 +22,18 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, case, func, or_, select, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import FrameClause, FrameClauseType
 
@@ -91,12 +102,13 @@ def load(
     visible = _visible(IncidentRow.id, hidden)
     incidents = [*_incident_scope(scope, start, end), visible]
     alerts = _alert_scope(scope, start, end, hidden)
+    fired = _fired(session, alerts)
     return History(
         _clocks(session, incidents),
         _longest(session, incidents),
         _followups(session, incidents),
-        _alert_counts(session, alerts),
-        _flapping(session, alerts),
+        _alert_counts(fired),
+        _flapping(session, alerts, fired),
         _rules(session, alerts),
         _pages(session, scope, start, end, visible, zone_of, alerts),
     )
@@ -186,24 +198,47 @@ def _alert_scope(
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-_SERVICE = func.coalesce(func.nullif(AlertGroupRow.service, ""), NO_SERVICE)
+# Constants written into the SQL, so that the same expression in a SELECT, a GROUP BY and the
+# windows' PARTITION BY is the same text (SQLite sorts once per distinct window).
+_SERVICE = func.coalesce(
+    func.nullif(AlertGroupRow.service, bindparam(None, "", String(), literal_execute=True)),
+    bindparam(None, NO_SERVICE, String(), literal_execute=True),
+)
 
 
-def _alert_counts(session: Session, alerts: list[ColumnElement[bool]]) -> list[AlertCount]:
+_Alert = tuple[str, str, str]  # rule, service, fingerprint
+
+
+def _fired(session: Session, alerts: list[ColumnElement[bool]]) -> dict[_Alert, tuple[int, int]]:
+    """Per alert (rule, service, fingerprint): its firings, and how many opened an incident."""
+    key = (AlertRow.name, _SERVICE, AlertRow.fingerprint)
     rows = session.execute(
-        select(AlertRow.name, _SERVICE, func.count(), func.count(AlertRow.incident_id))
+        select(*key, func.count(), func.count(AlertRow.incident_id))
         .join(AlertGroupRow, AlertGroupRow.id == AlertRow.group_id)
         .where(*alerts)
-        .group_by(AlertRow.name, _SERVICE)
+        .group_by(*key)
     )
-    return [AlertCount(rule, service, n, opened) for rule, service, n, opened in rows]
+    return {
+        (rule, service, fingerprint): (n, opened) for rule, service, fingerprint, n, opened in rows
+    }
 
 
-def _flapping(session: Session, alerts: list[ColumnElement[bool]]) -> list[Flapping]:
+def _alert_counts(fired: dict[_Alert, tuple[int, int]]) -> list[AlertCount]:
+    """The firings per rule and service (a few hundred alerts added up)."""
+    counts: dict[tuple[str, str], tuple[int, int]] = {}
+    for (rule, service, _), (n, opened) in fired.items():
+        total, done = counts.get((rule, service), (0, 0))
+        counts[(rule, service)] = (total + n, done + opened)
+    return [AlertCount(rule, service, n, opened) for (rule, service), (n, opened) in counts.items()]
+
+
+def _flapping(
+    session: Session, alerts: list[ColumnElement[bool]], fired: dict[_Alert, tuple[int, int]]
+) -> list[Flapping]:
     """The alerts (rule, service, fingerprint) that fired and resolved at least ``FLAP_FIRINGS``
     times within ``FLAP_WINDOW``. A window function counts, at each resolved firing, the resolved
     firings from ``FLAP_WINDOW`` before it up to it (and the earliest of them); those windows are
-    read grouped by alert and count, and the alerts' firings in all with a ``GROUP BY``."""
+    read grouped by alert and count; ``fired``: the alerts' firings in all."""
     key = (AlertRow.name, _SERVICE, AlertRow.fingerprint)
     at = epoch_micros(AlertRow.starts_at)
     # Written into the SQL: 6 hours of microseconds is past a bound INTEGER.
@@ -225,20 +260,12 @@ def _flapping(session: Session, alerts: list[ColumnElement[bool]]) -> list[Flapp
         .where(within >= FLAP_FIRINGS)
         .group_by(name, service, fingerprint, within)
     ).all()
-    if not windows:
-        return []
-    fired = session.execute(
-        select(*key, func.count())
-        .join(AlertGroupRow, AlertGroupRow.id == AlertRow.group_id)
-        .where(*alerts)
-        .group_by(*key)
-    )
     return flapping_of(
         (
             FlapWindow(rule, svc, print_, n, _EPOCH + first * _MICROSECOND)
             for rule, svc, print_, n, first in windows
         ),
-        {(rule, svc, print_): n for rule, svc, print_, n in fired},
+        {alert: n for alert, (n, _) in fired.items()},
     )
 
 
