@@ -19,8 +19,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.kernel.slack.pooled import web_api_response
 
 # Each listener keeps its thread through its post-ack work (Slack calls, database), and a request
-# cannot even be acked without a free thread.
-LISTENER_THREADS = 48
+# cannot even be acked without a free thread: in a burst, most threads wait for their turn after
+# their ack (``bot.kernel.slack.edge.AFTER_ACK_TURNS``), which costs no CPU, so the next requests
+# still find one. Threads are started only when none is free.
+LISTENER_THREADS = 256
 
 
 def listener_pool() -> ThreadPoolExecutor:

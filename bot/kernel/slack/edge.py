@@ -28,6 +28,7 @@ import asyncio
 import json
 import logging
 import queue
+import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
@@ -67,6 +68,10 @@ FAILED_LATER = (
     ":warning: warroom recorded this but hit an error applying it; it will try again shortly."
 )
 _FAILURE = "warroom_failure"  # where the error handler leaves a listener's exception
+# Listeners doing their work after the ack at once: their thread waits for a turn after sending
+# the ack. A burst of requests is acked at once (each gets a thread: ``LISTENER_THREADS``) while
+# the work after the acks, which queues for the database anyway, goes a few at a time.
+AFTER_ACK_TURNS = 8
 GAVE_UP = ":x: warroom could not apply this after several attempts ({error}). Please try again."
 FAILED_NOW = ":warning: warroom hit an error handling this ({error}). Nothing was changed."
 
@@ -103,17 +108,25 @@ def dedupe_key(request: p.SlackRequest, signature: str) -> str:
 
 
 class _SignallingAck(Ack):
-    """Bolt's ``ack`` that hands its response to the edge the moment the listener calls it."""
+    """Bolt's ``ack`` that hands its response to the edge the moment the listener calls it,
+    then waits for a turn to do the listener's work after its ack (``after_ack``)."""
 
-    def __init__(self, on_ack: Callable[[BoltResponse], None]) -> None:
+    def __init__(
+        self, on_ack: Callable[[BoltResponse], None], after_ack: threading.Semaphore
+    ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._on_ack = on_ack
+        self._after_ack = after_ack
         self.called = False  # Bolt sets ``response`` itself when a listener fails: not an ack
+        self.holds_turn = False
 
     def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
         response = super().__call__(*args, **kwargs)
         self.called = True
         self._on_ack(response)
+        if not self.holds_turn:
+            self._after_ack.acquire()
+            self.holds_turn = True
         return response
 
 
@@ -143,14 +156,20 @@ class SlackEdge:
         signing_secret: str,
         workers: Executor,
         response_hosts: frozenset[str],
+        after_ack: int = AFTER_ACK_TURNS,
     ) -> None:
-        """``response_hosts``: where a ``response_url`` may point (Slack's, or the fake's)."""
+        """``response_hosts``: where a ``response_url`` may point (Slack's, or the fake's).
+
+        ``workers`` runs the listeners; at most ``after_ack`` of them do their work after the
+        ack at once, and the others wait for a turn without holding a database connection.
+        """
         self._bolt = bolt
         self._response_hosts = response_hosts
         self._inbox = inbox
         self._durability = durability
         self._secret = signing_secret.encode()
         self._workers = workers
+        self._after_ack = threading.Semaphore(after_ack)
         bolt.error(_on_listener_error)
 
     @property
@@ -258,7 +277,16 @@ class SlackEdge:
         on_ack: Callable[[BoltResponse], None],
     ) -> BoltResponse:
         """Run the listener on this thread; the answer for a listener that never acked."""
-        ack = _SignallingAck(on_ack)
+        ack = _SignallingAck(on_ack, self._after_ack)
+        try:
+            return self._answer(parsed, entry, ack)
+        finally:
+            if ack.holds_turn:
+                self._after_ack.release()
+
+    def _answer(
+        self, parsed: p.SlackRequest, entry: Entry | None, ack: _SignallingAck
+    ) -> BoltResponse:
         response, failure = self._run(parsed, entry, ack)
         if failure is None:
             return response
