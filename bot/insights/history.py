@@ -56,7 +56,7 @@ from bot.insights.domain.records import (
     Recipient,
 )
 from bot.insights.domain.scope import Scope
-from bot.insights.sql import epoch_micros, micros_between, month_of
+from bot.insights.sql import epoch_micros, micros_between, month_of, seconds_between
 from bot.paging.rows import DeliveryRow, PageRow
 
 
@@ -125,10 +125,6 @@ def _incident_scope(scope: Scope, start: datetime, end: datetime) -> list[Column
     return conditions
 
 
-def _seconds(micros: int | None) -> float | None:
-    return None if micros is None else micros / 1_000_000
-
-
 def _clocks(session: Session, incidents: list[ColumnElement[bool]]) -> list[IncidentClocks]:
     declared = IncidentRow.declared_at
     rows = session.execute(
@@ -136,17 +132,13 @@ def _clocks(session: Session, incidents: list[ColumnElement[bool]]) -> list[Inci
             month_of(declared),
             IncidentRow.service,
             IncidentRow.severity,
-            micros_between(declared, IncidentRow.acknowledged_at),
-            micros_between(declared, IncidentRow.mitigated_at),
-            micros_between(declared, IncidentRow.resolved_at),
-            micros_between(IncidentRow.detected_at, declared),
+            seconds_between(declared, IncidentRow.acknowledged_at),
+            seconds_between(declared, IncidentRow.mitigated_at),
+            seconds_between(declared, IncidentRow.resolved_at),
+            seconds_between(IncidentRow.detected_at, declared),
         ).where(*incidents)
     )
-    seconds = _seconds
-    return [
-        IncidentClocks(m, service, sev, seconds(ack), seconds(mit), seconds(res), seconds(det))
-        for m, service, sev, ack, mit, res, det in rows
-    ]
+    return list(map(IncidentClocks._make, rows))
 
 
 def _longest(session: Session, incidents: list[ColumnElement[bool]]) -> list[IncidentRecord]:

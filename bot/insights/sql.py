@@ -3,6 +3,7 @@ PostgreSQL, so only numbers (not datetimes) leave it:
 
 - ``micros_between(start, end)``: whole microseconds from ``start`` to ``end`` (None if either is),
   exactly what ``(end - start)`` is in Python (``/ 1_000_000`` gives ``total_seconds()``);
+- ``seconds_between(start, end)``: the same in seconds, a double;
 - ``epoch_micros(at)``: whole microseconds since 1970 (``at`` is UTC);
 - ``month_of(at)``: the UTC month, ``YYYY-MM``.
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, String
+from sqlalchemy import BigInteger, Float, SQLColumnExpression, String, cast, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -25,6 +26,14 @@ class micros_between(FunctionElement[int]):  # noqa: N801 - used like a SQL func
     type = BigInteger()
     name = "micros_between"
     inherit_cache = True
+
+
+def seconds_between(
+    start: SQLColumnExpression[Any], end: SQLColumnExpression[Any]
+) -> ColumnElement[float]:
+    """``micros_between / 1e6`` as a double: the float Python's ``total_seconds()`` gives (an
+    integer below 2**53 divided by a million, correctly rounded, in both databases)."""
+    return cast(micros_between(start, end), Float()) / literal(1_000_000.0, Float())
 
 
 class epoch_micros(FunctionElement[int]):  # noqa: N801

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
@@ -17,9 +18,12 @@ from bot.insights.domain.mttx import (
     severity_by_month,
 )
 from bot.insights.domain.noise import (
+    FLAP_WINDOW,
+    FlapWindow,
     alerts_per_rule,
     alerts_per_service,
     flapping,
+    flapping_of,
     is_night,
     night_pages,
 )
@@ -246,3 +250,37 @@ def test_alert_counts_sum_to_the_alerts(alerts: list[AlertRecord]) -> None:
     assert sum(r.opened for r in alerts_per_service(alerts)) == sum(
         1 for a in alerts if a.incident is not None
     )
+
+
+firings = st.lists(
+    st.builds(
+        AlertRecord,
+        st.sampled_from(["A", "B"]),
+        st.just("search"),
+        st.sampled_from(["f1", "f2"]),
+        st.integers(0, 40).map(lambda k: T0 + k * 30 * MIN),  # ties and 6-hour edges
+        st.none() | st.just(T0),
+    ),
+    max_size=40,
+)
+
+
+@given(firings)
+def test_flapping_from_windows_counted_per_firing_equals_flapping(
+    alerts: list[AlertRecord],
+) -> None:
+    """What the database counts (at each resolved firing, the resolved firings of the window up
+    to it and the earliest of them) gives the same flapping alerts as the records do."""
+    resolved = [a for a in alerts if a.ended_at is not None]
+    windows = []
+    for a in resolved:
+        key = (a.rule, a.service, a.fingerprint)
+        inside = [
+            b.started_at
+            for b in resolved
+            if (b.rule, b.service, b.fingerprint) == key
+            and a.started_at - FLAP_WINDOW <= b.started_at <= a.started_at
+        ]
+        windows.append(FlapWindow(a.rule, "search", a.fingerprint, len(inside), min(inside)))
+    fired = Counter((a.rule, "search", a.fingerprint) for a in alerts)
+    assert flapping_of(windows, fired) == flapping(alerts)
