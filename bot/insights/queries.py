@@ -1,22 +1,25 @@
-"""What the web app reads: a page of the incident list, and one incident with its timeline and
-pages. Read-only; every filter and sort column is indexed (``bot/incidents/rows.py``)."""
+"""What the web app reads: a page of the incident list, and one incident with its timeline, pages,
+alerts, playbook runs and action items (one query each, never one per row). Read-only; every
+filter and sort column is indexed (``bot/incidents/rows.py``)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.alerts.rows import AlertGroupRow, AlertRow
 from bot.incidents import repo
 from bot.incidents.domain.timeline import TimelineEvent
-from bot.incidents.rows import IncidentRow
+from bot.incidents.rows import ActionItemRow, IncidentRow
 from bot.insights.domain.filters import PAGE_SIZE, ListQuery
 from bot.paging.rows import DeliveryRow, PageRow
-from bot.postmortems.rows import PostmortemRow
+from bot.playbooks.rows import PlaybookRunRow, PlaybookStepRow
+from bot.postmortems.rows import FollowupRow, PostmortemRow
 
 COUNT_CAP = 10_000
 _SORT_COLUMNS: dict[str, Any] = {
@@ -43,11 +46,42 @@ class PageView:
 
 
 @dataclass(frozen=True)
+class AlertView:
+    alert: AlertRow
+    service: str | None  # the service its group was routed for, else its ``service`` label
+
+
+@dataclass(frozen=True)
+class StepView:
+    step: PlaybookStepRow
+    title: str  # as the run's snapshot of its playbook names it
+
+    @property
+    def undo_summary(self) -> str:
+        return str((self.step.undo or {}).get("summary") or "")
+
+
+@dataclass(frozen=True)
+class RunView:
+    run: PlaybookRunRow
+    steps: list[StepView]
+
+
+@dataclass(frozen=True)
+class ActionItemView:
+    item: ActionItemRow
+    followup: FollowupRow | None  # None: not exported to an issue tracker
+
+
+@dataclass(frozen=True)
 class IncidentView:
     incident: IncidentRow
     timeline: list[TimelineEvent]
     pages: list[PageView]
     postmortem_state: str | None  # None: no post-mortem drafted yet
+    alerts: list[AlertView] = field(default_factory=list)
+    runs: list[RunView] = field(default_factory=list)
+    action_items: list[ActionItemView] = field(default_factory=list)
 
 
 def private_channels(session: Session) -> list[tuple[int, str | None]]:
@@ -110,25 +144,75 @@ def incident(session: Session, number: int) -> IncidentView | None:
     row = session.get(IncidentRow, number)
     if row is None:
         return None
+    postmortem = session.scalar(
+        select(PostmortemRow.state).where(PostmortemRow.incident_id == number)
+    )
+    return IncidentView(
+        row,
+        repo.timeline(session, number),
+        _pages(session, number),
+        postmortem,
+        _alerts(session, number),
+        _runs(session, number),
+        _action_items(session, number),
+    )
+
+
+def _pages(session: Session, number: int) -> list[PageView]:
+    """The incident's pages and each one's deliveries: two queries, however many pages."""
     pages = list(
         session.scalars(
             select(PageRow).where(PageRow.incident_id == number).order_by(PageRow.started_at)
         )
     )
-    views = [
-        PageView(
-            page,
-            list(
-                session.scalars(
-                    select(DeliveryRow)
-                    .where(DeliveryRow.page_id == page.id)
-                    .order_by(DeliveryRow.created_at, DeliveryRow.id)
-                )
-            ),
-        )
-        for page in pages
-    ]
-    postmortem = session.scalar(
-        select(PostmortemRow.state).where(PostmortemRow.incident_id == number)
+    deliveries: dict[int, list[DeliveryRow]] = {page.id: [] for page in pages}
+    if pages:
+        for delivery in session.scalars(
+            select(DeliveryRow)
+            .where(DeliveryRow.page_id.in_(list(deliveries)))
+            .order_by(DeliveryRow.created_at, DeliveryRow.id)
+        ):
+            deliveries[delivery.page_id].append(delivery)
+    return [PageView(page, deliveries[page.id]) for page in pages]
+
+
+def _alerts(session: Session, number: int) -> list[AlertView]:
+    found = session.execute(
+        select(AlertRow, AlertGroupRow.service)
+        .join(AlertGroupRow, AlertGroupRow.id == AlertRow.group_id)
+        .where(AlertRow.incident_id == number)
+        .order_by(AlertRow.starts_at, AlertRow.id)
     )
-    return IncidentView(row, repo.timeline(session, number), views, postmortem)
+    return [
+        AlertView(alert, service or (alert.labels or {}).get("service")) for alert, service in found
+    ]
+
+
+def _runs(session: Session, number: int) -> list[RunView]:
+    """Each playbook run with its steps in order (one outer join: a run without step rows
+    still shows)."""
+    found = session.execute(
+        select(PlaybookRunRow, PlaybookStepRow)
+        .outerjoin(PlaybookStepRow, PlaybookStepRow.run_id == PlaybookRunRow.id)
+        .where(PlaybookRunRow.incident_id == number)
+        .order_by(PlaybookRunRow.started_at, PlaybookRunRow.id, PlaybookStepRow.position)
+    )
+    runs: dict[int, tuple[RunView, dict[str, str]]] = {}
+    for run, step in found:
+        if run.id not in runs:
+            titles = {str(s.get("id")): str(s.get("title") or "") for s in run.steps or []}
+            runs[run.id] = (RunView(run, []), titles)
+        view, titles = runs[run.id]
+        if step is not None:
+            view.steps.append(StepView(step, titles.get(step.step_id) or step.step_id))
+    return [view for view, _ in runs.values()]
+
+
+def _action_items(session: Session, number: int) -> list[ActionItemView]:
+    found = session.execute(
+        select(ActionItemRow, FollowupRow)
+        .outerjoin(FollowupRow, FollowupRow.action_item_id == ActionItemRow.id)
+        .where(ActionItemRow.incident_id == number)
+        .order_by(ActionItemRow.created_at, ActionItemRow.id)
+    )
+    return [ActionItemView(item, followup) for item, followup in found]

@@ -1,5 +1,6 @@
 """``GET /incidents`` (the list: filters, sorting, pages) and ``GET /incidents/<n>`` (one
-incident: card, clocks, people and roles, timeline, pages and acknowledgements, links).
+incident: card, clocks, people and roles, timeline, alerts, pages and acknowledgements,
+playbook runs with their changes and undos, action items and their tracker issues, links).
 
 Both need a session (else a redirect to sign in). Bad filters are named on the page and ignored,
 never a 5xx; a database that does not answer promptly is a 503 (``Bounded``).
@@ -192,7 +193,15 @@ def _names(
         if item.page.acknowledged_by:
             refs.add(item.page.acknowledged_by)
         refs.update(d.user_ref for d in item.deliveries)
-    return {ref: person(ref) for ref in refs}
+    for run in view.runs:
+        refs.add(run.run.started_by)
+        refs.update(s.step.actor for s in run.steps if s.step.actor)
+        refs.update(s.step.undo_actor for s in run.steps if s.step.undo_actor)
+    for entry in view.action_items:
+        refs.add(entry.item.created_by)
+        if entry.item.owner_id:
+            refs.add(entry.item.owner_id)
+    return {ref: person(ref) for ref in refs if ref}
 
 
 def _zone(name: str | None) -> ZoneInfo:
