@@ -57,6 +57,14 @@ class IncidentRow(Base):
         Index("ix_incidents_status_declared_at", "status", "declared_at"),
         Index("ix_incidents_severity_declared_at", "severity", "declared_at"),
         Index("ix_incidents_service_declared_at", "service", "declared_at"),
+        # The list's text filter (ILIKE '%...%' on the title) on PostgreSQL: a pg_trgm GIN
+        # index (migration 0020). SQLite has none (its LIKE reads every title).
+        Index(
+            "ix_incidents_title_trgm",
+            "title",
+            postgresql_using="gin",
+            postgresql_ops={"title": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     events: Mapped[list[TimelineEventRow]] = relationship(

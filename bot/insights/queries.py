@@ -10,7 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.alerts.rows import AlertGroupRow, AlertRow
 from bot.incidents import repo
@@ -22,6 +22,9 @@ from bot.playbooks.rows import PlaybookRunRow, PlaybookStepRow
 from bot.postmortems.rows import FollowupRow, PostmortemRow
 
 COUNT_CAP = 10_000
+# Up to this many matches of a text filter, PostgreSQL sorts the matches instead of walking
+# the declared_at index in search of them (see ``incident_list``).
+FEW_MATCHES = 2_000
 _SORT_COLUMNS: dict[str, Any] = {
     "number": IncidentRow.id,
     "declared": IncidentRow.declared_at,
@@ -102,13 +105,21 @@ def incident_list(
     conditions.append(
         or_(IncidentRow.private.is_(False), IncidentRow.id.in_(sorted(private_shown)))
     )
-    column = _SORT_COLUMNS[query.sort]
-    order = [column.desc(), IncidentRow.id.desc()] if query.descending else [column, IncidentRow.id]
-    rows = select(IncidentRow).where(*conditions).order_by(*order).limit(PAGE_SIZE)
-    found = list(session.scalars(rows.offset(query.offset)))
     # Counting stops past COUNT_CAP: "more than 10,000" reads the same and costs a bounded scan.
     capped = select(IncidentRow.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
     total = int(session.scalar(select(func.count()).select_from(capped)) or 0)
+    source = IncidentRow
+    if query.text and total <= FEW_MATCHES and session.get_bind().dialect.name == "postgresql":
+        # A few titles match (the trigram index found them for the count): sort just those.
+        # Left to itself the planner walks the declared_at index for them, and reads most of
+        # the table when the matches are old or bunched in time.
+        matches = select(IncidentRow).where(*conditions).cte("matches")
+        source = aliased(IncidentRow, matches.prefix_with("MATERIALIZED"))
+        conditions = []
+    column = getattr(source, _SORT_COLUMNS[query.sort].key)
+    order = [column.desc(), source.id.desc()] if query.descending else [column, source.id]
+    rows = select(source).where(*conditions).order_by(*order).limit(PAGE_SIZE)
+    found = list(session.scalars(rows.offset(query.offset)))
     return ListPage(found, min(total, COUNT_CAP), total > COUNT_CAP)
 
 

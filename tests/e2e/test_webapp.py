@@ -274,6 +274,9 @@ def test_list_filters_sorts_and_pages(web: Bot, http: httpx.Client, engine: Engi
     assert listed(status="investigating", service="checkout") == list(range(120, 0, -3))
     searched = [n for n in range(120, 0, -1) if n % 2 == 0 and str(n).startswith("1")]
     assert listed(q="SEARCH trouble 1") == searched  # case-insensitive, titles only
+    titles = {n: f"{'Checkout' if n % 2 else 'Search'} trouble {n}" for n in range(1, 121)}
+    by_title = sorted(titles, key=lambda n: (titles[n], n))
+    assert listed(q="trouble", sort="title", dir="asc", page="2") == by_title[50:100]
     assert listed(since="2026-03-05", until="2026-03-07") == [6, 5, 4]
     page = http.get(f"{web.url}/incidents", params={"severity": "SEV9", "since": "yesterday"})
     assert page.status_code == 200
