@@ -20,7 +20,12 @@ from warroom_sandbox.dev import DevSandbox, mismatch_warning, workspace_file_for
 from warroom_sandbox.seed import GENERAL, ONCALL
 
 STARTUP_SECONDS = 60
-COMMAND = "import sys; from bot.cli import main; sys.exit(main())"
+# Ctrl-C as a terminal gives it, even when this suite runs as a background job: a
+# non-interactive shell starts those with SIGINT ignored, and Python keeps an ignored SIGINT.
+COMMAND = (
+    "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from bot.cli import main; sys.exit(main())"
+)
 
 
 def test_workspace_file_sits_beside_the_sqlite_database() -> None:
