@@ -8,11 +8,12 @@ saying why; under CI (``CI=true``) a missing Chromium fails them, so CI cannot p
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.ci import IN_CI
 
@@ -46,3 +47,14 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def open_served(page: Page, url: str) -> None:
+    """Open ``url`` as a person would: a page answered 503 "reload in a moment" (a read that a
+    busy machine kept past its bound) is reloaded until it is served."""
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while True:
+        response = page.goto(url)
+        if response is None or response.status != 503 or time.monotonic() > deadline:
+            return
+        time.sleep(0.5)

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine
 
-from tests.browser import WAIT_MS
+from tests.browser import WAIT_MS, open_served
 from tests.e2e import test_webapp as webapp
 from tests.e2e.conftest import ONCALL, Bot
 from tests.insights.history import generate, insert_history
@@ -35,7 +35,7 @@ def test_sign_in_and_read_the_insights(page: Page, web: Bot, engine: Engine) -> 
     insert_history(engine, history)
     shown = [i for i in history.incidents if not i["private"]]
 
-    page.goto(f"{web.url}/insights?since=2025-01-01&until=2025-12-31")
+    open_served(page, f"{web.url}/insights?since=2025-01-01&until=2025-12-31")
     expect(page.get_by_role("heading", name=re.compile("Sign in to"))).to_be_visible()
     olivia = web.slack.state.user(ONCALL)
     page.get_by_role("button", name=olivia.real_name).click()

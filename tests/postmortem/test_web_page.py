@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import WAIT_MS
+from tests.browser import WAIT_MS, open_served
 from tests.e2e.conftest import LEAD, Bot, bot, config_dir, fake_slack_server, slack
 from tests.postmortem.test_e2e_review import draft, edit, incident, page_url, summary
 from tests.sandbox.browser.conftest import VIEWPORT, screenshot
@@ -49,7 +49,7 @@ def test_the_signed_link_shows_the_draft_findings_versions_and_a_diff(bot: Bot, 
     assert "Blameless check: 2 findings" in message.all_text  # two rules, one sentence
     assert message.all_text.count(BLAME) == 1
 
-    page.goto(page_url(bot, message))
+    open_served(page, page_url(bot, message))
     expect(page.locator("h1")).to_have_text("Post-mortem: Checkout latency high (incident #1)")
     expect(page.locator("#section-summary h2")).to_have_text("Summary")
     expect(page.locator("#section-timeline table")).to_contain_text("Rolled back deploy 42")
@@ -86,7 +86,7 @@ def test_the_page_shows_what_blocks_approval_and_gives_the_timeline_its_width(
     edit(bot, channel, LEAD, "contributing-factors", lambda old: f"{BLAME}\n\n{old}")
     message = summary(bot, channel.id, "edited Contributing factors")
 
-    page.goto(page_url(bot, message))
+    open_served(page, page_url(bot, message))
     blockers = page.locator("#blockers")
     expect(blockers).to_contain_text("Blocks approval:")
     expect(blockers).to_contain_text("section 'Impact' not filled")

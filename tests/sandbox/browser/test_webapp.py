@@ -7,6 +7,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from tests.browser import open_served
 from tests.e2e.conftest import eventually
 from tests.sandbox.browser.conftest import screenshot
 from warroom_sandbox.dev import DevSandbox
@@ -38,7 +39,7 @@ def test_sign_in_filter_the_list_and_open_an_incident(page: Page, sandbox: DevSa
     channel = declare(sandbox, "Search results empty sev1")
     number = channel.split("-")[1]
 
-    page.goto(f"{sandbox.url}/incidents")
+    open_served(page, f"{sandbox.url}/incidents")
     expect(page.get_by_role("heading", name=re.compile("Sign in to"))).to_be_visible()
     olivia = sandbox.emulator.state.user(ONCALL)
     page.get_by_role("button", name=olivia.real_name).click()
@@ -64,5 +65,5 @@ def test_sign_in_filter_the_list_and_open_an_incident(page: Page, sandbox: DevSa
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Signed out")).to_be_visible()
-    page.goto(f"{sandbox.url}/incidents")
+    open_served(page, f"{sandbox.url}/incidents")
     expect(page.get_by_role("heading", name=re.compile("Sign in to"))).to_be_visible()
