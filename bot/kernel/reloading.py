@@ -118,7 +118,12 @@ class Reloading(Generic[T]):
                 "\n".join(f"  {error}" for error in errors.errors),
             )
             return
+        # The file can change between its stamp and its read: the next look then loads the same
+        # content again, which is no news for the subscribers.
+        unchanged = value == self._current
         self._current, self.last_errors = value, []
+        if unchanged:
+            return
         self._unannounced = [value]
         log.info("%s reloaded", self._what)
 
