@@ -46,18 +46,15 @@ def eventually(probe: Callable[[], T | None], timeout: float = 20.0, what: str =
     raise AssertionError(f"timed out waiting for {what or probe}: {last}")
 
 
-def scrape_metrics(url: str) -> str:
-    """``/metrics`` once its database gauges have been read after this call began.
+def metrics_showing(url: str, *lines: str) -> str:
+    """``/metrics`` once it shows every one of ``lines``: a scrape serves the last finished read
+    of the database gauges, so what a command just changed shows a scrape or two later."""
 
-    A scrape serves the last finished read (``warroom_database_up 0`` while one is late, as on a
-    busy machine), so the second current scrape starts a read of its own after the first."""
-
-    def current() -> str | None:
+    def showing() -> str | None:
         text = httpx.get(f"{url}/metrics", timeout=10).text
-        return text if "warroom_database_up 1.0" in text else None
+        return text if all(line in text for line in lines) else None
 
-    eventually(current, what="a current read of the database gauges")
-    return eventually(current, what="a current read of the database gauges")
+    return eventually(showing, what=f"/metrics showing {lines}")
 
 
 class Clock:

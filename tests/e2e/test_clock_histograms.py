@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.composition import build
-from tests.e2e.conftest import Bot, e2e_settings, eventually, scrape_metrics
+from tests.e2e.conftest import Bot, e2e_settings, eventually
 from warroom_sandbox.server import BackgroundServer
 
 ACK = "warroom_incident_time_to_acknowledge_seconds"
@@ -21,7 +22,7 @@ Histograms = dict[tuple[str, str, str], dict[str, float]]
 def scrape(url: str) -> tuple[str, Histograms]:
     """The exposition text and every clock histogram: (metric, service, severity) -> the
     cumulative bucket counts by ``le``, plus ``count`` and ``sum``."""
-    text = scrape_metrics(url)
+    text = httpx.get(f"{url}/metrics", timeout=10).text
     found: Histograms = {}
     for family in text_string_to_metric_families(text):
         if family.name not in (ACK, MITIGATE, RESOLVE):

@@ -24,7 +24,7 @@ from tests.e2e.conftest import (
     Clock,
     e2e_settings,
     eventually,
-    scrape_metrics,
+    metrics_showing,
 )
 from tests.tcp_proxy import TcpProxy
 from warroom_sandbox import FakeSlackServer
@@ -46,12 +46,8 @@ def test_metrics_count_incidents_commands_and_timers(bot: Bot) -> None:
     provisioned = 'warroom_timer_outcomes_total{kind="incident.provision",outcome="done"} 1.0'
 
     # The channel is visible a moment before the provisioning timer's outcome is counted.
-    def scraped() -> str | None:
-        text = scrape_metrics(bot.url)
-        return text if provisioned in text else None
-
-    text = eventually(scraped, what="the provisioning timer's outcome in /metrics")
-    assert 'warroom_incidents{severity="SEV2",status="investigating"} 1.0' in text
+    gauge = 'warroom_incidents{severity="SEV2",status="investigating"} 1.0'
+    text = metrics_showing(bot.url, provisioned, gauge)
     assert 'warroom_command_seconds_count{command="declare"} 1.0' in text
     assert "warroom_timers_due" in text
 

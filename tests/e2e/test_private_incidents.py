@@ -21,7 +21,7 @@ from tests.e2e.conftest import (
     ONCALL,
     Bot,
     eventually,
-    scrape_metrics,
+    metrics_showing,
 )
 from tests.e2e.test_idempotent_writes import settled
 from tests.e2e.test_interactions import open_view
@@ -91,8 +91,8 @@ def test_a_private_incident_stays_off_the_status_page_and_metrics_labels(bot: Bo
 
     # Counted by status and severity like any incident, with no label naming it or its service
     # (the configured service's clock histograms are there, at zero, whatever happens).
-    metrics = scrape_metrics(bot.url)
-    assert 'warroom_incidents{severity="SEV1",status="investigating"} 1.0' in metrics
+    counted = 'warroom_incidents{severity="SEV1",status="investigating"} 1.0'
+    metrics = metrics_showing(bot.url, counted)
     assert "Payroll" not in metrics
     assert not [
         line
