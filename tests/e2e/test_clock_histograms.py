@@ -93,6 +93,7 @@ def test_resolving_at_once_sets_mitigate_and_resolve_and_a_second_incident_adds_
     second = bot.declare("Checkout errors sev2 service:checkout-api")
     bot.clock.advance(timedelta(seconds=40))
     bot.command(first, "resolve")
+    counted(bot.url, RESOLVE, "checkout-api", "SEV2", 1)  # applied before the clock moves on
     bot.clock.advance(timedelta(hours=3))
     bot.command(second, "resolve")
     resolve = counted(bot.url, RESOLVE, "checkout-api", "SEV2", 2)
