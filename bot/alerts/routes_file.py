@@ -31,8 +31,6 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from bot.alerts.domain import DEFAULT_SEVERITIES, Action, Route, Routing
 from bot.config.hints import join
 from bot.config.names import unique_name
@@ -40,7 +38,12 @@ from bot.config.report import Item, Report
 from bot.config.services import CHANNEL
 from bot.incidents.domain.severity import Severity
 from bot.kernel.suggest import did_you_mean
-from bot.kernel.yamlsource import SourceError, SourceErrors, load_yaml, validate
+from bot.kernel.yamlsource import (
+    SourceError,
+    SourceErrors,
+    Strict,
+    read_optional,
+)
 
 ROUTES_FILE = "alert_routes.yaml"
 DEFAULT_ROUTE = "default"
@@ -49,11 +52,7 @@ _LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CHANNEL_HINT = "write '#channel-name' (in quotes: a bare # starts a YAML comment) or an id"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _DefaultRouteModel(_Strict):
+class _DefaultRouteModel(Strict):
     action: Literal["incident", "page", "channel"] = "incident"
     service: str | None = None
     severity: str | None = None
@@ -65,7 +64,7 @@ class _RouteModel(_DefaultRouteModel):
     match: dict[str, str | list[str]] = {}
 
 
-class _RoutesModel(_Strict):
+class _RoutesModel(Strict):
     severities: dict[str, str] = {}
     routes: list[_RouteModel] = []
     default: _DefaultRouteModel | None = None
@@ -91,23 +90,15 @@ def check_routes(folder: Path, services: Collection[str] | None) -> list[SourceE
 
 def _load(path: Path, services: Collection[str] | None) -> tuple[Routing, list[SourceError]]:
     known = frozenset(services or ())
-    if not path.is_file():
-        return by_service_routing(known), []
-    file = str(path)
     try:
-        raw = load_yaml(path.read_text(encoding="utf-8"), file)
+        loaded = read_optional(path, _RoutesModel)
     except SourceErrors as errors:
         return by_service_routing(known), errors.errors
-    except (OSError, UnicodeDecodeError) as error:
-        return by_service_routing(known), [SourceError(file, None, "", f"cannot read: {error}")]
-    if raw is None:
+    if loaded is None:
         return by_service_routing(known), []
-    try:
-        model = validate(_RoutesModel, raw, file)
-    except SourceErrors as errors:
-        return by_service_routing(known), errors.errors
+    raw, model = loaded
     report = Report()
-    routing = _build(Item(file, raw, (), model), services, report)
+    routing = _build(Item(str(path), raw, (), model), services, report)
     return routing, sorted(report.errors, key=lambda error: error.line or 0)
 
 

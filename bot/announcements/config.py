@@ -26,8 +26,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from bot.announcements.domain import NOBODY, Announcing, ServiceComms
 from bot.config.hints import join
 from bot.config.model import Config
@@ -37,7 +35,12 @@ from bot.config.startup import InvalidConfig
 from bot.incidents.domain.severity import Severity
 from bot.kernel.reloading import Reloading, files_stamp
 from bot.kernel.suggest import did_you_mean
-from bot.kernel.yamlsource import SourceError, SourceErrors, load_yaml, validate
+from bot.kernel.yamlsource import (
+    SourceError,
+    SourceErrors,
+    Strict,
+    read_optional,
+)
 
 ANNOUNCEMENTS_FILE = "announcements.yaml"
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -47,24 +50,20 @@ _CHANNEL_HINT = (
 )
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _ServiceModel(_Strict):
+class _ServiceModel(Strict):
     service: str
     channels: list[str] = []
     stakeholders: list[str] = []
     stakeholders_at: str = "sev1"
 
 
-class _AnnouncementsModel(_Strict):
+class _AnnouncementsModel(Strict):
     channels: list[str] = []
     reannounce_at: str | None = None
     services: list[_ServiceModel] = []
 
 
-class _FileModel(_Strict):
+class _FileModel(Strict):
     announcements: _AnnouncementsModel = _AnnouncementsModel()
 
 
@@ -82,18 +81,14 @@ def check_announcing(folder: Path, config: Config | None) -> list[SourceError]:
 
 
 def _load(path: Path, config: Config | None) -> tuple[Announcing, list[SourceError]]:
-    if not path.is_file():
-        return NOBODY, []
-    file = str(path)
     try:
-        raw = load_yaml(path.read_text(encoding="utf-8"), file)
-        if raw is None:
-            return NOBODY, []
-        model = validate(_FileModel, raw, file)
+        loaded = read_optional(path, _FileModel)
     except SourceErrors as errors:
         return NOBODY, errors.errors
-    except (OSError, UnicodeDecodeError) as error:
-        return NOBODY, [SourceError(file, None, "", f"cannot read: {error}")]
+    if loaded is None:
+        return NOBODY, []
+    raw, model = loaded
+    file = str(path)
     report = Report()
     top = Item(file, raw, ("announcements",), model.announcements)
     channels = _channels(top, model.announcements.channels, report)

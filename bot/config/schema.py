@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BeforeValidator
+
+from bot.kernel.yamlsource import Strict
 
 
 def _instant_text(value: Any) -> Any:
@@ -25,28 +27,24 @@ def _instant_text(value: Any) -> Any:
 DateTime = Annotated[datetime, BeforeValidator(_instant_text)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PagerDutyModel(_Strict):
+class PagerDutyModel(Strict):
     routing_key_setting: str
 
 
-class OpsgenieModel(_Strict):
+class OpsgenieModel(Strict):
     api_key_setting: str
 
 
-class WebhookModel(_Strict):
+class WebhookModel(Strict):
     url: str
     secret_setting: str
 
 
-class PhoneModel(_Strict):
+class PhoneModel(Strict):
     phone: str
 
 
-class NotifyModel(_Strict):
+class NotifyModel(Strict):
     pagerduty: PagerDutyModel | None = None
     opsgenie: OpsgenieModel | None = None
     webhook: WebhookModel | None = None
@@ -54,17 +52,17 @@ class NotifyModel(_Strict):
     voice: PhoneModel | None = None
 
 
-class RuleModel(_Strict):
+class RuleModel(Strict):
     contact: str  # slack, or a channel of the user's notify block
     after_minutes: int = 0
 
 
-class NotificationRulesModel(_Strict):
+class NotificationRulesModel(Strict):
     high: list[RuleModel] | None = None
     low: list[RuleModel] | None = None
 
 
-class UserModel(_Strict):
+class UserModel(Strict):
     name: str
     slack_id: str | None = None
     email: str | None = None
@@ -73,12 +71,12 @@ class UserModel(_Strict):
     notification_rules: NotificationRulesModel | None = None
 
 
-class RestrictionModel(_Strict):
+class RestrictionModel(Strict):
     daily: str | None = None
     weekly: str | None = None
 
 
-class LayerModel(_Strict):
+class LayerModel(Strict):
     name: str
     users: list[str]
     rotation_virtual_start: DateTime
@@ -88,13 +86,13 @@ class LayerModel(_Strict):
     end: DateTime | None = None
 
 
-class OverrideModel(_Strict):
+class OverrideModel(Strict):
     user: str
     start: DateTime
     end: DateTime
 
 
-class ScheduleModel(_Strict):
+class ScheduleModel(Strict):
     name: str
     time_zone: str
     layers: list[LayerModel]
@@ -102,30 +100,30 @@ class ScheduleModel(_Strict):
     slack_usergroup: str | None = None  # a handle: warroom keeps whoever is on call in it
 
 
-class TargetModel(_Strict):
+class TargetModel(Strict):
     user: str | None = None
     schedule: str | None = None
 
 
-class LevelModel(_Strict):
+class LevelModel(Strict):
     delay_minutes: int
     targets: list[TargetModel]
     invite: Literal["on_page", "on_acknowledge"] = "on_acknowledge"
 
 
-class PolicyModel(_Strict):
+class PolicyModel(Strict):
     name: str
     repeat: int = 0
     levels: list[LevelModel]
 
 
-class MaintenanceModel(_Strict):
+class MaintenanceModel(Strict):
     start: DateTime
     end: DateTime
     reason: str = ""
 
 
-class ServiceModel(_Strict):
+class ServiceModel(Strict):
     name: str
     escalation_policy: str
     description: str = ""

@@ -21,7 +21,7 @@ from collections.abc import Callable, Collection
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from bot.config.hints import join
 from bot.config.model import Config
@@ -31,23 +31,24 @@ from bot.config.startup import InvalidConfig
 from bot.heartbeats.domain import NO_MONITORS, Monitor, Monitors
 from bot.kernel.reloading import Reloading, files_stamp
 from bot.kernel.suggest import did_you_mean
-from bot.kernel.yamlsource import SourceError, SourceErrors, load_yaml, validate
+from bot.kernel.yamlsource import (
+    SourceError,
+    SourceErrors,
+    Strict,
+    read_optional,
+)
 
 HEARTBEATS_FILE = "heartbeats.yaml"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _MonitorModel(_Strict):
+class _MonitorModel(Strict):
     name: str
     interval_minutes: int = Field(gt=0)
     service: str
     grace_minutes: int = Field(default=0, ge=0)
 
 
-class _FileModel(_Strict):
+class _FileModel(Strict):
     heartbeats: list[_MonitorModel] = []
 
 
@@ -65,21 +66,14 @@ def check_monitors(folder: Path, services: Collection[str] | None) -> list[Sourc
 
 
 def _load(path: Path, services: Collection[str] | None) -> tuple[Monitors, list[SourceError]]:
-    if not path.is_file():
+    try:
+        loaded = read_optional(path, _FileModel)
+    except SourceErrors as errors:
+        return NO_MONITORS, errors.errors
+    if loaded is None:
         return NO_MONITORS, []
+    raw, model = loaded
     file = str(path)
-    try:
-        raw = load_yaml(path.read_text(encoding="utf-8"), file)
-    except SourceErrors as errors:
-        return NO_MONITORS, errors.errors
-    except (OSError, UnicodeDecodeError) as error:
-        return NO_MONITORS, [SourceError(file, None, "", f"cannot read: {error}")]
-    if raw is None:
-        return NO_MONITORS, []
-    try:
-        model = validate(_FileModel, raw, file)
-    except SourceErrors as errors:
-        return NO_MONITORS, errors.errors
     report = Report()
     seen: dict[str, int | None] = {}
     monitors: dict[str, Monitor] = {}

@@ -24,31 +24,30 @@ from datetime import time as clock_time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict
-
 from bot.config.report import Item, Report
 from bot.config.services import CHANNEL
 from bot.config.startup import InvalidConfig
 from bot.insights.domain.digest import DigestPlan
 from bot.kernel.reloading import Reloading, files_stamp
-from bot.kernel.yamlsource import SourceError, SourceErrors, load_yaml, validate
+from bot.kernel.yamlsource import (
+    SourceError,
+    SourceErrors,
+    Strict,
+    read_optional,
+)
 
 INSIGHTS_FILE = "insights.yaml"
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _DigestModel(_Strict):
+class _DigestModel(Strict):
     channel: str
     day: int = 1
     time: str = "09:00"
     time_zone: str = "UTC"
 
 
-class _FileModel(_Strict):
+class _FileModel(Strict):
     digest: _DigestModel | None = None
 
 
@@ -66,21 +65,14 @@ def check_digest(folder: Path) -> list[SourceError]:
 
 
 def _load(path: Path) -> tuple[DigestPlan | None, list[SourceError]]:
-    if not path.is_file():
-        return None, []
-    file = str(path)
     try:
-        raw = load_yaml(path.read_text(encoding="utf-8"), file)
-        if raw is None:
-            return None, []
-        model = validate(_FileModel, raw, file)
+        loaded = read_optional(path, _FileModel)
     except SourceErrors as errors:
         return None, errors.errors
-    except (OSError, UnicodeDecodeError) as error:
-        return None, [SourceError(file, None, "", f"cannot read: {error}")]
-    if model.digest is None:
+    if loaded is None or loaded[1].digest is None:
         return None, []
-    entry = model.digest
+    raw, entry = loaded[0], loaded[1].digest
+    file = str(path)
     item = Item(file, raw, ("digest",), entry)
     report = Report()
     if not CHANNEL.match(entry.channel):

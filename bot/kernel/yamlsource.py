@@ -9,12 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 Model = TypeVar("Model", bound=BaseModel)
+
+
+class Strict(BaseModel):
+    """A config file's model: an unknown field is an error (a misspelt key must not be ignored)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 @dataclass(frozen=True)
@@ -155,3 +162,20 @@ def validate(model: type[Model], data: Any, file: str, prefix: tuple[int | str, 
                 for err in exc.errors()
             ]
         ) from exc
+
+
+def read_optional(path: Path, model: type[Model]) -> tuple[Any, Model] | None:
+    """An optional config file's YAML (with its lines, for later errors) and its model.
+
+    None when the file is absent or empty; ``SourceErrors`` when it cannot be read, parsed or
+    validated.
+    """
+    if not path.is_file():
+        return None
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SourceErrors([SourceError(file, None, "", f"cannot read: {error}")]) from error
+    raw = load_yaml(text, file)
+    return None if raw is None else (raw, validate(model, raw, file))
