@@ -127,6 +127,20 @@ def test_a_message_warroom_cannot_see_still_declares_without_linking(bot: Bot) -
     assert bot.slack.state.calls("conversations.join") == []
 
 
+def test_a_message_from_a_private_channel_warns_before_its_text_goes_public(bot: Bot) -> None:
+    secret = bot.slack.state.create_channel(
+        "security-team", LEAD, is_private=True, members=[LEAD, ONCALL, BOT_USER_ID]
+    )
+    message = bot.slack.state.post_as_user(LEAD, secret.id, "Customer PII in the debug logs")
+
+    bot.driver.message_shortcut(SHORTCUT, ONCALL, secret.id, message.ts)
+    view = open_view(bot, ONCALL, "declare_incident")
+    warning = context_text(view)
+    assert "from a private conversation" in warning
+    assert "tick *Private*" in warning
+    assert initial(view, "title") == "Customer PII in the debug logs"
+
+
 def test_a_private_incident_replies_without_its_title(bot: Bot) -> None:
     general = bot.slack.state.create_channel("ops", MANAGER, members=[MANAGER, ONCALL, BOT_USER_ID])
     message = bot.slack.state.post_as_user(MANAGER, general.id, "Payroll export went to everyone")
