@@ -9,6 +9,12 @@ from bot.kernel.storage.base import Base
 from bot.kernel.storage.db import make_engine
 
 target_metadata = Base.metadata
+# SQLite's FTS5 index of incident titles and its shadow tables (0021) have no model.
+UNMODELLED = "incident_title_search"
+
+
+def _modelled(item: object, name: str | None, kind: str, *_: object) -> bool:
+    return not (kind == "table" and name and name.startswith(UNMODELLED))
 
 
 def _run(connection: Connection) -> None:
@@ -17,6 +23,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things; batch mode rebuilds the table
         compare_type=True,
+        include_object=_modelled,
     )
     with context.begin_transaction():
         context.run_migrations()

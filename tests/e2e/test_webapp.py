@@ -340,6 +340,8 @@ def test_hostile_queries_and_next_addresses_get_no_5xx(web: Bot, http: httpx.Cli
         {"status": "\x00", "service": "x" * 5000},
         {"service": "checkout\x00"},  # PostgreSQL refuses a NUL in text: named, not a 500
         {"q": "disk\x00full"},
+        {"q": 'NEAR("a" b, 2) OR title:x* AND ^c - "'},  # FTS5 query syntax: plain text
+        {"q": '"""'},
     ]
     for params in hostile:
         answer = http.get(f"{web.url}/incidents", params=params)
