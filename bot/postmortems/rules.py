@@ -15,7 +15,7 @@ File shape::
         why: ...
         hint: ...
       - id: person-omission
-        grammar: omission     # a category of the blame grammar (domain/blame_grammar.py)
+        grammar: omission     # a category of the blame grammar (domain/blame/)
         why: ...
         hint: ...
 """
@@ -28,7 +28,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.kernel.yamlsource import SourceError, SourceErrors, line_at, load_yaml, validate
-from bot.postmortems.domain.blame_grammar import CATEGORIES
+from bot.postmortems.domain.blame.hits import CATEGORIES
 from bot.postmortems.domain.blameless import InvalidRule, Rule, compile_rule
 
 

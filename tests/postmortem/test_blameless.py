@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.kernel.yamlsource import SourceErrors
-from bot.postmortems.domain.blame_grammar import People, thing_subject
+from bot.postmortems.domain.blame.people import People
+from bot.postmortems.domain.blame.subjects import thing_subject
 from bot.postmortems.domain.blameless import Rule, check, compile_rule, sentences
 from bot.postmortems.domain.prefilter import required_literals
 from bot.postmortems.rules import load_rules

@@ -12,7 +12,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.kernel.yamlsource import SourceErrors
-from bot.postmortems.domain.blame_grammar import People, analyse
+from bot.postmortems.domain.blame.grammar import analyse
+from bot.postmortems.domain.blame.people import People
 from bot.postmortems.domain.blameless import Rule, check, sentences
 from bot.postmortems.rules import load_rules
 

@@ -20,13 +20,10 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from bot.postmortems.domain.blame_grammar import (
-    LINE_CUES,
-    People,
-    analyse,
-    cue_chunks,
-    thing_subject,
-)
+from bot.postmortems.domain.blame.cues import LINE_CUES, cue_chunks
+from bot.postmortems.domain.blame.grammar import analyse
+from bot.postmortems.domain.blame.people import People
+from bot.postmortems.domain.blame.subjects import thing_subject
 from bot.postmortems.domain.prefilter import required_literals
 from bot.postmortems.domain.sections import TITLE, located
 from bot.postmortems.domain.sentences import SentenceIndex
@@ -42,7 +39,7 @@ class InvalidRule(ValueError):
 @dataclass(frozen=True)
 class Rule:
     """A regex rule (``pattern``) or one category of the blame grammar (``grammar``, see
-    ``blame_grammar.CATEGORIES``): data either way, so a team file can replace or switch off
+    ``blame.hits.CATEGORIES``): data either way, so a team file can replace or switch off
     either kind by its id."""
 
     id: str

@@ -1,6 +1,6 @@
-"""Word lists the blame grammar (``blame_grammar``) reads: who can be blamed and what blames them.
+"""Word lists the blame grammar (``grammar``) reads: who can be blamed and what blames them.
 
-Entries are base forms; ``blame_grammar.stems`` maps inflections to them (``skipped`` ->
+Entries are base forms; ``words.stems`` maps inflections to them (``skipped`` ->
 ``skip``, ``carelessly`` -> ``careless``, ``negligence`` -> ``negligent``), so a list holds
 each word once. The lists aim at breadth (synonyms a writer reaches for), not at any test set.
 """
@@ -8,13 +8,13 @@ each word once. The lists aim at breadth (synonyms a writer reaches for), not at
 from __future__ import annotations
 
 
-def _words(text: str) -> frozenset[str]:
+def word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
 # People by role. A head noun; the phrase around it ("the new contractor", "our DBA") is found
 # by the grammar.
-ROLE_NOUNS = _words(
+ROLE_NOUNS = word_set(
     """
     contractor subcontractor freelancer consultant vendor-engineer technician tech intern trainee
     apprentice hire newcomer newbie rookie junior senior engineer developer dev programmer coder
@@ -32,10 +32,10 @@ ROLE_NOUNS = _words(
 )
 
 # A group of people: the head of "the support team", "the networking folks".
-TEAM_HEADS = _words("team squad crew group department dept org folks guys people staff unit desk")
+TEAM_HEADS = word_set("team squad crew group department dept org folks guys people staff unit desk")
 
 # Departments named bare as a subject ("Support ignored ...", "QA signed off ...").
-DEPARTMENTS = _words(
+DEPARTMENTS = word_set(
     """
     support ops devops infra infrastructure qa security secops netops networking marketing sales
     legal finance it sre platform engineering product design billing payments dba helpdesk
@@ -45,7 +45,7 @@ DEPARTMENTS = _words(
 )
 
 # Pronouns and indefinite or relative subjects that stand for people.
-PRONOUNS = _words(
+PRONOUNS = word_set(
     """
     he she they we i you someone somebody anyone anybody everyone everybody nobody whoever
     whomever
@@ -55,7 +55,7 @@ PRONOUNS = _words(
 
 # Common first names, so a person the configuration does not list is still recognised when
 # written with a capital. Names that are everyday words (Will, May, Mark, Grace) are left out.
-FIRST_NAMES = _words(
+FIRST_NAMES = word_set(
     """
     aaron abdul abigail adam adrian ahmed aisha akira alan alex alexander alexandra alice alicia
     amanda amelia amir amy ana andrea andrew andy angela anita ann anna anne anthony antonio arjun
@@ -92,7 +92,7 @@ FIRST_NAMES = _words(
 )
 
 # Verbs that, with a person as subject, say the person slipped, broke or skipped something.
-FAILURE_VERBS = _words(
+FAILURE_VERBS = word_set(
     """
     forget neglect ignore overlook miss skip omit disregard dismiss bypass circumvent override
     overrule botch bungle fumble mangle mess screw muck goof blunder break trash wreck corrupt
@@ -166,7 +166,7 @@ IRREGULAR = {
     "kept": "keep",
 }
 # Irregular past participles that, after "was"/"were", make a passive: "was sent the link".
-PARTICIPLES = _words("sent given told shown found made held kept paid built heard bought taught")
+PARTICIPLES = word_set("sent given told shown found made held kept paid built heard bought taught")
 
 # Phrasal failures: a verb base and the particle that makes it a failure ("took down", "messed up").
 PHRASAL_FAILURES = {
@@ -211,11 +211,11 @@ PHRASAL_FAILURES = {
 }
 
 # Things a person "dropped" that make it a failure.
-DROP_OBJECTS = _words("ball table database index bucket column collection schema keyspace")
+DROP_OBJECTS = word_set("ball table database index bucket column collection schema keyspace")
 
 # Diligence verbs: negated with a person subject ("did not test", "never checked", "nobody
 # noticed") they say a person failed to do their part.
-DILIGENCE_VERBS = _words(
+DILIGENCE_VERBS = word_set(
     """
     check double-check test verify validate read look review follow notice bother escalate tell
     inform notify update communicate ask wait monitor watch confirm consider think understand
@@ -230,10 +230,10 @@ DILIGENCE_VERBS = _words(
 )
 
 # Modals that, with "have", make a counterfactual about what someone did.
-CF_MODALS = _words("should could would ought must might needed need shall")
+CF_MODALS = word_set("should could would ought must might needed need shall")
 
 # Judgement of a person's care, competence or character.
-JUDGEMENT = _words(
+JUDGEMENT = word_set(
     """
     careless reckless sloppy lazy negligent incompetent inept clueless cavalier thoughtless
     irresponsible unprofessional amateurish amateur lax inattentive absent-minded heedless
@@ -260,40 +260,40 @@ JUDGEMENT = _words(
 
 # Judgement phrases: a first word and the words that may follow it to make the phrase.
 JUDGEMENT_PHRASES = {
-    "lack": _words(
+    "lack": word_set(
         "care diligence attention judgement judgment rigor rigour ownership professionalism "
         "competence discipline focus awareness thought thoroughness caution skill experience"
     ),
-    "poor": _words(
+    "poor": word_set(
         "judgement judgment decision decisions call choice choices discipline attention care "
         "diligence ownership work workmanship effort form"
     ),
-    "bad": _words("judgement judgment call decision decisions choice choices form faith"),
-    "rookie": _words("mistake error move blunder"),
-    "beginner": _words("mistake error move"),
-    "newbie": _words("mistake error move"),
-    "junior": _words("mistake error move"),
-    "amateur": _words("mistake error move hour"),
-    "schoolboy": _words("error mistake"),
-    "asleep": _words("at"),
-    "eye": _words("off"),
-    "eyes": _words("off"),
-    "no": _words("excuse"),
-    "one": _words("job"),
+    "bad": word_set("judgement judgment call decision decisions choice choices form faith"),
+    "rookie": word_set("mistake error move blunder"),
+    "beginner": word_set("mistake error move"),
+    "newbie": word_set("mistake error move"),
+    "junior": word_set("mistake error move"),
+    "amateur": word_set("mistake error move hour"),
+    "schoolboy": word_set("error mistake"),
+    "asleep": word_set("at"),
+    "eye": word_set("off"),
+    "eyes": word_set("off"),
+    "no": word_set("excuse"),
+    "one": word_set("job"),
     "corner-cutting": frozenset({""}),
-    "more": _words(
+    "more": word_set(
         "careful carefully attentive diligent thorough cautious rigorous competent experienced "
         "skilled responsible conscientious vigilant"
     ),
-    "less": _words("careless reckless hasty lazy sloppy"),
-    "common": _words("sense"),
-    "basic": _words(
+    "less": word_set("careless reckless hasty lazy sloppy"),
+    "common": word_set("sense"),
+    "basic": word_set(
         "competence diligence care experience knowledge understanding skill skills hygiene"
     ),
 }
 
 # Nouns for a slip that, owned by a person ("X's oversight", "their mistake"), blame them.
-BLAME_NOUNS = _words(
+BLAME_NOUNS = word_set(
     """
     mistake error fault oversight negligence carelessness blunder screw-up screwup slip slip-up
     lapse misjudgement misjudgment failure sloppiness incompetence inattention laziness
@@ -305,7 +305,7 @@ BLAME_NOUNS = _words(
     """
 )
 
-POSSESSIVE_PRONOUNS = _words("his her their your my our whose someone's somebody's")
+POSSESSIVE_PRONOUNS = word_set("his her their your my our whose someone's somebody's")
 
 # Frames that attribute the outcome to what follows them ("caused by", "because of").
 CAUSAL_FRAMES = (
@@ -356,7 +356,7 @@ CAUSAL_FRAMES = (
 )
 
 # The words of those frames a sentence must hold (its cue words; "by", "to", "of" are too common).
-CAUSAL_WORDS = _words(
+CAUSAL_WORDS = word_set(
     "caused triggered due because owing attributable attributed traced traceable blamed result "
     "fault doing lies lay rests rested falls fell account courtesy responsibility down boils "
     "introduced stemmed stems stemming resulted arose originated pinned feet hands work "
@@ -364,18 +364,18 @@ CAUSAL_WORDS = _words(
 )
 
 # "The (root) cause was <person>": a cause noun, then a copula within a few words.
-CAUSE_NOUNS = _words("cause causes culprit")
-COPULAS = _words("is was were are be been 's")
+CAUSE_NOUNS = word_set("cause causes culprit")
+COPULAS = word_set("is was were are be been 's")
 
 # With a person's action, these say it was done against a safeguard or without care.
-DEFIANCE = _words("despite anyway regardless notwithstanding")
-AGAINST_OBJECTS = _words(
+DEFIANCE = word_set("despite anyway regardless notwithstanding")
+AGAINST_OBJECTS = word_set(
     """
     advice policy process procedure runbook guidance recommendation recommendations protocol
     practice rules rule instructions orders warning warnings checklist playbook guidelines
     """
 )
-WITHOUT_OBJECTS = _words(
+WITHOUT_OBJECTS = word_set(
     """
     review approval testing tests test sign-off permission authorization authorisation warning
     notice heads-up backup backups plan rollback pair eyes peer second consent coordination
@@ -386,20 +386,20 @@ WITHOUT_OBJECTS = _words(
     """
 )
 # "let X lapse", "left X running": the words that make let/leave a failure.
-LET_COMPLEMENTS = _words(
+LET_COMPLEMENTS = word_set(
     "slip lapse expire through rot drift unattended unchecked unnoticed fester pile slide go"
 )
-LEAVE_COMPLEMENTS = _words(
+LEAVE_COMPLEMENTS = word_set(
     """
     out on enabled running unattended open exposed behind unpatched unlocked unmonitored
     half-finished half-done broken dangling misconfigured unfinished disabled off way
     """
 )
 # Verbs that start things: with a person subject and an outage as object they name a cause.
-START_VERBS = _words("trigger start create spark provoke precipitate kick set cause induce")
+START_VERBS = word_set("trigger start create spark provoke precipitate kick set cause induce")
 
 # Verbs of finding or fixing: "spotted the wrong ETA" is not a slip.
-PERCEPTION_VERBS = _words(
+PERCEPTION_VERBS = word_set(
     """
     spot notice find see saw identify catch caught flag report correct fix repair replace revert
     discover detect diagnose confirm point mention explain investigate trace highlight
@@ -407,21 +407,21 @@ PERCEPTION_VERBS = _words(
 )
 
 # Remedies: "rolled back the risky change" is not a slip.
-REMEDIAL_VERBS = _words(
+REMEDIAL_VERBS = word_set(
     """
     roll revert undo disable remove restore repair replace mitigate rollback back-out contain
     stop pause halt cancel abort quarantine isolate drain retire delete-safely clean fix patch
     """
 )
 # Words for a risky change: with a person's (non-remedial) action they say it was taken anyway.
-RISKY = _words("risky dangerous unsafe destructive forbidden prohibited unsupported hazardous")
+RISKY = word_set("risky dangerous unsafe destructive forbidden prohibited unsupported hazardous")
 
 # Shipping a change that was not ready: a ship verb and a quality word in its object.
-SHIP_VERBS = _words(
+SHIP_VERBS = word_set(
     "push deploy ship merge release roll commit apply approve introduce land cut publish run "
     "promote"
 )
-UNREADY = _words(
+UNREADY = word_set(
     """
     untested unreviewed unvetted unverified unapproved unauthorized unauthorised unsanctioned
     half-finished buggy broken faulty wrong bad incorrect experimental unfinished unready
@@ -431,24 +431,24 @@ UNREADY = _words(
 )
 
 # Verbs that pass the subject on to the verb after them: "chose to skip", "kept ignoring".
-LIGHT_VERBS = _words(
+LIGHT_VERBS = word_set(
     """
     chose choose chooses decided decide decides opted opt proceeded proceed tried try attempted
     continued continue kept keep insisted went go goes elected
     """
 )
 # With a person subject, "too" and one of these says they were slow or rash.
-TOO_WORDS = _words(
+TOO_WORDS = word_set(
     "late long slow slowly early soon quick quickly eager hasty trusting casual relaxed lenient "
     "confident busy"
 )
 # Participles that, with "by <person>", put a missed step on that person.
-UNDONE = _words(
+UNDONE = word_set(
     "unanswered unacknowledged unread unreviewed unnoticed unheeded unattended untouched unfixed"
 )
 
 # Adverbs that say a person's action was a slip ("mistakenly promoted the replica").
-SLIP_ADVERBS = _words(
+SLIP_ADVERBS = word_set(
     """
     mistakenly accidentally inadvertently erroneously wrongly incorrectly improperly
     unintentionally unwittingly unknowingly wrongfully
@@ -456,14 +456,14 @@ SLIP_ADVERBS = _words(
 )
 
 # Words the grammar steps over between a subject and its verb.
-AUXILIARIES = _words(
+AUXILIARIES = word_set(
     """
     had has have 've 'd did does do was were is are am been be being will would should could
     might must may can shall ought to 'll 're 'm
     """
 )
-NEGATIONS = _words("not n't never no-longer hardly barely")
-ADVERBS = _words(
+NEGATIONS = word_set("not n't never no-longer hardly barely")
+ADVERBS = word_set(
     """
     just also then again even still already once simply really actually apparently clearly
     obviously probably certainly definitely totally completely entirely only ever further too
@@ -476,20 +476,20 @@ ADVERBS = _words(
 )
 
 # Words that start a new clause: the subject of what follows is found again.
-SUBORDINATORS = _words(
+SUBORDINATORS = word_set(
     """
     because since when while after before although though if unless until once as whereas
     where which that so whether whenever wherever whilst
     """
 )
-COORDINATORS = _words("and but or then yet nor plus")
-DETERMINERS = _words(
+COORDINATORS = word_set("and but or then yet nor plus")
+DETERMINERS = word_set(
     """
     the a an this that these those our their his her its my your some any no every each another
     one two three several many few all both either neither whose
     """
 )
-PREPOSITIONS = _words(
+PREPOSITIONS = word_set(
     """
     of to for by with from on in at about into onto over under between among through during
     against without within across behind beyond near toward towards upon via per like than
@@ -501,26 +501,26 @@ PREPOSITIONS = _words(
 # production workspace", "... and it hammered the upstream until it fell over").
 
 # Verbs that destroy or tear out by themselves ("deleted the apex record", "yanked the uplink").
-DESTRUCTIVE_VERBS = _words(
+DESTRUCTIVE_VERBS = word_set(
     """
     destroy delete erase purge wipe nuke drop truncate obliterate shred demolish hardcode
     hard-code yank unplug rip rm-rf decommission deprovision terminate
     """
 )
 # Commands a person "ran", "typed" or "executed" that destroy ("ran terraform destroy").
-RUN_VERBS = _words("run execute issue type invoke fire trigger kick paste enter launch apply")
-DESTRUCTIVE_COMMANDS = _words(
+RUN_VERBS = word_set("run execute issue type invoke fire trigger kick paste enter launch apply")
+DESTRUCTIVE_COMMANDS = word_set(
     "destroy delete drop truncate wipe purge rm rm-rf erase format reset--hard force-push"
 )
 # Verbs that turn a safeguard off, and the safeguards ("silenced the pager").
-DEFEAT_VERBS = _words(
+DEFEAT_VERBS = word_set(
     """
     disable silence mute snooze suppress switch turn shut kill remove comment bypass override
     deactivate unset
     """
 )
-DEFEAT_PARTICLES = _words("off out down")
-SAFEGUARDS = _words(
+DEFEAT_PARTICLES = word_set("off out down")
+SAFEGUARDS = word_set(
     """
     alert alerts alarm alarms pager page pages paging monitor monitors monitoring limiter
     limiters rate-limit rate-limiter limit limits check checks guard guards guardrail guardrails
@@ -531,13 +531,13 @@ SAFEGUARDS = _words(
     """
 )
 # Secrets a person copied or committed somewhere they leak from.
-SECRETS = _words(
+SECRETS = word_set(
     """
     secret secrets password passwords credential credentials api-key api-keys private-key
     passphrase passphrases keyfile keyfiles keypair
     """
 )
-LEAK_VERBS = _words(
+LEAK_VERBS = word_set(
     """
     commit push paste copy post share upload check hardcode hard-code embed email send publish
     expose leak put store log print bake include
@@ -545,7 +545,7 @@ LEAK_VERBS = _words(
 )
 # Damage a person's action went on to do, in the clause that follows it ("that locked the
 # orders table", "which is how they ended up on GitHub", "and every job went with it").
-DAMAGE_VERBS = _words(
+DAMAGE_VERBS = word_set(
     """
     hammer overload overwhelm flood swamp saturate exhaust starve lock deadlock crash break wipe
     corrupt delete drop erase truncate leak expose lose knock topple kill block stall choke
@@ -563,9 +563,9 @@ DAMAGE_PHRASES = {
     "fill": frozenset({"up"}),
 }
 # Words that start the clause carrying an action's consequence.
-CONSEQUENCE_LINKS = _words("and which that so until thats that's it this")
+CONSEQUENCE_LINKS = word_set("and which that so until thats that's it this")
 # Nouns for a harmless, corrected object: "deleted the stale lock file" is a fix.
-REPAIR_OBJECTS = _words(
+REPAIR_OBJECTS = word_set(
     """
     stuck stale bad broken orphaned duplicate corrupt corrupted faulty leftover poisoned rogue
     runaway hung zombie dangling temporary temp old-unused offending failing flapping spurious
@@ -573,7 +573,7 @@ REPAIR_OBJECTS = _words(
     """
 )
 # Artefacts a judgement word may describe without judging anyone ("a sloppy regex").
-ARTEFACTS = _words(
+ARTEFACTS = word_set(
     """
     regex regexes regexp regexps pattern patterns glob globs parser parsers query queries schema
     schemas default defaults timeout timeouts threshold thresholds heuristic heuristics
@@ -582,7 +582,7 @@ ARTEFACTS = _words(
     """
 )
 # Infrastructure products, so a capitalised subject that is one is not taken for a person.
-PRODUCTS = _words(
+PRODUCTS = word_set(
     """
     terraform kubernetes k8s kubectl helm argo argocd flux istio envoy linkerd consul vault nomad
     docker podman postgres postgresql mysql mariadb redis memcached kafka zookeeper rabbitmq
@@ -603,7 +603,7 @@ PRODUCTS = _words(
 # the lock"), a fix or recovery ("the hotfix", "and the errors stopped"), a procedure ("per the
 # runbook", "after confirming the offsets", "following the checklist") or a timeline entry ("at
 # 14:02"). Blame then needs no damage word: "flipped the payment gateway to sandbox mode".
-CHANGE_VERBS = _words(
+CHANGE_VERBS = word_set(
     """
     push deploy ship release merge approve change edit modify tweak alter update set reset
     flip toggle switch point redirect reroute move migrate rename resize bump lower increase
@@ -616,7 +616,7 @@ CHANGE_VERBS = _words(
     """
 )
 # Objects that make a change a response: "deployed the fix", "ran the documented procedure".
-RESPONSE_OBJECTS = _words(
+RESPONSE_OBJECTS = word_set(
     """
     fix fixes hotfix hotfixes patch patches rollback failover mitigation workaround drill
     procedure procedures runbook runbooks playbook playbooks backup backups snapshot snapshots
@@ -629,49 +629,49 @@ RESPONSE_OBJECTS = _words(
 # Verbs after the change that say it helped or was checked ("and the errors stopped", "after
 # confirming the offsets"): inflected, since "the test box" is no check. Then words that say so
 # whatever their form.
-RECOVERY_WORDS = _words(
+RECOVERY_WORDS = word_set(
     """
     recover restore stop clear resolve return stabilise stabilize heal free help fix drain
     subside settle succeed work confirm verify check test validate review mitigate watch monitor
     reduce eliminate solve end cure unblock
     """
 )
-RECOVERED = _words(
+RECOVERED = word_set(
     """
     normal baseline documented following planned approved reviewed maintenance window recommended
     suggested advised agreed gradually incrementally carefully cautiously staged batches
     """
 )
 # A fix named anywhere after the change: "deployed 4.2.1 with the timeout fix".
-FIX_WORDS = _words(
+FIX_WORDS = word_set(
     "fix fixes hotfix hotfixes patch patches workaround workarounds mitigation rollback failover"
 )
 # States of the thing a person acted on that make the action a repair, wherever they stand:
 # "ran VACUUM on the bloated table", "restarted the wedged consumer".
-PROBLEM_STATES = frozenset(REPAIR_OBJECTS) | _words(
+PROBLEM_STATES = frozenset(REPAIR_OBJECTS) | word_set(
     "bloated overloaded degraded unhealthy lagging wedged deadlocked saturated crashed crashing"
 )
 # Days and relative times that, like a clock time, make a sentence a timeline entry: "the next
 # morning", "on Tuesday". Friday and weekends are left out: a change then is a risk of its own.
-TIMELINE_WORDS = _words(
+TIMELINE_WORDS = word_set(
     """
     morning afternoon evening monday tuesday wednesday thursday next later following earlier
     """
 )
 # "after the review", "after sign-off": the change waited for its check.
-SIGN_OFFS = _words("review approval sign-off signoff go-ahead ok okay agreement discussion vote")
+SIGN_OFFS = word_set("review approval sign-off signoff go-ahead ok okay agreement discussion vote")
 # Where a failover goes: "switched the DNS to the standby load balancer".
-FALLBACKS = _words("standby secondary failover backup healthy dr fallback")
+FALLBACKS = word_set("standby secondary failover backup healthy dr fallback")
 # Words that mark a change as taken at risk, which a clock time does not excuse: a live target,
 # everything at once, peak load, an unchecked state ("uncommitted"). The strong ones (the wrong
 # target, self-approval "his own change", a mistaken belief "thinking she was on the test box",
 # doing it anyway or while the outage was "still" going) are not excused by a response object
 # either: "closed the incident ticket while it was still happening".
-RISK_MARKERS = _words(
+RISK_MARKERS = word_set(
     "prod production peak middle alone every all busiest rush sale holiday friday weekend freeze "
     "nobody unattended"
 )
-STRONG_RISK_MARKERS = _words(
+STRONG_RISK_MARKERS = word_set(
     """
     wrong own anyway still regardless despite against instead thinking assuming believing
     unilaterally whole entire live

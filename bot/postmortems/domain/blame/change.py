@@ -1,0 +1,196 @@
+"""The ``change`` category: a person making a change to a live system, unless the sentence
+frames it as a response (a fix, a procedure, a timeline entry)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from bot.postmortems.domain.blame import lexicon as lex
+from bot.postmortems.domain.blame.cues import PROCEDURE
+from bot.postmortems.domain.blame.hits import CHANGE, Hit
+from bot.postmortems.domain.blame.intent import as_intended, purpose_verb
+from bot.postmortems.domain.blame.people import Mention
+from bot.postmortems.domain.blame.subjects import subject_mode
+from bot.postmortems.domain.blame.words import (
+    FUNCTION_WORDS,
+    LIGHT_LINKS,
+    Token,
+    clause_end,
+    main_verb,
+    past_like,
+    stem_in,
+    stems,
+)
+
+
+def changes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> Iterable[Hit]:
+    """A person subject (not "we", "I" or "you": the team narrating itself) making a change to a
+    live system, in a sentence that does not frame it as a response (``_responded``)."""
+    for mention in mentions:
+        if tokens[mention.start].low in _NARRATORS:
+            continue
+        for verb in _subject_verbs(tokens, mention):
+            light = tokens[verb - 1].low in lex.LIGHT_VERBS and past_like(tokens[verb - 1])
+            if not past_like(tokens[verb]) and not light:
+                continue
+            low = tokens[verb].low
+            bases = stems(low) | stems(low.rpartition("-")[2])
+            particle = tokens[verb + 1].low if verb + 1 < len(tokens) else ""
+            phrasal = (low == "went" and particle == "ahead") or (
+                "roll" in bases and particle == "out"
+            )
+            if bases.isdisjoint(lex.CHANGE_VERBS) and not phrasal:
+                continue  # "rolled out the feature" is a change, "rolled back" a response
+            if not bases.isdisjoint(lex.REMEDIAL_VERBS) and not phrasal:
+                continue  # "disabled the new checkout flow": a remedy's verb (harm reads misuse)
+            if _responded(tokens, verb, mention.kind == "unknown"):
+                return
+            yield Hit(CHANGE, tokens[mention.start].start, tokens[verb].end, tokens[verb].text)
+            return
+
+
+# Subjects that narrate the team's own response rather than point at someone.
+_NARRATORS = frozenset(
+    {"we", "i", "you", "everyone", "everybody", "nobody", "no", "none", "no-one", "anyone"}
+)
+
+
+def _subject_verbs(tokens: Sequence[Token], mention: Mention) -> list[int]:
+    """The verbs a person phrase is the subject of: its clause's verb (past a prepositional
+    phrase, "who" or an aside), then verbs joined by "and"; after a preposition, only the verb
+    of a "who" clause ("the change was made by Dmitri, who bypassed ...")."""
+    start = mention.end
+    who = start < len(tokens) and tokens[start].low == "who"
+    if start + 1 < len(tokens) and tokens[start].low == "," and tokens[start + 1].low == "who":
+        who, start = True, start + 1
+    mode = subject_mode(tokens, mention)
+    if mode not in ("clause", "cleft") and not who:
+        return []
+    if who:
+        start += 1
+    elif start < len(tokens) and tokens[start].low in lex.PREPOSITIONS:
+        start = next(  # "the junior on nights kicked off ...", "somebody on the rota rebooted"
+            (k for k in range(start + 1, min(start + 6, len(tokens))) if past_like(tokens[k])),
+            len(tokens),
+        )
+    first = main_verb(tokens, start)
+    if first is None:  # "they had been warned twice and still went ahead"
+        return _and_verbs(tokens, start, clause_end(tokens, start))
+    if tokens[first].low in lex.LIGHT_VERBS and first + 1 < len(tokens):
+        if not past_like(tokens[first]) or tokens[first].low in ("tried", "attempted"):
+            return []  # trying something is a response
+        if tokens[first + 1].low not in LIGHT_LINKS:
+            first += 1  # "kept hammering the primary" (but "went ahead with the deploy")
+        elif tokens[first].low == "went" and tokens[first + 1].low == "ahead":
+            return [first]
+    return [first, *_and_verbs(tokens, first + 1, clause_end(tokens, first + 1))]
+
+
+def _and_verbs(tokens: Sequence[Token], start: int, end: int) -> list[int]:
+    """Past verbs joined by "and" ("approved and merged his own change", "and still went")."""
+    verbs = []
+    for at in range(start, end):
+        if tokens[at].low == "and":
+            verb = at + 1
+            while verb < end and tokens[verb].low in lex.ADVERBS:
+                verb += 1
+            if verb < end and past_like(tokens[verb]):
+                verbs.append(verb)
+    return verbs
+
+
+def _responded(tokens: Sequence[Token], verb: int, unknown: bool) -> bool:
+    """Whether the sentence frames a person's change as a response: a purpose, a fix or a
+    recovery, a checked or documented procedure, the change named as intended, or a clock time
+    (a timeline entry) with no risk marker beside it."""
+    lows = [t.low for t in tokens]
+    after = lows[verb + 1 :]
+    window = after[:6]
+    obj = window[: next((k for k, w in enumerate(window) if w in lex.PREPOSITIONS), len(window))]
+    if any(w == "to" and purpose_verb(after, k + 1) for k, w in enumerate(after)):
+        return True  # "... to clear the lock"
+    if "so" in after or as_intended(tokens, verb + 1) or not PROCEDURE.isdisjoint(after):
+        return True
+    if any(w == "order" and after[k + 1 : k + 2] == ["to"] for k, w in enumerate(after)):
+        return True  # "in order to"
+    if any(after[k : k + 3] == ["as", "part", "of"] for k in range(len(after))):
+        return True  # "as part of the weekly release"
+    if any(
+        w in ("while", "as", "during") and after[k + 1 : k + 2] == ["we"]
+        for k, w in enumerate(after)
+    ):
+        return True  # "... while we investigated": the team's response
+    strong = not lex.STRONG_RISK_MARKERS.isdisjoint(after)
+    if not strong and any(
+        (w in lex.RESPONSE_OBJECTS and (w not in _RESPONSE_STATES or obj[k - 1] in ("the", "a")))
+        or (w in lex.REPAIR_OBJECTS and k + 1 < len(obj))  # "the stale lock", not "load test"
+        for k, w in enumerate(obj)
+    ):
+        return True
+    if any(w in lex.RECOVERED or (_inflected(w) and stem_in(w, lex.RECOVERY_WORDS)) for w in after):
+        return True
+    if not strong and not lex.FIX_WORDS.isdisjoint(after):
+        return True  # "deployed 4.2.1 with the timeout fix"
+    if not strong and any(_repaired(after, k) for k in range(len(after) - 1)):
+        return True  # "ran VACUUM on the bloated table", "a pull request adding the missing index"
+    if any(w == "one" and after[k + 1 : k + 2] in (["at"], ["by"]) for k, w in enumerate(after)):
+        return True  # "bounced the pods one at a time"
+    if any(w == "once" and (k == 0 or after[k - 1] != "at") for k, w in enumerate(after)):
+        return True  # "promoted the replica once the lag hit zero" (not "all at once")
+    if any(
+        (w == "back" and k > 0 and after[k - 1] in _BACK_AGAIN)  # "and metrics came back"
+        or (w == "after" and not lex.SIGN_OFFS.isdisjoint(after[k + 1 : k + 3]))
+        or (w in ("to", "onto", "over") and not lex.FALLBACKS.isdisjoint(after[k + 1 : k + 4]))
+        for k, w in enumerate(after)
+    ):
+        return True  # "after the review", "switched the DNS to the standby load balancer"
+    risky = strong or any(
+        (w == "once" and k > 0 and after[k - 1] == "at")
+        or w in lex.RISK_MARKERS
+        or w in lex.UNREADY
+        or w in lex.RISKY
+        or (w.startswith("un") and w.endswith("ed") and len(w) > 6)
+        for k, w in enumerate(after)
+    )
+    if unknown and not risky:
+        return True  # a capitalised word may be a product: "Argo restarted the pods"
+    timed = any(
+        w == ":" and 0 < k < len(lows) - 1 and lows[k - 1].isdigit() and lows[k + 1].isdigit()
+        for k, w in enumerate(lows)
+    )
+    timed = timed or not lex.TIMELINE_WORDS.isdisjoint(lows)  # "the next morning"
+    return timed and not risky  # "At 15:02 Aiko closed the bridge call."
+
+
+_BACK_AGAIN = frozenset(
+    {
+        "came",
+        "come",
+        "comes",
+        "was",
+        "were",
+        "is",
+        "are",
+        "got",
+        "went",
+        "dropped",
+        "fell",
+        "returned",
+    }
+)
+_RESPONSE_STATES = frozenset({"healthy", "right", "correct", "missing"})  # "the right node"
+
+
+def _repaired(after: Sequence[str], k: int) -> bool:
+    """A problem state modifying the noun after it ("the bloated table"), or a response state
+    after an article ("the missing index")."""
+    word, noun = after[k], after[k + 1]
+    if not noun.isalpha() or noun in FUNCTION_WORDS:
+        return False
+    if word in _RESPONSE_STATES:
+        return k > 0 and after[k - 1] in ("the", "a")
+    return word in lex.PROBLEM_STATES
+
+
+def _inflected(low: str) -> bool:
+    return low.endswith(("ed", "ing", "s")) and len(low) > 4
