@@ -19,6 +19,7 @@ from bot.incidents import timers as incident_timers
 from bot.incidents.domain import commands as cmd
 from bot.incidents.domain import incident as domain
 from bot.incidents.domain.call_link import CallLink
+from bot.incidents.domain.card import IN_MAINTENANCE, CardFacts, facts
 from bot.incidents.domain.events import ChannelCreated, Invited, MessageAdded, NoteAdded
 from bot.incidents.domain.from_message import SourceMessage
 from bot.incidents.domain.incident import Incident, InvalidChange
@@ -34,9 +35,6 @@ from bot.paging.service import PageSummary, PagingService
 
 READY = "ready"
 CONFLICT_RETRIES = 5
-# The timeline note of an incident declared while its service is in maintenance (the card shows it).
-IN_MAINTENANCE = "declared_in_maintenance"
-
 
 # Called inside the transaction that moved an incident to a new status, so what a feature schedules
 # in reaction (undo offers on mitigate, the post-mortem offer on resolve) commits with the change.
@@ -55,8 +53,22 @@ class NotAnIncidentChannel(LookupError):
 
 
 @dataclass(frozen=True)
+class CardView:
+    """What the pinned card and ``/incident status`` show: the incident, and of its timeline
+    only what the card says (``CardFacts``), so rendering it costs the same on a long one."""
+
+    incident: Incident
+    channel_id: str | None
+    card_ts: str | None
+    facts: CardFacts
+    open_actions: list[tuple[str, str | None]]
+    pages: list[PageSummary] = field(default_factory=list)
+    call_url: str | None = None  # INCIDENT_CALL_URL_TEMPLATE filled in, when set
+
+
+@dataclass(frozen=True)
 class IncidentView:
-    """Everything the Slack views need to render an incident."""
+    """An incident with its whole timeline (``/incident timeline``, playbooks, tests)."""
 
     incident: Incident
     channel_id: str | None
@@ -65,6 +77,19 @@ class IncidentView:
     open_actions: list[tuple[str, str | None]]
     pages: list[PageSummary] = field(default_factory=list)
     call_url: str | None = None  # INCIDENT_CALL_URL_TEMPLATE filled in, when set
+
+    def card(self) -> CardView:
+        """The card of this view (the same as ``IncidentService.card_view`` reads)."""
+        shown = facts(self.timeline)
+        return CardView(
+            self.incident,
+            self.channel_id,
+            self.card_ts,
+            shown,
+            self.open_actions,
+            self.pages,
+            self.call_url,
+        )
 
 
 @dataclass(frozen=True)
@@ -260,6 +285,16 @@ class IncidentService:
         with self._sessions() as session:
             row = repo.by_number(session, number)
             return self._view(session, row) if row else None
+
+    def card_view(self, channel_id: str) -> CardView:
+        """``view`` as the card shows it: reads a few timeline events, not all of them."""
+        with self._sessions() as session:
+            return self._card_view(session, self._row(session, channel_id))
+
+    def card_view_by_number(self, number: int) -> CardView | None:
+        with self._sessions() as session:
+            row = repo.by_number(session, number)
+            return self._card_view(session, row) if row else None
 
     def execute(self, command: cmd.Command, *, channel_id: str, user: str) -> None:
         """Apply a changing command in an incident channel (``InvalidChange`` when refused).
@@ -567,6 +602,18 @@ class IncidentService:
             row.channel_id,
             row.card_ts,
             repo.timeline(session, row.id),
+            actions,
+            self._paging.summaries(session, row.id),
+            self._call_url(row),
+        )
+
+    def _card_view(self, session: Session, row: IncidentRow) -> CardView:
+        actions = [(a.text, a.owner_id) for a in repo.open_action_items(session, row.id)]
+        return CardView(
+            repo.to_domain(row),
+            row.channel_id,
+            row.card_ts,
+            repo.card_facts(session, row.id),
             actions,
             self._paging.summaries(session, row.id),
             self._call_url(row),

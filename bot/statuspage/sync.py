@@ -23,7 +23,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.incidents import repo
-from bot.incidents.domain.events import PublicUpdate
+from bot.incidents.domain.events import EventKind, PublicUpdate
 from bot.incidents.domain.incident import Incident
 from bot.incidents.domain.lifecycle import Status
 from bot.incidents.service import IncidentService
@@ -49,6 +49,7 @@ _STATUS = {
     Status.MITIGATED: "monitoring",
     Status.RESOLVED: "resolved",
 }
+_PUBLIC = (EventKind.PUBLIC_UPDATE,)  # the only events a sync is planned from
 log = logging.getLogger(__name__)
 
 
@@ -81,7 +82,9 @@ class StatuspagePlans:
     ) -> None:
         if before is None:
             return
-        events = repo.timeline(session, after.number)
+        # Every change of every incident runs this inside its write transaction: read only the
+        # customer-facing updates, not the whole timeline (which grows with every update).
+        events = repo.timeline(session, after.number, _PUBLIC)
         chosen = [
             (e.at, e.payload)
             for e in events
@@ -109,7 +112,7 @@ class StatuspagePlans:
         now: datetime,
     ) -> None:
         components = sorted(
-            {c for e in repo.timeline(session, incident.number) for c in _named(e.payload)}
+            {c for e in repo.timeline(session, incident.number, _PUBLIC) for c in _named(e.payload)}
         )
         payload = {
             "number": incident.number,

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from bot.incidents.domain.events import UpdatePosted
+from bot.incidents.domain.timeline import TimelineEvent
 from tests.e2e.conftest import BOB, GENERAL, ONCALL, Bot, eventually
 
 
@@ -70,3 +72,37 @@ def test_post_update_button_opens_a_modal_that_posts(bot: Bot) -> None:
     assert empty.json()["errors"] == {"text": "Write what changed."}
     bot.driver.view_submission(ONCALL, view, {"text": {"value": "Failover done, watching"}})
     bot.posted(channel.id, "posted a status update: Failover done, watching")
+
+
+def test_a_burst_of_updates_leaves_the_card_showing_the_final_state(bot: Bot) -> None:
+    """Updates sent faster than the card is refreshed: a refresh renders whatever is stored when
+    it runs, so it may skip the updates in between (one refresh for several), but the card
+    always ends showing the last update and the whole timeline's count."""
+    channel = bot.declare()
+    card = bot.card(channel.id)
+    bot.driver.block_action(ONCALL, channel.id, card.ts, "incident_open_update", value="1")
+    view = open_view(bot, ONCALL, "post_update")
+    texts = [f"Burst update {i}: error rate down to {40 - i}%" for i in range(12)]
+    for text in texts:
+        answer = bot.driver.view_submission(ONCALL, view, {"text": {"value": text}})
+        assert answer.status_code == 200
+
+    def stored() -> list[TimelineEvent] | None:
+        timeline = bot.app.incidents.view(channel.id).timeline
+        posted = [e for e in timeline if isinstance(e.payload, UpdatePosted)]
+        return timeline if len(posted) == len(texts) else None
+
+    timeline = eventually(stored, what="every update stored")
+    # Applied after their acks, on several threads: the last stored need not be the last sent.
+    last = [e.payload for e in timeline if isinstance(e.payload, UpdatePosted)][-1]
+
+    def final() -> str | None:
+        shown = bot.card(channel.id).all_text
+        return shown if f"{len(timeline)} timeline events" in shown else None
+
+    shown = eventually(final, what="the card counting every event")
+    assert "Last update" in shown
+    assert last.text in shown
+    assert [t for t in texts if t in shown] == [last.text]  # no earlier update shown as last
+    refreshes = [c for c in bot.slack.state.calls("chat.update") if c.params["ts"] == card.ts]
+    assert 1 <= len(refreshes) <= len(texts)

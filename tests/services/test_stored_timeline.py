@@ -12,8 +12,9 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.incidents import repo
+from bot.incidents.domain import card
 from bot.incidents.domain import incident as domain
-from bot.incidents.domain.events import Unknown
+from bot.incidents.domain.events import EventKind, Unknown
 from bot.incidents.domain.severity import Severity
 from bot.incidents.domain.timeline import TimelineEvent
 from bot.incidents.rows import TimelineEventRow
@@ -106,3 +107,30 @@ def test_rows_it_cannot_read_load_as_unknown(sessions: sessionmaker[Session]) ->
     assert [(p.stored_kind, p.data) for p in unknown if isinstance(p, Unknown)] == [
         (kind, data if isinstance(data, dict) else {}) for kind, data in UNREADABLE
     ]
+
+
+def test_the_card_reads_the_same_facts_as_the_whole_timeline_gives(
+    sessions: sessionmaker[Session],
+) -> None:
+    """``repo.card_facts`` reads only the events the card shows; the card it makes must be the
+    one the whole timeline makes, malformed rows included (the last update stored is one)."""
+    note = {"text": "checkout is in maintenance until 15:00 UTC"}
+    stored = [(k, d) for k, d, _ in STORED] + list(UNREADABLE)
+    with sessions.begin() as session:
+        _incident(session, 4)
+        rows = _rows(4, stored)
+        rows.append({**_rows(4, [("note_added", note)])[0], "dedup_key": card.IN_MAINTENANCE})
+        session.execute(insert(TimelineEventRow), rows)
+
+    with sessions() as session:
+        whole = repo.timeline(session, 4)
+        read = repo.card_facts(session, 4)
+        public = repo.timeline(session, 4, [EventKind.PUBLIC_UPDATE])
+
+    assert read == card.facts(whole)
+    assert read.events == len(stored) + 1
+    assert read.maintenance == note["text"]
+    assert read.last_update is not None
+    assert read.summarised
+    assert public == [e for e in whole if e.kind is EventKind.PUBLIC_UPDATE]
+    assert public  # STORED has customer-facing updates

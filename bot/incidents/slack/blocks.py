@@ -26,12 +26,12 @@ from slack_sdk.models.views import View
 
 from bot.alerts.slack import lines as alert_lines
 from bot.incidents.domain.commands import USAGES
-from bot.incidents.domain.events import NoteAdded, UpdatePosted
+from bot.incidents.domain.events import UpdatePosted
 from bot.incidents.domain.from_message import MAX_DESCRIPTION, Prefill, SourceMessage
 from bot.incidents.domain.incident import MAX_TITLE, Clocks, Incident, format_duration
 from bot.incidents.domain.severity import Severity
 from bot.incidents.domain.timeline import BOT_ACTOR, Person, TimelineEvent, describe, mention
-from bot.incidents.service import IN_MAINTENANCE, IncidentView
+from bot.incidents.service import CardView
 from bot.kernel.slack.payloads import Id
 from bot.paging.service import PageSummary
 from bot.playbooks.domain.run import progress as playbook_progress
@@ -105,8 +105,8 @@ def clock_lines(incident: Incident) -> list[str]:
     return [" · ".join(shown)] + ([" · ".join(taken)] if taken else [])
 
 
-def card(view: IncidentView, person: Person = mention) -> list[Block]:
-    incident = view.incident
+def card(view: CardView, person: Person = mention) -> list[Block]:
+    incident, facts = view.incident, view.facts
     fields = [
         _md(f"*Severity*\n{incident.severity} ({incident.severity.label})"),
         _md(f"*Status*\n{incident.status.value.title()}"),
@@ -125,7 +125,7 @@ def card(view: IncidentView, person: Person = mention) -> list[Block]:
         )
     if incident.description:
         blocks.append(SectionBlock(text=_md(incident.description)))
-    maintenance = maintenance_note(view)
+    maintenance = facts.maintenance
     if maintenance:
         blocks.append(SectionBlock(text=_md(f":construction: {maintenance}")))
     blocks.append(ContextBlock(elements=[_md(line) for line in clock_lines(incident)]))
@@ -135,29 +135,20 @@ def card(view: IncidentView, person: Person = mention) -> list[Block]:
                 text=_md("*Paging*\n" + "\n".join(_page_line(p, person) for p in view.pages))
             )
         )
-    alerts = alert_lines.card_text(view.timeline, when)
+    alerts = alert_lines.card_text(facts.summarised, when)
     if alerts:
         blocks.append(SectionBlock(text=_md(alerts)))
-    runs = playbook_progress(view.timeline)
+    runs = playbook_progress(facts.summarised)
     if runs:
         lines = " · ".join(f"{run.playbook} {run.finished}/{run.total}" for run in runs)
         blocks.append(SectionBlock(text=_md(f"*Playbooks* {lines}")))
-    updates = [(e, e.payload) for e in view.timeline if isinstance(e.payload, UpdatePosted)]
-    if updates:
-        last, update = updates[-1]
-        text = f"*Last update* ({when(last.at)}, <@{last.actor}>)\n{update.text}"
+    last = facts.last_update
+    if last is not None and isinstance(last.payload, UpdatePosted):
+        text = f"*Last update* ({when(last.at)}, <@{last.actor}>)\n{last.payload.text}"
         blocks.append(SectionBlock(text=_md(text)))
-    summary = f"{len(view.timeline)} timeline events · {len(view.open_actions)} open action items"
+    summary = f"{facts.events} timeline events · {len(view.open_actions)} open action items"
     blocks += [ContextBlock(elements=[_md(summary)]), _card_buttons(incident)]
     return blocks
-
-
-def maintenance_note(view: IncidentView) -> str | None:
-    """What the timeline noted when the incident was declared during its service's maintenance."""
-    for event in view.timeline:
-        if event.dedup_key == IN_MAINTENANCE and isinstance(event.payload, NoteAdded):
-            return event.payload.text
-    return None
 
 
 def _page_line(page: PageSummary, person: Person) -> str:
@@ -204,7 +195,7 @@ def _confirm(title: str, text: str) -> ConfirmObject:
     return ConfirmObject(title=title, text=text, confirm="Yes", deny="Cancel")
 
 
-def status(view: IncidentView, person: Person = mention) -> list[Block]:
+def status(view: CardView, person: Person = mention) -> list[Block]:
     blocks = card(view, person)[:-1]  # the same facts as the card, without its buttons
     if view.open_actions:
         lines = [

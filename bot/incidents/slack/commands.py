@@ -8,8 +8,8 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.incidents.domain import commands as cmd
-from bot.incidents.domain.incident import InvalidChange
-from bot.incidents.service import IncidentView
+from bot.incidents.domain.incident import Incident, InvalidChange
+from bot.incidents.service import CardView, IncidentView
 from bot.incidents.slack import blocks, publishing
 from bot.incidents.slack.context import USER_ERRORS, SlackContext, is_member, usage_of
 from bot.kernel.slack.payloads import SlashCommand, request_of
@@ -92,21 +92,21 @@ def _run(
             if command.service is not None:
                 _tell_maintenance(ctx, command.service, respond)
         elif isinstance(command, cmd.ShowStatus):
-            view = _view(ctx, client, command.number, channel_id, user_id)
+            view = _card(ctx, client, command.number, channel_id, user_id)
             respond(
                 text=blocks.title_line(view.incident),
                 blocks=blocks.to_dicts(blocks.status(view, ctx.people)),
             )
         elif isinstance(command, cmd.ShowTimeline):
-            view = _view(ctx, client, command.number, channel_id, user_id)
-            timeline = blocks.timeline(view.incident, view.timeline, ctx.people)
+            full = _view(ctx, client, command.number, channel_id, user_id)
+            timeline = blocks.timeline(full.incident, full.timeline, ctx.people)
             respond(
-                text=f"Timeline of incident #{view.incident.number}",
+                text=f"Timeline of incident #{full.incident.number}",
                 blocks=blocks.to_dicts(timeline),
             )
         elif handler := ctx.subcommands.get(type(command)):
             if (number := cmd.named_number(command)) is not None:
-                _view(ctx, client, number, channel_id, user_id)  # refuses a private one
+                _card(ctx, client, number, channel_id, user_id)  # refuses a private one
             handler.handle(command, channel_id, user_id, respond)
         elif isinstance(command, cmd.ListPlaybooks | cmd.StartPlaybook | cmd.DraftPostmortem):
             respond(text="This warroom is not set up for that yet.", response_type="ephemeral")
@@ -119,19 +119,41 @@ def _run(
 def _view(
     ctx: SlackContext, client: WebClient, number: int | None, channel_id: str, user_id: str
 ) -> IncidentView:
-    """The incident a command names by number (else this channel's). A private incident is
-    shown, and acted on, only for members of its channel."""
+    """The incident a command names by number (else this channel's), with its whole timeline.
+    A private incident is shown, and acted on, only for members of its channel."""
     if number is None:
         return ctx.incidents.view(channel_id)
     view = ctx.incidents.view_by_number(number)
     if view is None:
         raise InvalidChange(f"incident #{number} does not exist")
-    private = view.incident.private and view.channel_id != channel_id
-    if private and not (view.channel_id and is_member(client, view.channel_id, user_id)):
-        raise InvalidChange(
-            f"incident #{number} is private: only members of its channel can see or act on it"
-        )
+    _refuse_private(client, view.incident, view.channel_id, channel_id, user_id)
     return view
+
+
+def _card(
+    ctx: SlackContext, client: WebClient, number: int | None, channel_id: str, user_id: str
+) -> CardView:
+    """``_view`` as the card shows it (reads a few timeline events, not all)."""
+    if number is None:
+        return ctx.incidents.card_view(channel_id)
+    view = ctx.incidents.card_view_by_number(number)
+    if view is None:
+        raise InvalidChange(f"incident #{number} does not exist")
+    _refuse_private(client, view.incident, view.channel_id, channel_id, user_id)
+    return view
+
+
+def _refuse_private(
+    client: WebClient, incident: Incident, home: str | None, channel_id: str, user_id: str
+) -> None:
+    """Refuses a private incident named from outside its channel (``home``) to a non-member."""
+    if not incident.private or home == channel_id:
+        return
+    if not (home and is_member(client, home, user_id)):
+        raise InvalidChange(
+            f"incident #{incident.number} is private: only members of its channel can see or "
+            "act on it"
+        )
 
 
 def _tell_maintenance(ctx: SlackContext, service: str, respond: Respond) -> None:

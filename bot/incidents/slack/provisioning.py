@@ -24,7 +24,7 @@ from slack_sdk.errors import SlackApiError
 from bot.incidents import timers as incident_timers
 from bot.incidents.domain.naming import channel_name
 from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, Person, describe, mention
-from bot.incidents.service import IncidentService, IncidentView, Provisioning
+from bot.incidents.service import CardView, IncidentService, Provisioning
 from bot.incidents.slack import blocks
 from bot.kernel.slack.marked import Mark, Poster
 from bot.kernel.slack.pooled import PooledWebhookClient
@@ -158,7 +158,7 @@ class IncidentEffects:
             channel_id, name = self._create_channel(number, row.title, row.private)
             self._incidents.channel_created(number, channel_id, name)
         refused = self._invite_people(number, row, channel_id)
-        view = self._incidents.view_by_number(number)
+        view = self._incidents.card_view_by_number(number)
         assert view is not None
         if row.card_ts is None:
             card_ts = self._poster.post(
@@ -253,7 +253,7 @@ class IncidentEffects:
         self._incidents.topic_set(number, topic)
 
     def _tell_declarer(
-        self, row: Provisioning, view: IncidentView, channel_id: str, refused: Mapping[str, str]
+        self, row: Provisioning, view: CardView, channel_id: str, refused: Mapping[str, str]
     ) -> None:
         """The declarer hears where the incident lives, and whom Slack would not add to it:
         through the command's response_url, else ephemerally where they opened the modal. Best
@@ -263,7 +263,7 @@ class IncidentEffects:
             f"{incident.severity.emoji} <@{row.declarer_id}> declared incident #{incident.number} "
             f"({incident.severity}): {incident.title} in <#{channel_id}>"
         )
-        maintenance = blocks.maintenance_note(view)
+        maintenance = view.facts.maintenance
         if maintenance and not row.response_url:  # the slash command said so at once
             text += f"\n:construction: {maintenance}."
         for user, error in refused.items():
@@ -290,7 +290,7 @@ class IncidentEffects:
         A conversation Slack will not take the reply in is said on the timeline, once."""
         number = int(timer.payload["incident"])
         channel, ts = str(timer.payload["channel"]), str(timer.payload["ts"])
-        view = self._incidents.view_by_number(number)
+        view = self._incidents.card_view_by_number(number)
         if view is None or view.channel_id is None:
             return Done()
         text = blocks.source_reply(view.incident, view.channel_id)
@@ -312,7 +312,7 @@ class IncidentEffects:
 
     def refresh_card(self, timer: ClaimedTimer) -> Outcome:
         number = int(timer.payload["incident"])
-        view = self._incidents.view_by_number(number)
+        view = self._incidents.card_view_by_number(number)
         row = self._incidents.provisioning(number)
         if view is None or row is None or row.channel_id is None or row.card_ts is None:
             return Done()  # provisioning posts the card with the current state
@@ -348,7 +348,7 @@ class IncidentEffects:
 
     def remind(self, timer: ClaimedTimer) -> Outcome:
         number = int(timer.payload["incident"])
-        view = self._incidents.view_by_number(number)
+        view = self._incidents.card_view_by_number(number)
         if view is None or view.channel_id is None or not view.incident.is_open:
             return Done()
         incident = view.incident

@@ -64,7 +64,7 @@ def preview(
         )
     for name in typed:
         ctx.incidents.check_component(name)
-    incident = ctx.incidents.view(channel_id).incident
+    incident = ctx.incidents.card_view(channel_id).incident
     if incident.private:
         raise InvalidChange(
             f"incident #{incident.number} is private: it is never published on a status page; "
