@@ -1,13 +1,16 @@
 """What ``/insights`` (and ``warroom report``) read of a scope: only what each figure needs, as
 the plain records and counts of ``bot/insights/domain/``, counted in the database where it can
-be, so a year of 100,000 incidents is read in well under a second:
+be (a year of 100,000 incidents, 282,000 firings and 70,000 pages takes 2 to 4 s; see
+docs/insights.md):
 
 - every incident's clocks as numbers (microseconds computed in SQL, no datetimes): the response
   times, counts by severity and time to detect are computed from them;
 - the ten incidents that took longest, ranked in SQL;
-- action items counted per month, alerts per rule and service (``GROUP BY``);
-- the firings of the alerts that may flap only (a window function finds those with three
-  resolved firings within the window), and the rules and pages of alert-opened incidents only.
+- action items counted per month (``GROUP BY``);
+- the scope's firings read once, a few names and numbers each, counted per rule and service, for
+  flapping and for the rules of the incidents they opened in Python dictionaries (the database's
+  ``GROUP BY`` and window over them sorted every firing, three reads of the alerts in all);
+- the pages of alert-opened incidents only.
 
 Only the scope's date range is read (indexed: incidents by ``declared_at`` or ``service,
 declared_at``; alerts by ``starts_at``; pages by ``started_at``). Private incidents the viewer
@@ -23,7 +26,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     String,
     and_,
@@ -35,7 +37,6 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
-from sqlalchemy.sql.elements import FrameClause, FrameClauseType
 
 from bot.alerts.rows import AlertGroupRow, AlertRow
 from bot.incidents.rows import ActionItemRow, IncidentRow
@@ -43,11 +44,13 @@ from bot.insights.domain.mttx import LONGEST, FollowUps
 from bot.insights.domain.noise import (
     FLAP_FIRINGS,
     FLAP_WINDOW,
+    MICROSECOND,
     NO_SERVICE,
     AlertCount,
     Flapping,
-    FlapWindow,
-    flapping_of,
+    at_micros,
+    fullest_window,
+    ranked_flapping,
 )
 from bot.insights.domain.records import (
     IncidentClocks,
@@ -101,16 +104,15 @@ def load(
     hidden = hidden_private(session, private_shown)
     visible = _visible(IncidentRow.id, hidden)
     incidents = [*_incident_scope(scope, start, end), visible]
-    alerts = _alert_scope(scope, start, end, hidden)
-    fired = _fired(session, alerts)
+    read = _alerts(session, _alert_scope(scope, start, end, hidden))
     return History(
         _clocks(session, incidents),
         _longest(session, incidents),
         _followups(session, incidents),
-        _alert_counts(fired),
-        _flapping(session, alerts, fired),
-        _rules(session, alerts),
-        _pages(session, scope, start, end, visible, zone_of, alerts),
+        read.counts,
+        read.flapping,
+        read.rules,
+        _pages(session, scope, start, end, visible, zone_of, read.rules),
     )
 
 
@@ -125,9 +127,13 @@ def _incident_scope(scope: Scope, start: datetime, end: datetime) -> list[Column
     return conditions
 
 
+# The long reads (a row per incident, firing or page) go through the connection: the ORM's
+# session.execute() wraps every row for nothing here (about a tenth of a year's read).
+
+
 def _clocks(session: Session, incidents: list[ColumnElement[bool]]) -> list[IncidentClocks]:
     declared = IncidentRow.declared_at
-    rows = session.execute(
+    rows = session.connection().execute(
         select(
             month_of(declared),
             IncidentRow.service,
@@ -188,8 +194,6 @@ def _alert_scope(
     return conditions
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 # Constants written into the SQL, so that the same expression in a SELECT, a GROUP BY and the
 # windows' PARTITION BY is the same text (SQLite sorts once per distinct window).
 _SERVICE = func.coalesce(
@@ -201,21 +205,42 @@ _SERVICE = func.coalesce(
 _Alert = tuple[str, str, str]  # rule, service, fingerprint
 
 
-def _fired(session: Session, alerts: list[ColumnElement[bool]]) -> dict[_Alert, tuple[int, int]]:
-    """Per alert (rule, service, fingerprint): its firings, and how many opened an incident."""
-    key = (AlertRow.name, _SERVICE, AlertRow.fingerprint)
-    rows = session.execute(
-        select(*key, func.count(), func.count(AlertRow.incident_id))
+@dataclass(frozen=True)
+class _Alerts:
+    counts: list[AlertCount]
+    flapping: list[Flapping]
+    rules: dict[int, set[str]]
+
+
+def _alerts(session: Session, alerts: list[ColumnElement[bool]]) -> _Alerts:
+    """The scope's firings read once, a few numbers and names each: counted per rule and
+    service, the resolved ones' starts per alert (rule, service, fingerprint) for flapping, the
+    rules of each incident they opened or joined. One pass and dictionaries: a database sorts
+    every firing for a ``GROUP BY`` or a window, several times slower for a few hundred alerts."""
+    resolved_at = case((AlertRow.ends_at.is_not(None), epoch_micros(AlertRow.starts_at)))
+    rows = session.connection().execute(
+        select(AlertRow.name, _SERVICE, AlertRow.fingerprint, resolved_at, AlertRow.incident_id)
         .join(AlertGroupRow, AlertGroupRow.id == AlertRow.group_id)
         .where(*alerts)
-        .group_by(*key)
     )
-    return {
-        (rule, service, fingerprint): (n, opened) for rule, service, fingerprint, n, opened in rows
-    }
+    fired: dict[_Alert, list[int]] = {}  # firings, of which opened or joined an incident
+    starts: dict[_Alert, list[int]] = defaultdict(list)
+    rules: dict[int, set[str]] = defaultdict(set)
+    for rule, service, fingerprint, resolved, incident in rows:
+        key = (rule, service, fingerprint)
+        counts = fired.get(key)
+        if counts is None:
+            counts = fired[key] = [0, 0]
+        counts[0] += 1
+        if incident is not None:
+            counts[1] += 1
+            rules[incident].add(rule)
+        if resolved is not None:
+            starts[key].append(resolved)
+    return _Alerts(_alert_counts(fired), _flapping(fired, starts), dict(rules))
 
 
-def _alert_counts(fired: dict[_Alert, tuple[int, int]]) -> list[AlertCount]:
+def _alert_counts(fired: dict[_Alert, list[int]]) -> list[AlertCount]:
     """The firings per rule and service (a few hundred alerts added up)."""
     counts: dict[tuple[str, str], tuple[int, int]] = {}
     for (rule, service, _), (n, opened) in fired.items():
@@ -224,55 +249,17 @@ def _alert_counts(fired: dict[_Alert, tuple[int, int]]) -> list[AlertCount]:
     return [AlertCount(rule, service, n, opened) for (rule, service), (n, opened) in counts.items()]
 
 
-def _flapping(
-    session: Session, alerts: list[ColumnElement[bool]], fired: dict[_Alert, tuple[int, int]]
-) -> list[Flapping]:
-    """The alerts (rule, service, fingerprint) that fired and resolved at least ``FLAP_FIRINGS``
-    times within ``FLAP_WINDOW``. A window function counts, at each resolved firing, the resolved
-    firings from ``FLAP_WINDOW`` before it up to it (and the earliest of them); those windows are
-    read grouped by alert and count; ``fired``: the alerts' firings in all."""
-    key = (AlertRow.name, _SERVICE, AlertRow.fingerprint)
-    at = epoch_micros(AlertRow.starts_at)
-    # Written into the SQL: 6 hours of microseconds is past a bound INTEGER.
-    reach = bindparam(None, FLAP_WINDOW // _MICROSECOND, BigInteger(), literal_execute=True)
-    frame = FrameClause(reach, None, FrameClauseType.PRECEDING, FrameClauseType.CURRENT)
-    each = (
-        select(
-            *key,
-            func.count().over(partition_by=key, order_by=at, range_=frame).label("within"),
-            func.min(at).over(partition_by=key, order_by=at, range_=frame).label("since"),
-        )
-        .join(AlertGroupRow, AlertGroupRow.id == AlertRow.group_id)
-        .where(*alerts, AlertRow.ends_at.is_not(None))
-        .subquery()
-    )
-    name, service, fingerprint, within, since = each.c
-    windows = session.execute(
-        select(name, service, fingerprint, within, func.min(since))
-        .where(within >= FLAP_FIRINGS)
-        .group_by(name, service, fingerprint, within)
-    ).all()
-    return flapping_of(
-        (
-            FlapWindow(rule, svc, print_, n, _EPOCH + first * _MICROSECOND)
-            for rule, svc, print_, n, first in windows
-        ),
-        {alert: n for alert, (n, _) in fired.items()},
-    )
-
-
-def _rules(session: Session, alerts: list[ColumnElement[bool]]) -> dict[int, set[str]]:
-    rows = session.execute(
-        select(AlertRow.incident_id, AlertRow.name)
-        .join(AlertGroupRow, AlertGroupRow.id == AlertRow.group_id)
-        .where(*alerts, AlertRow.incident_id.is_not(None))
-        .distinct()
-    )
-    rules: dict[int, set[str]] = defaultdict(set)
-    for incident, rule in rows:
-        if incident is not None:
-            rules[incident].add(rule)
-    return dict(rules)
+def _flapping(fired: dict[_Alert, list[int]], starts: dict[_Alert, list[int]]) -> list[Flapping]:
+    """The alerts that fired and resolved at least ``FLAP_FIRINGS`` times within
+    ``FLAP_WINDOW`` (``starts``: each alert's resolved firings, microseconds since 1970)."""
+    found: list[Flapping] = []
+    reach = FLAP_WINDOW // MICROSECOND
+    for key, resolved in starts.items():
+        resolved.sort()
+        most, first = fullest_window(resolved, reach)
+        if most >= FLAP_FIRINGS:
+            found.append(Flapping(*key, fired[key][0], most, at_micros(first)))
+    return ranked_flapping(found)
 
 
 def _pages(
@@ -282,26 +269,17 @@ def _pages(
     end: datetime,
     visible: ColumnElement[bool],
     zone_of: Callable[[str], str],
-    alerts: list[ColumnElement[bool]],
+    opened: Collection[int],
 ) -> list[PageRecord]:
-    """The pages of the incidents alerts opened or joined (the others' never count)."""
-    opened = (
-        select(AlertRow.incident_id)
-        .join(AlertGroupRow, AlertGroupRow.id == AlertRow.group_id)
-        .where(*alerts, AlertRow.incident_id.is_not(None))
-    )
-    conditions = [
-        PageRow.started_at >= start,
-        PageRow.started_at < end,
-        visible,
-        PageRow.incident_id.in_(opened),
-    ]
+    """The pages of the incidents alerts opened or joined (``opened``; the others' never
+    count), picked here: asking the database would read the alerts once more."""
+    conditions = [PageRow.started_at >= start, PageRow.started_at < end, visible]
     if scope.service:
         conditions.append(IncidentRow.service == scope.service)
     paged: dict[int, tuple[int, str | None, datetime, datetime | None, set[str]]] = {}
     zones: dict[str, str] = {}
     # One pass over the pages and whom they reached (a page without deliveries reached nobody).
-    for page_id, incident, service, started, acknowledged, ref in session.execute(
+    for page_id, incident, service, started, acknowledged, ref in session.connection().execute(
         select(
             PageRow.id,
             PageRow.incident_id,
@@ -314,6 +292,8 @@ def _pages(
         .outerjoin(DeliveryRow, DeliveryRow.page_id == PageRow.id)
         .where(*conditions)
     ):
+        if incident not in opened:
+            continue
         page = paged.get(page_id)
         if page is None:
             page = paged[page_id] = (incident, service, started, acknowledged, set())

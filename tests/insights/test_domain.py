@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
@@ -18,12 +17,10 @@ from bot.insights.domain.mttx import (
     severity_by_month,
 )
 from bot.insights.domain.noise import (
-    FLAP_WINDOW,
-    FlapWindow,
     alerts_per_rule,
     alerts_per_service,
     flapping,
-    flapping_of,
+    fullest_window,
     is_night,
     night_pages,
 )
@@ -252,35 +249,16 @@ def test_alert_counts_sum_to_the_alerts(alerts: list[AlertRecord]) -> None:
     )
 
 
-firings = st.lists(
-    st.builds(
-        AlertRecord,
-        st.sampled_from(["A", "B"]),
-        st.just("search"),
-        st.sampled_from(["f1", "f2"]),
-        st.integers(0, 40).map(lambda k: T0 + k * 30 * MIN),  # ties and 6-hour edges
-        st.none() | st.just(T0),
-    ),
-    max_size=40,
-)
-
-
-@given(firings)
-def test_flapping_from_windows_counted_per_firing_equals_flapping(
-    alerts: list[AlertRecord],
+@given(st.lists(st.integers(0, 40).map(lambda k: k * 30), max_size=40))
+def test_the_fullest_window_is_the_most_firings_within_the_window_of_one(
+    minutes: list[int],
 ) -> None:
-    """What the database counts (at each resolved firing, the resolved firings of the window up
-    to it and the earliest of them) gives the same flapping alerts as the records do."""
-    resolved = [a for a in alerts if a.ended_at is not None]
-    windows = []
-    for a in resolved:
-        key = (a.rule, a.service, a.fingerprint)
-        inside = [
-            b.started_at
-            for b in resolved
-            if (b.rule, b.service, b.fingerprint) == key
-            and a.started_at - FLAP_WINDOW <= b.started_at <= a.started_at
-        ]
-        windows.append(FlapWindow(a.rule, "search", a.fingerprint, len(inside), min(inside)))
-    fired = Counter((a.rule, "search", a.fingerprint) for a in alerts)
-    assert flapping_of(windows, fired) == flapping(alerts)
+    """What the page reads (``fullest_window`` over each alert's sorted resolved firings) is,
+    by definition: the most firings from ``reach`` before one of them up to it (ties and
+    6-hour edges included), and the earliest start of such a window."""
+    starts = sorted(minutes)
+    reach = 6 * 60
+    windows = [[b for b in starts if a - reach <= b <= a] for a in starts]
+    most = max((len(w) for w in windows), default=0)
+    first = min((w[0] for w in windows if len(w) == most), default=0)
+    assert fullest_window(starts, reach) == (most, first)

@@ -9,9 +9,9 @@ it started between ``NIGHT_START`` and ``NIGHT_END`` o'clock in the zone of some
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.insights.domain.records import AlertRecord, PageRecord
@@ -104,52 +104,38 @@ def flapping(
     for alert in alerts:
         by_alert[(alert.rule, alert.service or NO_SERVICE, alert.fingerprint)].append(alert)
     found: list[Flapping] = []
+    reach = window // MICROSECOND
     for (rule, service, fingerprint), fired in by_alert.items():
-        starts = sorted(a.started_at for a in fired if a.ended_at is not None)
-        most, first_at, low = 0, None, 0
-        for high, start in enumerate(starts):
-            while start - starts[low] > window:
-                low += 1
-            if high - low + 1 > most:
-                most, first_at = high - low + 1, starts[low]
-        if most >= firings and first_at is not None:
-            found.append(Flapping(rule, service, fingerprint, len(fired), most, first_at))
+        starts = sorted(micros(a.started_at) for a in fired if a.ended_at is not None)
+        most, first = fullest_window(starts, reach)
+        if most >= firings:
+            found.append(Flapping(rule, service, fingerprint, len(fired), most, at_micros(first)))
     return ranked_flapping(found, firings)
 
 
-@dataclass(frozen=True, slots=True)
-class FlapWindow:
-    """Windows of an alert ending at one of its resolved firings: ``within`` resolved firings in
-    the ``FLAP_WINDOW`` up to it, the earliest of them at ``first_at`` (the earliest such)."""
-
-    rule: str
-    service: str
-    fingerprint: str
-    within: int
-    first_at: datetime
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 
 
-def flapping_of(
-    windows: Iterable[FlapWindow],
-    fired: Mapping[tuple[str, str, str], int],
-    firings: int = FLAP_FIRINGS,
-) -> list[Flapping]:
-    """``flapping`` from each alert's windows (counted in the database) and its firings in all
-    (``fired``, by rule, service and fingerprint): the fullest window, the earliest if several."""
-    best: dict[tuple[str, str, str], FlapWindow] = {}
-    for window in windows:
-        key = (window.rule, window.service, window.fingerprint)
-        found = best.get(key)
-        if (
-            found is None
-            or window.within > found.within
-            or (window.within == found.within and window.first_at < found.first_at)
-        ):
-            best[key] = window
-    return ranked_flapping(
-        (Flapping(*key, fired.get(key, w.within), w.within, w.first_at) for key, w in best.items()),
-        firings,
-    )
+def micros(at: datetime) -> int:
+    """Whole microseconds since 1970 (what ``bot/insights/sql.py``'s ``epoch_micros`` gives)."""
+    return (at - EPOCH) // MICROSECOND
+
+
+def at_micros(value: int) -> datetime:
+    return EPOCH + value * MICROSECOND
+
+
+def fullest_window(starts: Sequence[int], reach: int) -> tuple[int, int]:
+    """The most of the sorted ``starts`` within ``reach`` of each other (a window ending at one
+    of them), and where the earliest such window begins; (0, 0) for none."""
+    most, first, low = 0, 0, 0
+    for high, start in enumerate(starts):
+        while start - starts[low] > reach:
+            low += 1
+        if high - low + 1 > most:
+            most, first = high - low + 1, starts[low]
+    return most, first
 
 
 def ranked_flapping(found: Iterable[Flapping], firings: int = FLAP_FIRINGS) -> list[Flapping]:
