@@ -12,15 +12,19 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, expect
 from pydantic import SecretStr
 
 from bot.postmortems.slack import blocks as pm
 from tests.alerts.e2e.conftest import ALERTMANAGER_TOKEN, Webhooks, fixture
+from tests.browser import CHROMIUM, WAIT_MS, open_served
+from tests.ci import IN_CI
 from tests.e2e import test_webapp as webapp
 from tests.e2e.conftest import CONFIG_DIR, LEAD, ONCALL, Bot, eventually
 from tests.e2e.test_interactions import open_view
 from tests.playbooks.test_e2e_playbooks import LD_TOKEN, confirm, press, shows, start
 from tests.postmortem.test_e2e_review import SHIPPED, UNGATED, draft
+from tests.sandbox.browser.conftest import VIEWPORT, screenshot
 from warroom_sandbox.model import Channel
 from warroom_sandbox.providers.github import FakeGitHub
 from warroom_sandbox.providers.launchdarkly import FakeLaunchDarkly
@@ -113,7 +117,11 @@ def join(bot: Bot, channel: Channel, role: str, user: str) -> None:
 
 
 def test_the_page_shows_alerts_playbook_changes_and_undos_and_exported_action_items(
-    web: Bot, http: httpx.Client, launchdarkly: FakeLaunchDarkly, github: FakeGitHub
+    web: Bot,
+    http: httpx.Client,
+    launchdarkly: FakeLaunchDarkly,
+    github: FakeGitHub,
+    request: pytest.FixtureRequest,
 ) -> None:
     webapp.sign_in(http, web)
     web.declare("Quiet start sev4")  # incident 1: nothing attached
@@ -180,3 +188,23 @@ def test_the_page_shows_alerts_playbook_changes_and_undos_and_exported_action_it
     assert f"<td>{ITEM}</td><td>Olivia Oncall</td><td>open</td>" in items
     assert f'<a href="{github.url}/html/{REPO}/issues/1">{REPO}#1</a> (github, open)' in items
     assert "U0ONCALL" not in page  # names, never Slack ids
+    if CHROMIUM.exists() or IN_CI:  # else only the screenshot is left out (the checks ran)
+        full_page_screenshot(request.getfixturevalue("browser"), http, f"{web.url}/incidents/2")
+
+
+def full_page_screenshot(browser: Browser, http: httpx.Client, url: str) -> None:
+    """The whole incident page in Chromium, signed in with the test's session cookie, down to
+    its action items: docs/screenshots/insights-incident.png (docs/insights.md)."""
+    context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
+    try:
+        context.add_cookies(
+            [{"name": c.name, "value": c.value, "url": url} for c in http.cookies.jar]
+        )
+        page = context.new_page()
+        page.set_default_timeout(WAIT_MS)
+        open_served(page, url)
+        expect(page.get_by_role("heading", name="Action items")).to_be_visible()
+        expect(page.get_by_role("link", name=f"{REPO}#1")).to_be_visible()
+        screenshot(page, "insights-incident", full_page=True)
+    finally:
+        context.close()

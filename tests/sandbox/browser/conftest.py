@@ -35,8 +35,11 @@ def page(browser: Browser) -> Iterator[Page]:
     assert errors == [], f"the page's script failed: {errors}"
 
 
-def screenshot(page: Page, name: str) -> None:
-    """Save the viewport as ``docs/screenshots/<name>.png`` (the README shows them)."""
+def screenshot(page: Page, name: str, *, full_page: bool = False) -> None:
+    """Save the viewport (``full_page``: the whole page, scrolled) as
+    ``docs/screenshots/<name>.png`` (the README shows them)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.mouse.move(0, 0)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), animations="disabled")
+    page.screenshot(
+        path=str(SCREENSHOTS / f"{name}.png"), animations="disabled", full_page=full_page
+    )

@@ -61,7 +61,8 @@ def test_sign_in_filter_the_list_and_open_an_incident(page: Page, sandbox: DevSa
     timeline = page.locator("#timeline")
     expect(timeline).to_contain_text("declared the incident (SEV1): Search results empty")
     expect(page.get_by_role("columnheader", name=olivia.tz).first).to_be_visible()
-    screenshot(page, "insights-incident")
+    # docs/screenshots/insights-incident.png comes from tests/e2e/test_webapp_incident_sections.py:
+    # an incident with alerts, playbook runs and action items to show.
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Signed out")).to_be_visible()
