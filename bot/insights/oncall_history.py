@@ -128,6 +128,6 @@ def _pages(
         query = query.where(IncidentRow.id.not_in(list(hidden)))
     return [
         Paged(person, at, acknowledged_at, acknowledged_by)
-        for person, at, acknowledged_at, acknowledged_by in session.execute(query)
+        for person, at, acknowledged_at, acknowledged_by in session.connection().execute(query)
         if at < until
     ]
