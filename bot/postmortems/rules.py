@@ -18,6 +18,10 @@ File shape::
         grammar: omission     # a category of the blame grammar (domain/blame/)
         why: ...
         hint: ...
+      - id: reads-like-blame
+        model: true           # the trained model (domain/blame_model.py) where no rule found any
+        why: ...
+        hint: ...
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ class _RuleModel(BaseModel):
     pattern: str = ""
     grammar: str = ""
     subject: Literal["", "person"] = ""
+    model: bool = False
     why: str = Field(min_length=1)
     hint: str = Field(min_length=1)
 
@@ -53,8 +58,8 @@ class _RuleModel(BaseModel):
 
     @model_validator(mode="after")
     def _one_kind(self) -> _RuleModel:
-        if self.pattern and self.grammar:
-            raise ValueError("a rule has either a pattern or a grammar category, not both")
+        if sum((bool(self.pattern), bool(self.grammar), self.model)) > 1:
+            raise ValueError("a rule has one of a pattern, a grammar category or model: true")
         return self
 
 
@@ -77,7 +82,7 @@ def load_rules(*paths: Path) -> list[Rule]:
             errors += problems.errors
     if errors:
         raise SourceErrors(errors)
-    return [rule for rule in merged.values() if rule.pattern or rule.grammar]
+    return [rule for rule in merged.values() if rule.pattern or rule.grammar or rule.model]
 
 
 def _read(path: Path) -> list[Rule]:
@@ -92,7 +97,13 @@ def _read(path: Path) -> list[Rule]:
     rules, errors = [], []
     for index, item in enumerate(model.rules):
         rule = Rule(
-            item.id, item.pattern, item.why.strip(), item.hint.strip(), item.grammar, item.subject
+            item.id,
+            item.pattern,
+            item.why.strip(),
+            item.hint.strip(),
+            item.grammar,
+            item.subject,
+            item.model,
         )
         try:
             compile_rule(rule)

@@ -12,6 +12,8 @@ followed by a space; fenced code blocks are skipped. A finding's ``start``/``end
 the matched words in the checked text, so a page can highlight them in place. A rule with
 ``subject: person`` ignores a match whose subject is a thing in the active voice ("the
 autoscaler neglected queue depth"); a person, a pronoun, a passive or no subject still counts.
+A rule with ``model: true`` turns on the trained model (``blame_model``) for the sentences no
+other rule flagged; its finding spans the whole sentence.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bot.postmortems.domain.blame.cues import LINE_CUES, cue_chunks
 from bot.postmortems.domain.blame.grammar import analyse
 from bot.postmortems.domain.blame.people import People
 from bot.postmortems.domain.blame.subjects import thing_subject
+from bot.postmortems.domain.blame_model import Reader
 from bot.postmortems.domain.prefilter import required_literals
 from bot.postmortems.domain.sections import TITLE, located
 from bot.postmortems.domain.sentences import SentenceIndex
@@ -48,6 +51,7 @@ class Rule:
     hint: str
     grammar: str = ""
     subject: str = ""  # "person": a match whose subject is a thing is not blame
+    model: bool = False  # the trained model (``blame_model``), for what the rest misses
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,7 @@ def check(markdown: str, rules: Sequence[Rule], people: Sequence[str] = ()) -> l
     findings: list[Finding] = []
     known = People(people)
     for rule in rules:
-        if rule.grammar:
+        if rule.grammar or rule.model:
             continue
         pattern = compile_rule(rule, people)
         words = required_literals(pattern) if same_offsets else None
@@ -128,6 +132,9 @@ def check(markdown: str, rules: Sequence[Rule], people: Sequence[str] = ()) -> l
         else:
             candidates = index.all()
         findings += _grammar(candidates, grammar, known, flagged)
+    model = next((rule for rule in rules if rule.model), None)
+    if model is not None:
+        findings += _model(index, model, people, {f.sentence_start for f in findings})
     return _in_sections(markdown, sorted(findings, key=lambda f: (f.start, f.end)))
 
 
@@ -155,6 +162,20 @@ def _grammar(
                     start + hit.end,
                     start,
                 )
+
+
+def _model(
+    index: SentenceIndex, rule: Rule, people: Sequence[str], flagged: set[int]
+) -> Iterator[Finding]:
+    """The model's findings in sentences no other rule flagged, each naming the words that
+    weighed most towards blame."""
+    for reading in Reader(people).read(index, flagged):
+        words = ", ".join(f'"{w}"' for w in reading.words)
+        why = f"{rule.why} (words that weighed most: {words})" if words else rule.why
+        end = reading.start + len(reading.sentence)
+        yield Finding(
+            rule.id, reading.sentence, why, rule.hint, None, reading.start, end, reading.start
+        )
 
 
 def sentences(markdown: str) -> Iterator[tuple[int, str]]:

@@ -32,6 +32,16 @@ class SentenceIndex:
         for number in range(len(self._lines)):
             yield from self._line(number)
 
+    def prose_lines(self) -> Iterator[tuple[int, str]]:
+        """``(number, line)`` of every line outside code fences."""
+        for number, line in enumerate(self._lines):
+            if self._prose[number]:
+                yield number, line
+
+    def line_sentences(self, number: int) -> list[Sentence]:
+        """The sentences of line ``number`` (none inside code fences)."""
+        return self._line(number)
+
     def containing(self, folded: str, words: Iterable[str]) -> Iterator[Sentence]:
         """The sentences that contain one of ``words`` (case-folded), found in ``folded``: the
         text case-folded, with the same length."""

@@ -1,0 +1,189 @@
+"""A small trained model that reads a sentence as blame the way the labelled corpus does.
+
+The blame grammar (``blame``) finds blame it has rules for; writers new to it phrase
+blame it has none for, mostly a person narrating an ordinary-sounding action whose harm is in the
+consequence. This model scores such sentences: a logistic regression over the sentence's
+lower-cased words and word pairs, with every person the grammar recognises (configured names,
+handles, ids, role nouns, teams) written ``PERSON`` so it learns what people are blamed *for*,
+not who; pronouns are kept. A few grammar signals join them: a person (by kind) at the start of a
+clause, a clock time, a response word (a fix, a rollback, "as planned"), a purpose ("to free disk
+space").
+
+The weights are data (``blame_model.json`` beside this file), trained by
+``python -m bench.blameless_model --write`` on the corpus in ``bench/blameless_corpus/``; scoring
+is plain dictionary look-ups, so the runtime needs neither scikit-learn nor numpy.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from itertools import pairwise
+from pathlib import Path
+
+from bot.postmortems.domain.blame import lexicon as lex
+from bot.postmortems.domain.blame.intent import purpose_verb
+from bot.postmortems.domain.blame.people import Mention, People, find_mentions
+from bot.postmortems.domain.blame.words import stems, tokenize
+from bot.postmortems.domain.sentences import SentenceIndex
+
+WEIGHTS = Path(__file__).with_name("blame_model.json")
+PERSON = "PERSON"
+MIN_WORDS = 3  # shorter cells (a name, a time, "no") are never blame; the shortest seen had 4
+_DIGITS = re.compile(r"\d+")
+_CLOCK = re.compile(r"\b\d+:\d+\b")
+# What a person's clause may follow and still be its subject: "..., and Ana deleted ...".
+_OPENERS = frozenset(
+    {",", ";", ":", "(", "\u2014", "\u2013", "-", "and", "but", "then", "so", "because", "when"}
+    | {"after", "before", "while", "since", "if", "once"}
+)
+_DETERMINERS = frozenset({"the", "a", "an", "our", "their", "this", "that", "one"})
+_RESPONSE = frozenset(lex.RESPONSE_OBJECTS | lex.FIX_WORDS | lex.RECOVERED)
+# A sentence that states its purpose ("truncated the temp table to free disk space") is left to
+# the grammar, which reads a purpose as a fix; the model has no such reading.
+PURPOSE = "g:purpose"
+
+
+@dataclass(frozen=True)
+class Model:
+    """Weights of a logistic regression; ``threshold`` is on the probability."""
+
+    bias: float
+    weights: dict[str, float]
+    threshold: float
+
+    def probability(self, features: Iterable[str]) -> float:
+        total = self.bias + sum(self.weights.get(f, 0.0) for f in set(features))
+        return 1.0 / (1.0 + math.exp(-total))
+
+    def heaviest(self, features: Iterable[str], count: int = 3) -> list[str]:
+        """The word features that pushed the score up most (signals left out: a reader can
+        only reword words)."""
+        pushed = sorted(
+            ((self.weights.get(f, 0.0), f) for f in set(features) if not f.startswith("g:")),
+            reverse=True,
+        )
+        return [f for weight, f in pushed[:count] if weight > 0]
+
+
+@cache
+def shipped() -> Model:
+    return load(WEIGHTS)
+
+
+def load(path: Path) -> Model:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Model(float(data["bias"]), dict(data["weights"]), float(data["threshold"]))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A sentence the model reads as blame, with the words that weighed most (a person written
+    ``<person>``)."""
+
+    start: int
+    sentence: str
+    probability: float
+    words: list[str]
+
+
+class Reader:
+    """Reads sentences for one set of people. Digits are read as ``0`` (in the people too), so
+    a sentence's verdict depends only on its shape and lines that differ only in numbers (a
+    timeline's rows) are read once."""
+
+    def __init__(self, people: Iterable[str], model: Model | None = None) -> None:
+        self.people = People([_DIGITS.sub("0", p) for p in people])
+        self._model = model
+
+    @property
+    def model(self) -> Model:
+        """The given model, else the shipped one (read on first use: training has none yet)."""
+        if self._model is None:
+            self._model = shipped()
+        return self._model
+
+    def features(self, sentence: str) -> list[str]:
+        """Words and word pairs with people written ``PERSON``, and signals (``g:``)."""
+        tokens = tokenize(_DIGITS.sub("0", sentence))
+        lows = [t.low for t in tokens]
+        mentions = [m for m in find_mentions(tokens, self.people) if m.kind != "pronoun"]
+        words = _abstracted(lows, [(m.start, m.end) for m in mentions])
+        found = words + [f"{a} {b}" for a, b in pairwise(words)]
+        return found + _signals(sentence, lows, mentions)
+
+    def blames(self, sentence: str) -> bool:
+        if short(sentence):
+            return False
+        features = self.features(sentence)
+        return PURPOSE not in features and self.model.probability(features) >= self.model.threshold
+
+    def read(self, index: SentenceIndex, skip: set[int]) -> Iterator[Reading]:
+        """Every sentence of ``index`` the model reads as blame, but those starting at an
+        offset in ``skip`` (already found by a rule)."""
+        shapes: dict[str, list[int]] = {}  # a line with digits as 0 -> its blameful sentences
+        for number, line in index.prose_lines():
+            shape = _DIGITS.sub("0", line)
+            found = shapes.get(shape)
+            sentences = None
+            if found is None:
+                sentences = index.line_sentences(number)
+                found = shapes[shape] = [
+                    k for k, (_, sentence) in enumerate(sentences) if self.blames(sentence)
+                ]
+            if not found:
+                continue
+            sentences = sentences or index.line_sentences(number)
+            for k in found:
+                start, sentence = sentences[k]
+                if start not in skip:
+                    features = self.features(sentence)
+                    probability = self.model.probability(features)
+                    words = [w.replace(PERSON, "<person>") for w in self.model.heaviest(features)]
+                    yield Reading(start, sentence, probability, words)
+
+
+def short(sentence: str) -> bool:
+    """Too few words to be read (``MIN_WORDS``)."""
+    return len(sentence.split(None, MIN_WORDS - 1)) < MIN_WORDS
+
+
+def _abstracted(lows: Sequence[str], spans: Sequence[tuple[int, int]]) -> list[str]:
+    """Lower-cased words, each person phrase one ``PERSON``, punctuation dropped except commas,
+    colons and semicolons (clause edges)."""
+    ends = dict(spans)
+    words: list[str] = []
+    at = 0
+    while at < len(lows):
+        if at in ends:
+            words.append(PERSON)
+            at = ends[at]
+            continue
+        low = lows[at]
+        if low[:1].isalnum() or low[:1] == "'" or low in (",", ":", ";"):
+            words.append(low)
+        at += 1
+    return words
+
+
+def _signals(sentence: str, lows: Sequence[str], mentions: Sequence[Mention]) -> list[str]:
+    """A person at the start of a clause (by kind), a clock time, a response word, a purpose
+    ("to free disk space")."""
+    signals: list[str] = []
+    for mention in mentions:
+        before = mention.start - 1
+        while before >= 0 and lows[before] in _DETERMINERS:
+            before -= 1
+        if before < 0 or lows[before] in _OPENERS:
+            signals.append(f"g:subject:{mention.kind}")
+    if _CLOCK.search(sentence):
+        signals.append("g:clock")
+    if any(not stems(low).isdisjoint(_RESPONSE) for low in lows):
+        signals.append("g:response")
+    if any(low == "to" and purpose_verb(lows, at + 1) for at, low in enumerate(lows)):
+        signals.append(PURPOSE)
+    return signals
