@@ -2,16 +2,19 @@
 
 Each corpus part (``bench/blameless_corpus/``) is scored by a model trained on the *other*
 parts (leave one part out), so every figure is on writing the model never saw. The model is a
-logistic regression (scikit-learn, the ``dev`` extra) over ``blame_model.features``: words and
-word pairs with people written ``PERSON``, and grammar signals. Its threshold is chosen by the
-same leave-one-part-out inside the training parts: the lowest probability at which the model
-adds at most ``--budget`` false positives (share of blameless sentences) to the grammar's there.
+logistic regression (scikit-learn, the ``dev`` extra) over ``blame_model.Reader.features``:
+words and word pairs with people written ``PERSON``, and grammar signals. Its threshold is chosen
+by the same leave-one-part-out inside the training parts: the lowest probability at which the
+model adds at most ``--budget`` false positives (share of blameless sentences) to the grammar's
+there. As in the check, the model leaves short sentences and stated purposes alone.
 
-Per part it prints recall, false positives and precision of the grammar alone, the model alone
-and the two combined (a sentence is flagged when the grammar finds something or the model's
-probability reaches the threshold).
+Per part it prints recall, false positives and precision of the grammar alone (the shipped rules
+without the model), the model alone and the two combined (a sentence is flagged when the grammar
+finds something or the model's probability reaches the threshold). ``--without g:`` and the
+like leave features out, for experiments.
 
     python -m bench.blameless_model              # the leave-one-part-out table
+    python -m bench.blameless_model --parts heldout6 --budget 0.01
     python -m bench.blameless_model --write      # train on every part, write the shipped weights
     python -m bench.blameless_model --check      # exit 1 if the shipped weights are not what
                                                  # training on the corpus gives
