@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.incidents.domain import card
@@ -127,24 +128,55 @@ def timeline(
 
 
 def card_facts(session: Session, incident_id: int) -> card.CardFacts:
-    """What the card shows of the timeline, reading only the events it shows (``card.facts``
-    over the whole timeline gives the same): its cost no longer grows with every update."""
-    of_incident = TimelineEventRow.incident_id == incident_id
-    count = session.scalar(select(func.count()).select_from(TimelineEventRow).where(of_incident))
-    shown = or_(
-        TimelineEventRow.kind.in_([kind.value for kind in card.SUMMARISED]),
-        TimelineEventRow.dedup_key == card.IN_MAINTENANCE,
+    """What the card shows of the timeline, in one query that reads only the events it shows
+    (``card.facts`` over the whole timeline gives the same): the alert and playbook events,
+    the maintenance note, the latest update, and how many events there are. Its cost no longer
+    grows with every update, and a short timeline costs one query as before."""
+    rows = session.execute(_CARD_QUERY, {"incident_id": incident_id}).all()
+    events = [to_event(r.kind, r.at, r.actor, r.data, r.dedup_key) for r in rows if r.kind]
+    updates = [e for e in events if isinstance(e.payload, payloads.UpdatePosted)]
+    stored = [r for r in rows if r.kind == payloads.EventKind.UPDATE_POSTED.value]
+    if stored and not updates:  # the latest update is malformed (rare): the latest that reads
+        events += _last_update(session, incident_id)
+    return card.facts(events, rows[0].total if rows else 0)
+
+
+def _card_query() -> Select[Any]:
+    """``card_facts``'s statement, built once (building it cost more CPU than running it)."""
+    event = TimelineEventRow
+    of_incident = event.incident_id == bindparam("incident_id")
+    latest_update = (
+        select(event.id)
+        .where(of_incident, event.kind == payloads.EventKind.UPDATE_POSTED.value)
+        .order_by(event.at.desc(), event.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    order = (TimelineEventRow.at, TimelineEventRow.id)
-    rows = session.scalars(select(TimelineEventRow).where(of_incident, shown).order_by(*order))
-    events = [to_event(r.kind, r.at, r.actor, r.data, r.dedup_key) for r in rows]
-    return card.facts([*events, *_last_update(session, incident_id)], count or 0)
+    shown = and_(
+        event.incident_id == IncidentRow.id,
+        or_(
+            event.kind.in_([kind.value for kind in sorted(card.SUMMARISED)]),
+            event.dedup_key == card.IN_MAINTENANCE,
+            event.id == latest_update,
+        ),
+    )
+    count = select(func.count()).select_from(event).where(of_incident).scalar_subquery()
+    # From the incident, so the count comes back even when no event is shown.
+    return (
+        select(count.label("total"), event.kind, event.at, event.actor, event.data, event.dedup_key)
+        .select_from(IncidentRow)
+        .outerjoin(event, shown)
+        .where(IncidentRow.id == bindparam("incident_id"))
+        .order_by(event.at, event.id)
+    )
+
+
+_CARD_QUERY = _card_query()
 
 
 def _last_update(session: Session, incident_id: int) -> list[TimelineEvent]:
-    """The latest update that reads as one: the newest row, or (it is malformed, which
-    ``card.facts`` over the whole timeline would skip) the newest that reads."""
-    newest_first = (
+    """The latest update that reads as one."""
+    rows = session.scalars(
         select(TimelineEventRow)
         .where(
             TimelineEventRow.incident_id == incident_id,
@@ -152,12 +184,8 @@ def _last_update(session: Session, incident_id: int) -> list[TimelineEvent]:
         )
         .order_by(TimelineEventRow.at.desc(), TimelineEventRow.id.desc())
     )
-    for query in (newest_first.limit(1), newest_first.offset(1)):
-        for r in session.scalars(query):
-            event = to_event(r.kind, r.at, r.actor, r.data, r.dedup_key)
-            if isinstance(event.payload, payloads.UpdatePosted):
-                return [event]
-    return []
+    events = (to_event(r.kind, r.at, r.actor, r.data, r.dedup_key) for r in rows)
+    return [e for e in events if isinstance(e.payload, payloads.UpdatePosted)][:1]
 
 
 def event_by_id(session: Session, event_id: int) -> TimelineEvent | None:

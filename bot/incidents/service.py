@@ -576,14 +576,7 @@ class IncidentService:
 
     @staticmethod
     def _refresh_card(session: Session, number: int, now: datetime) -> None:
-        timers.schedule(
-            session,
-            incident_timers.card_key(number),
-            incident_timers.CARD,
-            now,
-            {"incident": number},
-            now,
-        )
+        incident_timers.refresh_card(session, number, now)
 
     @staticmethod
     def _row(session: Session, channel_id: str, for_update: bool = False) -> IncidentRow:

@@ -494,14 +494,7 @@ class PagingService:
             payload = {"incident": incident_id, "event_id": event_row.id}
             key = incident_timers.announce_key(incident_id, event_row.id)
             timers.schedule(session, key, incident_timers.ANNOUNCE, now, payload, now)
-        timers.schedule(
-            session,
-            incident_timers.card_key(incident_id),
-            incident_timers.CARD,
-            now,
-            {"incident": incident_id},
-            now,
-        )
+        incident_timers.refresh_card(session, incident_id, now)
 
 
 def _next_run(after: Decision, page: PageRow, fired: Notify, now: datetime) -> datetime | None:

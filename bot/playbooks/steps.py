@@ -198,7 +198,4 @@ def locate(
 
 def refresh_card(session: Session, incident: int, now: datetime) -> None:
     """The pinned card shows playbook progress: refresh it (coalesced with the incident's own)."""
-    payload = {"incident": incident}
-    timers.schedule(
-        session, incident_timers.card_key(incident), incident_timers.CARD, now, payload, now
-    )
+    incident_timers.refresh_card(session, incident, now)

@@ -33,9 +33,7 @@ def refresh(session: Session, number: int, now: datetime) -> None:
     """The summary message and the pinned card (it counts timeline events) show the change."""
     payload = {"incident": number}
     timers.schedule(session, summary_key(number), SUMMARY, now, payload, now)
-    timers.schedule(
-        session, incident_timers.card_key(number), incident_timers.CARD, now, payload, now
-    )
+    incident_timers.refresh_card(session, number, now)
 
 
 FOLLOWUP = "postmortem.followup"  # export one action item to the team's issue tracker

@@ -143,6 +143,80 @@ def test_naive_datetimes_are_rejected(sessions: sessionmaker[Session]) -> None:
         assert store.get(session, "k") is None
 
 
+# -- coalesced ---------------------------------------------------------------------------------
+
+W = timedelta(seconds=1)  # the coalescing window
+CARD: dict[str, object] = {"incident": 1}
+
+
+def _coalesce(sessions: sessionmaker[Session], now: datetime) -> None:
+    with sessions.begin() as session:
+        store.schedule_coalesced(session, "incident:1:card", "card", CARD, now, W)
+
+
+def _fire(sessions: sessionmaker[Session], now: datetime) -> ClaimedTimer:
+    (claimed,) = _claim(sessions, "runner", now)
+    return claimed
+
+
+def _complete(sessions: sessionmaker[Session], claimed: ClaimedTimer, now: datetime) -> bool:
+    with sessions.begin() as session:
+        return store.complete(session, claimed, now)
+
+
+def test_a_burst_of_coalesced_changes_fires_the_timer_once(
+    sessions: sessionmaker[Session],
+) -> None:
+    _coalesce(sessions, T0)  # the first change after a quiet spell: due at once
+    assert _state(sessions, "incident:1:card").due_at == T0
+    for i in range(1, 5):  # more changes before it fires: left as it is, not pushed back
+        _coalesce(sessions, T0 + i * W / 10)
+    state = _state(sessions, "incident:1:card")
+    assert (state.due_at, state.updated_at) == (T0, T0)
+
+    assert _complete(sessions, _fire(sessions, T0 + W / 2), T0 + W / 2)
+    assert _claim(sessions, "runner", T0 + 10 * W) == []  # one firing showed all five
+
+
+def test_a_change_soon_after_a_firing_fires_it_again_a_window_after_that_firing(
+    sessions: sessionmaker[Session],
+) -> None:
+    _coalesce(sessions, T0)
+    assert _complete(sessions, _fire(sessions, T0), T0)
+
+    _coalesce(sessions, T0 + W / 4)
+    _coalesce(sessions, T0 + W / 2)
+    state = _state(sessions, "incident:1:card")
+    assert (state.status, state.due_at) == ("pending", T0 + W)
+    assert _claim(sessions, "runner", T0 + W / 2) == []
+    assert _complete(sessions, _fire(sessions, T0 + W), T0 + W)
+
+    _coalesce(sessions, T0 + 5 * W)  # quiet for longer than the window: at once again
+    assert _state(sessions, "incident:1:card").due_at == T0 + 5 * W
+
+
+def test_a_change_while_the_timer_fires_makes_it_fire_again(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The firing may have read the state before this change: its result is refused and the
+    timer goes again a window later, so the last change is always shown."""
+    _coalesce(sessions, T0)
+    in_flight = _fire(sessions, T0)
+    _coalesce(sessions, T0 + W / 10)
+    assert not _complete(sessions, in_flight, T0 + W / 5)
+    state = _state(sessions, "incident:1:card")
+    assert (state.status, state.lease_owner, state.due_at) == ("pending", None, T0 + 11 * W / 10)
+    assert _complete(sessions, _fire(sessions, T0 + 11 * W / 10), T0 + 11 * W / 10)
+
+
+def test_a_coalesced_change_brings_forward_a_timer_planned_later(
+    sessions: sessionmaker[Session],
+) -> None:
+    _schedule(sessions, "incident:1:card", T0 + 60 * W, CARD, kind="card")
+    _coalesce(sessions, T0)
+    assert _state(sessions, "incident:1:card").due_at == T0
+
+
 # -- cancel ------------------------------------------------------------------------------------
 
 

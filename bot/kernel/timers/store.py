@@ -127,6 +127,47 @@ def schedule(
     conn.execute(_upsert(conn.dialect.name), values)
 
 
+def schedule_coalesced(
+    session: Session,
+    key: str,
+    kind: str,
+    payload: dict[str, Any] | None,
+    now: datetime,
+    window: timedelta,
+) -> None:
+    """Have ``key`` fire soon, at most about once per ``window``: for a timer that shows the
+    current state (a message refreshed from the database), called on every change.
+
+    The first change after a quiet ``window`` fires at once. A change while the timer waits
+    leaves it as it is: when it fires it reads this change too (so a burst of changes fires it
+    once, not pushed back by each). A change while it is firing, or within ``window`` of its
+    last firing, plans it again ``window`` later, so the last change is always shown. Every
+    call must pass the same ``kind`` and ``payload``: only the state it reads differs.
+
+    The row is locked (PostgreSQL) so a runner cannot claim it between this check and the
+    caller's commit and read the state from before this change; SQLite serialises writers.
+    """
+    _require_aware(now=now)
+    found = (
+        _connection(session)
+        .execute(
+            select(Timer.status, Timer.due_at, Timer.lease_owner, Timer.fired_at, Timer.payload)
+            .where(Timer.key == key)
+            .with_for_update()
+        )
+        .one_or_none()
+    )
+    due = now
+    if found is not None and found.status == PENDING and found.lease_owner is None:
+        if found.due_at <= now + window and dict(found.payload or {}) == dict(payload or {}):
+            return  # waiting, not yet claimed: it will read this change when it fires
+    elif found is not None and found.status == PENDING:
+        due = now + window  # firing: what it read may predate this change
+    elif found is not None and found.status == DONE and found.fired_at is not None:
+        due = max(now, found.fired_at + window)
+    schedule(session, key, kind, due, payload, now)
+
+
 # One statement per dialect, its values bound at execution: building it per call (the
 # ``excluded`` alias's columns, the values' cache key) cost more than running it.
 _UPSERTS: dict[str, Executable] = {}
