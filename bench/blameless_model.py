@@ -6,7 +6,8 @@ logistic regression (scikit-learn, the ``dev`` extra) over ``blame_model.Reader.
 words and word pairs with people written ``PERSON``, and grammar signals. Its threshold is chosen
 by the same leave-one-part-out inside the training parts: the lowest probability at which the
 model adds at most ``--budget`` false positives (share of blameless sentences) to the grammar's
-there. As in the check, the model leaves short sentences and stated purposes alone.
+there. As in the check, the model leaves short sentences, stated purposes and changes framed as
+responses alone.
 
 Per part it prints recall, false positives and precision of the grammar alone (the shipped rules
 without the model), the model alone and the two combined (a sentence is flagged when the grammar
@@ -29,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bench.blameless import PARTS, SHIPPED, Part, load
-from bot.postmortems.domain.blame_model import PURPOSE, WEIGHTS, Model, Reader, short
+from bot.postmortems.domain.blame_model import SKIPS, WEIGHTS, Model, Reader, short
 from bot.postmortems.domain.blameless import check
 from bot.postmortems.drafting import DraftingSetup
 
@@ -100,7 +101,7 @@ def train(parts: Sequence[Scored], c: float = C) -> tuple[float, dict[str, float
 def probabilities(bias: float, weights: dict[str, float], part: Scored) -> list[float]:
     model = Model(bias, weights, 0.5)
     return [
-        0.0 if short or PURPOSE in row else model.probability(row)
+        0.0 if short or not SKIPS.isdisjoint(row) else model.probability(row)
         for row, short in zip(part.features, part.short, strict=True)
     ]
 

@@ -7,7 +7,7 @@ lower-cased words and word pairs, with every person the grammar recognises (conf
 handles, ids, role nouns, teams) written ``PERSON`` so it learns what people are blamed *for*,
 not who; pronouns are kept. A few grammar signals join them: a person (by kind) at the start of a
 clause, a clock time, a response word (a fix, a rollback, "as planned"), a purpose ("to free disk
-space").
+space"), a person's change the grammar reads as a response.
 
 The weights are data (``blame_model.json`` beside this file), trained by
 ``python -m bench.blameless_model --write`` on the corpus in ``bench/blameless_corpus/``; scoring
@@ -26,6 +26,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from bot.postmortems.domain.blame import lexicon as lex
+from bot.postmortems.domain.blame.change import responded_change
 from bot.postmortems.domain.blame.intent import purpose_verb
 from bot.postmortems.domain.blame.people import Mention, People, find_mentions
 from bot.postmortems.domain.blame.words import stems, tokenize
@@ -43,9 +44,12 @@ _OPENERS = frozenset(
 )
 _DETERMINERS = frozenset({"the", "a", "an", "our", "their", "this", "that", "one"})
 _RESPONSE = frozenset(lex.RESPONSE_OBJECTS | lex.FIX_WORDS | lex.RECOVERED)
-# A sentence that states its purpose ("truncated the temp table to free disk space") is left to
-# the grammar, which reads a purpose as a fix; the model has no such reading.
+# A sentence that states its purpose ("truncated the temp table to free disk space") or frames a
+# person's change as a response ("enabled debug logging while we investigated") is left to the
+# grammar, which has read it as not blame; the model has no such reading.
 PURPOSE = "g:purpose"
+RESPONDED = "g:responded"
+SKIPS = frozenset({PURPOSE, RESPONDED})
 
 
 @dataclass(frozen=True)
@@ -111,16 +115,22 @@ class Reader:
         """Words and word pairs with people written ``PERSON``, and signals (``g:``)."""
         tokens = tokenize(_DIGITS.sub("0", sentence))
         lows = [t.low for t in tokens]
-        mentions = [m for m in find_mentions(tokens, self.people) if m.kind != "pronoun"]
+        every = find_mentions(tokens, self.people)
+        mentions = [m for m in every if m.kind != "pronoun"]
         words = _abstracted(lows, [(m.start, m.end) for m in mentions])
         found = words + [f"{a} {b}" for a, b in pairwise(words)]
-        return found + _signals(sentence, lows, mentions)
+        signals = _signals(sentence, lows, mentions)
+        if responded_change(tokens, every):
+            signals.append(RESPONDED)
+        return found + signals
 
     def blames(self, sentence: str) -> bool:
         if short(sentence):
             return False
         features = self.features(sentence)
-        return PURPOSE not in features and self.model.probability(features) >= self.model.threshold
+        return (
+            SKIPS.isdisjoint(features) and self.model.probability(features) >= self.model.threshold
+        )
 
     def read(self, index: SentenceIndex, skip: set[int]) -> Iterator[Reading]:
         """Every sentence of ``index`` the model reads as blame, but those starting at an

@@ -3,7 +3,7 @@ frames it as a response (a fix, a procedure, a timeline entry)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from bot.postmortems.domain.blame import lexicon as lex
 from bot.postmortems.domain.blame.cues import PROCEDURE
@@ -26,6 +26,24 @@ from bot.postmortems.domain.blame.words import (
 def changes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> Iterable[Hit]:
     """A person subject (not "we", "I" or "you": the team narrating itself) making a change to a
     live system, in a sentence that does not frame it as a response (``_responded``)."""
+    for mention, verb, responded in _person_changes(tokens, mentions):
+        if responded:
+            return
+        yield Hit(CHANGE, tokens[mention.start].start, tokens[verb].end, tokens[verb].text)
+        return
+
+
+def responded_change(tokens: Sequence[Token], mentions: Sequence[Mention]) -> bool:
+    """Whether the sentence's first person-made change is framed as a response ("enabled debug
+    logging while we investigated"): the trained model leaves such sentences to the grammar,
+    which has read them as not blame."""
+    return any(responded for _, _, responded in _person_changes(tokens, mentions))
+
+
+def _person_changes(
+    tokens: Sequence[Token], mentions: Sequence[Mention]
+) -> Iterator[tuple[Mention, int, bool]]:
+    """The first change verb a person subject makes, and whether it is framed as a response."""
     for mention in mentions:
         if tokens[mention.start].low in _NARRATORS:
             continue
@@ -43,9 +61,7 @@ def changes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> Iterable[Hi
                 continue  # "rolled out the feature" is a change, "rolled back" a response
             if not bases.isdisjoint(lex.REMEDIAL_VERBS) and not phrasal:
                 continue  # "disabled the new checkout flow": a remedy's verb (harm reads misuse)
-            if _responded(tokens, verb, mention.kind == "unknown"):
-                return
-            yield Hit(CHANGE, tokens[mention.start].start, tokens[verb].end, tokens[verb].text)
+            yield mention, verb, _responded(tokens, verb, mention.kind == "unknown")
             return
 
 
