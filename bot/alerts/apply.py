@@ -85,6 +85,8 @@ class _Payload:
 
     row: AlertPayloadRow
     incidents: set[int] = field(default_factory=set)
+    # Timeline events per incident, appended together once the payload's alerts are recorded.
+    events: dict[int, list[TimelineEvent]] = field(default_factory=dict)
     resolved_in: set[int] = field(default_factory=set)
     notice_groups: set[int] = field(default_factory=set)
     outcomes: Counter[str] = field(default_factory=Counter)
@@ -110,6 +112,11 @@ class Drain:
         self._maintenance = maintenance
         self._cards: set[int] = set()
         self.forget()
+
+    @property
+    def now(self) -> datetime:
+        """The time this drain records its changes at."""
+        return self._now
 
     def forget(self) -> None:
         """Drop every cached read (after a rolled-back savepoint)."""
@@ -340,7 +347,7 @@ class Drain:
             self._session.add(row)
         if incident is not None:
             self._alerts[(alert.source.value, alert.fingerprint)] = row
-            repo.append(self._session, incident, events, self._now)
+            payload.events.setdefault(incident, []).extend(events)
             payload.incidents.add(incident)
             self._cards.add(incident)
             if not alert.is_firing:
@@ -349,6 +356,8 @@ class Drain:
         return True
 
     def _follow_up(self, payload: _Payload, batch: Batch) -> None:
+        for number, events in sorted(payload.events.items()):
+            repo.append(self._session, number, events, self._now)
         self._session.flush()
         for number in sorted(payload.incidents):
             if batch.truncated:

@@ -16,7 +16,6 @@ from bot.incidents.service import IncidentService
 from bot.kernel.feature import Feature
 from bot.kernel.runtime import Kernel
 from bot.kernel.settings import Settings
-from bot.kernel.storage.db import is_sqlite
 from bot.oncall.service import OnCallService
 
 
@@ -26,6 +25,7 @@ def build(
     settings, metrics = kernel.settings, kernel.metrics
     alerts = AlertService(
         kernel.sessions,
+        kernel.intake,
         kernel.clock,
         LiveRouting(settings.config_dir, config, settings.config_reload_seconds),
         config,
@@ -62,6 +62,4 @@ def _webhook_settings(settings: Settings) -> WebhookSettings:
         )
         for source, (token, secret) in secrets.items()
     }
-    return WebhookSettings(
-        credentials, settings.alerts_max_body_bytes, one_writer=is_sqlite(settings.database_url)
-    )
+    return WebhookSettings(credentials, settings.alerts_max_body_bytes)

@@ -2,13 +2,17 @@
 
 ``receive`` is the webhook's hot path: the alerts are already parsed and authenticated; it checks
 that every alert can be routed, then stores the raw body and its ``alerts.process`` timer (one
-per payload) in one small transaction, before the sender gets its 200. Nothing is lost if
-processing fails or the process dies: the timer retries from the stored body with backoff, and
-``on_failure`` marks the payload failed (with the error, logged) after the last attempt.
+per payload) in one small transaction, shared with the bodies arriving at the same moment
+(``GroupCommit``), on the intake sessions (on SQLite, first in line for the write lock), before
+the sender gets its 200. Opening incidents, grouping and Slack come after, from that inbox.
+Nothing is lost if processing fails or the process dies: the timer retries from the stored body
+with backoff, and ``on_failure`` marks the payload failed (with the error, logged) after the
+last attempt.
 
 ``process`` applies payloads with ``alert_apply.Drain``: its own, and in a storm the other
-pending ones too, oldest first, each in a savepoint of one transaction, so processing keeps up
-with arrivals. Everything is keyed by fingerprint and start, so the same payload, or
+pending ones too, oldest first, each in a savepoint, so processing keeps up with arrivals; a
+transaction takes no new payload after ``DRAIN_SECONDS``, so it never holds SQLite's write lock
+for long. Everything is keyed by fingerprint and start, so the same payload, or
 Alertmanager's re-sends, change nothing; nothing is ever resolved automatically.
 
 The rest serves the Slack side (``bot.alerts.slack.handlers``): what a page-only or channel-only
@@ -18,6 +22,7 @@ group shows, and who a page-only route reaches.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -41,6 +46,8 @@ from bot.alerts.intake.errors import invalid
 from bot.alerts.rows import AlertGroupRow, AlertPayloadRow, AlertRow
 from bot.config import Config
 from bot.incidents.service import IncidentService
+from bot.kernel.storage.db import urgent_writer_waiting
+from bot.kernel.storage.group_commit import GroupCommit
 from bot.kernel.timers import store as timers
 from bot.kernel.timers.outcomes import Done, Handler, Outcome, TimerFailure
 from bot.kernel.timers.store import ClaimedTimer
@@ -56,6 +63,9 @@ __all__ = ["PAGE", "POST", "PROCESS", "PROMPT", "AlertService", "GroupNotice", "
 
 PROCESS = "alerts.process"  # apply one stored payload (and the other pending ones with it)
 DRAIN_BATCH = 25  # pending payloads applied by one processing timer, at most
+# A processing transaction takes no new payload after this long: on SQLite it holds the one
+# write lock, which the webhooks' inbox writes wait for.
+DRAIN_SECONDS = 0.02
 GROUP_ALERTS_SHOWN = 10
 
 # Alerts counted by outcome for the metrics: ``opened`` an incident, ``recorded`` something new,
@@ -100,10 +110,20 @@ class Recipients:
     nobody_on_call: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class _Received:
+    """A webhook's body on its way into the database."""
+
+    source: Source
+    body: str
+    alerts: int
+
+
 class AlertService:
     def __init__(
         self,
         sessions: sessionmaker[Session],
+        intake: sessionmaker[Session],  # short timeouts, first in line for SQLite's write lock
         clock: Callable[[], datetime],
         routing: Callable[[], Routing],
         config: Callable[[], Config],
@@ -122,13 +142,15 @@ class AlertService:
         self._window = window
         self._wake = wake
         self._observe = observe
+        self._intake = GroupCommit(intake, self._store)
 
     # -- the webhook ---------------------------------------------------------------------------
 
     def receive(self, batch: Batch, body: str) -> Receipt:
         """Store ``body`` (already parsed into ``batch``) and schedule its processing.
 
-        Refuses (``Rejected`` 422, nothing stored) an alert that no route takes.
+        Refuses (``Rejected`` 422, nothing stored) an alert that no route takes. Returns once
+        the body is committed, written in one transaction with the others arriving meanwhile.
         """
         routing = self._routing()
         for index, alert in enumerate(batch.alerts):
@@ -139,15 +161,20 @@ class AlertService:
                     f"alerts[{index}] ({alert.name}): {error}; add a route to alert_routes.yaml "
                     "or a default route (see docs/alerts.md)"
                 ) from None
-        now = self._clock()
-        with self._sessions.begin() as session:
-            payload_id = rows.insert_payload(session, batch.source, body, len(batch.alerts), now)
-            if payload_id is not None:
-                key = process_key(payload_id)
-                timers.schedule(session, key, PROCESS, now, {"payload": payload_id}, now)
+        payload_id = self._intake.submit(_Received(batch.source, body, len(batch.alerts)))
         if payload_id is not None:
             self._wake()
         return Receipt(payload_id, len(batch.alerts))
+
+    def _store(self, session: Session, received: _Received) -> int | None:
+        now = self._clock()
+        payload_id = rows.insert_payload(
+            session, received.source, received.body, received.alerts, now
+        )
+        if payload_id is not None:
+            key = process_key(payload_id)
+            timers.schedule(session, key, PROCESS, now, {"payload": payload_id}, now)
+        return payload_id
 
     # -- processing ----------------------------------------------------------------------------
 
@@ -158,9 +185,10 @@ class AlertService:
         """The ``alerts.process`` timer: apply its payload, and the other pending ones with it.
 
         One firing applies up to ``DRAIN_BATCH`` pending payloads, oldest first, each in a
-        savepoint, and cancels the timers of the others it applied (unless a runner is about to
-        fire them: they find their payload applied). A payload that fails is left to its own
-        timer; this timer's own failure is raised, for the runner to retry it with backoff.
+        savepoint of a short transaction, and cancels the timers of the others it applied
+        (unless a runner is about to fire them: they find their payload applied). A payload
+        that fails is left to its own timer; this timer's own failure is raised, for the runner
+        to retry it with backoff.
         """
         own = int(timer.payload["payload"])
         own_error, outcomes = self._drain(own)
@@ -182,44 +210,82 @@ class AlertService:
             self._mark_failed(session, payload_id, failure.error)
 
     def _drain(self, own: int) -> tuple[Exception | None, Counter[tuple[Source, str]]]:
+        """Apply ``own`` and the oldest pending payloads, in transactions of ``DRAIN_SECONDS``.
+
+        Short transactions, ended early when a webhook waits, keep SQLite's one write lock free
+        often enough for the webhooks' inbox writes, which go first, to get in within a few
+        milliseconds of arriving.
+        """
         own_error: Exception | None = None
         outcomes: Counter[tuple[Source, str]] = Counter()
-        now = self._clock()
-        with self._sessions.begin() as session:
-            rows.serialize_processing(session)
-            # Windows are read once per drain: a storm should not query them per alert.
-            held = maintenance.windows(session, self._config(), now)
-            drain = Drain(
-                session,
-                now,
-                self._routing(),
-                self._incidents,
-                self._window,
-                maintenance=lambda service: open_window(held, service, now),
-            )
-            for payload_id in sorted({own, *rows.pending_payloads(session, DRAIN_BATCH)}):
-                try:
-                    with session.begin_nested():
-                        applied = drain.apply(payload_id)
-                except PermanentFailure as error:
-                    drain.forget()
-                    log.error("alert payload %s cannot be applied: %s", payload_id, error)
-                    self._mark_failed(session, payload_id, str(error))
-                    continue
-                except Exception as error:
-                    drain.forget()
-                    if payload_id == own:
-                        own_error = error
-                    else:
-                        log.warning("alert payload %s left to its own timer: %s", payload_id, error)
-                    continue
-                if payload_id != own:
-                    _cancel_unclaimed(session, process_key(payload_id), now)
-                if applied is not None:
-                    source, counts = applied
-                    outcomes.update({(source, name): n for name, n in counts.items()})
-            drain.finish()
+        todo: list[int] | None = None
+        while todo is None or todo:
+            with self._sessions.begin() as session:
+                rows.serialize_processing(session)
+                if todo is None:
+                    todo = sorted({own, *rows.pending_payloads(session, DRAIN_BATCH)})
+                error = self._drain_some(session, own, todo, outcomes)
+                own_error = own_error or error
         return own_error, outcomes
+
+    def _drain_some(
+        self,
+        session: Session,
+        own: int,
+        todo: list[int],
+        outcomes: Counter[tuple[Source, str]],
+    ) -> Exception | None:
+        """Apply payloads off the front of ``todo`` until it is empty, the time is up or a
+        webhook waits to store its body (at least one: ``todo`` shrinks each transaction)."""
+        own_error: Exception | None = None
+        now = self._clock()
+        # Windows are read once per transaction: a storm should not query them per alert.
+        held = maintenance.windows(session, self._config(), now)
+        drain = Drain(
+            session,
+            now,
+            self._routing(),
+            self._incidents,
+            self._window,
+            maintenance=lambda service: open_window(held, service, now),
+        )
+        ends = time.monotonic() + DRAIN_SECONDS
+        while todo:
+            own_error = self._apply_one(session, drain, todo.pop(0), own, outcomes) or own_error
+            if time.monotonic() > ends or urgent_writer_waiting(session):
+                break
+        drain.finish()
+        return own_error
+
+    def _apply_one(
+        self,
+        session: Session,
+        drain: Drain,
+        payload_id: int,
+        own: int,
+        outcomes: Counter[tuple[Source, str]],
+    ) -> Exception | None:
+        """Apply one payload in a savepoint; the error if it is ``own`` and failed."""
+        try:
+            with session.begin_nested():
+                applied = drain.apply(payload_id)
+        except PermanentFailure as error:
+            drain.forget()
+            log.error("alert payload %s cannot be applied: %s", payload_id, error)
+            self._mark_failed(session, payload_id, str(error))
+            return None
+        except Exception as error:
+            drain.forget()
+            if payload_id == own:
+                return error
+            log.warning("alert payload %s left to its own timer: %s", payload_id, error)
+            return None
+        if payload_id != own:
+            _cancel_unclaimed(session, process_key(payload_id), drain.now)
+        if applied is not None:
+            source, counts = applied
+            outcomes.update({(source, name): n for name, n in counts.items()})
+        return None
 
     def _record_attempt(self, payload_id: int, error: str) -> None:
         try:

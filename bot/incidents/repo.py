@@ -17,6 +17,8 @@ from bot.incidents.domain.severity import Severity
 from bot.incidents.domain.timeline import TimelineEvent
 from bot.incidents.rows import ActionItemRow, IncidentRow, TimelineEventRow
 
+KEYS_PER_QUERY = 500  # SQLite bounds a statement's parameters
+
 
 def to_domain(row: IncidentRow) -> Incident:
     return Incident(
@@ -86,11 +88,16 @@ def by_number(session: Session, number: int) -> IncidentRow | None:
 def append(
     session: Session, incident_id: int, events: list[TimelineEvent], now: datetime
 ) -> list[TimelineEventRow]:
-    """Append events; one whose ``dedup_key`` is already on this incident's timeline is skipped."""
+    """Append events; one whose ``dedup_key`` is already on this incident's timeline (or earlier
+    in ``events``) is skipped. The keys are looked up in one query, the rows written in one
+    flush: an alert storm appends dozens of events at once."""
+    taken = _taken_keys(session, incident_id, [e.dedup_key for e in events if e.dedup_key])
     added = []
     for event in events:
-        if event.dedup_key and _has_key(session, incident_id, event.dedup_key):
-            continue
+        if event.dedup_key:
+            if event.dedup_key in taken:
+                continue
+            taken.add(event.dedup_key)
         kind, data = payloads.dump(event.payload)
         row = TimelineEventRow(
             incident_id=incident_id,
@@ -107,11 +114,15 @@ def append(
     return added
 
 
-def _has_key(session: Session, incident_id: int, key: str) -> bool:
-    query = select(func.count()).where(
-        TimelineEventRow.incident_id == incident_id, TimelineEventRow.dedup_key == key
-    )
-    return bool(session.scalar(query))
+def _taken_keys(session: Session, incident_id: int, keys: list[str]) -> set[str]:
+    taken: set[str] = set()
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        query = select(TimelineEventRow.dedup_key).where(
+            TimelineEventRow.incident_id == incident_id,
+            TimelineEventRow.dedup_key.in_(keys[start : start + KEYS_PER_QUERY]),
+        )
+        taken.update(key for key in session.scalars(query) if key is not None)
+    return taken
 
 
 def timeline(

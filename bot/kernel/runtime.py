@@ -53,6 +53,10 @@ class Kernel:
     clock: Callable[[], datetime]
     engine: Engine
     sessions: sessionmaker[Session]
+    # For storing what was just received, before its answer: short timeouts and, on SQLite,
+    # first in the process's line for the write lock (``make_intake_engine``).
+    intake_engine: Engine
+    intake: sessionmaker[Session]
     metrics: Metrics
     client: WebClient
     bot_user_id: str
@@ -73,6 +77,7 @@ class Kernel:
         if migrate:
             upgrade_to_head(engine)
         sessions = make_session_factory(engine)
+        intake_engine = make_intake_engine(settings.database_url)
         metrics = Metrics(sessions, clock, incident_counts)
         client = make_client(
             token, settings.slack_api_url, lambda m, e: metrics.slack_api_errors.labels(m, e).inc()
@@ -93,6 +98,8 @@ class Kernel:
             clock,
             engine,
             sessions,
+            intake_engine,
+            make_session_factory(intake_engine),
             metrics,
             client,
             str(client.auth_test()["user_id"]),
@@ -113,9 +120,8 @@ class Kernel:
         for feature in features:
             if feature.listeners is not None:
                 feature.listeners(bolt)
-        intake_engine = make_intake_engine(self.settings.database_url)
         lease = timedelta(seconds=self.settings.timer_lease_seconds)
-        inbox = Inbox(self.sessions, make_session_factory(intake_engine), self.clock, lease)
+        inbox = Inbox(self.sessions, self.intake, self.clock, lease)
         durability = Durability(
             commands=slash_commands(features),
             read_only_actions=frozenset().union(*(f.read_only_actions for f in features)),
@@ -145,7 +151,7 @@ class Kernel:
             for feature in features:  # after the listeners: one may be using what they close
                 for close in feature.close:
                     close()
-            intake_engine.dispose()
+            self.intake_engine.dispose()
 
         asgi = build_asgi(
             slack=edge.receive,

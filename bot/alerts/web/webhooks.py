@@ -17,10 +17,8 @@ or does not within ``WRITE_WAIT_SECONDS``, 503: Alertmanager retries a 5xx at on
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -49,23 +47,17 @@ RETRY_AFTER = {"Retry-After": "5"}
 class WebhookSettings:
     credentials: Mapping[Source, Credentials]
     max_body_bytes: int
-    # SQLite has one writer: requests take turns here rather than pile up on its lock (whose
-    # busy wait sleeps in coarse steps) and on the connection pool.
-    one_writer: bool = False
 
 
 def webhook_routes(
     alerts: AlertService, settings: WebhookSettings, metrics: Metrics
 ) -> list[Route]:
-    """One route per source; on SQLite, all of them take turns to store."""
-    turns: AbstractContextManager[object] = (
-        threading.Lock() if settings.one_writer else nullcontext()
-    )
+    """One route per source; their bodies are stored together (``AlertService.receive``)."""
     writes = Bounded("alert webhook", slots=WRITE_SLOTS, seconds=WRITE_WAIT_SECONDS)
     return [
         Route(
             f"/webhooks/{source.value}",
-            _endpoint(source, settings, metrics, _Store(alerts, turns, writes)),
+            _endpoint(source, settings, metrics, _Store(alerts, writes)),
             methods=["POST"],
         )
         for source in Source
@@ -75,7 +67,6 @@ def webhook_routes(
 @dataclass(frozen=True)
 class _Store:
     alerts: AlertService
-    turns: AbstractContextManager[object]
     writes: Bounded
 
 
@@ -124,8 +115,7 @@ def _accept(store: _Store, source: Source, body_check: BodyCheck, body: bytes) -
     """Check the signature, parse, route and store: the checks that can refuse, cheapest first."""
     body_check(body)
     batch = parse_body(source, body)
-    with store.turns:
-        return store.alerts.receive(batch, body.decode("utf-8"))
+    return store.alerts.receive(batch, body.decode("utf-8"))
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

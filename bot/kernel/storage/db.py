@@ -134,6 +134,9 @@ class _WriteLock:
                 return False
         return True  # handed over just as the wait ran out
 
+    def urgent_waiting(self) -> bool:
+        return bool(self._urgent)  # read without the mutex: a hint, checked again next time
+
     def release(self) -> None:
         with self._mutex:
             waiting = self._urgent or self._others
@@ -166,6 +169,15 @@ def _gate_for(database: str | None, busy_timeout_ms: int, urgent: bool) -> _Writ
     with _GATES_LOCK:
         lock = _GATES.setdefault(path, _WriteLock())
     return _WriterGate(lock, busy_timeout_ms / 1000, urgent)
+
+
+def urgent_writer_waiting(session: Session) -> bool:
+    """Whether, on SQLite, an urgent writer (storing what was just received) waits for the
+    write lock this session's transaction holds: a long job commits and lets it in first."""
+    if not session.in_transaction():
+        return False
+    gate: _WriterGate | None = session.connection().connection.info.get("gate")
+    return gate is not None and gate.lock.urgent_waiting()
 
 
 def _enter_gate(info: dict[Any, Any], raw: sqlite3.Connection) -> None:
