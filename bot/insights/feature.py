@@ -1,5 +1,6 @@
 """What the web app plugs into the running bot: its routes (sign-in, the incident list and
-pages, the insights with the on-call load, and their CSVs) and, at shutdown, closing its HTTP
+pages, the insights with the on-call load, and their CSVs), the insights' warm-up started with
+the server (``bot/insights/web/warmup.py``) and, at shutdown, stopping it and closing its HTTP
 client to Slack."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 
+from prometheus_client import Counter
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -63,6 +65,25 @@ def build(
         """A paged person's zone: their Slack profile's (``ref`` is a Slack id or email)."""
         return directory.zone(directory.slack_id(ref)).key
 
+    computations = Counter(
+        "warroom_insights_computations",
+        "Computations of a scope's /insights figures, by why: a view waiting for them, a "
+        "stale view's background refresh, or the warm-up before anyone asks",
+        ["why"],
+        registry=kernel.metrics.registry,
+    )
+    for why in ("view", "refresh", "warm-up"):
+        computations.labels(why)
+    insights = insight_routes(
+        pages,
+        kernel.sessions,
+        members,
+        kernel.clock,
+        zone_of,
+        ServiceNames().get,
+        oncall_reader(config, zone_of, _name_of(directory)) if config else None,
+        lambda why: computations.labels(why).inc(),
+    )
     routes = [
         *auth_routes(pages, openid, team.id, lambda user: kernel.directory.zone(user).key),
         *incident_routes(
@@ -71,17 +92,14 @@ def build(
             Links(_review_links(kernel).url, names),
             members,
         ),
-        *insight_routes(
-            pages,
-            kernel.sessions,
-            members,
-            kernel.clock,
-            zone_of,
-            ServiceNames().get,
-            oncall_reader(config, zone_of, _name_of(directory)) if config else None,
-        ),
+        *insights.routes,
     ]
-    return Feature("insights", routes=routes, close=[openid.close] if openid else [])
+    return Feature(
+        "insights",
+        routes=routes,
+        start=[insights.warmup.start],
+        close=[insights.warmup.stop, *([openid.close] if openid else [])],
+    )
 
 
 def _name_of(directory: SlackDirectory) -> Callable[[str], str | None]:

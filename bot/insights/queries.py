@@ -92,6 +92,11 @@ class IncidentView:
     action_items: list[ActionItemView] = field(default_factory=list)
 
 
+def any_incidents(session: Session) -> bool:
+    """Whether there is an incident at all (one row of an index)."""
+    return session.scalar(select(IncidentRow.id).limit(1)) is not None
+
+
 def private_channels(session: Session) -> list[tuple[int, str | None]]:
     """(number, channel) of every private incident: few, so the viewer's memberships are
     checked in Slack and the list then asks for those numbers only."""

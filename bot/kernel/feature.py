@@ -37,6 +37,8 @@ class Feature:
     - ``read_only_actions``: its buttons that only open or update a modal (not recorded).
     - ``routes``: its web routes.
     - ``seed``: run once when plugged in (plan recurring timers: handoffs, retention).
+    - ``start``: run when the web server starts serving (in each worker process), after the
+      timer runner: start background work that only a serving process needs.
     - ``close``: run at shutdown, after the listeners have stopped (release HTTP clients).
     - ``metrics``: readers of metric families from the database, run with the ``/metrics``
       gauges (in the background, on a read-only engine, served from the last good read).
@@ -49,6 +51,7 @@ class Feature:
     read_only_actions: frozenset[str] = frozenset()
     routes: Sequence[BaseRoute] = ()
     seed: Sequence[Callable[[], None]] = ()
+    start: Sequence[Callable[[], None]] = ()
     close: Sequence[Callable[[], None]] = ()
     metrics: Sequence[DatabaseMetrics] = ()
 

@@ -145,6 +145,12 @@ class Kernel:
             for seed in feature.seed:
                 seed()
 
+        def start() -> None:
+            self.runner.start()
+            for feature in features:
+                for begin in feature.start:
+                    begin()
+
         def stop() -> None:
             self.runner.shutdown()
             listeners.shutdown(wait=True, cancel_futures=True)
@@ -157,7 +163,7 @@ class Kernel:
             slack=edge.receive,
             engine=self.engine,
             metrics=self.metrics,
-            on_startup=self.runner.start,
+            on_startup=start,
             on_shutdown=stop,
             routes=[route for feature in features for route in feature.routes],
         )

@@ -11,7 +11,7 @@ import re
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,8 +20,9 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from bot.insights.domain.scope import default_since
 from tests.e2e import test_webapp as webapp
-from tests.e2e.conftest import LEAD, Bot
+from tests.e2e.conftest import LEAD, Bot, metrics_showing
 from tests.insights.history import PEOPLE, SeededHistory, generate, insert_history
 
 web, web_settings, http = webapp.web, webapp.web_settings, webapp.http
@@ -308,3 +309,25 @@ def test_no_insights_or_csv_without_a_session_and_bad_input_is_named(
         assert answer.status_code == 200, hostile
     named = http.get(f"{web.url}/insights?since=yesterday").text
     assert "From must be a date like 2026-01-31, not &#39;yesterday&#39;." in named
+
+
+def test_the_default_scope_is_computed_before_anyone_asks_for_it(
+    web: Bot, http: httpx.Client, engine: Engine
+) -> None:
+    """The server started on an empty database (the warm-up computed nothing); once a year of
+    history is stored, the default scope (the last twelve months) is computed with no view
+    asking, and the first person to open /insights is served those figures."""
+    today = web.clock().date()
+    start = datetime.combine(today - timedelta(days=364), datetime.min.time(), UTC)
+    history = generate(seed=5, count=200, start=start, noise=100)
+    insert_history(engine, history)
+    since = default_since(today)
+    shown = [i for i in history.incidents if not i["private"] and i["declared_at"].date() >= since]
+
+    metrics_showing(web.url, 'warroom_insights_computations_total{why="warm-up"} 1.0')
+    sign_in(http, web)  # Olivia: a member of no private incident's channel
+    page = http.get(f"{web.url}/insights")
+    assert page.status_code == 200
+    assert f"{len(shown):,} incidents declared" in page.text
+    counted = http.get(f"{web.url}/metrics").text
+    assert 'warroom_insights_computations_total{why="view"} 0.0' in counted

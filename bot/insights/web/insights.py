@@ -9,7 +9,8 @@ replaced by their defaults, never a 5xx; a database that does not answer promptl
 The figures of a scope (for one set of visible private incidents) are computed once and kept
 (``RecentFigures``): the page and its CSVs read the same figures, and a year of 100,000 incidents
 is read and summarized once a minute at most, in the background once a scope has been seen, not
-on every view.
+on every view. ``Warmup`` (``warmup.py``) computes the default scope and the most viewed ones
+before anyone asks.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from bot.insights.web.cookies import Session
 from bot.insights.web.members import ChannelMembers
 from bot.insights.web.oncall import OnCallSections
 from bot.insights.web.pages import HEADERS, Pages
+from bot.insights.web.warmup import Warmup, lower_priority
 from bot.kernel.web.bounded import Bounded, Unavailable
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,15 @@ class Figures:
 
 
 _Key = tuple[Scope, tuple[int, ...]]
+Compute = Callable[[Scope, tuple[int, ...], str], Figures]
+
+
+@dataclass(frozen=True)
+class Insights:
+    """The routes, and the warm-up to start when the server starts serving (``Warmup``)."""
+
+    routes: list[Route]
+    warmup: Warmup
 
 
 @dataclass(frozen=True)
@@ -73,45 +84,92 @@ class RecentFigures:
     """The figures of the scopes read lately (the ``kept`` most recent), each computed once
     however many ask at the same time. Younger than ``fresh`` seconds they are served as they
     are; younger than ``stale`` they are served while a background thread computes them again;
-    older, they are computed again before being served."""
+    older, they are computed again before being served. ``compute(scope, shown, why)``: ``why``
+    is "view", "refresh" or "warm-up" (counted in ``/metrics``).
+
+    One background computation at a time (a stale view's refresh or the warm-up's,
+    ``Warmup``): a refresh that finds another running is dropped (the stale figures are served,
+    the next view asks again), so a busy page never stacks up year-long reads."""
 
     def __init__(
         self,
+        compute: Compute,
         fresh: float = FIGURES_SECONDS,
         stale: float = STALE_SECONDS,
         kept: int = FIGURES_KEPT,
         monotonic: Callable[[], float] = time.monotonic,
         spawn: Callable[[Callable[[], None]], None] | None = None,
     ) -> None:
-        self._fresh = fresh
-        self._stale = stale
+        self._compute_figures = compute
+        self.fresh = fresh
+        self.stale = stale
         self._kept = kept
         self._monotonic = monotonic
         self._spawn = spawn or _in_background
         self._lock = threading.Lock()
         self._figures: OrderedDict[_Key, tuple[float, Figures]] = OrderedDict()
         self._computing: dict[_Key, threading.Lock] = {}
+        self._views: dict[_Key, tuple[int, float]] = {}  # of the kept keys: how many, the last
+        self._background = threading.Lock()
 
-    def get(self, scope: Scope, shown: tuple[int, ...], compute: Callable[[], Figures]) -> Figures:
+    def get(self, scope: Scope, shown: tuple[int, ...]) -> Figures:
         key = (scope, shown)
         now = self._monotonic()
         with self._lock:
             found = self._figures.get(key)
             if found is not None:
                 self._figures.move_to_end(key)
-        if found is not None and now - found[0] < self._fresh:
+            views, _ = self._views.get(key, (0, now))
+            self._views[key] = (views + 1, now)
+            if len(self._views) > 4 * self._kept:  # scopes asked of but never computed
+                self._views = {k: v for k, v in self._views.items() if k in self._figures}
+        if found is not None and now - found[0] < self.fresh:
             return found[1]
-        if found is not None and now - found[0] < self._stale:
+        if found is not None and now - found[0] < self.stale:
             seen = found[0]
 
             def refresh() -> None:
-                self._compute(key, compute, seen)
+                if not self._background.acquire(blocking=False):
+                    return  # another is running: the stale figures do until the next view
+                try:
+                    self._compute(key, "refresh", seen)
+                finally:
+                    self._background.release()
 
             self._spawn(refresh)
             return found[1]
-        return self._compute(key, compute, found[0] if found else None)
+        return self._compute(key, "view", found[0] if found else None)
 
-    def _compute(self, key: _Key, compute: Callable[[], Figures], seen: float | None) -> Figures:
+    def warm(self, scope: Scope, shown: tuple[int, ...], older_than: float) -> bool:
+        """Compute a scope's figures when it has none or they are ``older_than`` seconds,
+        waiting for any other background computation first; whether it computed them."""
+        key = (scope, shown)
+        with self._background:
+            with self._lock:
+                found = self._figures.get(key)
+            if found is not None and self._monotonic() - found[0] < older_than:
+                return False
+            self._compute(key, "warm-up", found[0] if found else None)
+            return True
+
+    def viewed(self, within: float, most: int) -> list[_Key]:
+        """The ``most`` most viewed scopes (of those kept) seen in the last ``within`` seconds."""
+        now = self._monotonic()
+        with self._lock:
+            recent = [
+                (views, key)
+                for key, (views, last) in self._views.items()
+                if now - last < within and key in self._figures
+            ]
+        recent.sort(key=lambda found: -found[0])
+        return [key for _, key in recent[:most]]
+
+    def viewed_within(self, key: _Key, seconds: float) -> bool:
+        with self._lock:
+            found = self._views.get(key)
+        return found is not None and self._monotonic() - found[1] < seconds
+
+    def _compute(self, key: _Key, why: str, seen: float | None) -> Figures:
         """Compute the figures unless someone else just did (one computation per key at once)."""
         with self._lock:
             computing = self._computing.setdefault(key, threading.Lock())
@@ -121,18 +179,20 @@ class RecentFigures:
             if found is not None and (seen is None or found[0] > seen):
                 return found[1]  # computed while this one waited
             started = self._monotonic()
-            figures = compute()
+            figures = self._compute_figures(*key, why)
             with self._lock:
                 self._figures[key] = (started, figures)
                 self._figures.move_to_end(key)
                 while len(self._figures) > self._kept:
-                    self._figures.popitem(last=False)
+                    gone, _ = self._figures.popitem(last=False)
+                    self._views.pop(gone, None)
                 self._computing.pop(key, None)
             return figures
 
 
 def _in_background(work: Callable[[], None]) -> None:
     def run() -> None:
+        lower_priority()
         try:
             work()
         except Exception:  # a failed refresh leaves the stale figures; the next view retries
@@ -159,8 +219,10 @@ def insight_routes(
     zone_of: Callable[[str], str],
     services: Callable[[DbSession], list[str]],
     oncall: OnCallSections | None = None,
-) -> list[Route]:
-    """``oncall``: the on-call load's sections (None: a bot without schedules leaves them out)."""
+    computed: Callable[[str], None] = lambda why: None,
+) -> Insights:
+    """``oncall``: the on-call load's sections (None: a bot without schedules leaves them out).
+    ``computed(why)``: told of each computation of a scope's figures (for ``/metrics``)."""
     reads = Bounded("insights", slots=4, seconds=WAIT_SECONDS)
 
     def busy(viewer: Session) -> Response:
@@ -177,7 +239,14 @@ def insight_routes(
         answer.headers["Retry-After"] = str(RELOAD_SECONDS)
         return answer
 
-    recent = RecentFigures()
+    def compute(scope: Scope, shown: tuple[int, ...], why: str) -> Figures:
+        computed(why)
+        with sessions() as db:
+            found = history.load(db, scope, shown, zone_of)
+            hidden = history.hidden_private(db, shown)
+            return figures_of(found, oncall(db, scope, hidden) if oncall else ())
+
+    recent = RecentFigures(compute)
 
     def read(viewer: Session, params: dict[str, str]) -> _Read:
         scope, problems = parse_scope(params, clock().date())
@@ -186,14 +255,15 @@ def insight_routes(
             names = services(db)
         # Asked of Slack outside the database session (as the incident list does).
         shown = tuple(sorted(members.visible_private(private, viewer.user_id)))
+        return _Read(scope, problems, recent.get(scope, shown), names)
 
-        def compute() -> Figures:
-            with sessions() as db:
-                found = history.load(db, scope, shown, zone_of)
-                hidden = history.hidden_private(db, shown)
-                return figures_of(found, oncall(db, scope, hidden) if oncall else ())
+    def any_incidents() -> bool:
+        with sessions() as db:
+            return queries.any_incidents(db)
 
-        return _Read(scope, problems, recent.get(scope, shown, compute), names)
+    warmup = Warmup(
+        recent, lambda: parse_scope({}, clock().date())[0], any_incidents, FIGURES_SECONDS
+    )
 
     async def page(request: Request) -> Response:
         viewer = pages.session_or_redirect(request)
@@ -241,7 +311,8 @@ def insight_routes(
             headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
         )
 
-    return [
+    routes = [
         Route("/insights", page, methods=["GET"]),
         Route("/insights/{chart}.csv", download, methods=["GET"]),
     ]
+    return Insights(routes, warmup)
