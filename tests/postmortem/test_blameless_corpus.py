@@ -296,6 +296,52 @@ def test_process_counterfactuals_and_role_words_as_modifiers_are_not_blame(
     assert check(text, rules, PEOPLE) == []
 
 
+# Written for this rule, not taken from any corpus part: what a tool, a customer or a template
+# said is reported, not the writer's blame, whichever rule (pattern or grammar) would read it.
+@pytest.mark.parametrize(
+    "text",
+    [
+        'The importer logged "operator error: missing header row" for every file.',
+        'A user tweeted "some idiot broke the login page again" at 09:12.',
+        "The commit was titled `undo my stupid mistake in the cache key`.",
+        "The banner read \u201cYou forgot to verify your email\u201d on every page.",
+    ],
+)
+def test_blame_words_inside_a_quote_are_not_read(rules: list[Rule], text: str) -> None:
+    assert check(text, rules, PEOPLE) == []
+
+
+# A person's change explained by what a tool or process lacked reads as the system's gap; the
+# same change followed by its consequence still reads as who did it.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kofi changed the quota in the admin panel, which had no confirmation step.",
+        "Lena merged the migration; the review checklist did not cover lock duration.",
+        "Ines deployed the router config because the freeze calendar showed no entry that day.",
+        "Tomas rebooted the primary and nothing on the console showed it was production.",
+    ],
+)
+def test_a_change_explained_by_what_the_system_lacked_is_not_blame(
+    rules: list[Rule], text: str
+) -> None:
+    assert check(text, rules, PEOPLE) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kofi pushed the new hosts file to every store at once and the tills could not reach "
+        "the payment server.",
+        "Lena merged the migration and never told the billing team.",
+    ],
+)
+def test_a_change_followed_by_its_consequence_is_still_flagged(
+    rules: list[Rule], text: str
+) -> None:
+    assert check(text, rules, PEOPLE) != []
+
+
 def test_a_pattern_rule_can_ignore_a_thing_as_its_subject(tmp_path: Path) -> None:
     team = tmp_path / "team-rules.yaml"
     team.write_text(

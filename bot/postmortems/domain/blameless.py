@@ -9,7 +9,9 @@ failure verb, while "the deploy broke checkout" stays clean.
 
 Sentences are found per line (table cells separately) and split at ``.``, ``!`` or ``?``
 followed by a space; fenced code blocks are skipped. A finding's ``start``/``end`` are offsets of
-the matched words in the checked text, so a page can highlight them in place. A rule with
+the matched words in the checked text, so a page can highlight them in place. Quoted text
+(``"..."``, ``“...”``, a code span) is not read: it reports what someone or something said. A
+rule with
 ``subject: person`` ignores a match whose subject is a thing in the active voice ("the
 autoscaler neglected queue depth"); a person, a pronoun, a passive or no subject still counts.
 A rule with ``model: true`` turns on the trained model (``blame_model``) for the sentences no
@@ -26,6 +28,7 @@ from bot.postmortems.domain.blame.cues import LINE_CUES, cue_chunks
 from bot.postmortems.domain.blame.grammar import analyse
 from bot.postmortems.domain.blame.people import People
 from bot.postmortems.domain.blame.subjects import thing_subject
+from bot.postmortems.domain.blame.words import blank_quotes
 from bot.postmortems.domain.blame_model import Reader
 from bot.postmortems.domain.prefilter import required_literals
 from bot.postmortems.domain.sections import TITLE, located
@@ -105,7 +108,7 @@ def check(markdown: str, rules: Sequence[Rule], people: Sequence[str] = ()) -> l
         words = required_literals(pattern) if same_offsets else None
         candidates = index.all() if words is None else index.containing(folded, words)
         for start, sentence in candidates:
-            match = pattern.search(sentence)
+            match = pattern.search(blank_quotes(sentence))  # a quote reports what was said
             if match is not None and not (
                 rule.subject == "person" and thing_subject(sentence, match.start(), known)
             ):

@@ -61,7 +61,8 @@ def _person_changes(
                 continue  # "rolled out the feature" is a change, "rolled back" a response
             if not bases.isdisjoint(lex.REMEDIAL_VERBS) and not phrasal:
                 continue  # "disabled the new checkout flow": a remedy's verb (harm reads misuse)
-            yield mention, verb, _responded(tokens, verb, mention.kind == "unknown")
+            responded = _responded(tokens, verb, mention.kind == "unknown")
+            yield mention, verb, responded or _system_explains(tokens, verb, mentions)
             return
 
 
@@ -176,6 +177,49 @@ def _responded(tokens: Sequence[Token], verb: int, unknown: bool) -> bool:
     )
     timed = timed or not lex.TIMELINE_WORDS.isdisjoint(lows)  # "the next morning"
     return timed and not risky  # "At 15:02 Aiko closed the bridge call."
+
+
+def _system_explains(tokens: Sequence[Token], verb: int, mentions: Sequence[Mention]) -> bool:
+    """Whether a later clause about a thing says what the system or process lacked or failed to
+    catch ("...; the review didn't surface it", "..., which had no per-region option", "because
+    the provider doesn't support it"): the sentence explains the change by the system, the way a
+    blameless write-up does. A consequence ("and the POS could not reach head office") is not
+    such a clause, nor one whose subject is a person."""
+    people = {at for m in mentions for at in range(m.start, m.end)}
+    lows = [t.low for t in tokens]
+    for at in range(verb + 1, len(tokens) - 1):
+        low, start = lows[at], at + 1
+        relative = low in ("which", "where") and lows[at - 1] == ","
+        if not relative and (low not in _EXPLAINERS or lows[start] not in _THING_OPENERS):
+            continue
+        end = next((k for k in range(start + 1, len(lows)) if lows[k] in _CLAUSE_EDGES), len(lows))
+        if people.isdisjoint(range(start, min(start + 3, end))) and _lacking(lows[start:end]):
+            return True
+    return False
+
+
+def _lacking(clause: Sequence[str]) -> bool:
+    """ "no", "nothing", "without", "by default", or a negated safeguard verb ("did not detect",
+    "wasn't covered", "doesn't support")."""
+    for k, low in enumerate(clause):
+        if low in ("no", "nothing", "without") or (low == "default" and clause[k - 1] == "by"):
+            return True
+        if low in lex.NEGATIONS and any(
+            stem_in(w, _SAFEGUARD_VERBS) for w in clause[k + 1 : k + 4]
+        ):
+            return True
+    return False
+
+
+# What introduces a clause that explains the change, and how such a clause starts: a thing.
+_EXPLAINERS = frozenset({";", "because", "bc", "since", "and", "but"})
+_THING_OPENERS = frozenset({"the", "our", "its", "nothing", "no"})
+_CLAUSE_EDGES = frozenset({";", ",", "and", "but", "because", "which", "where", "so"})
+_SAFEGUARD_VERBS = frozenset(
+    lex.PERCEPTION_VERBS
+    | lex.DILIGENCE_VERBS
+    | lex.word_set("show surface support cover warn prevent block stop")
+)
 
 
 _BACK_AGAIN = frozenset(
