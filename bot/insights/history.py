@@ -276,8 +276,8 @@ def _pages(
     conditions = [PageRow.started_at >= start, PageRow.started_at < end, visible]
     if scope.service:
         conditions.append(IncidentRow.service == scope.service)
-    paged: dict[int, tuple[int, str | None, datetime, datetime | None, set[str]]] = {}
-    zones: dict[str, str] = {}
+    paged: dict[int, tuple[int, str | None, datetime, datetime | None, list[str]]] = {}
+    people: dict[str, Recipient] = {}  # one per person, with their zone (asked once)
     # One pass over the pages and whom they reached (a page without deliveries reached nobody).
     for page_id, incident, service, started, acknowledged, ref in session.connection().execute(
         select(
@@ -296,18 +296,18 @@ def _pages(
             continue
         page = paged.get(page_id)
         if page is None:
-            page = paged[page_id] = (incident, service, started, acknowledged, set())
+            page = paged[page_id] = (incident, service, started, acknowledged, [])
         if ref is not None:
-            page[4].add(ref)
-            if ref not in zones:
-                zones[ref] = zone_of(ref)
+            page[4].append(ref)
+            if ref not in people:
+                people[ref] = Recipient(ref, zone_of(ref))
     return [
         PageRecord(
             incident,
             service,
             started,
             acknowledged,
-            tuple(Recipient(ref, zones[ref]) for ref in sorted(refs)),
+            tuple(people[ref] for ref in sorted(set(refs))),
         )
         for incident, service, started, acknowledged, refs in paged.values()
     ]

@@ -15,11 +15,13 @@ before anyone asks.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -201,6 +203,37 @@ def _in_background(work: Callable[[], None]) -> None:
     threading.Thread(target=run, name="insights-refresh", daemon=True).start()
 
 
+class _CollectorPause:
+    """Hold Python's cyclic garbage collector off while scopes are computed: a read makes
+    hundreds of thousands of small objects that live until the figures are made, and each full
+    pass of the collector walks them all again (a fifth of a year's CPU on SQLite, 0.4-0.5 s).
+    Reference counting still frees everything at once; only cycles wait the few seconds, and
+    the collector is back (if it was on) when the last computation under way ends."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holding = 0
+        self._was_on = False
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._holding == 0:
+                self._was_on = gc.isenabled()
+                gc.disable()
+            self._holding += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._holding -= 1
+                if self._holding == 0 and self._was_on:
+                    gc.enable()
+
+
+collector_paused = _CollectorPause()
+
+
 def figures_of(found: history.History, oncall: Sequence[Section] = ()) -> Figures:
     """The charts' sections, with the on-call load's after follow-ups (``SLUGS``' order)."""
     built = {section.slug: section for section in (*sections(found), *oncall)}
@@ -241,7 +274,7 @@ def insight_routes(
 
     def compute(scope: Scope, shown: tuple[int, ...], why: str) -> Figures:
         computed(why)
-        with sessions() as db:
+        with collector_paused(), sessions() as db:
             found = history.load(db, scope, shown, zone_of)
             hidden = history.hidden_private(db, shown)
             return figures_of(found, oncall(db, scope, hidden) if oncall else ())
