@@ -157,8 +157,8 @@ def time_queries(
 
 
 def warmed_up(client: httpx.Client, started: float) -> float:
-    """Seconds from ``started`` until ``/metrics`` counts the warm-up's first computation (the
-    default scope, computed with no view asking: bot/insights/web/warmup.py)."""
+    """Seconds from ``started`` until ``/metrics`` counts the warm-up's first finished
+    computation (the default scope, with no view asking: bot/insights/web/warmup.py)."""
     line = 'warroom_insights_computations_total{why="warm-up"} '
     while True:
         text = client.get("/metrics").text

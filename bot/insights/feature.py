@@ -67,7 +67,7 @@ def build(
 
     computations = Counter(
         "warroom_insights_computations",
-        "Computations of a scope's /insights figures, by why: a view waiting for them, a "
+        "Finished computations of a scope's /insights figures, by why: a view waiting for them, a "
         "stale view's background refresh, or the warm-up before anyone asks",
         ["why"],
         registry=kernel.metrics.registry,

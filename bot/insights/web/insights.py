@@ -255,7 +255,7 @@ def insight_routes(
     computed: Callable[[str], None] = lambda why: None,
 ) -> Insights:
     """``oncall``: the on-call load's sections (None: a bot without schedules leaves them out).
-    ``computed(why)``: told of each computation of a scope's figures (for ``/metrics``)."""
+    ``computed(why)``: told of each finished computation of a scope's figures (``/metrics``)."""
     reads = Bounded("insights", slots=4, seconds=WAIT_SECONDS)
 
     def busy(viewer: Session) -> Response:
@@ -273,11 +273,12 @@ def insight_routes(
         return answer
 
     def compute(scope: Scope, shown: tuple[int, ...], why: str) -> Figures:
-        computed(why)
         with collector_paused(), sessions() as db:
             found = history.load(db, scope, shown, zone_of)
             hidden = history.hidden_private(db, shown)
-            return figures_of(found, oncall(db, scope, hidden) if oncall else ())
+            figures = figures_of(found, oncall(db, scope, hidden) if oncall else ())
+        computed(why)
+        return figures
 
     recent = RecentFigures(compute)
 
