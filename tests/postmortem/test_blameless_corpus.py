@@ -288,6 +288,8 @@ def test_people_in_chat_style_relative_clauses_and_idioms_are_found(
         "Had the support docs described the fallback, the page would have gone to storage.",
         "The on-call runbook said nothing about the standby region.",
         "daniel: restarted the worker at 02:14, lag back to normal",
+        "We really ought to have a load-test environment that matches production.",
+        "The gallery's lazy-loading path blocked on the thumbnail service.",
     ],
 )
 def test_process_counterfactuals_and_role_words_as_modifiers_are_not_blame(

@@ -27,6 +27,8 @@ def changes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> Iterable[Hi
     """A person subject (not "we", "I" or "you": the team narrating itself) making a change to a
     live system, in a sentence that does not frame it as a response (``_responded``)."""
     for mention, verb, responded in _person_changes(tokens, mentions):
+        if verb is None:
+            continue  # a remedy's verb
         if responded:
             return
         yield Hit(CHANGE, tokens[mention.start].start, tokens[verb].end, tokens[verb].text)
@@ -34,16 +36,20 @@ def changes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> Iterable[Hi
 
 
 def responded_change(tokens: Sequence[Token], mentions: Sequence[Mention]) -> bool:
-    """Whether the sentence's first person-made change is framed as a response ("enabled debug
-    logging while we investigated"): the trained model leaves such sentences to the grammar,
-    which has read them as not blame."""
-    return any(responded for _, _, responded in _person_changes(tokens, mentions))
+    """Whether a person subject's verb is a remedy's ("the payments team disabled the new
+    checkout flow") or their first change is framed as a response ("enabled debug logging while
+    we investigated"): the trained model leaves such sentences to the grammar, which has read
+    them as not blame unless its harm reading found misuse."""
+    return any(
+        verb is None or responded for _, verb, responded in _person_changes(tokens, mentions)
+    )
 
 
 def _person_changes(
     tokens: Sequence[Token], mentions: Sequence[Mention]
-) -> Iterator[tuple[Mention, int, bool]]:
-    """The first change verb a person subject makes, and whether it is framed as a response."""
+) -> Iterator[tuple[Mention, int | None, bool]]:
+    """A person subject's remedy verbs (as ``None``) up to the first change verb, and whether
+    that change is framed as a response."""
     for mention in mentions:
         if tokens[mention.start].low in _NARRATORS:
             continue
@@ -60,7 +66,8 @@ def _person_changes(
             if bases.isdisjoint(lex.CHANGE_VERBS) and not phrasal:
                 continue  # "rolled out the feature" is a change, "rolled back" a response
             if not bases.isdisjoint(lex.REMEDIAL_VERBS) and not phrasal:
-                continue  # "disabled the new checkout flow": a remedy's verb (harm reads misuse)
+                yield mention, None, True  # "disabled the new checkout flow" (harm reads misuse)
+                continue
             responded = _responded(tokens, verb, mention.kind == "unknown")
             yield mention, verb, responded or _system_explains(tokens, verb, mentions)
             return

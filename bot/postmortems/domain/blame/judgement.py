@@ -49,10 +49,11 @@ def judgements(tokens: Sequence[Token], people: set[int]) -> Iterable[Hit]:
 
 def _judgement_stems(low: str) -> frozenset[str]:
     """``stems``, and for a compound the stems of its first part when that is a judgement:
-    "yolo-merged", "cowboy-deployed", "half-arsed"."""
+    "yolo-merged", "cowboy-deployed", "half-arsed"; not a compound ending in "-ing", a
+    technical term ("the lazy-loading path")."""
     bases = stems(low)
     head = low.partition("-")[0]
-    if head != low and head in lex.JUDGEMENT:
+    if head != low and head in lex.JUDGEMENT and not low.endswith("ing"):
         return bases | {head}
     return bases
 

@@ -68,12 +68,17 @@ def predicate(
 
 
 def _team_lacked(tokens: Sequence[Token], mention: Mention, hit: Hit) -> bool:
-    """ "We should have had/been ...": a counterfactual about what the team had, not what
-    someone did."""
+    """ "We should have had/been ...", "we ought to have a staging env": a counterfactual about
+    what the team had, not what someone did."""
     if hit.category != COUNTERFACTUAL or tokens[mention.start].low not in ("we", "us"):
         return False
     last = next((k for k, t in enumerate(tokens) if t.end == hit.end), 0)
+    if last > 0 and tokens[last - 1].low == "have" and tokens[last].low in _OWNED:
+        return True  # "have" owning a thing, not the perfect of a verb
     return any(t.low in ("had", "been") for t in tokens[max(last - 1, 0) : last + 1])
+
+
+_OWNED = frozenset({"a", "an", "some", "any", "proper", "better"})
 
 
 def system_condition(tokens: Sequence[Token], mentions: Sequence[Mention]) -> bool:
