@@ -39,7 +39,7 @@ from bot.insights.web.cookies import Session
 from bot.insights.web.members import ChannelMembers
 from bot.insights.web.oncall import OnCallSections
 from bot.insights.web.pages import HEADERS, Pages
-from bot.insights.web.warmup import Warmup, lower_priority
+from bot.insights.web.warmup import Warmup, lower_priority, yielding
 from bot.kernel.web.bounded import Bounded, Unavailable
 
 log = logging.getLogger(__name__)
@@ -196,7 +196,8 @@ def _in_background(work: Callable[[], None]) -> None:
     def run() -> None:
         lower_priority()
         try:
-            work()
+            with yielding():
+                work()
         except Exception:  # a failed refresh leaves the stale figures; the next view retries
             log.exception("computing the insights failed")
 
