@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 # mallopt's parameter numbers (malloc.h)
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
 _PR_SET_PDEATHSIG = 1  # prctl(2)
+# An idle keep-alive connection is closed after this long. Longer than clients keep theirs idle
+# (Go, so Alertmanager and Grafana: 90 s; httpx: 5 s, uvicorn's own default): a server that
+# closes first races the client's next request on that connection, which then fails unanswered.
+KEEP_ALIVE_SECONDS = 120
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -133,7 +137,13 @@ def _serve(args: argparse.Namespace) -> int:
     log_level = settings.log_level.lower()
     try:
         if workers == 1:
-            uvicorn.run(_app(settings), host=host, port=port, log_level=log_level)
+            uvicorn.run(
+                _app(settings),
+                host=host,
+                port=port,
+                log_level=log_level,
+                timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            )
             return 0
         _prepare(settings)
     except (MissingSetting, InvalidConfig) as error:
@@ -148,6 +158,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=host,
         port=port,
         log_level=log_level,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     return 0
 
