@@ -75,15 +75,15 @@ class Warmup:
             # Viewed lately: kept fresh; else young enough to be served while recomputed.
             lately = self._recent.viewed_within((scope, shown), self._recent.stale)
             older = self._recent.fresh if lately else self._recent.stale / 2
-            computed += self._recent.warm(scope, shown, older_than=older)
+            with yielding():
+                computed += self._recent.warm(scope, shown, older_than=older)
         return computed
 
     def _run(self) -> None:
         lower_priority()
         while not self._stop.is_set():
             try:
-                with yielding():
-                    waited = self._every if self.round() >= 0 else self._idle
+                waited = self._every if self.round() >= 0 else self._idle
             except Exception:  # the database is down or busy: try again in a while
                 log.exception("warming up the insights failed")
                 waited = self._every
@@ -91,8 +91,9 @@ class Warmup:
 
 
 def lower_priority() -> None:
-    """Let this thread yield the CPU to the rest of the process (acknowledging a page, answering
-    Slack): on Linux a thread has a nice value of its own; elsewhere this does nothing."""
+    """Let the operating system run the process's other threads (acknowledging a page, answering
+    Slack) and other processes first when the CPU is short: on Linux a thread has a nice value
+    of its own; elsewhere this does nothing. (The GIL is shared regardless: see ``yielding``.)"""
     with contextlib.suppress(OSError, AttributeError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
 
