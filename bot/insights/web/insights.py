@@ -15,13 +15,11 @@ before anyone asks.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,7 +37,7 @@ from bot.insights.web.cookies import Session
 from bot.insights.web.members import ChannelMembers
 from bot.insights.web.oncall import OnCallSections
 from bot.insights.web.pages import HEADERS, Pages
-from bot.insights.web.warmup import Warmup, lower_priority, yielding
+from bot.insights.web.warmup import Warmup, collector_paused, lower_priority, yielding
 from bot.kernel.web.bounded import Bounded, Unavailable
 
 log = logging.getLogger(__name__)
@@ -202,37 +200,6 @@ def _in_background(work: Callable[[], None]) -> None:
             log.exception("computing the insights failed")
 
     threading.Thread(target=run, name="insights-refresh", daemon=True).start()
-
-
-class _CollectorPause:
-    """Hold Python's cyclic garbage collector off while scopes are computed: a read makes
-    hundreds of thousands of small objects that live until the figures are made, and each full
-    pass of the collector walks them all again (a fifth of a year's CPU on SQLite, 0.4-0.5 s).
-    Reference counting still frees everything at once; only cycles wait the few seconds, and
-    the collector is back (if it was on) when the last computation under way ends."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._holding = 0
-        self._was_on = False
-
-    @contextlib.contextmanager
-    def __call__(self) -> Iterator[None]:
-        with self._lock:
-            if self._holding == 0:
-                self._was_on = gc.isenabled()
-                gc.disable()
-            self._holding += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._holding -= 1
-                if self._holding == 0 and self._was_on:
-                    gc.enable()
-
-
-collector_paused = _CollectorPause()
 
 
 def figures_of(found: history.History, oncall: Sequence[Section] = ()) -> Figures:

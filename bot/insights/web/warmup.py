@@ -15,6 +15,7 @@ while it is recomputed, and read a few times an hour).
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -98,24 +99,21 @@ def lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
 
 
-class _Yielding:
-    """While a background computation runs, the interpreter hands the GIL over every
-    ``YIELD_SECONDS`` instead of every 5 ms: a Slack ack or a page waiting for it is held up
-    for a tenth as long each time. Acks while a year of 100,000 incidents is computed (SQLite,
-    loaded machine): p95 22-37 ms at 5 ms, 10-27 ms at 0.5 ms (the median 4 -> 4-6 ms); 4-10
-    ms with nothing computing (bench/README.md). Restored when the last computation ends."""
+class _WhileComputing:
+    """A process-wide setting changed while any scope is computed, and put back when the last
+    computation under way ends (the warm-up and a view's refresh may overlap)."""
 
-    def __init__(self) -> None:
+    def __init__(self, change: Callable[[], Callable[[], None]]) -> None:
+        self._change = change  # applies the setting, returns how to put it back
         self._lock = threading.Lock()
         self._holding = 0
-        self._was = 0.0
+        self._restore: Callable[[], None] = lambda: None
 
     @contextlib.contextmanager
     def __call__(self) -> Iterator[None]:
         with self._lock:
             if self._holding == 0:
-                self._was = sys.getswitchinterval()
-                sys.setswitchinterval(min(self._was, YIELD_SECONDS))
+                self._restore = self._change()
             self._holding += 1
         try:
             yield
@@ -123,7 +121,29 @@ class _Yielding:
             with self._lock:
                 self._holding -= 1
                 if self._holding == 0:
-                    sys.setswitchinterval(self._was)
+                    self._restore()
 
 
-yielding = _Yielding()
+def _switch_often() -> Callable[[], None]:
+    was = sys.getswitchinterval()
+    sys.setswitchinterval(min(was, YIELD_SECONDS))
+    return lambda: sys.setswitchinterval(was)
+
+
+def _collector_off() -> Callable[[], None]:
+    was_on = gc.isenabled()
+    gc.disable()
+    return gc.enable if was_on else lambda: None
+
+
+# While a background computation runs, the interpreter hands the GIL over every
+# ``YIELD_SECONDS`` instead of every 5 ms: a Slack ack or a page waiting for it is held up for a
+# tenth as long each time. Acks while a year of 100,000 incidents is computed (SQLite, loaded
+# machine): p95 22-37 ms at 5 ms, 10-27 ms at 0.5 ms (the median 4 -> 4-6 ms); 4-10 ms with
+# nothing computing (bench/README.md).
+yielding = _WhileComputing(_switch_often)
+# Python's cyclic garbage collector is held off while scopes are computed: a read makes hundreds
+# of thousands of small objects that live until the figures are made, and each full pass of the
+# collector walks them all again (a fifth of a year's CPU on SQLite, 0.4-0.5 s). Reference
+# counting still frees everything at once; only cycles wait the few seconds.
+collector_paused = _WhileComputing(_collector_off)
