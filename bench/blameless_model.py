@@ -35,7 +35,7 @@ from bot.postmortems.domain.blameless import check
 from bot.postmortems.drafting import DraftingSetup
 
 C = 1.0  # inverse regularisation strength: chosen by the leave-one-part-out table
-BUDGET = 0.005  # the false positives the model may add, as a share of blameless sentences
+BUDGET = 0.0025  # the false positives the model may add, as a share of blameless sentences
 MIN_COUNT = 2  # a feature must occur in this many training sentences
 DIGITS = 4
 
@@ -138,7 +138,7 @@ def leave_one_part_out(
     parts: Sequence[Scored], c: float, budget: float, only: Sequence[str] = ()
 ) -> list[str]:
     lines = [
-        f"leave one part out (C={c}, budget {budget:.1%}); recall / false positives / precision",
+        f"leave one part out (C={c}, budget {budget:.2%}); recall / false positives / precision",
         f"{'part':<10}{'threshold':>10}  {'grammar':<22}{'model':<22}{'grammar or model':<22}",
     ]
     totals: dict[str, list[bool]] = {"grammar": [], "model": [], "combined": [], "labels": []}

@@ -29,7 +29,7 @@ def rules() -> list[Rule]:
 @pytest.mark.parametrize(
     "text",
     [
-        "The SRE on duty assumed the alert was noise and went back to sleep.",
+        "The on-call engineer assumed the alert was noise and went back to sleep.",
         "The new hire copied the staging config over production's and the queue workers lost "
         "their credentials.",
     ],
@@ -66,7 +66,7 @@ def test_the_model_leaves_systems_times_quotes_and_fixes_alone(
 def test_a_model_finding_locates_its_sentence_in_the_text(rules: list[Rule]) -> None:
     text = (
         "# Post-mortem\n\n## Trigger\n\nThe disk filled up. "
-        "The SRE on duty assumed the alert was noise and went back to sleep.\n"
+        "The on-call engineer assumed the alert was noise and went back to sleep.\n"
     )
 
     (finding,) = check(text, rules, PEOPLE)
@@ -84,7 +84,10 @@ def test_a_team_file_can_switch_the_model_off(tmp_path: Path) -> None:
     rules = load_rules(SHIPPED_RULES, team)
 
     assert "reads-like-blame" not in {rule.id for rule in rules}
-    assert check("The SRE on duty assumed the alert was noise and went back to sleep.", rules) == []
+    assert (
+        check("The on-call engineer assumed the alert was noise and went back to sleep.", rules)
+        == []
+    )
 
 
 def test_a_rule_is_either_a_pattern_or_the_model(tmp_path: Path) -> None:
@@ -104,7 +107,7 @@ def test_checking_needs_neither_scikit_learn_nor_numpy() -> None:
         "from bot.postmortems.domain.blameless import check\n"
         "from bot.postmortems.rules import load_rules\n"
         f"rules = load_rules(Path({str(SHIPPED_RULES)!r}))\n"
-        "found = check('The SRE on duty assumed the alert was noise and went back to sleep.', "
+        "found = check('The on-call engineer assumed the alert was noise and went back to sleep.', "
         "rules)\n"
         "assert [f.rule for f in found] == ['reads-like-blame'], found\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'numpy'))\n"

@@ -307,6 +307,7 @@ def test_process_counterfactuals_and_role_words_as_modifiers_are_not_blame(
         'A user tweeted "some idiot broke the login page again" at 09:12.',
         "The commit was titled `undo my stupid mistake in the cache key`.",
         "The banner read \u201cYou forgot to verify your email\u201d on every page.",
+        "The pager summary said 'operator error suspected on db-7' all night.",
     ],
 )
 def test_blame_words_inside_a_quote_are_not_read(rules: list[Rule], text: str) -> None:

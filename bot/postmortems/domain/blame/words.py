@@ -15,7 +15,12 @@ TOKEN = re.compile(
     r"|\w+(?:[-.]\w+)*(?=n['\u2019]t\b)|n['\u2019]t\b"
     r"|['\u2019](?:s|ve|d|ll|re|m)\b|\w+(?:[-.]\w+)*|[^\w\s]"
 )
-_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|`[^`]*`")
+# Single quotes only where no letter touches the outside of either mark, so "Kofi's" and
+# "the admins' console" stay words: "the alert read 'operator error suspected'".
+_QUOTED = re.compile(
+    r"\"[^\"]*\"|“[^”]*”|`[^`]*`|\u2018[^\u2019]*\u2019"
+    r"|(?<![\w'])'(?=\S)[^']*?(?<=\S)'(?![\w'])"
+)
 BOUNDARY = frozenset(';:—\u2013-()[]|!?."“”…')
 PASSIVE_AUX = frozenset({"was", "were", "been", "be", "being", "is", "are", "got", "get"})
 _SUFFIXES = (
@@ -69,7 +74,13 @@ class Token:
 
 
 def blank_quotes(sentence: str) -> str:
-    if '"' in sentence or "“" in sentence or "`" in sentence:
+    if (
+        '"' in sentence
+        or "“" in sentence
+        or "`" in sentence
+        or "'" in sentence
+        or "\u2018" in sentence
+    ):
         return _QUOTED.sub(lambda m: " " * len(m.group()), sentence)
     return sentence
 
