@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from tests.sandbox.waiting import eventually
 from warroom_sandbox.dev import DevSandbox
 from warroom_sandbox.scenario.model import load_scenario, parse_scenario
 from warroom_sandbox.scenario.runner import ScenarioRun
@@ -31,8 +32,11 @@ def test_the_shipped_example_runs_to_the_end(dev: DevSandbox) -> None:
         for c in dev.emulator.state.conversations()
         if c.name.endswith("checkout-500s-after-deploy")
     )
-    card = dev.emulator.state.pins(channel.id)[0]
-    assert "Resolved" in card.all_text
+    # The card follows the last change within about a second (refreshes are coalesced).
+    eventually(
+        lambda: "Resolved" in dev.emulator.state.pins(channel.id)[0].all_text or None,
+        "the pinned card showing the incident resolved",
+    )
     assert "done" in str(run.banner().html)
     assert f"[1/{len(scenario.steps)}] olivia in #general: say" in out.getvalue()
 
