@@ -197,17 +197,19 @@ class Followups:
 
 def _rewrite_export(session: Session, number: int, now: datetime) -> None:
     """The exported file lists each item's issue and state: write it again with the change
-    (only the file; the webhook announced the publication once)."""
+    (only the file; the webhook announced the publication once). A write already under way
+    may have read the state before this change, so it is planned again after it."""
     postmortem = store.postmortem(session, number)
     if postmortem is None:
         return
     version = postmortem.current_version
     for export in store.export_rows(session, postmortem.id, version):
-        if export.target == "file" and export.status == "delivered":  # exports.FILE, DELIVERED
+        # exports.FILE; DELIVERED or PENDING (written or being written)
+        if export.target == "file" and export.status in ("delivered", "pending"):
             export.status, export.finished_at = "pending", None
             payload = {"incident": number, "version": version, "target": "file"}
             key = export_key(number, version, "file")
-            timers.schedule(session, key, EXPORT_FILE, now, payload, now)
+            timers.schedule_coalesced(session, key, EXPORT_FILE, payload, now, timedelta(0))
 
 
 def _items(session: Session, number: int) -> list[ActionItemRow]:
