@@ -39,7 +39,7 @@ def build(
     """``subcommands``: the ``/incident`` subcommands other features handle; ``statuspage``:
     whether an update may also go to Atlassian Statuspage (``bot/statuspage``)."""
     people = People(config, kernel.directory)
-    ctx = SlackContext(incidents, kernel.metrics, subcommands, people, statuspage)
+    ctx = SlackContext(incidents, kernel.metrics, kernel.members, subcommands, people, statuspage)
 
     def listeners(app: App) -> None:
         commands.register(app, ctx)

@@ -21,7 +21,6 @@ from bot.insights.web.auth import auth_routes
 from bot.insights.web.cookies import Cookies
 from bot.insights.web.incidents import Links, ServiceNames, incident_routes
 from bot.insights.web.insights import insight_routes
-from bot.insights.web.members import ChannelMembers
 from bot.insights.web.oidc import Client, SlackOpenId
 from bot.insights.web.oncall import oncall_reader
 from bot.insights.web.pages import Pages
@@ -56,7 +55,7 @@ def build(
     pages = Pages(cookies, configured=openid is not None)
     team = _Team(settings.slack_team_id, kernel.client)
     names = kernel.directory.name
-    members = ChannelMembers(kernel.client)
+    members = kernel.members
     directory = kernel.directory
     if review_readers is not None:
         review_readers.plug(private_review_check(pages, members))

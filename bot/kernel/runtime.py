@@ -25,6 +25,7 @@ from bot.kernel.slack.app import build_app, listener_pool, make_client
 from bot.kernel.slack.directory import SlackDirectory
 from bot.kernel.slack.edge import Durability, SlackEdge
 from bot.kernel.slack.inbox import Inbox
+from bot.kernel.slack.members import ChannelMembers
 from bot.kernel.storage.db import make_engine, make_intake_engine, make_session_factory
 from bot.kernel.storage.migrate import upgrade_to_head
 from bot.kernel.timers.backoff import Backoff
@@ -61,6 +62,7 @@ class Kernel:
     client: WebClient
     bot_user_id: str
     directory: SlackDirectory
+    members: ChannelMembers  # one cache for the app: the web app's views and Slack's changes
     runner: TimerRunner
     signing_secret: str
 
@@ -104,6 +106,7 @@ class Kernel:
             client,
             str(client.auth_test()["user_id"]),
             SlackDirectory(client),
+            ChannelMembers(client),
             runner,
             secret,
         )

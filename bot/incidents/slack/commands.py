@@ -11,7 +11,8 @@ from bot.incidents.domain import commands as cmd
 from bot.incidents.domain.incident import Incident, InvalidChange
 from bot.incidents.service import CardView, IncidentView
 from bot.incidents.slack import blocks, publishing
-from bot.incidents.slack.context import USER_ERRORS, SlackContext, is_member, usage_of
+from bot.incidents.slack.context import USER_ERRORS, SlackContext, usage_of
+from bot.kernel.slack.members import ChannelMembers
 from bot.kernel.slack.payloads import SlashCommand, request_of
 
 log = logging.getLogger(__name__)
@@ -92,13 +93,13 @@ def _run(
             if command.service is not None:
                 _tell_maintenance(ctx, command.service, respond)
         elif isinstance(command, cmd.ShowStatus):
-            view = _card(ctx, client, command.number, channel_id, user_id)
+            view = _card(ctx, command.number, channel_id, user_id)
             respond(
                 text=blocks.title_line(view.incident),
                 blocks=blocks.to_dicts(blocks.status(view, ctx.people)),
             )
         elif isinstance(command, cmd.ShowTimeline):
-            full = _view(ctx, client, command.number, channel_id, user_id)
+            full = _view(ctx, command.number, channel_id, user_id)
             timeline = blocks.timeline(full.incident, full.timeline, ctx.people)
             respond(
                 text=f"Timeline of incident #{full.incident.number}",
@@ -106,7 +107,7 @@ def _run(
             )
         elif handler := ctx.subcommands.get(type(command)):
             if (number := cmd.named_number(command)) is not None:
-                _card(ctx, client, number, channel_id, user_id)  # refuses a private one
+                _card(ctx, number, channel_id, user_id)  # refuses a private one
             handler.handle(command, channel_id, user_id, respond)
         elif isinstance(command, cmd.ListPlaybooks | cmd.StartPlaybook | cmd.DraftPostmortem):
             respond(text="This warroom is not set up for that yet.", response_type="ephemeral")
@@ -116,9 +117,7 @@ def _run(
         respond(text=blocks.usage_text(str(error), usage_of(error)), response_type="ephemeral")
 
 
-def _view(
-    ctx: SlackContext, client: WebClient, number: int | None, channel_id: str, user_id: str
-) -> IncidentView:
+def _view(ctx: SlackContext, number: int | None, channel_id: str, user_id: str) -> IncidentView:
     """The incident a command names by number (else this channel's), with its whole timeline.
     A private incident is shown, and acted on, only for members of its channel."""
     if number is None:
@@ -126,30 +125,28 @@ def _view(
     view = ctx.incidents.view_by_number(number)
     if view is None:
         raise InvalidChange(f"incident #{number} does not exist")
-    _refuse_private(client, view.incident, view.channel_id, channel_id, user_id)
+    _refuse_private(ctx.members, view.incident, view.channel_id, channel_id, user_id)
     return view
 
 
-def _card(
-    ctx: SlackContext, client: WebClient, number: int | None, channel_id: str, user_id: str
-) -> CardView:
+def _card(ctx: SlackContext, number: int | None, channel_id: str, user_id: str) -> CardView:
     """``_view`` as the card shows it (reads a few timeline events, not all)."""
     if number is None:
         return ctx.incidents.card_view(channel_id)
     view = ctx.incidents.card_view_by_number(number)
     if view is None:
         raise InvalidChange(f"incident #{number} does not exist")
-    _refuse_private(client, view.incident, view.channel_id, channel_id, user_id)
+    _refuse_private(ctx.members, view.incident, view.channel_id, channel_id, user_id)
     return view
 
 
 def _refuse_private(
-    client: WebClient, incident: Incident, home: str | None, channel_id: str, user_id: str
+    members: ChannelMembers, incident: Incident, home: str | None, channel_id: str, user_id: str
 ) -> None:
     """Refuses a private incident named from outside its channel (``home``) to a non-member."""
     if not incident.private or home == channel_id:
         return
-    if not (home and is_member(client, home, user_id)):
+    if not (home and members.confirms(home, user_id)):
         raise InvalidChange(
             f"incident #{incident.number} is private: only members of its channel can see or "
             "act on it"

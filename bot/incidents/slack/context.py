@@ -15,6 +15,7 @@ from bot.incidents.domain.incident import InvalidChange
 from bot.incidents.domain.lifecycle import TransitionRefused
 from bot.incidents.domain.timeline import Person, mention
 from bot.incidents.service import IncidentService, NotAnIncidentChannel
+from bot.kernel.slack.members import ChannelMembers, members_of
 from bot.kernel.web.metrics import Metrics
 
 # Errors worded for the user: shown ephemerally, never logged as failures.
@@ -52,21 +53,22 @@ class SlackContext:
     """``subcommands``: the ``/incident`` subcommands other features handle, by parsed type
     (``/incident playbook`` by playbooks, ``/incident postmortem`` by post-mortems); ``people``
     words the people paging names (``bot.incidents.slack.people``); ``statuspage`` says whether
-    an update may go to Atlassian Statuspage too (``bot/statuspage``)."""
+    an update may go to Atlassian Statuspage too (``bot/statuspage``); ``members``: the app's
+    one cache of channel members, which says whether someone may change an incident
+    (``confirms``; docs/architecture.md §1)."""
 
     incidents: IncidentService
     metrics: Metrics
+    members: ChannelMembers
     subcommands: Subcommands = field(default_factory=dict)
     people: Person = mention
     statuspage: StatuspageCheck = statuspage_not_set_up
 
 
 def is_member(client: WebClient, channel_id: str, user_id: str) -> bool:
-    """Changing an incident needs membership of its channel (docs/architecture.md §1)."""
-    for page in client.conversations_members(channel=channel_id, limit=1000):
-        if user_id in page.get("members", []):
-            return True
-    return False
+    """Changing an incident needs membership of its channel (docs/architecture.md §1), asked
+    of Slack every time: for the features not handed the app's ``ChannelMembers`` yet."""
+    return user_id in members_of(client, channel_id)
 
 
 def usage_of(error: Exception) -> str | None:

@@ -13,7 +13,7 @@ from bot.incidents.domain.incident import InvalidChange, validate_title
 from bot.incidents.domain.lifecycle import Status
 from bot.incidents.domain.severity import Severity
 from bot.incidents.slack import blocks, publishing
-from bot.incidents.slack.context import USER_ERRORS, SlackContext, is_member, usage_of
+from bot.incidents.slack.context import USER_ERRORS, SlackContext, usage_of
 from bot.kernel.slack.payloads import (
     BadMetadata,
     BlockActions,
@@ -99,7 +99,7 @@ def register(app: App, ctx: SlackContext) -> None:
             ack(response_action="errors", errors={"text": str(error)})
             return
         user_id = submission.user.id
-        if not is_member(client, channel_id, user_id):
+        if not ctx.members.confirms(channel_id, user_id):
             ack(response_action="errors", errors={"text": NOT_A_MEMBER})
             return
         public = (submission.view.value("public") or "").strip()
@@ -144,7 +144,7 @@ def _transition_button(ctx: SlackContext, target: Status) -> Any:
         ack()
         click = request_of(context, BlockActions)
         channel_id, user_id = click.channel_id, click.user.id
-        if not is_member(client, channel_id, user_id):
+        if not ctx.members.confirms(channel_id, user_id):
             respond(text=NOT_A_MEMBER, response_type="ephemeral", replace_original=False)
             return
         try:

@@ -18,7 +18,7 @@ from slack_sdk.models.views import View
 
 from bot.incidents.domain import commands as cmd
 from bot.incidents.domain.incident import InvalidChange, affected
-from bot.incidents.slack.context import USER_ERRORS, SlackContext, is_member
+from bot.incidents.slack.context import USER_ERRORS, SlackContext
 from bot.kernel.slack.payloads import BadMetadata, Id, ViewSubmission, metadata, request_of
 
 PREVIEW_CALLBACK = "post_update_preview"
@@ -146,7 +146,7 @@ def register(app: App, ctx: SlackContext) -> None:
             ack(response_action="update", view=_notice(str(error)))
             return
         user_id = submission.user.id
-        if not is_member(client, meta.channel_id, user_id):
+        if not ctx.members.confirms(meta.channel_id, user_id):
             ack(response_action="update", view=_notice(NOT_A_MEMBER))
             return
         ack(response_action="clear")

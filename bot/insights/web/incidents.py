@@ -33,8 +33,8 @@ from bot.insights.domain.filters import (
     parse,
 )
 from bot.insights.web.cookies import Session
-from bot.insights.web.members import ChannelMembers
 from bot.insights.web.pages import Pages, mentioned, plain
+from bot.kernel.slack.members import ChannelMembers
 from bot.kernel.web.bounded import Bounded, Unavailable
 
 BUSY = "The incidents cannot be read right now (the database is busy); reload in a moment."

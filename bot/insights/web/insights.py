@@ -34,10 +34,10 @@ from bot.insights.domain.scope import Scope, parse_scope
 from bot.insights.sections import SLUGS
 from bot.insights.web.charts import Section, csv_text, sections
 from bot.insights.web.cookies import Session
-from bot.insights.web.members import ChannelMembers
 from bot.insights.web.oncall import OnCallSections
 from bot.insights.web.pages import HEADERS, Pages
 from bot.insights.web.warmup import Warmup, collector_paused, lower_priority, yielding
+from bot.kernel.slack.members import ChannelMembers
 from bot.kernel.web.bounded import Bounded, Unavailable
 
 log = logging.getLogger(__name__)

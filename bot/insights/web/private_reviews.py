@@ -9,8 +9,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot.insights.web.members import ChannelMembers
 from bot.insights.web.pages import Pages
+from bot.kernel.slack.members import ChannelMembers
 from bot.postmortems.web.page import PrivateCheck
 
 
