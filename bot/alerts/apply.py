@@ -63,7 +63,6 @@ log = logging.getLogger(__name__)
 POST = "alerts.post"  # the message of a new channel-only group
 PAGE = "alerts.page"  # the DMs of a new page-only group
 PROMPT = "alerts.prompt"  # "all alerts resolved: mitigate or resolve?" in the incident channel
-CARD_REFRESH_DELAY = timedelta(seconds=2)  # alert changes reach the card at most this late
 PREFETCH_CHUNK = 500  # fingerprints per lookup (SQLite bounds the parameters of a statement)
 
 
@@ -153,7 +152,7 @@ class Drain:
     def finish(self) -> None:
         """Refresh the card of every incident the drain touched, once."""
         for number in sorted(self._cards):
-            _refresh_card(self._session, number, self._now)
+            incident_timers.refresh_card(self._session, number, self._now)
 
     # -- incident routes ----------------------------------------------------------------------
 
@@ -412,17 +411,3 @@ class Drain:
             data = {"incident": number, "episode": episode}
             key = prompt_key(number, episode)
             timers.schedule(self._session, key, PROMPT, self._now, data, self._now)
-
-
-def _refresh_card(session: Session, number: int, now: datetime) -> None:
-    """Refresh the card shortly; a refresh already waiting keeps its due time, so in a storm the
-    card is redrawn every ``CARD_REFRESH_DELAY`` instead of after each payload (a long timeline
-    is slow to render). Scheduling again even then matters: the upsert holds the timer's row
-    until this transaction commits, so no runner can claim it and render the card without this
-    change. A refresh already running may have read the incident before it: it goes again."""
-    key = incident_timers.card_key(number)
-    waiting = timers.get(session, key)
-    due = now + CARD_REFRESH_DELAY
-    if waiting is not None and waiting.status == timers.PENDING and waiting.lease_owner is None:
-        due = min(due, waiting.due_at)
-    timers.schedule(session, key, incident_timers.CARD, due, {"incident": number}, now)
