@@ -4,7 +4,7 @@ The corpus (``bench/blameless_corpus/``) is post-mortem prose labelled sentence 
 ``dev.yaml`` is what the checker was tuned on, ``heldout.yaml`` was written before the checker
 changed, ``heldout2.yaml`` after its first version, with new names and words, and
 ``heldout3.yaml`` blind to the word lists, in other writing styles, and ``heldout4.yaml``,
-``heldout5.yaml`` to ``heldout10.yaml`` and ``trainA.yaml`` to ``trainL.yaml`` by authors who
+``heldout5.yaml`` to ``heldout10.yaml`` and ``trainA.yaml`` to ``trainAB.yaml`` by authors who
 never saw the checker; the held-out parts are scored, and their first score is the blind one
 (the train parts give theirs in their header). Each sentence is checked on its own
 with the shipped rules and the file's ``people`` (responders' names, Slack ids and display
@@ -64,6 +64,22 @@ PARTS = (
     "trainJ",
     "trainK",
     "trainL",
+    "trainM",
+    "trainN",
+    "trainO",
+    "trainP",
+    "trainQ",
+    "trainR",
+    "trainS",
+    "trainT",
+    "trainU",
+    "trainV",
+    "trainW",
+    "trainX",
+    "trainY",
+    "trainZ",
+    "trainAA",
+    "trainAB",
 )
 SHIPPED = Path(__file__).parents[1] / "postmortems"
 

@@ -3,19 +3,21 @@
 Each corpus part (``bench/blameless_corpus/``) is scored by a model trained on the *other*
 parts (leave one part out), so every figure is on writing the model never saw. The model is a
 logistic regression (scikit-learn, the ``dev`` extra) over ``blame_model.Reader.features``:
-words and word pairs with people written ``PERSON``, and grammar signals. Its threshold is chosen
-by the same leave-one-part-out inside the training parts: the lowest probability at which the
-model adds at most ``--budget`` false positives (share of blameless sentences) to the grammar's
-there. As in the check, the model leaves short sentences, stated purposes and changes framed as
-responses alone.
+words and word pairs with people written ``PERSON``, and grammar signals. It is used twice: it
+flags a sentence the grammar left alone when its probability reaches ``threshold``, and a
+sentence whose only finding is the grammar's ``change`` (a person's change to a live system,
+the category that most often flags plain narration) keeps that finding only when its
+probability reaches ``confirm``. Both are chosen by the same leave-one-part-out inside the
+training parts: the pair that finds the most blame with at most ``--target`` false positives
+(share of blameless sentences, grammar and model together). As in the check, the model leaves
+short sentences, stated purposes and changes framed as responses alone.
 
 Per part it prints recall, false positives and precision of the grammar alone (the shipped rules
-without the model), the model alone and the two combined (a sentence is flagged when the grammar
-finds something or the model's probability reaches the threshold). ``--without g:`` and the
-like leave features out, for experiments.
+without the model), the model alone and the two combined. ``--without g:`` and the like leave
+features out, for experiments.
 
     python -m bench.blameless_model              # the leave-one-part-out table
-    python -m bench.blameless_model --parts heldout6 --budget 0.01
+    python -m bench.blameless_model --parts heldout6 --target 0.05
     python -m bench.blameless_model --write      # train on every part, write the shipped weights
     python -m bench.blameless_model --check      # exit 1 if the shipped weights are not what
                                                  # training on the corpus gives
@@ -27,15 +29,19 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
 
 from bench.blameless import PARTS, SHIPPED, Part, load
+from bot.postmortems.domain.blame.hits import CHANGE
 from bot.postmortems.domain.blame_model import SKIPS, WEIGHTS, Model, Reader, short
 from bot.postmortems.domain.blameless import check
 from bot.postmortems.drafting import DraftingSetup
 
 C = 1.0  # inverse regularisation strength: chosen by the leave-one-part-out table
-BUDGET = 0.0025  # the false positives the model may add, as a share of blameless sentences
+TARGET = 0.04  # false positives of grammar and model together, as a share of blameless sentences
+_THRESHOLDS = [k / 100 for k in range(50, 100)]  # the model's own: a probability at least even
+_CONFIRMS = [k / 100 for k in range(0, 100, 5)]
 MIN_COUNT = 2  # a feature must occur in this many training sentences
 DIGITS = 4
 
@@ -48,20 +54,30 @@ class Scored:
     features: list[list[str]]
     labels: list[bool]
     grammar: list[bool]
+    change_only: list[bool]  # the grammar's only finding is a person's change
     categories: list[str]
     short: list[bool]  # too few words for the model to read
+    abstains: list[bool]  # left to the grammar: too short, a stated purpose, a response
 
 
 def scored(part: Part) -> Scored:
-    rules = [rule for rule in DraftingSetup.load(SHIPPED).rules if not rule.model]
+    shipped = [rule for rule in DraftingSetup.load(SHIPPED).rules if not rule.model]
+    changes = {rule.id for rule in shipped if rule.grammar == CHANGE}
     reader = Reader(part.people)
+    found = [{f.rule for f in check(s.text, shipped, part.people)} for s in part.sentences]
+    features = [reader.features(s.text) for s in part.sentences]
     return Scored(
         part.name,
-        [reader.features(s.text) for s in part.sentences],
+        features,
         [s.blameful for s in part.sentences],
-        [bool(check(s.text, rules, part.people)) for s in part.sentences],
+        [bool(rules) for rules in found],
+        [bool(rules) and rules <= changes for rules in found],
         [s.category for s in part.sentences],
         [short(s.text) for s in part.sentences],
+        [
+            short(s.text) or not SKIPS.isdisjoint(row)
+            for s, row in zip(part.sentences, features, strict=True)
+        ],
     )
 
 
@@ -70,7 +86,7 @@ def _without(part: Scored, prefixes: tuple[str, ...]) -> Scored:
     if not prefixes:
         return part
     kept = [[f for f in row if not f.startswith(prefixes)] for row in part.features]
-    return Scored(part.name, kept, part.labels, part.grammar, part.categories, part.short)
+    return replace(part, features=kept)
 
 
 def train(parts: Sequence[Scored], c: float = C) -> tuple[float, dict[str, float]]:
@@ -99,31 +115,63 @@ def train(parts: Sequence[Scored], c: float = C) -> tuple[float, dict[str, float
 
 
 def probabilities(bias: float, weights: dict[str, float], part: Scored) -> list[float]:
-    model = Model(bias, weights, 0.5)
+    model = Model(bias, weights, 0.5, 0.5)
     return [
         0.0 if short or not SKIPS.isdisjoint(row) else model.probability(row)
         for row, short in zip(part.features, part.short, strict=True)
     ]
 
 
-def threshold(parts: Sequence[Scored], c: float, budget: float) -> float:
-    """The lowest threshold at which, out of fold (each training part scored by a model trained
-    on the others), the model adds at most ``budget`` false positives to the grammar's."""
-    negatives: list[float] = []  # blameless sentences the grammar left alone
-    blameless = 0
-    for held in parts:
-        bias, weights = train([p for p in parts if p is not held], c)
-        for p, y, g in zip(
-            probabilities(bias, weights, held), held.labels, held.grammar, strict=True
-        ):
-            if not y:
-                blameless += 1
-                if not g:
-                    negatives.append(p)
-    allowed = int(budget * blameless)
-    ranked = sorted(negatives, reverse=True)
-    # Flag strictly above the (allowed+1)-th highest blameless score.
-    return round(ranked[allowed] + 1e-6, 6) if allowed < len(ranked) else 0.5
+@dataclass(frozen=True)
+class Cuts:
+    """The model's probability for a finding of its own, and for confirming a lone ``change``."""
+
+    threshold: float
+    confirm: float
+
+    def flags(self, part: Scored, probability: Sequence[float]) -> list[bool]:
+        return [
+            self.flag(g and not lone, lone and (a or p >= self.confirm), p)
+            for g, lone, a, p in zip(
+                part.grammar, part.change_only, part.abstains, probability, strict=True
+            )
+        ]
+
+    def flag(self, grammar: bool, confirmed: bool, probability: float) -> bool:
+        return grammar or confirmed or probability >= self.threshold
+
+
+def _held_out(job: tuple[Sequence[Scored], int, float]) -> list[float]:
+    parts, held, c = job
+    bias, weights = train([p for k, p in enumerate(parts) if k != held], c)
+    return probabilities(bias, weights, parts[held])
+
+
+def out_of_fold(parts: Sequence[Scored], c: float, workers: int = 2) -> list[list[float]]:
+    """Each part's probabilities from a model trained on the other parts."""
+    jobs = [(parts, k, c) for k in range(len(parts))]
+    if workers == 1:
+        return [_held_out(job) for job in jobs]
+    with ProcessPoolExecutor(workers) as pool:
+        return list(pool.map(_held_out, jobs))
+
+
+def choose(parts: Sequence[Scored], c: float, target: float, workers: int = 2) -> Cuts:
+    """The cuts that, out of fold, find the most blame with at most ``target`` false
+    positives (the higher cuts on a tie)."""
+    scored_ = list(zip(parts, out_of_fold(parts, c, workers), strict=True))
+    labels = [y for part in parts for y in part.labels]
+    allowed = target * sum(1 for y in labels if not y)
+    best = (-1, Cuts(1.0, 1.0))
+    for threshold in _THRESHOLDS:
+        for confirm in (k for k in _CONFIRMS if k <= threshold):
+            cuts = Cuts(threshold, confirm)
+            flags = [f for part, probability in scored_ for f in cuts.flags(part, probability)]
+            if sum(1 for f, y in zip(flags, labels, strict=True) if f and not y) <= allowed:
+                hits = sum(1 for f, y in zip(flags, labels, strict=True) if f and y)
+                if hits >= best[0]:
+                    best = (hits, cuts)
+    return best[1]
 
 
 def rates(flags: Sequence[bool], labels: Sequence[bool]) -> tuple[float, float, float]:
@@ -134,28 +182,37 @@ def rates(flags: Sequence[bool], labels: Sequence[bool]) -> tuple[float, float, 
     return tp / pos, fp / neg, tp / (tp + fp) if tp + fp else 1.0
 
 
+def _fold(job: tuple[Sequence[Scored], int, float, float]) -> tuple[Cuts, list[bool], list[bool]]:
+    """One held-out part: the cuts chosen on the others, the model's flags and the combined."""
+    parts, held, c, target = job
+    rest = [p for k, p in enumerate(parts) if k != held]
+    cuts = choose(rest, c, target, workers=1)
+    bias, weights = train(rest, c)
+    probability = probabilities(bias, weights, parts[held])
+    model = [p >= cuts.threshold for p in probability]
+    return cuts, model, cuts.flags(parts[held], probability)
+
+
 def leave_one_part_out(
-    parts: Sequence[Scored], c: float, budget: float, only: Sequence[str] = ()
+    parts: Sequence[Scored], c: float, target: float, only: Sequence[str] = ()
 ) -> list[str]:
     lines = [
-        f"leave one part out (C={c}, budget {budget:.2%}); recall / false positives / precision",
-        f"{'part':<10}{'threshold':>10}  {'grammar':<22}{'model':<22}{'grammar or model':<22}",
+        f"leave one part out (C={c}, target {target:.1%}); recall / false positives / precision",
+        f"{'part':<10}{'cuts':>10}  {'grammar':<22}{'model':<22}{'grammar and model':<22}",
     ]
     totals: dict[str, list[bool]] = {"grammar": [], "model": [], "combined": [], "labels": []}
-    for held in parts:
-        if only and held.name not in only:
-            continue
-        rest = [p for p in parts if p is not held]
-        cut = threshold(rest, c, budget)
-        bias, weights = train(rest, c)
-        model = [p >= cut for p in probabilities(bias, weights, held)]
-        combined = [g or m for g, m in zip(held.grammar, model, strict=True)]
-        cells = [_cell(rates(flags, held.labels)) for flags in (held.grammar, model, combined)]
-        lines.append(f"{held.name:<10}{cut:>10.3f}  " + "".join(f"{c:<22}" for c in cells))
-        totals["grammar"] += held.grammar
+    held = [k for k, p in enumerate(parts) if not only or p.name in only]
+    with ProcessPoolExecutor(2) as pool:
+        folds = list(pool.map(_fold, [(parts, k, c, target) for k in held]))
+    for k, (cuts, model, combined) in zip(held, folds, strict=True):
+        part = parts[k]
+        cells = [_cell(rates(flags, part.labels)) for flags in (part.grammar, model, combined)]
+        cut = f"{cuts.threshold:.2f}/{cuts.confirm:.2f}"
+        lines.append(f"{part.name:<10}{cut:>10}  " + "".join(f"{c:<22}" for c in cells))
+        totals["grammar"] += part.grammar
         totals["model"] += model
         totals["combined"] += combined
-        totals["labels"] += held.labels
+        totals["labels"] += part.labels
     cells = [_cell(rates(totals[k], totals["labels"])) for k in ("grammar", "model", "combined")]
     lines.append(f"{'all':<10}{'':>10}  " + "".join(f"{c:<22}" for c in cells))
     return lines
@@ -166,15 +223,16 @@ def _cell(figures: tuple[float, float, float]) -> str:
     return f"{recall:5.1%} {fp:5.1%} {precision:5.1%}"
 
 
-def shipped_weights(parts: Sequence[Scored], c: float = C, budget: float = BUDGET) -> str:
-    """The weights file's text: trained on every part, threshold by leave-one-part-out."""
-    cut = threshold(parts, c, budget)
+def shipped_weights(parts: Sequence[Scored], c: float = C, target: float = TARGET) -> str:
+    """The weights file's text: trained on every part, cuts by leave-one-part-out."""
+    cuts = choose(parts, c, target)
     bias, weights = train(parts, c)
     data = {
         "trained_on": [p.name for p in parts],
         "c": c,
-        "budget": budget,
-        "threshold": cut,
+        "target": target,
+        "threshold": cuts.threshold,
+        "confirm": cuts.confirm,
         "bias": bias,
         "weights": dict(sorted(weights.items())),
     }
@@ -184,7 +242,9 @@ def shipped_weights(parts: Sequence[Scored], c: float = C, budget: float = BUDGE
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.blameless_model", description=__doc__)
     parser.add_argument("-C", type=float, default=C, help=f"regularisation ({C})")
-    parser.add_argument("--budget", type=float, default=BUDGET, help=f"({BUDGET})")
+    parser.add_argument(
+        "--target", type=float, default=TARGET, help=f"false positives allowed ({TARGET})"
+    )
     parser.add_argument(
         "--without", action="append", default=[], help="leave out features with this prefix"
     )
@@ -194,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     parts = [_without(scored(load(name)), tuple(args.without)) for name in PARTS]
     if args.write or args.check:
-        text = shipped_weights(parts, args.C, args.budget)
+        text = shipped_weights(parts, args.C, args.target)
         if args.check:
             same = WEIGHTS.exists() and WEIGHTS.read_text(encoding="utf-8") == text
             print("shipped weights match training" if same else f"{WEIGHTS} differs: retrain")
@@ -202,7 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         WEIGHTS.write_text(text, encoding="utf-8")
         print(f"wrote {WEIGHTS}")
         return 0
-    print("\n".join(leave_one_part_out(parts, args.C, args.budget, args.parts)))
+    print("\n".join(leave_one_part_out(parts, args.C, args.target, args.parts)))
     return 0
 
 

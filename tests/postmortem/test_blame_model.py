@@ -1,6 +1,7 @@
-"""The trained model beside the blame grammar: what it flags that the grammar misses, what it
-leaves alone, what its finding says, that a team can switch it off, that the runtime needs no
-scikit-learn or numpy, and that the shipped weights are what training on the corpus gives."""
+"""The trained model beside the blame grammar: what it flags that the grammar misses, which of
+the grammar's person-made changes it confirms, what it leaves alone, what its finding says,
+that a team can switch it off, that the runtime needs no scikit-learn or numpy, and that the
+shipped weights are what training on the corpus gives."""
 
 from __future__ import annotations
 
@@ -63,6 +64,26 @@ def test_the_model_leaves_systems_times_quotes_and_fixes_alone(
     assert check(text, rules, PEOPLE) == []
 
 
+# A person's change to a live system is the grammar's ``change`` category; alone, it stands only
+# where the sentence reads like blame.
+@pytest.mark.parametrize(
+    ("text", "blame"),
+    [
+        ("Tomasz opened a bridge and restarted the consumer pods.", False),
+        ("Tomasz ran the weekly reindex as usual; the job now also rewrites the aliases.", False),
+        ("Tomasz bumped the homepage TTL from 3600 to 30 and the origin fell over.", True),
+        ("Tomasz flipped the payment gateway to sandbox mode right before the sale.", True),
+    ],
+)
+def test_a_persons_change_is_blame_where_the_sentence_reads_like_blame(
+    rules: list[Rule], text: str, blame: bool
+) -> None:
+    without_model = [rule for rule in rules if not rule.model]
+
+    assert [f.rule for f in check(text, without_model, PEOPLE)] == ["person-change"]
+    assert [f.rule for f in check(text, rules, PEOPLE)] == (["person-change"] if blame else [])
+
+
 def test_a_model_finding_locates_its_sentence_in_the_text(rules: list[Rule]) -> None:
     text = (
         "# Post-mortem\n\n## Trigger\n\nThe disk filled up. "
@@ -119,6 +140,7 @@ def test_checking_needs_neither_scikit_learn_nor_numpy() -> None:
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.timeout(900)  # trains a model per corpus part to choose the cuts: a minute or two
 def test_the_shipped_weights_are_what_training_on_the_corpus_gives() -> None:
     from bench.blameless import PARTS, load
     from bench.blameless_model import scored, shipped_weights

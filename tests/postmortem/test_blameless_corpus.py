@@ -242,7 +242,13 @@ def test_a_person_making_a_change_is_flagged(rules: list[Rule], text: str) -> No
         "Lena rolled back the release at once.",
         "Ines pushed the corrected config and latency dropped back under 200 ms.",
         "Lena promoted the replica in us-east-1 once replication lag hit zero.",
-        "The on-call flushed the DNS cache on the resolvers.",
+        pytest.param(
+            "The on-call flushed the DNS cache on the resolvers.",
+            # A known false positive of the trained model at the cuts that find the most blame
+            # within 4% false positives (bench/README.md): it reads a role noun and "flushed"
+            # as blame. Strict: it fails once the model reads it right, to move it back.
+            marks=pytest.mark.xfail(strict=True, reason="the trained model flags it"),
+        ),
         "Ines moved the batch jobs to the overnight window.",
         "Kofi merged the alert rule change the next morning.",
         "Ines kicked off the restore from last night's snapshot.",

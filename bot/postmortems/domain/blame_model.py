@@ -54,11 +54,15 @@ SKIPS = frozenset({PURPOSE, RESPONDED})
 
 @dataclass(frozen=True)
 class Model:
-    """Weights of a logistic regression; ``threshold`` is on the probability."""
+    """Weights of a logistic regression. ``threshold`` is the probability at which the model
+    finds blame on its own; ``confirm`` the one a sentence needs for the grammar's ``change``
+    finding to stand when it is the sentence's only finding (a person's change is blame when
+    its sentence reads like blame, not by itself: "opened a bridge and restarted the pods")."""
 
     bias: float
     weights: dict[str, float]
     threshold: float
+    confirm: float
 
     def probability(self, features: Iterable[str]) -> float:
         total = self.bias + sum(self.weights.get(f, 0.0) for f in set(features))
@@ -81,7 +85,12 @@ def shipped() -> Model:
 
 def load(path: Path) -> Model:
     data = json.loads(path.read_text(encoding="utf-8"))
-    return Model(float(data["bias"]), dict(data["weights"]), float(data["threshold"]))
+    return Model(
+        float(data["bias"]),
+        dict(data["weights"]),
+        float(data["threshold"]),
+        float(data["confirm"]),
+    )
 
 
 @dataclass(frozen=True)
@@ -124,12 +133,25 @@ class Reader:
             signals.append(RESPONDED)
         return found + signals
 
-    def blames(self, sentence: str) -> bool:
+    def probability(self, sentence: str) -> float:
+        """How much the sentence reads like blame; 0 for what the model leaves to the grammar
+        (too short, a stated purpose, a change framed as a response)."""
         if short(sentence):
-            return False
+            return 0.0
+        features = self.features(sentence)
+        return self.model.probability(features) if SKIPS.isdisjoint(features) else 0.0
+
+    def blames(self, sentence: str) -> bool:
+        return self.probability(sentence) >= self.model.threshold
+
+    def confirms(self, sentence: str) -> bool:
+        """Whether a sentence whose only finding is the grammar's ``change`` reads like blame;
+        what the model leaves to the grammar (``probability``) keeps the grammar's verdict."""
+        if short(sentence):
+            return True
         features = self.features(sentence)
         return (
-            SKIPS.isdisjoint(features) and self.model.probability(features) >= self.model.threshold
+            not SKIPS.isdisjoint(features) or self.model.probability(features) >= self.model.confirm
         )
 
     def read(self, index: SentenceIndex, skip: set[int]) -> Iterator[Reading]:

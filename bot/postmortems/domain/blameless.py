@@ -15,7 +15,9 @@ rule with
 ``subject: person`` ignores a match whose subject is a thing in the active voice ("the
 autoscaler neglected queue depth"); a person, a pronoun, a passive or no subject still counts.
 A rule with ``model: true`` turns on the trained model (``blame_model``) for the sentences no
-other rule flagged; its finding spans the whole sentence.
+other rule flagged (its finding spans the whole sentence), and has it confirm the grammar's
+``change`` finding where that is a sentence's only one: a person's change to a live system is
+blame where the sentence reads like blame, not in "opened a bridge and restarted the pods".
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.postmortems.domain.blame.cues import LINE_CUES, cue_chunks
 from bot.postmortems.domain.blame.grammar import analyse
+from bot.postmortems.domain.blame.hits import CHANGE
 from bot.postmortems.domain.blame.people import People
 from bot.postmortems.domain.blame.subjects import thing_subject
 from bot.postmortems.domain.blame.words import blank_quotes
@@ -137,7 +140,10 @@ def check(markdown: str, rules: Sequence[Rule], people: Sequence[str] = ()) -> l
         findings += _grammar(candidates, grammar, known, flagged)
     model = next((rule for rule in rules if rule.model), None)
     if model is not None:
-        findings += _model(index, model, people, {f.sentence_start for f in findings})
+        reader = Reader(people)
+        changes = {rule.id for rule in grammar.values() if rule.grammar == CHANGE}
+        findings = _confirmed(findings, changes, reader)
+        findings += _model(index, model, reader, {f.sentence_start for f in findings})
     return _in_sections(markdown, sorted(findings, key=lambda f: (f.start, f.end)))
 
 
@@ -167,12 +173,24 @@ def _grammar(
                 )
 
 
+def _confirmed(findings: list[Finding], changes: set[str], reader: Reader) -> list[Finding]:
+    """The findings without the grammar's ``change`` ones that are their sentence's only
+    finding and that the model does not confirm (a person's change is blame only in a sentence
+    that reads like blame)."""
+    others = {f.sentence_start for f in findings if f.rule not in changes}
+    return [
+        f
+        for f in findings
+        if f.rule not in changes or f.sentence_start in others or reader.confirms(f.sentence)
+    ]
+
+
 def _model(
-    index: SentenceIndex, rule: Rule, people: Sequence[str], flagged: set[int]
+    index: SentenceIndex, rule: Rule, reader: Reader, flagged: set[int]
 ) -> Iterator[Finding]:
     """The model's findings in sentences no other rule flagged, each naming the words that
     weighed most towards blame."""
-    for reading in Reader(people).read(index, flagged):
+    for reading in reader.read(index, flagged):
         words = ", ".join(f'"{w}"' for w in reading.words)
         why = f"{rule.why} (words that weighed most: {words})" if words else rule.why
         end = reading.start + len(reading.sentence)
