@@ -179,7 +179,7 @@ def rates(flags: Sequence[bool], labels: Sequence[bool]) -> tuple[float, float, 
     fp = sum(1 for f, y in zip(flags, labels, strict=True) if f and not y)
     pos = sum(labels)
     neg = len(labels) - pos
-    return tp / pos, fp / neg, tp / (tp + fp) if tp + fp else 1.0
+    return tp / max(pos, 1), fp / max(neg, 1), tp / (tp + fp) if tp + fp else 1.0
 
 
 def _fold(job: tuple[Sequence[Scored], int, float, float]) -> tuple[Cuts, list[bool], list[bool]]:
