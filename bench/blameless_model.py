@@ -130,15 +130,14 @@ class Cuts:
     confirm: float
 
     def flags(self, part: Scored, probability: Sequence[float]) -> list[bool]:
+        """A sentence is flagged by a finding other than a lone change, by a lone change the
+        model confirms (or leaves to the grammar), or by the model alone."""
         return [
-            self.flag(g and not lone, lone and (a or p >= self.confirm), p)
+            (g and not lone) or (lone and (a or p >= self.confirm)) or p >= self.threshold
             for g, lone, a, p in zip(
                 part.grammar, part.change_only, part.abstains, probability, strict=True
             )
         ]
-
-    def flag(self, grammar: bool, confirmed: bool, probability: float) -> bool:
-        return grammar or confirmed or probability >= self.threshold
 
 
 def _held_out(job: tuple[Sequence[Scored], int, float]) -> list[float]:
