@@ -4,7 +4,7 @@ The corpus (``bench/blameless_corpus/``) is post-mortem prose labelled sentence 
 ``dev.yaml`` is what the checker was tuned on, ``heldout.yaml`` was written before the checker
 changed, ``heldout2.yaml`` after its first version, with new names and words, and
 ``heldout3.yaml`` blind to the word lists, in other writing styles, and ``heldout4.yaml``,
-``heldout5.yaml`` to ``heldout14.yaml`` and ``trainA.yaml`` to ``trainAB.yaml`` by authors who
+``heldout5.yaml`` to ``heldout14.yaml`` and ``trainA.yaml`` to ``trainAH.yaml`` by authors who
 never saw the checker; the held-out parts are scored, and their first score is the blind one
 (the train parts give theirs in their header). ``drafts.yaml`` is warroom's own text, none of
 it blame: every sentence shape of the drafted post-mortem below (``--write-drafts`` writes it
@@ -88,6 +88,12 @@ PARTS = (
     "trainZ",
     "trainAA",
     "trainAB",
+    "trainAC",
+    "trainAD",
+    "trainAE",
+    "trainAF",
+    "trainAG",
+    "trainAH",
     "drafts",
 )
 SHIPPED = Path(__file__).parents[1] / "postmortems"
