@@ -5,6 +5,7 @@ shipped weights are what training on the corpus gives."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -141,6 +142,10 @@ def test_checking_needs_neither_scikit_learn_nor_numpy() -> None:
 
 
 @pytest.mark.timeout(900)  # trains a model per corpus part to choose the cuts: a minute or two
+@pytest.mark.skipif(
+    bool(os.environ.get("WARROOM_TEST_DATABASE_URL")),
+    reason="needs no database: checked once, in the SQLite run (CI runs both)",
+)
 def test_the_shipped_weights_are_what_training_on_the_corpus_gives() -> None:
     from bench.blameless import PARTS, load
     from bench.blameless_model import scored, shipped_weights
