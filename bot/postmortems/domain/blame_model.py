@@ -133,26 +133,23 @@ class Reader:
             signals.append(RESPONDED)
         return found + signals
 
-    def probability(self, sentence: str) -> float:
-        """How much the sentence reads like blame; 0 for what the model leaves to the grammar
-        (too short, a stated purpose, a change framed as a response)."""
+    def probability(self, sentence: str) -> float | None:
+        """How much the sentence reads like blame; ``None`` for what the model leaves to the
+        grammar (too short, a stated purpose, a change framed as a response)."""
         if short(sentence):
-            return 0.0
+            return None
         features = self.features(sentence)
-        return self.model.probability(features) if SKIPS.isdisjoint(features) else 0.0
+        return self.model.probability(features) if SKIPS.isdisjoint(features) else None
 
     def blames(self, sentence: str) -> bool:
-        return self.probability(sentence) >= self.model.threshold
+        probability = self.probability(sentence)
+        return probability is not None and probability >= self.model.threshold
 
     def confirms(self, sentence: str) -> bool:
         """Whether a sentence whose only finding is the grammar's ``change`` reads like blame;
-        what the model leaves to the grammar (``probability``) keeps the grammar's verdict."""
-        if short(sentence):
-            return True
-        features = self.features(sentence)
-        return (
-            not SKIPS.isdisjoint(features) or self.model.probability(features) >= self.model.confirm
-        )
+        what the model leaves to the grammar keeps the grammar's verdict."""
+        probability = self.probability(sentence)
+        return probability is None or probability >= self.model.confirm
 
     def read(self, index: SentenceIndex, skip: set[int]) -> Iterator[Reading]:
         """Every sentence of ``index`` the model reads as blame, but those starting at an
