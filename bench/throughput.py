@@ -1,11 +1,13 @@
 """Throughput at saturation: ``warroom serve --workers 1`` against ``--workers 2``.
 
-Both servers run at once on one database (SQLite in a temporary folder, or a scratch database on
-the PostgreSQL server named by ``--database-url``) and the same fake Slack (its own process, as in
-``bench.ack_latency``); rounds alternate between them, so whatever else the machine does falls on
-both. Each round sends ``-n / --rounds`` requests of one scenario, ``-c`` in flight (closed loop,
-enough to keep every worker busy), then waits until the server has done all the work they left
-(stored requests applied, timers fired, Slack quiet).
+Both servers run at once, each with a database of its own (SQLite in a temporary folder, or a
+scratch database on the PostgreSQL server named by ``--database-url``) and a fake Slack of its own
+(its own process, as in ``bench.ack_latency``): on one database the idle server's timer runner
+would take a share of the other's work after the acks (they would be replicas), and both servers'
+done/s would measure the pair. Rounds alternate between them, so whatever else the machine does
+falls on both. Each round sends ``-n / --rounds`` requests of one scenario, ``-c`` in flight
+(closed loop, enough to keep every worker busy), then waits until the server has done all the
+work they left (stored requests applied, timers fired, Slack quiet).
 
 - **acks/s**: requests over the time to answer them all (what Slack sees);
 - **done/s**: requests over that time plus the wait for the work after the acks (a declare's
@@ -34,11 +36,7 @@ from bench.slack_process import FakeSlack
 from bench.timers import database
 
 WORKERS = (1, 2)
-
-
-def _name(workers: int) -> str:
-    # Bench sends its staging requests to the app called "warroom": the one-worker server.
-    return "warroom" if workers == 1 else f"{workers} workers"
+APP = "warroom"  # each Bench drives one server, under the name its staging requests go to
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -58,19 +56,21 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
-def measure(bench: Bench, scenario: str, options: Options) -> dict[int, tuple[Result, float]]:
+def measure(
+    benches: dict[int, Bench], scenario: str, options: Options
+) -> dict[int, tuple[Result, float]]:
     """Per worker count: the acks (samples, send time) and the time until the work was done."""
-    for workers in WORKERS:
+    for bench in benches.values():
         if options.warmup:
-            bench.send(_name(workers), "closed", bench.build(scenario, options.warmup))
+            bench.send(APP, "closed", bench.build(scenario, options.warmup))
             bench.settle()
     totals = {w: (Result(cpu_seconds=0), 0.0) for w in WORKERS}
     size = max(1, options.requests // options.rounds)
     for _ in range(options.rounds):
-        for workers in WORKERS:
-            pid = bench.apps[_name(workers)][1]
+        for workers, bench in benches.items():
+            pid = bench.apps[APP][1]
             cpu, started = tree_cpu_seconds(pid), time.monotonic()
-            result = bench.send(_name(workers), "closed", bench.build(scenario, size))
+            result = bench.send(APP, "closed", bench.build(scenario, size))
             bench.settle()
             total, done = totals[workers]
             total.samples += result.samples
@@ -100,29 +100,29 @@ def report_rows(scenario: str, totals: dict[int, tuple[Result, float]]) -> list[
 def run(options: Options) -> int:
     load, started = os.getloadavg(), time.monotonic()
     with ExitStack() as stack:
-        url = stack.enter_context(database(options.database_url))
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="warroom-tput-")))
-        (workdir / "config").mkdir()
-        slack = stack.enter_context(FakeSlack(options.slack_latency_ms))
-        env = serve_env(url, slack.api_url, workdir / "config")
-        servers = {}
-        for workers in WORKERS:  # one after the other: each migrates the database at start
+        benches = {}
+        for workers in WORKERS:
+            url = stack.enter_context(database(options.database_url))
+            slack = stack.enter_context(FakeSlack(options.slack_latency_ms))
+            (workdir / f"config-{workers}").mkdir()
+            env = serve_env(url, slack.api_url, workdir / f"config-{workers}")
             server = Server(env, workdir, workdir / f"serve-{workers}.log", workers=workers)
             stack.callback(server.stop)
             server.wait_ready()
-            servers[workers] = server
-        apps = {_name(w): (f"{s.url}/slack/events", s.process.pid) for w, s in servers.items()}
-        bench = Bench(options, slack, apps, url)
-        stack.callback(bench.engine.dispose)
-        bench.stage()
+            app = (f"{server.url}/slack/events", server.process.pid)
+            bench = Bench(options, slack, {APP: app}, url)
+            stack.callback(bench.engine.dispose)
+            bench.stage()
+            benches[workers] = bench
         results = {}
         for scenario in options.scenarios:
             print(f"{scenario}...", file=sys.stderr, flush=True)
-            results[scenario] = measure(bench, scenario, options)
+            results[scenario] = measure(benches, scenario, options)
     backend = url.split(":", 1)[0].split("+", 1)[0]
     print(
-        f"warroom serve --workers 1 vs --workers 2 ({backend}, one database), fake Slack in its "
-        f"own process; 127.0.0.1, {os.cpu_count()} cores; {options.requests} requests per "
+        f"warroom serve --workers 1 vs --workers 2 ({backend}), each with its own database and "
+        f"fake Slack process; 127.0.0.1, {os.cpu_count()} cores; {options.requests} requests per "
         f"server and scenario, {options.concurrency} in flight, {options.rounds} alternating "
         f"rounds; load average before {' '.join(f'{x:.2f}' for x in load)}, after "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; took {time.monotonic() - started:.0f} s"
