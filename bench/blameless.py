@@ -98,6 +98,11 @@ PARTS = (
     "trainAF",
     "trainAG",
     "trainAH",
+    "trainAI",
+    "trainAJ",
+    "trainAK",
+    "trainAL",
+    "trainAM",
     "drafts",
 )
 SHIPPED = Path(__file__).parents[1] / "postmortems"

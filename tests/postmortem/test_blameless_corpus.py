@@ -196,12 +196,7 @@ def test_remedies_things_and_tools_are_not_harm(rules: list[Rule], text: str) ->
         "The contractor enabled verbose tracing on every production host.",
         "Somebody from the web team reconfigured the load balancer mid-sale.",
         "The new guy on payments rolled out the feature to everyone at once.",
-        pytest.param(
-            "The contractor tuned the GC settings until the service fell over.",
-            # A known miss at the shipped cuts: the model does not confirm this change (its
-            # probability is just under the cut). Strict: it fails once the check finds it.
-            marks=pytest.mark.xfail(strict=True, reason="the model does not confirm it"),
-        ),
+        "The contractor tuned the GC settings until the service fell over.",
         "Lena bumped the JVM heap on all brokers and left for the weekend.",
         "The DBA ran the schema migration during Black Friday.",
         "Someone edited the prod crontab by hand.",
