@@ -64,6 +64,8 @@ PARTS = (
     "heldout12",
     "heldout13",
     "heldout14",
+    "heldout15",
+    "heldout16",
     "trainA",
     "trainB",
     "trainC",
