@@ -75,6 +75,9 @@ def _run(
         ack()
         client.views_open(trigger_id=request.trigger_id, view=blocks.declare_modal(channel_id))
         return
+    if isinstance(command, cmd.ShowStatus | cmd.ShowTimeline):
+        _answer_read(ctx, command, ack, request)
+        return
     ack()
     try:
         if isinstance(command, cmd.PostUpdate) and command.public is not None:
@@ -92,19 +95,6 @@ def _run(
             )
             if command.service is not None:
                 _tell_maintenance(ctx, command.service, respond)
-        elif isinstance(command, cmd.ShowStatus):
-            view = _card(ctx, command.number, channel_id, user_id)
-            respond(
-                text=blocks.title_line(view.incident),
-                blocks=blocks.to_dicts(blocks.status(view, ctx.people)),
-            )
-        elif isinstance(command, cmd.ShowTimeline):
-            full = _view(ctx, command.number, channel_id, user_id)
-            timeline = blocks.timeline(full.incident, full.timeline, ctx.people)
-            respond(
-                text=f"Timeline of incident #{full.incident.number}",
-                blocks=blocks.to_dicts(timeline),
-            )
         elif handler := ctx.subcommands.get(type(command)):
             if (number := cmd.named_number(command)) is not None:
                 _card(ctx, number, channel_id, user_id)  # refuses a private one
@@ -115,6 +105,30 @@ def _run(
             ctx.incidents.execute(command, channel_id=channel_id, user=user_id)
     except USER_ERRORS as error:
         respond(text=blocks.usage_text(str(error), usage_of(error)), response_type="ephemeral")
+
+
+def _answer_read(
+    ctx: SlackContext, command: cmd.ShowStatus | cmd.ShowTimeline, ack: Ack, request: SlashCommand
+) -> None:
+    """Status and timeline are answered in the ack itself: one Slack round trip fewer than a
+    ``response_url`` answer, and nothing left to do after it. A read slower than Slack's
+    deadline still arrives: the edge sends it through ``response_url`` (``_Handoff``)."""
+    channel_id, user_id = request.channel_id, request.user_id
+    try:
+        if isinstance(command, cmd.ShowStatus):
+            view = _card(ctx, command.number, channel_id, user_id)
+            ack(
+                text=blocks.title_line(view.incident),
+                blocks=blocks.to_dicts(blocks.status(view, ctx.people)),
+            )
+        else:
+            full = _view(ctx, command.number, channel_id, user_id)
+            ack(
+                text=f"Timeline of incident #{full.incident.number}",
+                blocks=blocks.to_dicts(blocks.timeline(full.incident, full.timeline, ctx.people)),
+            )
+    except USER_ERRORS as error:
+        ack(text=blocks.usage_text(str(error), usage_of(error)))
 
 
 def _view(ctx: SlackContext, number: int | None, channel_id: str, user_id: str) -> IncidentView:

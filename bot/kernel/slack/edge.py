@@ -14,7 +14,10 @@ wrong);
    (its typed text stays), 503 for an event so Slack sends it again;
 5. Bolt dispatches the typed request to its listener on a worker thread, and the HTTP answer is
    whatever the listener passes to ``ack()``, sent the moment it calls it; the listener goes on
-   with its work afterwards. An event is answered as soon as it is stored.
+   with its work afterwards. An event is answered as soon as it is stored. A listener that has
+   not acked by ``ACK_DEADLINE_SECONDS`` gets an empty 200 sent for it, and its answer, when it
+   comes, goes through the request's ``response_url`` instead (``_Handoff``), so a read answered
+   in the ack (``/incident status``) is never lost to a slow database.
 
 A listener that raises is logged once; the answer is never a 5xx: the person is told what
 happened, and a stored request is tried again by its recovery timer. A refusal (data warroom did
@@ -147,6 +150,37 @@ class _Respond(Respond):
         return PooledWebhookClient(self.response_url, ssl=self.ssl).send_dict(message)
 
 
+class _Handoff:
+    """Where a listener's answer goes: the HTTP answer until the deadline; after it (Slack got
+    an empty 200), the first answer with something to say goes through ``response_url``."""
+
+    def __init__(self, parsed: p.SlackRequest, deliver: Callable[[BoltResponse], None]) -> None:
+        self._parsed = parsed
+        self._deliver = deliver
+        self._lock = threading.Lock()
+        self._delivered = self._expired = self._late_sent = False
+
+    def __call__(self, answer: BoltResponse) -> None:
+        with self._lock:
+            late = self._expired and not self._delivered
+            if late:
+                if self._late_sent or not answer.body:
+                    return
+                self._late_sent = True
+            self._delivered = self._delivered or not late
+        if late:
+            _answer_late(self._parsed, answer)
+        else:
+            self._deliver(answer)
+
+    def expire(self) -> bool:
+        """At the deadline: whether nothing was delivered (the caller sends an empty 200);
+        ``False`` when an answer is on its way."""
+        with self._lock:
+            self._expired = not self._delivered
+            return self._expired
+
+
 class SlackEdge:
     def __init__(
         self,
@@ -209,13 +243,16 @@ class SlackEdge:
         def on_ack(answer: BoltResponse) -> None:
             loop.call_soon_threadsafe(_resolve, acked, answer)
 
-        self._start(parsed, entry, on_ack)
+        handoff = _Handoff(parsed, on_ack)
+        self._start(parsed, entry, handoff)
         if isinstance(parsed, p.EventCallback):
             return Response(status_code=200)
         try:
             answer = await asyncio.wait_for(asyncio.shield(acked), ACK_DEADLINE_SECONDS)
         except TimeoutError:
-            return Response(status_code=200)
+            if handoff.expire():
+                return Response(status_code=200)
+            answer = await acked  # delivered as the deadline passed: it is on the loop already
         return _to_starlette(answer)
 
     def receive_socket(self, envelope_type: str, payload: dict[str, Any]) -> BoltResponse:
@@ -233,13 +270,14 @@ class SlackEdge:
                 return stored
             entry = stored
         answers: queue.Queue[BoltResponse] = queue.Queue()
-        self._start(parsed, entry, answers.put)
+        handoff = _Handoff(parsed, answers.put)
+        self._start(parsed, entry, handoff)
         if isinstance(parsed, p.EventCallback):
             return BoltResponse(status=200, body="")
         try:
             return answers.get(timeout=ACK_DEADLINE_SECONDS)
         except queue.Empty:
-            return BoltResponse(status=200, body="")
+            return BoltResponse(status=200, body="") if handoff.expire() else answers.get()
 
     def _record(
         self, parsed: p.SlackRequest, content_type: str, body: bytes, signature: str
@@ -411,6 +449,25 @@ def _as_http_body(envelope_type: str, payload: dict[str, Any]) -> tuple[str, byt
     if envelope_type == "interactive":
         return FORM, urlencode({"payload": json.dumps(payload)}).encode()
     return "application/json", json.dumps(payload).encode()
+
+
+def _answer_late(parsed: p.SlackRequest, answer: BoltResponse) -> None:
+    """An answer that missed the deadline, said through ``response_url`` where there is one."""
+    url = getattr(parsed, "response_url", None)
+    if not url:
+        log.warning("an answer came after Slack's deadline and there is no response_url for it")
+        return
+    try:
+        message = json.loads(answer.body)
+    except ValueError:
+        message = {"text": answer.body}
+    if not isinstance(message, dict):
+        message = {"text": str(message)}
+    message.setdefault("response_type", "ephemeral")
+    try:
+        PooledWebhookClient(url, timeout=2).send_dict(message)
+    except Exception as error:  # the person cannot be told; the log says so
+        log.warning("could not answer through response_url: %s", error)
 
 
 def _post_ephemeral(url: str, text: str) -> None:
