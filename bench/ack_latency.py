@@ -81,6 +81,7 @@ class Options:
     database_url: str | None
     timeout: float
     verbose: bool
+    workers: int = 1  # warroom serve --workers
 
 
 class Floor:
@@ -127,6 +128,16 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return math.nan
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of ``pid`` and its children (``warroom serve --workers N``'s workers)."""
+    total = cpu_seconds(pid)
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return total
+    return total + sum(cpu_seconds(int(child)) for child in children)
 
 
 def serve_env(database_url: str, api_url: str, config: Path) -> dict[str, str]:
@@ -242,13 +253,13 @@ class Bench:
                 for app in APPS:
                     requests = self.build(scenario, size)
                     pid = self.apps[app][1]
-                    cpu = cpu_seconds(pid)
+                    cpu = tree_cpu_seconds(pid)
                     result = self.send(app, loop, requests)
                     self.settle()  # the round's work after the ack is done: counted, not carried
                     total = self.results.setdefault((scenario, loop, app), Result(cpu_seconds=0))
                     total.samples += result.samples
                     total.wall_seconds += result.wall_seconds
-                    total.cpu_seconds += cpu_seconds(pid) - cpu
+                    total.cpu_seconds += tree_cpu_seconds(pid) - cpu
         self.mark, self.calls[scenario] = self.slack.calls_since(self.mark)
 
 
@@ -263,8 +274,8 @@ def report(
         for loop in options.loops
     )
     print(
-        f"warroom serve ({backend}) vs floor (bare Bolt), each in its own process, fake Slack "
-        f"in a third; 127.0.0.1, {os.cpu_count()} cores"
+        f"warroom serve --workers {options.workers} ({backend}) vs floor (bare Bolt, one "
+        f"process), fake Slack in a process of its own; 127.0.0.1, {os.cpu_count()} cores"
     )
     print(
         f"{options.requests} requests per app, scenario and loop, {loops}, in "
@@ -328,7 +339,10 @@ def run(options: Options) -> int:
         (workdir / "config").mkdir()
         slack = stack.enter_context(FakeSlack(options.slack_latency_ms))
         server = Server(
-            serve_env(url, slack.api_url, workdir / "config"), workdir, workdir / "serve.log"
+            serve_env(url, slack.api_url, workdir / "config"),
+            workdir,
+            workdir / "serve.log",
+            workers=options.workers,
         )
         stack.callback(server.stop)
         floor = Floor(slack.api_url, workdir / "floor.log")
@@ -387,6 +401,12 @@ def _parser() -> argparse.ArgumentParser:
         default=120.0,  # beyond the 60 s after which a failed request is replayed
         help="s without progress after which warroom's work counts as stuck (120)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="warroom serve --workers (1; the floor is one process either way)",
+    )
     parser.add_argument("--verbose", action="store_true", help="print the apps' log tails")
     return parser
 
@@ -418,6 +438,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         database_url=args.database_url,
         timeout=args.timeout,
         verbose=args.verbose,
+        workers=args.workers,
     )
     return run(options)
 

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench.ack_latency import SCENARIOS, Bench, Options, cpu_seconds, serve_env
+from bench.ack_latency import SCENARIOS, Bench, Options, serve_env, tree_cpu_seconds
 from bench.ack_report import Result
 from bench.paging import Server
 from bench.slack_process import FakeSlack
@@ -37,16 +37,6 @@ from bench.timers import database
 
 WORKERS = (1, 2)
 APP = "warroom"  # each Bench drives one server, under the name its staging requests go to
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU time of ``pid`` and its children (uvicorn's workers)."""
-    total = cpu_seconds(pid)
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return total
-    return total + sum(cpu_seconds(int(child)) for child in children)
 
 
 def percentile(values: list[float], p: float) -> float:
