@@ -372,16 +372,23 @@ class IncidentService:
             for name, value in values.items():
                 setattr(row, name, value)
 
-    def provisioned(self, number: int, reply_to: tuple[str, str] | None = None) -> None:
+    def provisioned(
+        self, number: int, reply_to: tuple[str, str] | None = None, topic: str | None = None
+    ) -> None:
         """The channel is ready: commands work there and the update reminders start; the
-        message it was declared from (``reply_to``: channel, ts) gets its reply."""
-        _retrying_conflicts(lambda: self._provisioned(number, reply_to))
+        message it was declared from (``reply_to``: channel, ts) gets its reply. ``topic``: the
+        channel topic just set (recorded in the same transaction)."""
+        _retrying_conflicts(lambda: self._provisioned(number, reply_to, topic))
         self._wake()
 
-    def _provisioned(self, number: int, reply_to: tuple[str, str] | None) -> None:
+    def _provisioned(
+        self, number: int, reply_to: tuple[str, str] | None, topic: str | None
+    ) -> None:
         now = self._clock()
         with self._sessions.begin() as session:
             row = _existing(session, number)
+            if topic is not None:
+                row.topic = topic
             if reply_to is not None and row.provision_state != READY:  # planned once
                 channel, ts = reply_to
                 timers.schedule(

@@ -173,12 +173,16 @@ class IncidentEffects:
         tolerate(
             lambda: self._client.pins_add(channel=channel_id, timestamp=card_ts), "already_pinned"
         )
-        self._set_topic(number, channel_id, blocks.topic(view.incident), row.topic)
-        if row.provision_state != "ready":
-            # Told before the channel is marked ready: a crash in between tells them twice (an
-            # ephemeral message), never not at all.
-            self._tell_declarer(row, view, channel_id, refused)
-            self._incidents.provisioned(number, _source_of(timer))
+        topic = blocks.topic(view.incident)
+        if row.provision_state == "ready":
+            self._set_topic(number, channel_id, topic, row.topic)
+            return Done()
+        if topic != row.topic:  # recorded with "ready" below: setting it again is harmless
+            self._client.conversations_setTopic(channel=channel_id, topic=topic)
+        # Told before the channel is marked ready: a crash in between tells them twice (an
+        # ephemeral message), never not at all.
+        self._tell_declarer(row, view, channel_id, refused)
+        self._incidents.provisioned(number, _source_of(timer), topic=topic)
         return Done()
 
     def _invite_people(self, number: int, row: Provisioning, channel_id: str) -> dict[str, str]:
