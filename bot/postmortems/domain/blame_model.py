@@ -7,7 +7,10 @@ lower-cased words and word pairs, with every person the grammar recognises (conf
 handles, ids, role nouns, teams) written ``PERSON`` so it learns what people are blamed *for*,
 not who; pronouns are kept. A few grammar signals join them: a person (by kind) at the start of a
 clause, a clock time, a response word (a fix, a rollback, "as planned"), a purpose ("to free disk
-space"), a person's change the grammar reads as a response.
+space"), a person's change the grammar reads as a response. The model leaves to the grammar only
+a remedy's purpose ("to free disk space", not "decided to restart the brokers") and a response
+that tells of no harm ("rebooted the stuck broker", not "restarted the brokers and the order
+stream stopped").
 
 The weights are data (``blame_model.json`` beside this file), trained by
 ``python -m bench.blameless_model --write`` on the corpus in ``bench/blameless_corpus/``; scoring
@@ -27,7 +30,7 @@ from pathlib import Path
 
 from bot.postmortems.domain.blame import lexicon as lex
 from bot.postmortems.domain.blame.change import responded_change
-from bot.postmortems.domain.blame.intent import purpose_verb
+from bot.postmortems.domain.blame.intent import purpose_verb, purpose_word
 from bot.postmortems.domain.blame.people import Mention, People, find_mentions
 from bot.postmortems.domain.blame.words import stems, tokenize
 from bot.postmortems.domain.sentences import SentenceIndex
@@ -44,12 +47,41 @@ _OPENERS = frozenset(
 )
 _DETERMINERS = frozenset({"the", "a", "an", "our", "their", "this", "that", "one"})
 _RESPONSE = frozenset(lex.RESPONSE_OBJECTS | lex.FIX_WORDS | lex.RECOVERED)
-# A sentence that states its purpose ("truncated the temp table to free disk space") or frames a
-# person's change as a response ("enabled debug logging while we investigated") is left to the
-# grammar, which has read it as not blame; the model has no such reading.
+# "to" and a verb ("to free disk space", "to do the upgrade") and a person's change the grammar
+# reads as a response ("enabled debug logging while we investigated", "restarted the brokers")
+# are features. They used to veto the model, but they are as common in the blame the grammar
+# misses ("decided to do the core router upgrade in business hours", "restarted all three
+# brokers at once, and the order stream stopped"): 448 of its 2,073 sentences in the corpus
+# were never read. Now a sentence is left to the grammar only for a remedy's purpose (a purpose
+# verb after "to", not after "decided" or "failed") or a response that tells of no harm. Out of
+# fold (8 folds by part, the cuts for most recall within 4% false positives): 87.7% -> 90.4%
+# recall, 86.8% -> 89.4% on the parts the grammar never saw; dropping the vetoes altogether
+# finds 93.9%, but flags the hand-written remedies and responses of tests/postmortem.
 PURPOSE = "g:purpose"
 RESPONDED = "g:responded"
-SKIPS = frozenset({PURPOSE, RESPONDED})
+REMEDY = "g:purpose:remedy"
+QUIET_RESPONSE = "g:responded:no-harm"
+SKIPS = frozenset({REMEDY, QUIET_RESPONSE})
+# Words before "to" that make what follows the action itself, not its purpose.
+_NOT_PURPOSE = lex.word_set(
+    """
+    decide decided decides deciding fail failed fails failing omit omitted chose choose chooses
+    opted opt forgot forget forgets neglected neglect wanted want tried try trying refused refuse
+    planned plan bothered bother attempted attempt agreed agree needed need not it them elected
+    elect went go going got get seemed seem started start began begin continued continue kept
+    proceeded proceed managed manage rushed rush hurried
+    """
+)
+# Words that tell of harm done, so a change is not a quiet response.
+_HARM = lex.word_set(
+    """
+    outage outages down broke broken break breaks breaking fail failed fails failing failure
+    failures error errors lost lose loses losing loss stall stalled stalls crash crashed crashes
+    crashing timed timeout timeouts offline flap flapped flapping duplicate duplicates duplicated
+    reject rejected rejecting rejects corrupt corrupted unusable die died dying hung froze frozen
+    freeze degraded unavailable pile piled piling leak leaked leaking exposed
+    """
+)
 
 
 @dataclass(frozen=True)
@@ -131,11 +163,15 @@ class Reader:
         signals = _signals(sentence, lows, mentions)
         if responded_change(tokens, every):
             signals.append(RESPONDED)
+        if _remedy_purpose(lows):
+            signals.append(REMEDY)
+        if RESPONDED in signals and _HARM.isdisjoint(lows):
+            signals.append(QUIET_RESPONSE)
         return found + signals
 
     def probability(self, sentence: str) -> float | None:
         """How much the sentence reads like blame; ``None`` for what the model leaves to the
-        grammar (too short, a stated purpose, a change framed as a response)."""
+        grammar (too short, a remedy's purpose, a response that tells of no harm)."""
         if short(sentence):
             return None
         features = self.features(sentence)
@@ -179,6 +215,16 @@ class Reader:
 def short(sentence: str) -> bool:
     """Too few words to be read (``MIN_WORDS``)."""
     return len(sentence.split(None, MIN_WORDS - 1)) < MIN_WORDS
+
+
+def _remedy_purpose(lows: Sequence[str]) -> bool:
+    """ "to" and a purpose verb, not after a verb that makes it the action ("decided to")."""
+    return any(
+        low == "to"
+        and purpose_word(lows[at + 1])
+        and (lows[at - 1] if at else "") not in _NOT_PURPOSE
+        for at, low in enumerate(lows[:-1])
+    )
 
 
 def _abstracted(lows: Sequence[str], spans: Sequence[tuple[int, int]]) -> list[str]:

@@ -39,7 +39,7 @@ def responded_change(tokens: Sequence[Token], mentions: Sequence[Mention]) -> bo
     """Whether a person subject's verb is a remedy's ("the payments team disabled the new
     checkout flow") or their first change is framed as a response ("enabled debug logging while
     we investigated"): the trained model leaves such sentences to the grammar, which has read
-    them as not blame unless its harm reading found misuse."""
+    them as not blame unless its harm reading found misuse, when they tell of no harm."""
     return any(
         verb is None or responded for _, verb, responded in _person_changes(tokens, mentions)
     )

@@ -45,6 +45,11 @@ _PURPOSES = frozenset().union(
 )
 
 
+def purpose_word(word: str) -> bool:
+    """Whether ``word`` (after "to") names what a remedy is for: "free", "stop", "make room"."""
+    return word.isalpha() and not stems(word).isdisjoint(_PURPOSES)
+
+
 def remedial_object(window: Sequence[str]) -> bool:
     """A flag or feature turned off is a remedy ("disabled the feature flag")."""
     return any(w in ("flag", "flags", "feature", "toggle", "experiment") for w in window[:4])
