@@ -66,6 +66,8 @@ PARTS = (
     "heldout14",
     "heldout15",
     "heldout16",
+    "heldout17",
+    "heldout18",
     "trainA",
     "trainB",
     "trainC",
