@@ -107,6 +107,8 @@ PARTS = (
     "trainAK",
     "trainAL",
     "trainAM",
+    "trainAN",
+    "trainAO",
     "drafts",
 )
 SHIPPED = Path(__file__).parents[1] / "postmortems"
