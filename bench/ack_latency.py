@@ -48,6 +48,7 @@ from bench.ack_report import (
     HEADER,
     Result,
     ack_rows,
+    answer_latencies,
     calls_per_request,
     log_summary,
     ready_latencies,
@@ -309,6 +310,13 @@ def report(
             latencies, missing = ready_latencies(samples, bench.calls["declare"])
             failed = failed or missing > 0
             print(ready_row(loop, latencies, missing))
+    if "status" in options.scenarios:
+        print()
+        print("status answered (the ack's body, or its response_url post), from when it was due:")
+        for loop in options.loops:
+            samples = bench.results[("status", loop, "warroom")].samples
+            latencies = answer_latencies(samples, bench.calls["status"])
+            print(ready_row(loop, latencies))
     print()
     print("warroom's Slack calls per request (Web API calls and response_url posts):")
     for scenario in options.scenarios:

@@ -89,6 +89,22 @@ def ready_latencies(samples: Iterable[Sample], calls: Sequence[Call]) -> tuple[l
     return latencies, len(acked) - len(latencies)
 
 
+def answer_latencies(samples: Iterable[Sample], calls: Sequence[Call]) -> list[float]:
+    """Per acked request, ms from when it was due to the person seeing its answer: its
+    ``response_url`` post when it got one (as the fake answered it), else the ack itself."""
+    posted: dict[str, float] = {}
+    for call in calls:
+        if call.ok and call.method == "response_url":
+            posted.setdefault(call.token, call.at)
+    return [
+        (posted[s.response_token] - s.due_wall) * 1000
+        if s.response_token in posted
+        else s.latency_ms
+        for s in samples
+        if s.latency_ms is not None
+    ]
+
+
 def calls_per_request(calls: Sequence[Call], requests: int) -> tuple[float, list[str], list[str]]:
     """Slack calls (Web API and response_url) per request, the busiest methods, failed calls."""
     if not requests:
@@ -155,9 +171,9 @@ def ack_rows(scenario: str, loop: str, floor: Result, ours: Result) -> list[str]
     return rows
 
 
-def ready_row(loop: str, latencies: list[float], missing: int) -> str:
-    return (
+def ready_row(loop: str, latencies: list[float], missing: int | None = None) -> str:
+    row = (
         f"  {loop:<6} p50 {_ms(percentile(latencies, 50))} ms, p99 "
-        f"{_ms(percentile(latencies, 99))} ms, max {_ms(percentile(latencies, 100))} ms; "
-        f"{len(latencies)} ready, {missing} not ready"
+        f"{_ms(percentile(latencies, 99))} ms, max {_ms(percentile(latencies, 100))} ms"
     )
+    return row if missing is None else f"{row}; {len(latencies)} ready, {missing} not ready"

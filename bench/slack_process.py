@@ -102,6 +102,7 @@ class Workshop:
             self.driver.slash_command(text=f"declare {STAGE_TITLE} sev3", channel_id=GENERAL)
         elif scenario == "status":
             self.driver.slash_command(text="status", channel_id=self.stage_channel)
+            token = str(self.driver.last_response_url).rsplit("/", 1)[-1]
         elif scenario == "button":  # "Post update" on the card: warroom opens the update modal
             self.driver.block_action(ONCALL, self.stage_channel, self.card_ts, ACTION_UPDATE)
         elif scenario == "modal":  # that modal, submitted: warroom posts the update
