@@ -64,7 +64,6 @@ def ready_latencies(samples: Iterable[Sample], calls: Sequence[Call]) -> tuple[l
     acked = {s.index: s for s in samples if s.latency_ms is not None}
     steps: dict[str, dict[str, float]] = {}  # channel -> step -> first time
     channel_of: dict[int, str] = {}
-    answered: dict[str, float] = {}
     for call in calls:
         if not call.ok:
             continue
@@ -77,8 +76,7 @@ def ready_latencies(samples: Iterable[Sample], calls: Sequence[Call]) -> tuple[l
             steps.setdefault(call.channel, {}).setdefault("pinned", call.at)
         elif call.method == "conversations.setTopic":
             steps.setdefault(call.channel, {}).setdefault("topic", call.at)
-        elif call.method == "response_url":
-            answered.setdefault(call.token, call.at)
+    answered = _posted(calls)
     latencies: list[float] = []
     for index, sample in acked.items():
         done = dict(steps.get(channel_of.get(index, ""), {}))
@@ -92,10 +90,7 @@ def ready_latencies(samples: Iterable[Sample], calls: Sequence[Call]) -> tuple[l
 def answer_latencies(samples: Iterable[Sample], calls: Sequence[Call]) -> list[float]:
     """Per acked request, ms from when it was due to the person seeing its answer: its
     ``response_url`` post when it got one (as the fake answered it), else the ack itself."""
-    posted: dict[str, float] = {}
-    for call in calls:
-        if call.ok and call.method == "response_url":
-            posted.setdefault(call.token, call.at)
+    posted = _posted(calls)
     return [
         (posted[s.response_token] - s.due_wall) * 1000
         if s.response_token in posted
@@ -103,6 +98,15 @@ def answer_latencies(samples: Iterable[Sample], calls: Sequence[Call]) -> list[f
         for s in samples
         if s.latency_ms is not None
     ]
+
+
+def _posted(calls: Sequence[Call]) -> dict[str, float]:
+    """When each response_url (by its token) was first posted to, as the fake answered it."""
+    posted: dict[str, float] = {}
+    for call in calls:
+        if call.ok and call.method == "response_url":
+            posted.setdefault(call.token, call.at)
+    return posted
 
 
 def calls_per_request(calls: Sequence[Call], requests: int) -> tuple[float, list[str], list[str]]:

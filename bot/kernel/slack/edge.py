@@ -464,16 +464,15 @@ def _answer_late(parsed: p.SlackRequest, answer: BoltResponse) -> None:
     if not isinstance(message, dict):
         message = {"text": str(message)}
     message.setdefault("response_type", "ephemeral")
-    try:
-        PooledWebhookClient(url, timeout=2).send_dict(message)
-    except Exception as error:  # the person cannot be told; the log says so
-        log.warning("could not answer through response_url: %s", error)
+    _send(url, message)
 
 
 def _post_ephemeral(url: str, text: str) -> None:
+    _send(url, {"text": text, "response_type": "ephemeral", "replace_original": False})
+
+
+def _send(url: str, message: dict[str, Any]) -> None:
     try:
-        PooledWebhookClient(url, timeout=2).send(
-            text=text, response_type="ephemeral", replace_original=False
-        )
+        PooledWebhookClient(url, timeout=2).send_dict(message)
     except Exception as error:  # the person cannot be told; the log says so
         log.warning("could not answer through response_url: %s", error)

@@ -24,10 +24,9 @@ def purpose_verb(window: Sequence[str], at: int) -> bool:
     destination ("to prod", "to 5000", "to the public repo")."""
     if at >= len(window) or not window[at].isalpha():
         return False
-    bases = stems(window[at])
     after = window[at + 1] if at + 1 < len(window) else ""
     return (
-        not bases.isdisjoint(_PURPOSES)
+        purpose_word(window[at])
         or after in lex.DETERMINERS
         or after in lex.POSSESSIVE_PRONOUNS
         or after in ("it", "them", "up", "down", "off", "out")
