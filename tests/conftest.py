@@ -24,6 +24,7 @@ from tests.browser import browser  # the session's one Chromium, for every folde
 from tests.ci import IN_CI
 
 __all__ = ["IN_CI", "browser"]
+pytest_plugins = ["tests.hangs"]
 
 # `warroom serve` started by a test (tests/replicas, tests/durability, tests/e2e) is one process,
 # as the tests that kill and restart it assume; tests of --workers ask for more explicitly.
@@ -48,14 +49,47 @@ def migrated_engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def engine(migrated_engine: Engine) -> Engine:
-    with migrated_engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
+    if migrated_engine.dialect.name == "postgresql":
+        _truncate(migrated_engine)
+    else:
+        with migrated_engine.begin() as connection:
             for table in reversed(Base.metadata.sorted_tables):
                 connection.execute(table.delete())
     return migrated_engine
+
+
+# A connection an earlier test left open in a transaction would hold its locks for the rest of the
+# run, and every later test would wait on TRUNCATE until its timeout: the run would outlive CI's
+# bound. It is ended instead, and named in the run's summary.
+_LEFT_OPEN: list[str] = []
+_ENDED = text(
+    "SELECT pg_terminate_backend(pid), coalesce(application_name, ''), left(query, 200) "
+    "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+    "AND state LIKE 'idle in transaction%'"
+)
+
+
+def _truncate(engine: Engine) -> None:
+    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    for attempt in range(2):
+        try:
+            with engine.begin() as connection:
+                connection.execute(text("SET LOCAL lock_timeout = '10s'"))
+                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        except OperationalError:
+            if attempt:
+                raise
+            with engine.connect() as connection:
+                ended = connection.execute(_ENDED).all()
+            _LEFT_OPEN.extend(f"{app or '?'}: {query}" for _, app, query in ended)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _LEFT_OPEN:
+        terminalreporter.section("connections left open in a transaction, ended by the tests")
+        for line in _LEFT_OPEN:
+            terminalreporter.line(line)
 
 
 @pytest.fixture
