@@ -360,35 +360,39 @@ class IncidentService:
             event = TimelineEvent(now, BOT_ACTOR, created, dedup_key="channel_created")
             repo.append(session, number, [event], now)
 
-    def card_posted(self, number: int, ts: str) -> None:
-        _retrying_conflicts(lambda: self._set(number, card_ts=ts))
-
     def topic_set(self, number: int, topic: str) -> None:
-        _retrying_conflicts(lambda: self._set(number, topic=topic))
+        _retrying_conflicts(lambda: self._topic_set(number, topic))
 
-    def _set(self, number: int, **values: str) -> None:
+    def _topic_set(self, number: int, topic: str) -> None:
         with self._sessions.begin() as session:
-            row = _existing(session, number)
-            for name, value in values.items():
-                setattr(row, name, value)
+            _existing(session, number).topic = topic
 
     def provisioned(
-        self, number: int, reply_to: tuple[str, str] | None = None, topic: str | None = None
+        self,
+        number: int,
+        reply_to: tuple[str, str] | None = None,
+        topic: str | None = None,
+        card_ts: str | None = None,
     ) -> None:
         """The channel is ready: commands work there and the update reminders start; the
-        message it was declared from (``reply_to``: channel, ts) gets its reply. ``topic``: the
-        channel topic just set (recorded in the same transaction)."""
-        _retrying_conflicts(lambda: self._provisioned(number, reply_to, topic))
+        message it was declared from (``reply_to``: channel, ts) gets its reply. ``topic`` and
+        ``card_ts``: the channel topic just set and the card just posted, recorded in the same
+        transaction."""
+        _retrying_conflicts(lambda: self._provisioned(number, reply_to, topic, card_ts))
         self._wake()
 
     def _provisioned(
-        self, number: int, reply_to: tuple[str, str] | None, topic: str | None
+        self,
+        number: int,
+        reply_to: tuple[str, str] | None,
+        topic: str | None,
+        card_ts: str | None,
     ) -> None:
         now = self._clock()
         with self._sessions.begin() as session:
             row = _existing(session, number)
-            if topic is not None:
-                row.topic = topic
+            row.topic = topic if topic is not None else row.topic
+            row.card_ts = card_ts if card_ts is not None else row.card_ts
             if reply_to is not None and row.provision_state != READY:  # planned once
                 channel, ts = reply_to
                 timers.schedule(

@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from slack_sdk import WebClient
 from sqlalchemy import Engine, select
 
 from bot.config import Config
@@ -16,8 +17,11 @@ from bot.incidents.domain.severity import Severity
 from bot.incidents.domain.timeline import EventKind
 from bot.incidents.rows import IncidentRow
 from bot.incidents.service import IncidentService, NotAnIncidentChannel
+from bot.incidents.slack.provisioning import CARD_PATIENCE, IncidentEffects
 from bot.kernel.storage.db import make_session_factory
+from bot.kernel.timers.outcomes import Done, Reschedule
 from bot.kernel.timers.rows import Timer
+from bot.kernel.timers.store import ClaimedTimer
 from bot.paging.service import PagingService
 
 
@@ -229,3 +233,20 @@ def test_one_message_added_by_several_people_at_once_is_on_the_timeline_once(
         assert added.count(True) <= 1
     messages = [e for e in service.view("C1").timeline if e.kind is EventKind.MESSAGE_ADDED]
     assert len(messages) == 1
+
+
+def test_a_card_change_while_the_channel_is_set_up_waits_for_the_card_to_be_recorded(
+    service: IncidentService, clock: Clock
+) -> None:
+    """Provisioning records the card it posted only with "ready": a change before then (an
+    alert, a page) draws the card again once it is recorded, not never."""
+    number = service.declare(title="Checkout latency high", severity=Severity.SEV2, declarer="U1")
+    service.channel_created(number, "C1", "inc-1")
+    slack = WebClient(base_url="http://127.0.0.1:9/")  # never called: there is no card yet
+    effects = IncidentEffects(service, slack, "UBOT", clock)
+    key = incident_timers.card_key(number)
+    timer = ClaimedTimer(1, key, incident_timers.CARD, {"incident": number}, clock.now, 1, "me#1")
+
+    assert effects.refresh_card(timer) == Reschedule(clock.now + incident_timers.CARD_WINDOW)
+    clock.now += CARD_PATIENCE  # provisioning gave up long ago: no card will come
+    assert isinstance(effects.refresh_card(timer), Done)

@@ -43,6 +43,9 @@ _WHAT_FAILED = {
     incident_timers.SOURCE_REPLY: "reply under the message this incident was declared from",
 }
 REMINDER_SLACK = timedelta(seconds=5)
+# How long a card refresh waits for provisioning to record the card; past it provisioning has
+# given up (and said so in the channel), and there is no card to refresh.
+CARD_PATIENCE = timedelta(minutes=15)
 _EMOJI = {
     EventKind.STATUS_CHANGED: ":arrows_counterclockwise:",
     EventKind.SEVERITY_CHANGED: ":rotating_light:",
@@ -166,8 +169,7 @@ class IncidentEffects:
                 channel_id,
                 blocks.title_line(view.incident),
                 blocks.to_dicts(blocks.card(view, self._people)),
-            )
-            self._incidents.card_posted(number, card_ts)
+            )  # recorded with "ready" below: posting it again finds this one (its mark)
         else:
             card_ts = row.card_ts
         tolerate(
@@ -182,7 +184,7 @@ class IncidentEffects:
         # Told before the channel is marked ready: a crash in between tells them twice (an
         # ephemeral message), never not at all.
         self._tell_declarer(row, view, channel_id, refused)
-        self._incidents.provisioned(number, _source_of(timer), topic=topic)
+        self._incidents.provisioned(number, _source_of(timer), topic=topic, card_ts=card_ts)
         return Done()
 
     def _invite_people(self, number: int, row: Provisioning, channel_id: str) -> dict[str, str]:
@@ -318,8 +320,15 @@ class IncidentEffects:
         number = int(timer.payload["incident"])
         view = self._incidents.card_view_by_number(number)
         row = self._incidents.provisioning(number)
-        if view is None or row is None or row.channel_id is None or row.card_ts is None:
+        if view is None or row is None or row.channel_id is None:
             return Done()  # provisioning posts the card with the current state
+        if row.card_ts is None:
+            # Provisioning has posted the card, or is posting it, from a state that may predate
+            # this change: draw it again once the card is recorded (with "ready").
+            now = self._clock()
+            if now - row.declared_at < CARD_PATIENCE:
+                return Reschedule(now + incident_timers.CARD_WINDOW)
+            return Done()
         self._client.chat_update(
             channel=row.channel_id,
             ts=row.card_ts,
