@@ -10,7 +10,8 @@ the category that most often flags plain narration) keeps that finding only when
 probability reaches ``confirm``. Both are chosen by the same leave-one-part-out inside the
 training parts: the pair that finds the most blame with at most ``--target`` false positives
 (share of blameless sentences, grammar and model together). As in the check, the model leaves
-short sentences, a remedy's purpose and responses that tell of no harm alone.
+short sentences, a remedy's purpose and responses that tell of no harm alone, unless a clause
+tells what followed the person's action.
 
 Per part it prints recall, false positives and precision of the grammar alone (the shipped rules
 without the model), the model alone and the two combined. ``--without g:`` and the like leave

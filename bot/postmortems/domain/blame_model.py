@@ -10,7 +10,8 @@ clause, a clock time, a response word (a fix, a rollback, "as planned"), a purpo
 space"), a person's change the grammar reads as a response. The model leaves to the grammar only
 a remedy's purpose ("to free disk space", not "decided to restart the brokers") and a response
 that tells of no harm ("rebooted the stuck broker", not "restarted the brokers and the order
-stream stopped").
+stream stopped"), and neither when a clause tells what followed the action ("..., so checkout
+timed out").
 
 The weights are data (``blame_model.json`` beside this file), trained by
 ``python -m bench.blameless_model --write`` on the corpus in ``bench/blameless_corpus/``; scoring
@@ -57,6 +58,12 @@ _RESPONSE = frozenset(lex.RESPONSE_OBJECTS | lex.FIX_WORDS | lex.RECOVERED)
 # fold (8 folds by part, the cuts for most recall within 4% false positives): 87.7% -> 90.4%
 # recall, 86.8% -> 89.4% on the parts the grammar never saw; dropping the vetoes altogether
 # finds 93.9%, but flags the hand-written remedies and responses of tests/postmortem.
+# Neither veto holds once the person's action is followed by a clause of what came of it
+# ("restarted all three brokers at once, and the order stream stopped", "scaled the pool down
+# to save cost, so checkout timed out"): half the sentences the vetoes left to the grammar were
+# blame, the harm mostly in words _HARM does not hold. Out of fold (as above, 61 parts, two
+# seeds): 90.2-90.4% -> 93.3-93.4% recall, 89.2-89.4% -> 92.7% on the grammar-blind parts, at
+# 4.0% false positives; a plain remedy ("rebooted the stuck broker") keeps its veto.
 PURPOSE = "g:purpose"
 RESPONDED = "g:responded"
 REMEDY = "g:purpose:remedy"
@@ -71,6 +78,14 @@ _NOT_PURPOSE = lex.word_set(
     elect went go going got get seemed seem started start began begin continued continue kept
     proceeded proceed managed manage rushed rush hurried
     """
+)
+# Words that join a person's action to what followed it ("..., and the order stream stopped",
+# "so", "which", "leaving"); "after" and "while" are left out: they time a response ("after
+# confirming", "while we investigated"), they do not tell its outcome.
+_CONSEQUENCE = frozenset(
+    {"and", "so", "which", "until", "causing", "leading", "leaving", "sending", "then", "before"}
+    | {"taking", "breaking", "knocking", "killing", "dropping", "forcing"}
+    | {";", "->", "\u2192", "\u2014", "\u2013"}
 )
 # Words that tell of harm done, so a change is not a quiet response.
 _HARM = lex.word_set(
@@ -163,9 +178,10 @@ class Reader:
         signals = _signals(sentence, lows, mentions)
         if responded_change(tokens, every):
             signals.append(RESPONDED)
-        if _remedy_purpose(lows):
+        followed = _followed(lows, every)
+        if _remedy_purpose(lows) and not followed:
             signals.append(REMEDY)
-        if RESPONDED in signals and _HARM.isdisjoint(lows):
+        if RESPONDED in signals and _HARM.isdisjoint(lows) and not followed:
             signals.append(QUIET_RESPONSE)
         return found + signals
 
@@ -225,6 +241,15 @@ def _remedy_purpose(lows: Sequence[str]) -> bool:
         and (lows[at - 1] if at else "") not in _NOT_PURPOSE
         for at, low in enumerate(lows[:-1])
     )
+
+
+def _followed(lows: Sequence[str], mentions: Sequence[Mention]) -> bool:
+    """Whether a clause follows the first person's action (``_CONSEQUENCE``): a word joining
+    it after the person and their verb."""
+    if not mentions:
+        return False
+    start = min(m.end for m in mentions) + 1
+    return any(low in _CONSEQUENCE for low in lows[start:])
 
 
 def _abstracted(lows: Sequence[str], spans: Sequence[tuple[int, int]]) -> list[str]:
