@@ -68,6 +68,8 @@ PARTS = (
     "heldout16",
     "heldout17",
     "heldout18",
+    "heldout19",
+    "heldout20",
     "trainA",
     "trainB",
     "trainC",
