@@ -70,6 +70,8 @@ PARTS = (
     "heldout18",
     "heldout19",
     "heldout20",
+    "heldout21",
+    "heldout22",
     "trainA",
     "trainB",
     "trainC",
