@@ -39,6 +39,7 @@ def build(kernel: Kernel, incidents: IncidentService, config: LiveConfig) -> Pla
         PlaybookService(steps, incidents, load_playbooks(kernel.settings), config),
         steps,
         PlaybookRuns(steps, actions),
+        kernel.members,
     )
     incidents.add_transition_hook(playbooks.runs.on_transition)
     commands = PlaybookCommands(playbooks.service)

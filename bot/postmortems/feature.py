@@ -109,7 +109,7 @@ def build(
     )
     incidents.add_transition_hook(service.offer_on_resolve)
     webhook_secret = secret.get_secret_value() if secret is not None else None
-    slack = PostmortemSlack(service, links, kernel.client)
+    slack = PostmortemSlack(service, links, kernel.members)
     readers = PrivateReaders()
 
     def listeners(app: App) -> None:

@@ -382,6 +382,23 @@ def test_only_channel_members_can_press_step_buttons(bot: Bot, fakes: Fakes) -> 
     assert fakes.launchdarkly.requests() == []
 
 
+def test_a_member_is_asked_about_once_and_someone_who_joins_is_accepted_at_once(bot: Bot) -> None:
+    channel = declare(bot)
+    checklist = start(bot, channel, "flag-off", "Turn off the new checkout")
+    press(bot, ONCALL, checklist, "check", "Done")
+    shows(bot, checklist, f"Done by <@{ONCALL}>")
+    asked = len(bot.slack.state.calls("conversations.members"))
+    press(bot, ONCALL, checklist, "tell", "Skip")  # seen in the channel just now: not asked again
+    eventually(lambda: bot.slack.state.open_views(ONCALL), what="the skip modal")
+    assert len(bot.slack.state.calls("conversations.members")) == asked
+
+    press(bot, BOB, checklist, "tell", "Skip")
+    bot.said_to(BOB, "Only members of this incident channel")
+    bot.slack.state.join(channel.id, BOB)  # "not a member" is asked again, so this counts at once
+    press(bot, BOB, checklist, "tell", "Skip")
+    eventually(lambda: bot.slack.state.open_views(BOB), what="Bob's skip modal")
+
+
 # --- automated steps -------------------------------------------------------------------------
 
 

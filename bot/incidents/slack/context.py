@@ -66,8 +66,9 @@ class SlackContext:
 
 
 def is_member(client: WebClient, channel_id: str, user_id: str) -> bool:
-    """Changing an incident needs membership of its channel (docs/architecture.md §1), asked
-    of Slack every time: for the features not handed the app's ``ChannelMembers`` yet."""
+    """Whether ``user_id`` is in the channel now, asked of Slack every time: for a follower's
+    DMs, which stop the moment they leave. Changing an incident asks ``ChannelMembers.confirms``
+    (docs/architecture.md §1)."""
     return user_id in members_of(client, channel_id)
 
 

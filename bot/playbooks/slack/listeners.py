@@ -16,7 +16,8 @@ from slack_sdk import WebClient
 
 from bot.incidents.domain import commands as cmd
 from bot.incidents.slack import blocks
-from bot.incidents.slack.context import USER_ERRORS, is_member
+from bot.incidents.slack.context import USER_ERRORS
+from bot.kernel.slack.members import ChannelMembers
 from bot.kernel.slack.payloads import (
     BadMetadata,
     BlockActions,
@@ -48,6 +49,7 @@ class Playbooks:
     service: PlaybookService
     steps: PlaybookSteps
     runs: PlaybookRuns
+    members: ChannelMembers  # who may work on an incident's playbooks: its channel's members
 
 
 class PlaybookCommands:
@@ -73,7 +75,7 @@ class PlaybookCommands:
 
 
 def register(app: App, playbooks: Playbooks) -> None:
-    app.action(render.ACTION_START)(_start(playbooks.service))
+    app.action(render.ACTION_START)(_start(playbooks.service, playbooks.members))
     for action_id in (
         render.ACTION_DONE,
         render.ACTION_SKIP,
@@ -83,16 +85,16 @@ def register(app: App, playbooks: Playbooks) -> None:
     ):
         app.action(action_id)(_button(playbooks, action_id))
     app.action(render.ACTION_MENU)(_menu(playbooks))
-    app.view(modals.SKIP_CALLBACK)(_skip_submitted(playbooks.service))
-    app.view(modals.CONFIRM_CALLBACK)(_confirm_submitted(playbooks.runs))
+    app.view(modals.SKIP_CALLBACK)(_skip_submitted(playbooks.service, playbooks.members))
+    app.view(modals.CONFIRM_CALLBACK)(_confirm_submitted(playbooks.runs, playbooks.members))
 
 
-def _start(service: PlaybookService) -> Listener:
+def _start(service: PlaybookService, members: ChannelMembers) -> Listener:
     def start_clicked(ack: Ack, context: BoltContext, client: WebClient, respond: Respond) -> None:
         ack()
         click = request_of(context, BlockActions)
         channel_id, user_id = click.channel_id, click.user.id
-        if not _member(client, channel_id, user_id, respond):
+        if not _member(members, channel_id, user_id, respond):
             return
         try:
             service.start(channel_id, user_id, click.action.chosen)
@@ -159,7 +161,7 @@ def _on_click(
 def _on_step(
     playbooks: Playbooks, client: WebClient, respond: Respond, action_id: str, click: _Click
 ) -> None:
-    if not _member(client, click.channel_id, click.user_id, respond):
+    if not _member(playbooks.members, click.channel_id, click.user_id, respond):
         return
     try:
         if action_id == render.ACTION_DONE:
@@ -218,7 +220,7 @@ def _reading_failed(error: ActionError) -> str:
     return f"Could not read the current state, so nothing was changed: {error.message}"
 
 
-def _skip_submitted(service: PlaybookService) -> Listener:
+def _skip_submitted(service: PlaybookService, members: ChannelMembers) -> Listener:
     def skip_submitted(ack: Ack, context: BoltContext, client: WebClient) -> None:
         submission = request_of(context, ViewSubmission)
         reason = (submission.view.value("reason") or "").strip()
@@ -232,7 +234,7 @@ def _skip_submitted(service: PlaybookService) -> Listener:
             return
         ack()
         channel_id, user_id = meta.channel, submission.user.id
-        if not is_member(client, channel_id, user_id):
+        if not members.confirms(channel_id, user_id):
             client.chat_postEphemeral(channel=channel_id, user=user_id, text=NOT_A_MEMBER)
             return
         try:
@@ -243,7 +245,7 @@ def _skip_submitted(service: PlaybookService) -> Listener:
     return skip_submitted
 
 
-def _confirm_submitted(runs: PlaybookRuns) -> Listener:
+def _confirm_submitted(runs: PlaybookRuns, members: ChannelMembers) -> Listener:
     def confirm_submitted(ack: Ack, context: BoltContext, client: WebClient) -> None:
         submission = request_of(context, ViewSubmission)
         try:
@@ -253,7 +255,7 @@ def _confirm_submitted(runs: PlaybookRuns) -> Listener:
             return
         ack()
         channel_id, user_id = meta.channel, submission.user.id
-        if not is_member(client, channel_id, user_id):
+        if not members.confirms(channel_id, user_id):
             client.chat_postEphemeral(channel=channel_id, user=user_id, text=NOT_A_MEMBER)
             return
         try:
@@ -264,8 +266,8 @@ def _confirm_submitted(runs: PlaybookRuns) -> Listener:
     return confirm_submitted
 
 
-def _member(client: WebClient, channel_id: str, user_id: str, respond: Respond) -> bool:
-    if is_member(client, channel_id, user_id):
+def _member(members: ChannelMembers, channel_id: str, user_id: str, respond: Respond) -> bool:
+    if members.confirms(channel_id, user_id):
         return True
     respond(text=NOT_A_MEMBER, response_type="ephemeral", replace_original=False)
     return False

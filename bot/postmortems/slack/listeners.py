@@ -12,7 +12,8 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.incidents.domain import commands as cmd
-from bot.incidents.slack.context import USER_ERRORS, is_member
+from bot.incidents.slack.context import USER_ERRORS
+from bot.kernel.slack.members import ChannelMembers
 from bot.kernel.slack.payloads import (
     BadMetadata,
     BlockActions,
@@ -41,14 +42,16 @@ class PostmortemSlack:
     """The use cases behind every post-mortem surface in Slack; also the ``/incident
     postmortem`` handler (``SubcommandHandler``)."""
 
-    def __init__(self, service: PostmortemService, links: ReviewLinks, client: WebClient) -> None:
+    def __init__(
+        self, service: PostmortemService, links: ReviewLinks, members: ChannelMembers
+    ) -> None:
         self.service = service
         self.links = links
-        self.client = client
+        self.members = members  # who may work on a post-mortem: its incident channel's members
 
     def handle(self, command: cmd.Command, channel_id: str, user_id: str, respond: Respond) -> None:
         number = self.service.incident_in(channel_id)
-        if not is_member(self.client, channel_id, user_id):
+        if not self.members.confirms(channel_id, user_id):
             respond(text=NOT_A_MEMBER, response_type="ephemeral")
             return
         self.draft(number, user_id, respond)
@@ -85,7 +88,7 @@ def register(app: App, slack: PostmortemSlack) -> None:
     def draft_clicked(ack: Ack, context: BoltContext, client: WebClient, respond: Respond) -> None:
         ack()
         click = request_of(context, BlockActions)
-        if not _member(client, click.channel_id, click.user.id, respond):
+        if not _member(slack.members, click.channel_id, click.user.id, respond):
             return
         try:
             number = row_id(click.action.chosen)
@@ -102,7 +105,7 @@ def register(app: App, slack: PostmortemSlack) -> None:
     def edit_clicked(ack: Ack, context: BoltContext, client: WebClient, respond: Respond) -> None:
         ack()
         click = request_of(context, BlockActions)
-        if not _member(client, click.channel_id, click.user.id, respond):
+        if not _member(slack.members, click.channel_id, click.user.id, respond):
             return
         view = _postmortem(service, click.action.chosen)
         if view is not None:
@@ -139,7 +142,7 @@ def register(app: App, slack: PostmortemSlack) -> None:
             _refuse_form(ack, submission, str(error))
             return
         number, channel_id = meta.incident, meta.channel_id
-        if not is_member(client, channel_id, user_id):
+        if not slack.members.confirms(channel_id, user_id):
             ack(response_action="errors", errors={body_block: NOT_A_MEMBER})
             return
         try:
@@ -162,7 +165,7 @@ def register(app: App, slack: PostmortemSlack) -> None:
     ) -> None:
         ack()
         click = request_of(context, BlockActions)
-        if not _member(client, click.channel_id, click.user.id, respond):
+        if not _member(slack.members, click.channel_id, click.user.id, respond):
             return
         view = _postmortem(service, click.action.chosen)
         if view is not None:
@@ -179,7 +182,7 @@ def register(app: App, slack: PostmortemSlack) -> None:
             return
         channel_id, user_id = meta.channel_id, submission.user.id
         note = submission.view.value(pm.NOTE_BLOCK) or ""
-        if not is_member(client, channel_id, user_id):
+        if not slack.members.confirms(channel_id, user_id):
             ack(response_action="errors", errors={pm.NOTE_BLOCK: NOT_A_MEMBER})
             return
         try:
@@ -201,7 +204,7 @@ def register(app: App, slack: PostmortemSlack) -> None:
         ack()
         click = request_of(context, BlockActions)
         channel_id, user_id = click.channel_id, click.user.id
-        if not _member(client, channel_id, user_id, respond):
+        if not _member(slack.members, channel_id, user_id, respond):
             return
         try:
             number = service.incident_in(channel_id)
@@ -227,7 +230,7 @@ def register(app: App, slack: PostmortemSlack) -> None:
         except BadMetadata as error:
             _refuse_form(ack, submission, str(error))
             return
-        if not is_member(client, meta.channel_id, user_id):
+        if not slack.members.confirms(meta.channel_id, user_id):
             _refuse_form(ack, submission, NOT_A_MEMBER)
             return
         values = submission.view.values()
@@ -257,9 +260,9 @@ def register(app: App, slack: PostmortemSlack) -> None:
         )
 
 
-def _member(client: WebClient, channel_id: str, user_id: str, respond: Respond) -> bool:
+def _member(members: ChannelMembers, channel_id: str, user_id: str, respond: Respond) -> bool:
     """Whether the person clicking is in the incident channel; tells them if not."""
-    if is_member(client, channel_id, user_id):
+    if members.confirms(channel_id, user_id):
         return True
     respond(text=NOT_A_MEMBER, response_type="ephemeral", replace_original=False)
     return False
