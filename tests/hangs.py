@@ -21,6 +21,7 @@ import pytest
 
 GRACE_SECONDS = 5.0  # a thread finishing its last request is not stuck
 _stacks: list[IO[str]] = []  # kept open for faulthandler, which writes from a signal handler
+_verdict: list[int] = []  # the session's exit status, for the exit that does not wait
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -37,7 +38,7 @@ def _idle(stack: traceback.StackSummary) -> bool:
     )
 
 
-def busy_threads() -> dict[str, str]:
+def _busy_threads() -> dict[str, str]:
     """Threads that would keep the interpreter from exiting, by name, with their stacks."""
     frames = sys._current_frames()
     busy = {}
@@ -51,15 +52,12 @@ def busy_threads() -> dict[str, str]:
     return busy
 
 
-def stuck_threads() -> dict[str, str]:
-    busy = busy_threads()
+def _stuck_threads() -> dict[str, str]:
+    busy = _busy_threads()
     for thread in threading.enumerate():
         if thread.name in busy:
             thread.join(GRACE_SECONDS / max(len(busy), 1))
-    return busy_threads()
-
-
-_verdict: list[int] = []
+    return _busy_threads()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -68,7 +66,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
-    stuck = stuck_threads()
+    stuck = _stuck_threads()
     if not stuck:
         return
     out = sys.__stderr__ or sys.stderr

@@ -72,5 +72,16 @@ def is_member(client: WebClient, channel_id: str, user_id: str) -> bool:
     return user_id in members_of(client, channel_id)
 
 
+def member_or_told(
+    members: ChannelMembers, channel_id: str, user_id: str, respond: Respond, refusal: str
+) -> bool:
+    """Whether the person clicking may act on the channel's incident (``confirms``); tells them
+    ``refusal`` where they clicked if not."""
+    if members.confirms(channel_id, user_id):
+        return True
+    respond(text=refusal, response_type="ephemeral", replace_original=False)
+    return False
+
+
 def usage_of(error: Exception) -> str | None:
     return error.usage if isinstance(error, CommandError) else None

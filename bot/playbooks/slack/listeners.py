@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 
 from bot.incidents.domain import commands as cmd
 from bot.incidents.slack import blocks
-from bot.incidents.slack.context import USER_ERRORS
+from bot.incidents.slack.context import USER_ERRORS, member_or_told
 from bot.kernel.slack.members import ChannelMembers
 from bot.kernel.slack.payloads import (
     BadMetadata,
@@ -267,10 +267,7 @@ def _confirm_submitted(runs: PlaybookRuns, members: ChannelMembers) -> Listener:
 
 
 def _member(members: ChannelMembers, channel_id: str, user_id: str, respond: Respond) -> bool:
-    if members.confirms(channel_id, user_id):
-        return True
-    respond(text=NOT_A_MEMBER, response_type="ephemeral", replace_original=False)
-    return False
+    return member_or_told(members, channel_id, user_id, respond, NOT_A_MEMBER)
 
 
 def _refuse(respond: Respond, error: Exception) -> None:

@@ -12,7 +12,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.incidents.domain import commands as cmd
-from bot.incidents.slack.context import USER_ERRORS
+from bot.incidents.slack.context import USER_ERRORS, member_or_told
 from bot.kernel.slack.members import ChannelMembers
 from bot.kernel.slack.payloads import (
     BadMetadata,
@@ -261,11 +261,7 @@ def register(app: App, slack: PostmortemSlack) -> None:
 
 
 def _member(members: ChannelMembers, channel_id: str, user_id: str, respond: Respond) -> bool:
-    """Whether the person clicking is in the incident channel; tells them if not."""
-    if members.confirms(channel_id, user_id):
-        return True
-    respond(text=NOT_A_MEMBER, response_type="ephemeral", replace_original=False)
-    return False
+    return member_or_told(members, channel_id, user_id, respond, NOT_A_MEMBER)
 
 
 def _postmortem(service: PostmortemService, value: str) -> PostmortemView | None:
