@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.incidents.domain import card
@@ -139,17 +139,34 @@ def timeline(
 
 
 def card_facts(session: Session, incident_id: int) -> card.CardFacts:
-    """What the card shows of the timeline, in one query that reads only the events it shows
-    (``card.facts`` over the whole timeline gives the same): the alert and playbook events,
-    the maintenance note, the latest update, and how many events there are. Its cost no longer
-    grows with every update, and a short timeline costs one query as before."""
+    """What the card shows of the timeline (``card.facts`` over the whole timeline gives the
+    same), reading only the events it shows: the playbook events, the maintenance note, the
+    latest update and how many events there are in one query; the alerts counted by another,
+    which returns only the few the card lists. Its cost no longer grows with every update, and
+    an alert storm's thousands of events are counted by the database, not parsed here."""
     rows = session.execute(_CARD_QUERY, {"incident_id": incident_id}).all()
     events = [to_event(r.kind, r.at, r.actor, r.data, r.dedup_key) for r in rows if r.kind]
+    playbook_events = tuple(e for e in events if e.kind in card.PLAYBOOK_KINDS)
     updates = [e for e in events if isinstance(e.payload, payloads.UpdatePosted)]
     stored = [r for r in rows if r.kind == payloads.EventKind.UPDATE_POSTED.value]
     if stored and not updates:  # the latest update is malformed (rare): the latest that reads
-        events += _last_update(session, incident_id)
-    return card.facts(events, rows[0].total if rows else 0)
+        updates = _last_update(session, incident_id)
+    notes = (card.maintenance_note(e) for e in events)
+    return card.CardFacts(
+        events=rows[0].total if rows else 0,
+        alerts=_alert_tally(session, incident_id),
+        playbook_events=playbook_events,
+        last_update=updates[-1] if updates else None,
+        maintenance=next((note for note in notes if note is not None), None),
+    )
+
+
+def _alert_tally(session: Session, incident_id: int) -> card.AlertTally:
+    rows = session.execute(_ALERTS_QUERY, {"incident_id": incident_id}).all()
+    if not rows:
+        return card.AlertTally()
+    latest = tuple(to_event(r.kind, r.at, r.actor, r.data, r.dedup_key) for r in rows)
+    return card.AlertTally(rows[0].firing, rows[0].alerts - rows[0].firing, latest)
 
 
 def _card_query() -> Select[Any]:
@@ -166,7 +183,7 @@ def _card_query() -> Select[Any]:
     shown = and_(
         event.incident_id == IncidentRow.id,
         or_(
-            event.kind.in_([kind.value for kind in sorted(card.SUMMARISED)]),
+            event.kind.in_([kind.value for kind in sorted(card.PLAYBOOK_KINDS)]),
             event.dedup_key == card.IN_MAINTENANCE,
             event.id == latest_update,
         ),
@@ -182,7 +199,61 @@ def _card_query() -> Select[Any]:
     )
 
 
+def _alerts_query() -> Select[Any]:
+    """``card.AlertTally`` in one statement: each alert's latest event (by source and
+    fingerprint as stored), how many of those fire, how many alerts there are, and the
+    ``LATEST_ALERTS`` that changed last, each row carrying the counts."""
+    event = TimelineEventRow
+    stored = event.data  # the JSON column: the database reads the key, nothing is parsed here
+    source, fingerprint = stored["source"].as_string(), stored["fingerprint"].as_string()
+    newest_first = (event.at.desc(), event.id.desc())
+    ranked = (
+        select(
+            event.id,
+            event.kind,
+            event.at,
+            func.row_number()
+            .over(partition_by=(source, fingerprint), order_by=newest_first)
+            .label("rank"),
+        )
+        .where(
+            event.incident_id == bindparam("incident_id"),
+            event.kind.in_([kind.value for kind in sorted(card.ALERT_KINDS)]),
+            source.is_not(None),
+            fingerprint.is_not(None),
+        )
+        .subquery()
+    )
+    firing = case((ranked.c.kind == payloads.EventKind.ALERT_FIRING.value, 1), else_=0)
+    alerts = (
+        select(
+            ranked.c.id,
+            func.sum(firing).over().label("firing"),
+            func.count().over().label("alerts"),
+            func.row_number()
+            .over(order_by=(ranked.c.at.desc(), ranked.c.id.desc()))
+            .label("recency"),
+        )
+        .where(ranked.c.rank == 1)
+        .subquery()
+    )
+    return (
+        select(alerts.c.firing, alerts.c.alerts, *_EVENT_COLUMNS)
+        .join(event, event.id == alerts.c.id)
+        .where(alerts.c.recency <= card.LATEST_ALERTS)
+        .order_by(alerts.c.recency)
+    )
+
+
+_EVENT_COLUMNS = (
+    TimelineEventRow.kind,
+    TimelineEventRow.at,
+    TimelineEventRow.actor,
+    TimelineEventRow.data,
+    TimelineEventRow.dedup_key,
+)
 _CARD_QUERY = _card_query()
+_ALERTS_QUERY = _alerts_query()
 
 
 def _last_update(session: Session, incident_id: int) -> list[TimelineEvent]:

@@ -46,7 +46,7 @@ from bot.incidents.domain.severity import Severity
 
 _STEP = {"run": 7, "playbook": "flags", "step": "disable", "title": "Disable the flag"}
 _AUTOMATED = {"action": "feature_flag.disable", "target": "new-checkout in production"}
-_ALERT: dict[str, Any] = {
+ALERT_DATA: dict[str, Any] = {
     "source": "alertmanager",
     "name": "HighErrorRate",
     "labels": {"alertname": "HighErrorRate", "service": "checkout"},
@@ -291,15 +291,15 @@ STORED: list[tuple[str, dict[str, Any], Payload]] = [
             error="401",
         ),
     ),
-    ("alert_firing", dict(_ALERT), AlertFiring(**_ALERT_VALUES)),
+    ("alert_firing", dict(ALERT_DATA), AlertFiring(**_ALERT_VALUES)),
     (
         "alert_firing",
-        {**_ALERT, "summary": None, "generator_url": None, "labels": {}},
+        {**ALERT_DATA, "summary": None, "generator_url": None, "labels": {}},
         AlertFiring(**{**_ALERT_VALUES, "summary": None, "generator_url": None, "labels": {}}),
     ),
     (
         "alert_resolved",
-        {**_ALERT, "ends_at": "2026-11-20T14:30:00+00:00"},
+        {**ALERT_DATA, "ends_at": "2026-11-20T14:30:00+00:00"},
         AlertResolved(**_ALERT_VALUES, ends_at=_RESOLVED_AT),
     ),
     (
@@ -328,9 +328,9 @@ UNREADABLE: list[tuple[str, object]] = [
     ("notified", {"users": "U0LEAD", "loop": 0, "level": 0}),  # not a list
     ("playbook_step", {**_STEP, "run": "run-7", "outcome": "done"}),  # not a run id
     ("playbook_step", {**_STEP, "outcome": "exploded"}),  # not an outcome
-    ("alert_firing", {**_ALERT, "starts_at": "yesterday"}),  # not an instant
-    ("alert_firing", {**_ALERT, "starts_at": "2026-11-20T14:02:11"}),  # no UTC offset
-    ("alert_resolved", {**_ALERT, "labels": ["service=checkout"]}),  # not an object
+    ("alert_firing", {**ALERT_DATA, "starts_at": "yesterday"}),  # not an instant
+    ("alert_firing", {**ALERT_DATA, "starts_at": "2026-11-20T14:02:11"}),  # no UTC offset
+    ("alert_resolved", {**ALERT_DATA, "labels": ["service=checkout"]}),  # not an object
     ("acknowledged", {"pages": [True]}),  # a flag is not a page id
     ("public_update", {"text": "Recovering", "components": "checkout-api"}),  # not a list
     ("update_posted", ["not", "an", "object"]),

@@ -4,6 +4,7 @@ as the same JSON: rows in today's shape (every kind) load, and rows it cannot re
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,7 @@ from bot.incidents.domain.timeline import TimelineEvent
 from bot.incidents.rows import TimelineEventRow
 from bot.kernel.storage.db import make_session_factory
 from bot.postmortems.drafting import read_record
-from tests.domain.stored_events import STORED, UNREADABLE
+from tests.domain.stored_events import ALERT_DATA, STORED, UNREADABLE
 
 T0 = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 
@@ -131,6 +132,50 @@ def test_the_card_reads_the_same_facts_as_the_whole_timeline_gives(
     assert read.events == len(stored) + 1
     assert read.maintenance == note["text"]
     assert read.last_update is not None
-    assert read.summarised
+    assert read.playbook_events
+    assert read.alerts.latest
     assert public == [e for e in whole if e.kind is EventKind.PUBLIC_UPDATE]
     assert public  # STORED has customer-facing updates
+
+
+def _alert_rows(number: int, seed: int) -> list[dict[str, Any]]:
+    """An alert storm's timeline, shuffled: 40 alerts of two sources firing, some resolving,
+    some firing again, a few unreadable (the card still counts them by kind) or without a
+    fingerprint (not an alert it can count), with times that do not follow the rows' order."""
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(160):
+        alert = rng.randrange(40)
+        data: dict[str, Any] = {
+            **ALERT_DATA,
+            "source": "grafana" if alert % 2 else "alertmanager",
+            "fingerprint": f"fp-{alert // 2}",
+            "name": f"Alert{alert}",
+        }
+        roll = rng.random()
+        if roll < 0.05:
+            data["starts_at"] = "yesterday"
+        elif roll < 0.08:
+            del data["fingerprint"]
+        kind = "alert_firing" if rng.random() < 0.6 else "alert_resolved"
+        at = T0 + timedelta(seconds=rng.randrange(100))  # ties too: then the later row wins
+        rows.append({**_rows(number, [(kind, data)])[0], "at": at})
+    return rows
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_card_counts_a_storms_alerts_as_the_whole_timeline_does(
+    sessions: sessionmaker[Session], seed: int
+) -> None:
+    with sessions.begin() as session:
+        _incident(session, 10 + seed)
+        session.execute(insert(TimelineEventRow), _alert_rows(10 + seed, seed))
+
+    with sessions() as session:
+        whole = repo.timeline(session, 10 + seed)
+        read = repo.card_facts(session, 10 + seed).alerts
+
+    assert read == card.facts(whole).alerts
+    assert read.firing > 0
+    assert read.resolved > 0
+    assert len(read.latest) == card.LATEST_ALERTS

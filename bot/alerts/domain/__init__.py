@@ -28,7 +28,7 @@ from bot.alerts.domain.routing import (
     Unroutable,
     decide,
 )
-from bot.alerts.domain.summary import AlertLine, AlertSummary, summarize
+from bot.alerts.domain.summary import AlertLine, AlertSummary, as_line, summarize
 
 __all__ = [
     "DEFAULT_SEVERITIES",
@@ -49,6 +49,7 @@ __all__ = [
     "Source",
     "StormCandidate",
     "Unroutable",
+    "as_line",
     "changes",
     "decide",
     "fingerprint_of",

@@ -47,13 +47,13 @@ def summarize(events: Iterable[TimelineEvent], latest: int = 5) -> AlertSummary:
             continue
         key = (change.source, change.fingerprint)
         current.pop(key, None)  # re-insert, so the dict's order is the order of last change
-        current[key] = _line(change)
+        current[key] = as_line(change)
     lines = list(current.values())
     firing = sum(1 for line in lines if line.status is AlertStatus.FIRING)
     return AlertSummary(firing, len(lines) - firing, tuple(reversed(lines[-latest:])))
 
 
-def _line(change: AlertFiring | AlertResolved) -> AlertLine:
+def as_line(change: AlertFiring | AlertResolved) -> AlertLine:
     firing = isinstance(change, AlertFiring)
     return AlertLine(
         name=change.name or "alert",

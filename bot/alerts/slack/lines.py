@@ -6,11 +6,12 @@ Kept apart from ``blocks`` (which renders the card with them) so neither imports
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from bot.alerts.domain import AlertLine, AlertStatus, summarize
-from bot.incidents.domain.timeline import TimelineEvent
+from bot.alerts.domain import AlertLine, AlertStatus, as_line
+from bot.incidents.domain.card import AlertTally
+from bot.incidents.domain.events import AlertFiring, AlertResolved
 
 When = Callable[[datetime], str]
 SECTION_LIMIT = 3000  # Slack's limit on a section's text
@@ -18,13 +19,14 @@ LABELS_SHOWN = 6
 HIDDEN_LABELS = frozenset({"alertname"})
 
 
-def card_text(timeline: Iterable[TimelineEvent], when: When) -> str | None:
+def card_text(alerts: AlertTally, when: When) -> str | None:
     """The card's alerts section: counts, then the latest alerts; None when there are none."""
-    summary = summarize(timeline)
-    if summary.total == 0:
+    if alerts.firing + alerts.resolved == 0:
         return None
-    head = f"*Alerts* {summary.firing} firing · {summary.resolved} resolved"
-    return within_limit(head, [alert_line(line, when) for line in summary.latest])
+    head = f"*Alerts* {alerts.firing} firing · {alerts.resolved} resolved"
+    changes = [e.payload for e in alerts.latest]
+    lines = [as_line(c) for c in changes if isinstance(c, AlertFiring | AlertResolved)]
+    return within_limit(head, [alert_line(line, when) for line in lines])
 
 
 def within_limit(head: str, lines: list[str], limit: int = SECTION_LIMIT) -> str:

@@ -135,10 +135,10 @@ def card(view: CardView, person: Person = mention) -> list[Block]:
                 text=_md("*Paging*\n" + "\n".join(_page_line(p, person) for p in view.pages))
             )
         )
-    alerts = alert_lines.card_text(facts.summarised, when)
+    alerts = alert_lines.card_text(facts.alerts, when)
     if alerts:
         blocks.append(SectionBlock(text=_md(alerts)))
-    runs = playbook_progress(facts.summarised)
+    runs = playbook_progress(facts.playbook_events)
     if runs:
         lines = " · ".join(f"{run.playbook} {run.finished}/{run.total}" for run in runs)
         blocks.append(SectionBlock(text=_md(f"*Playbooks* {lines}")))
