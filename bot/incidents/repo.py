@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, case, func, or_, select
+from sqlalchemy import Row, Select, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.incidents.domain import card
@@ -16,11 +16,13 @@ from bot.incidents.domain.lifecycle import Status
 from bot.incidents.domain.severity import Severity
 from bot.incidents.domain.timeline import TimelineEvent
 from bot.incidents.rows import ActionItemRow, IncidentRow, TimelineEventRow
+from bot.kernel.storage.db import read
 
 KEYS_PER_QUERY = 500  # SQLite bounds a statement's parameters
 
 
-def to_domain(row: IncidentRow) -> Incident:
+def to_domain(row: IncidentRow | Row[Any]) -> Incident:
+    """The incident of its row (mapped, or as ``card_row`` reads it)."""
     return Incident(
         number=row.id,
         title=row.title,
@@ -85,6 +87,23 @@ def by_number(session: Session, number: int) -> IncidentRow | None:
     return session.get(IncidentRow, number)
 
 
+def card_row(
+    session: Session, *, channel_id: str | None = None, number: int | None = None
+) -> Row[Any] | None:
+    """The incident's columns for reading only (the card, ``/incident status``), by its channel
+    or its number: a plain row from a statement built once, not a mapped object, which cost
+    the status read more CPU than the database did."""
+    if channel_id is not None:
+        return read(session, _ROW_BY_CHANNEL, {"channel_id": channel_id}).first()
+    return read(session, _ROW_BY_NUMBER, {"number": number}).first()
+
+
+_ROW_BY_CHANNEL = select(IncidentRow.__table__).where(
+    IncidentRow.channel_id == bindparam("channel_id")
+)
+_ROW_BY_NUMBER = select(IncidentRow.__table__).where(IncidentRow.id == bindparam("number"))
+
+
 def append(
     session: Session, incident_id: int, events: list[TimelineEvent], now: datetime
 ) -> list[TimelineEventRow]:
@@ -144,7 +163,7 @@ def card_facts(session: Session, incident_id: int) -> card.CardFacts:
     latest update and how many events there are in one query; the alerts counted by another,
     which returns only the few the card lists. Its cost no longer grows with every update, and
     an alert storm's thousands of events are counted by the database, not parsed here."""
-    rows = session.execute(_CARD_QUERY, {"incident_id": incident_id}).all()
+    rows = read(session, _CARD_QUERY, {"incident_id": incident_id}).all()
     events = [to_event(r.kind, r.at, r.actor, r.data, r.dedup_key) for r in rows if r.kind]
     playbook_events = tuple(e for e in events if e.kind in card.PLAYBOOK_KINDS)
     updates = [e for e in events if isinstance(e.payload, payloads.UpdatePosted)]
@@ -154,7 +173,7 @@ def card_facts(session: Session, incident_id: int) -> card.CardFacts:
     notes = (card.maintenance_note(e) for e in events)
     return card.CardFacts(
         events=rows[0].total if rows else 0,
-        alerts=_alert_tally(session, incident_id),
+        alerts=_alert_tally(session, incident_id) if rows and rows[0].alerts else card.AlertTally(),
         playbook_events=playbook_events,
         last_update=updates[-1] if updates else None,
         maintenance=next((note for note in notes if note is not None), None),
@@ -162,7 +181,7 @@ def card_facts(session: Session, incident_id: int) -> card.CardFacts:
 
 
 def _alert_tally(session: Session, incident_id: int) -> card.AlertTally:
-    rows = session.execute(_ALERTS_QUERY, {"incident_id": incident_id}).all()
+    rows = read(session, _ALERTS_QUERY, {"incident_id": incident_id}).all()
     if not rows:
         return card.AlertTally()
     latest = tuple(to_event(r.kind, r.at, r.actor, r.data, r.dedup_key) for r in rows)
@@ -189,9 +208,10 @@ def _card_query() -> Select[Any]:
         ),
     )
     count = select(func.count()).select_from(event).where(of_incident).scalar_subquery()
+    alerts = exists().where(of_incident, event.kind.in_(_ALERT_KINDS))  # else no tally to read
     # From the incident, so the count comes back even when no event is shown.
     return (
-        select(count.label("total"), event.kind, event.at, event.actor, event.data, event.dedup_key)
+        select(count.label("total"), alerts.label("alerts"), *_EVENT_COLUMNS)
         .select_from(IncidentRow)
         .outerjoin(event, shown)
         .where(IncidentRow.id == bindparam("incident_id"))
@@ -218,7 +238,7 @@ def _alerts_query() -> Select[Any]:
         )
         .where(
             event.incident_id == bindparam("incident_id"),
-            event.kind.in_([kind.value for kind in sorted(card.ALERT_KINDS)]),
+            event.kind.in_(_ALERT_KINDS),
             source.is_not(None),
             fingerprint.is_not(None),
         )
@@ -252,6 +272,7 @@ _EVENT_COLUMNS = (
     TimelineEventRow.data,
     TimelineEventRow.dedup_key,
 )
+_ALERT_KINDS = [kind.value for kind in sorted(card.ALERT_KINDS)]
 _CARD_QUERY = _card_query()
 _ALERTS_QUERY = _alerts_query()
 
@@ -285,14 +306,17 @@ def to_event(
     return TimelineEvent(at, actor, payloads.parse(kind, data), dedup_key)
 
 
-def open_action_items(session: Session, incident_id: int) -> list[ActionItemRow]:
-    return list(
-        session.scalars(
-            select(ActionItemRow)
-            .where(ActionItemRow.incident_id == incident_id, ActionItemRow.done_at.is_(None))
-            .order_by(ActionItemRow.id)
-        )
-    )
+def open_action_items(session: Session, incident_id: int) -> list[tuple[str, str | None]]:
+    """(text, owner) of the incident's open action items, oldest first."""
+    rows = read(session, _OPEN_ACTION_ITEMS, {"incident_id": incident_id})
+    return [(row.text, row.owner_id) for row in rows]
+
+
+_OPEN_ACTION_ITEMS = (
+    select(ActionItemRow.text, ActionItemRow.owner_id)
+    .where(ActionItemRow.incident_id == bindparam("incident_id"), ActionItemRow.done_at.is_(None))
+    .order_by(ActionItemRow.id)
+)
 
 
 def counts_by_state(session: Session) -> list[tuple[str, str, int]]:

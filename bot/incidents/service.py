@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -289,11 +290,14 @@ class IncidentService:
     def card_view(self, channel_id: str) -> CardView:
         """``view`` as the card shows it: reads a few timeline events, not all of them."""
         with self._sessions() as session:
-            return self._card_view(session, self._row(session, channel_id))
+            row = repo.card_row(session, channel_id=channel_id)
+            if row is None:
+                raise _not_an_incident_channel()
+            return self._card_view(session, row)
 
     def card_view_by_number(self, number: int) -> CardView | None:
         with self._sessions() as session:
-            row = repo.by_number(session, number)
+            row = repo.card_row(session, number=number)
             return self._card_view(session, row) if row else None
 
     def execute(self, command: cmd.Command, *, channel_id: str, user: str) -> None:
@@ -592,41 +596,43 @@ class IncidentService:
     @staticmethod
     def _row(session: Session, channel_id: str, for_update: bool = False) -> IncidentRow:
         row = repo.by_channel(session, channel_id, for_update)
-        if row is None or row.channel_id is None:
-            raise NotAnIncidentChannel(
-                "this command works in an incident channel (`inc-...`); declare one with "
-                "`/incident declare <title> [sev1..sev4]`"
-            )
+        if row is None:
+            raise _not_an_incident_channel()
         return row
 
     def _view(self, session: Session, row: IncidentRow) -> IncidentView:
-        actions = [(a.text, a.owner_id) for a in repo.open_action_items(session, row.id)]
         return IncidentView(
             repo.to_domain(row),
             row.channel_id,
             row.card_ts,
             repo.timeline(session, row.id),
-            actions,
+            repo.open_action_items(session, row.id),
             self._paging.summaries(session, row.id),
             self._call_url(row),
         )
 
-    def _card_view(self, session: Session, row: IncidentRow) -> CardView:
-        actions = [(a.text, a.owner_id) for a in repo.open_action_items(session, row.id)]
+    def _card_view(self, session: Session, row: IncidentRow | Row[Any]) -> CardView:
         return CardView(
             repo.to_domain(row),
             row.channel_id,
             row.card_ts,
             repo.card_facts(session, row.id),
-            actions,
+            repo.open_action_items(session, row.id),
             self._paging.summaries(session, row.id),
             self._call_url(row),
         )
 
-    def _call_url(self, row: IncidentRow) -> str | None:
+    def _call_url(self, row: IncidentRow | Row[Any]) -> str | None:
         if self._call_link is None:
             return None
         return self._call_link.url(row.id, row.channel_name or None, row.title)
+
+
+def _not_an_incident_channel() -> NotAnIncidentChannel:
+    return NotAnIncidentChannel(
+        "this command works in an incident channel (`inc-...`); declare one with "
+        "`/incident declare <title> [sev1..sev4]`"
+    )
 
 
 def _linked(source: SourceMessage, declarer: str) -> TimelineEvent:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config
@@ -38,6 +38,7 @@ from bot.incidents.domain.events import (
 )
 from bot.incidents.domain.incident import InvalidChange
 from bot.incidents.domain.timeline import BOT_ACTOR, TimelineEvent
+from bot.kernel.storage.db import read
 from bot.kernel.timers import store as timers
 from bot.oncall.domain.maintenance import Window
 from bot.oncall.domain.schedule import Override
@@ -434,21 +435,17 @@ class PagingService:
 
     @staticmethod
     def summaries(session: Session, incident_id: int) -> list[PageSummary]:
-        """Who was paged for what, for the card and ``/incident status``."""
-        pages = session.scalars(
-            select(PageRow).where(PageRow.incident_id == incident_id).order_by(PageRow.id)
-        )
-        result = []
-        for page in pages:
-            # Everyone notified, whichever contact their rules start with.
-            users = session.scalars(
-                select(DeliveryRow.user_ref)
-                .where(DeliveryRow.page_id == page.id)
-                .order_by(DeliveryRow.id)
-            )
-            notified = tuple(dict.fromkeys(users))
-            result.append(PageSummary(page.target, page.status, notified, page.acknowledged_by))
-        return result
+        """Who was paged for what, for the card and ``/incident status``: one statement, built
+        once (the card is read on every status and refresh)."""
+        pages: dict[int, tuple[Any, list[str]]] = {}
+        for row in read(session, _SUMMARIES, {"incident_id": incident_id}):
+            _, notified = pages.setdefault(row.id, (row, []))
+            if row.user_ref is not None and row.user_ref not in notified:
+                notified.append(row.user_ref)  # everyone, whichever contact their rules start with
+        return [
+            PageSummary(page.target, page.status, tuple(notified), page.acknowledged_by)
+            for page, notified in pages.values()
+        ]
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -531,3 +528,13 @@ def _state(page: PageRow) -> PagingState:
         acknowledged_at=page.acknowledged_at,
         fired=fired,
     )
+
+
+_SUMMARIES = (
+    select(
+        PageRow.id, PageRow.target, PageRow.status, PageRow.acknowledged_by, DeliveryRow.user_ref
+    )
+    .outerjoin(DeliveryRow, DeliveryRow.page_id == PageRow.id)
+    .where(PageRow.incident_id == bindparam("incident_id"))
+    .order_by(PageRow.id, DeliveryRow.id)
+)

@@ -8,10 +8,11 @@ import sqlite3
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Executable, Result, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, SessionTransaction, SessionTransactionOrigin, sessionmaker
 
@@ -244,3 +245,13 @@ def _begin_sqlite(conn: Connection, *, read_only: bool) -> None:
     except sqlite3.Error as error:
         _leave_gate(info)
         raise OperationalError(statement, None, error) from error
+
+
+def read(session: Session, statement: Executable, params: Mapping[str, Any]) -> Result[Any]:
+    """Run a read statement built once on the session's connection, skipping the ORM's execution
+    layer (for a plain select it cost more CPU than SQLite did: the card and ``/incident
+    status`` read five of them). What the session holds unflushed is flushed first, as
+    ``session.execute`` would."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection().execute(statement, params)
