@@ -170,6 +170,7 @@ class Server:
     """``warroom serve`` in a subprocess; its output in ``log``."""
 
     def __init__(self, env: dict[str, str], workdir: Path, log: Path, workers: int = 1) -> None:
+        exit_on_sigterm()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -204,6 +205,15 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.kill(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=15)
+
+
+def exit_on_sigterm() -> None:
+    """A benchmark stopped with SIGTERM (``kill``, ``timeout``) unwinds like one stopped with
+    Ctrl-C, so its servers, started in sessions of their own, are stopped too: by default the
+    signal ended this process at once and left them serving."""
+    main = threading.current_thread() is threading.main_thread()
+    if main and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, _: sys.exit(128 + signum))
 
 
 @dataclass
