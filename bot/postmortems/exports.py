@@ -32,6 +32,10 @@ from bot.postmortems.timers import EXPORT_FILE, EXPORT_WEBHOOK, export_key, refr
 FILE = "file"
 WEBHOOK = "webhook"
 PENDING, DELIVERED, FAILED, SUPERSEDED = "pending", "delivered", "failed", "superseded"
+# The file shows the current state, so writing it again is harmless, and needed: a change while
+# it was being written plans it again, and that write finishing marks it delivered before the
+# next firing reads the change. The webhook announces a publication once.
+_DELIVERABLE = {FILE: (PENDING, DELIVERED), WEBHOOK: (PENDING,)}
 
 
 @dataclass(frozen=True)
@@ -125,9 +129,11 @@ class PostmortemExports:
             if row is None or incident_row is None:
                 return None
             export = _export_row(session, row.id, version, target)
-            if export is None or export.status != PENDING:
+            if export is None or export.status not in _DELIVERABLE[target]:
                 return None
             live = row.current_version == version and row.state in (APPROVED, PUBLISHED)
+            if not live and export.status == DELIVERED:
+                return None  # delivered while it was current; nothing to supersede
             if live:
                 found = store.versions(session, row.id)
                 written_by = authors(found, version)

@@ -16,14 +16,17 @@ from bot.incidents.domain import commands as cmd
 from bot.incidents.domain.lifecycle import Status
 from bot.incidents.domain.severity import Severity
 from bot.incidents.domain.timeline import EventKind
+from bot.incidents.rows import ActionItemRow
 from bot.incidents.service import IncidentService
 from bot.kernel.storage.db import make_session_factory
 from bot.kernel.timers.rows import Timer
 from bot.paging.service import PagingService
+from bot.postmortems.config import Tracker
 from bot.postmortems.domain.merge import HUMAN_MARK
 from bot.postmortems.drafter import FolderDrafter
 from bot.postmortems.drafting import DraftingSetup
 from bot.postmortems.exports import FILE, PostmortemExports
+from bot.postmortems.followups import Followups
 from bot.postmortems.review import (
     APPROVED,
     CHANGES_REQUESTED,
@@ -66,6 +69,7 @@ class World:
     exports: PostmortemExports
     drafter: FolderDrafter
     export_dir: Path
+    followups: Followups
 
     def note(self, text: str, user: str = OLIVIA) -> None:
         self.clock.advance(1)
@@ -94,17 +98,25 @@ def setup() -> DraftingSetup:
 
 
 def build_world(
-    engine: Engine, setup: DraftingSetup, tmp_path: Path, reviewers: int = 1, gated: bool = False
+    engine: Engine,
+    setup: DraftingSetup,
+    tmp_path: Path,
+    reviewers: int = 1,
+    gated: bool = False,
+    tracker: Tracker | None = None,
 ) -> World:
     """``gated``: the shipped required sections apply (tests of the review rules leave them out,
-    the gates have their own tests)."""
+    the gates have their own tests); ``tracker``: action items are exported to it."""
     clock = Clock()
     sessions = make_session_factory(engine)
     paging = PagingService(sessions, clock, Config, lambda: None)
     incidents = IncidentService(sessions, clock, lambda _: 30, lambda: None, paging)
     drafter = FolderDrafter(sessions, setup, lambda: NAMES)
     export_dir = tmp_path / "published"
-    exports = PostmortemExports(sessions, clock, lambda: None, export_dir, None)
+    followups = Followups(sessions, clock, lambda _: tracker, str, str)
+    exports = PostmortemExports(
+        sessions, clock, lambda: None, export_dir, None, followups=followups
+    )
     service = PostmortemService(
         sessions,
         clock,
@@ -117,7 +129,7 @@ def build_world(
         setup.config.required if gated else lambda _: frozenset(),
     )
     incidents.add_transition_hook(service.offer_on_resolve)
-    world = World(clock, engine, incidents, service, exports, drafter, export_dir)
+    world = World(clock, engine, incidents, service, exports, drafter, export_dir, followups)
     number = incidents.declare(
         title="Checkout latency high", severity=Severity.SEV2, declarer=OLIVIA
     )
@@ -315,6 +327,30 @@ def test_enough_approvals_schedule_the_export_and_publish(
         {"version": 1, "verdict": "approved", "note": ""},
         {"version": 1, "verdict": "approved", "note": ""},
     ]
+
+
+def test_a_change_while_the_file_is_written_is_in_the_next_write(
+    engine: Engine, setup: DraftingSetup, tmp_path: Path
+) -> None:
+    world = build_world(engine, setup, tmp_path, tracker=Tracker("github", "acme/checkout"))
+    world.incidents.execute(cmd.AddAction("Warm the cache", None), channel_id=CHANNEL, user=LIAM)
+    world.service.draft(1, OLIVIA)
+    world.service.approve(1, LIAM, 1)
+    followups = world.followups
+    with make_session_factory(engine)() as session:
+        item = session.scalars(select(ActionItemRow.id)).one()
+    world.exports.delivered(1, 1, FILE)
+    followups.exported(item, "acme/checkout#1", "https://github.test/1", closed=False)
+    being_written = world.exports.job(1, 1, FILE)  # the rewrite starts, reading "open"
+    assert being_written is not None
+    assert "(open)" in being_written.markdown
+    assert followups.synced("github", "acme/checkout#1", closed=True)  # the issue closes
+    world.exports.delivered(1, 1, FILE)  # the rewrite under way finishes
+    again = world.exports.job(1, 1, FILE)  # its timer, planned again, fires
+    assert again is not None
+    assert "- Warm the cache: done, [acme/checkout#1](https://github.test/1) (closed)" in (
+        again.markdown
+    )
 
 
 def test_an_edit_after_approval_resets_it_and_supersedes_the_export(world: World) -> None:
