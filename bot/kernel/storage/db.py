@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
-import threading
-import time
-from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Executable, Result, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, SessionTransaction, SessionTransactionOrigin, sessionmaker
+
+from bot.kernel.storage import writer_gate
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 INTAKE_BUDGET_MS = 1_500
@@ -77,7 +74,7 @@ def make_intake_engine(url: str, budget_ms: int = INTAKE_BUDGET_MS) -> Engine:
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int, urgent: bool) -> None:
-    gate = _gate_for(engine.url.database, busy_timeout_ms, urgent)
+    gate = writer_gate.gate_for(engine.url.database, busy_timeout_ms, urgent)
 
     # pysqlite's own transaction handling defers BEGIN; taking over makes BEGIN IMMEDIATE possible
     # and keeps writers from deadlocking on lock upgrades.
@@ -102,79 +99,10 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, urgent: bool) -> Non
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(dbapi_connection: Any, record: Any) -> None:
-        _leave_gate(record.info)
+        writer_gate.leave(record.info)
         if record.info.pop("busy_shortened", False) and dbapi_connection is not None:
             with contextlib.suppress(sqlite3.Error):  # a broken connection is discarded anyway
                 dbapi_connection.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
-
-
-class _WriteLock:
-    """One writer at a time, handed to the next waiter on release: urgent writers first, the
-    others in their order of arrival.
-
-    Each waiter sleeps on a lock of its own, and a release wakes exactly the one it hands over
-    to: with a shared condition, every release woke all waiters to find one winner, and under
-    load that herd took a tenth of the process's CPU.
-    """
-
-    def __init__(self) -> None:
-        self._mutex = threading.Lock()
-        self._held = False
-        self._urgent: deque[threading.Lock] = deque()
-        self._others: deque[threading.Lock] = deque()
-
-    def acquire(self, urgent: bool, timeout_s: float) -> bool:
-        with self._mutex:
-            if not self._held:  # free means nobody waits: release hands over to waiters
-                self._held = True
-                return True
-            turn = threading.Lock()
-            turn.acquire()
-            waiting = self._urgent if urgent else self._others
-            waiting.append(turn)
-        if turn.acquire(timeout=max(0.0, timeout_s)):
-            return True  # handed over: held for this thread
-        with self._mutex:
-            if turn in waiting:
-                waiting.remove(turn)
-                return False
-        return True  # handed over just as the wait ran out
-
-    def urgent_waiting(self) -> bool:
-        return bool(self._urgent)  # read without the mutex: a hint, checked again next time
-
-    def release(self) -> None:
-        with self._mutex:
-            waiting = self._urgent or self._others
-            if waiting:
-                waiting.popleft().release()  # still held, now by that waiter
-            else:
-                self._held = False
-
-
-@dataclass(frozen=True)
-class _WriterGate:
-    """The threads of this process that want SQLite's write lock queue here, woken the moment it
-    is free. Left to SQLite, each waiter sleeps 1, 2, 5 ... 100 ms between tries, so under load
-    a write can wait a second while others get in: the acks' p99. Other processes still meet at
-    SQLite's lock (busy timeout), with this process sending one writer at a time."""
-
-    lock: _WriteLock
-    timeout_s: float
-    urgent: bool
-
-
-_GATES: dict[str, _WriteLock] = {}
-_GATES_LOCK = threading.Lock()
-
-
-def _gate_for(database: str | None, busy_timeout_ms: int, urgent: bool) -> _WriterGate | None:
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None  # private to a connection: nobody to queue behind
-    path = os.path.realpath(database)
-    with _GATES_LOCK:
-        lock = _GATES.setdefault(path, _WriteLock())
-    return _WriterGate(lock, busy_timeout_ms / 1000, urgent)
 
 
 def urgent_writer_waiting(session: Session) -> bool:
@@ -182,31 +110,8 @@ def urgent_writer_waiting(session: Session) -> bool:
     write lock this session's transaction holds: a long job commits and lets it in first."""
     if not session.in_transaction():
         return False
-    gate: _WriterGate | None = session.connection().connection.info.get("gate")
+    gate: writer_gate.WriterGate | None = session.connection().connection.info.get("gate")
     return gate is not None and gate.lock.urgent_waiting()
-
-
-def _enter_gate(info: dict[Any, Any], raw: sqlite3.Connection) -> None:
-    gate: _WriterGate | None = info.get("gate")
-    if gate is None or info.get("in_gate"):
-        return
-    started = time.monotonic()
-    if not gate.lock.acquire(gate.urgent, gate.timeout_s):
-        raise sqlite3.OperationalError("database is locked")
-    info["in_gate"] = True
-    waited = time.monotonic() - started
-    if waited > 0.001:
-        # The wait here counts against the busy timeout: what is left of it is all SQLite may
-        # wait for other processes (the intake's 1.5 s budget stays 1.5 s in all).
-        left_ms = max(1, int((gate.timeout_s - waited) * 1000))
-        raw.execute(f"PRAGMA busy_timeout={left_ms}")
-        info["busy_shortened"] = True
-
-
-def _leave_gate(info: dict[Any, Any]) -> None:
-    # The connection went back to the pool: its transaction is over, committed or rolled back.
-    if info.pop("in_gate", False):
-        info["gate"].lock.release()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -245,10 +150,10 @@ def _begin_sqlite(conn: Connection, *, read_only: bool) -> None:
             raw.execute(f"PRAGMA query_only={int(read_only)}")
             info["query_only"] = read_only
         if not read_only:
-            _enter_gate(info, raw)
+            writer_gate.enter(info, raw)
         raw.execute(statement)
     except sqlite3.Error as error:
-        _leave_gate(info)
+        writer_gate.leave(info)
         raise OperationalError(statement, None, error) from error
 
 
