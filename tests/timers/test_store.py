@@ -344,10 +344,15 @@ def test_lease_expiry_lets_another_owner_claim_and_refuses_the_first_owner(
         assert not store.retry_later(session, first, "late", T0 + 99 * S, T0 + 32 * S)
         assert not store.fail(session, first, "late", T0 + 32 * S)
         assert not store.extend_lease(session, first, T0 + 32 * S, 30)
+    with sessions() as session:
+        assert not store.holds(session, first)
+        assert store.holds(session, second)
     assert _state(sessions, "k").lease_owner == second.lease_owner
 
     with sessions.begin() as session:
         assert store.complete(session, second, T0 + 33 * S)
+    with sessions() as session:
+        assert not store.holds(session, second)
     state = _state(sessions, "k")
     assert (state.status, state.fired_at, state.lease_owner) == ("done", T0 + 33 * S, None)
 

@@ -20,14 +20,16 @@ capped a replica near 30 incident set-ups per second whatever its CPU (bench/REA
 after another in claim order, so an incident's set-up, card refresh and announcements keep
 their order; the batch is done when every group is.
 
-A firing is three short transactions, so no row lock or connection is held while a handler talks
-to Slack or PagerDuty: (1) claim and commit, (2) renew the lease right before the handler (so a
-batch's earlier handlers do not eat the later ones' lease) and commit, (3) after the handler,
-store its outcome if the lease is still ours.
+A firing is short transactions, so no row lock or connection is held while a handler talks to
+Slack or PagerDuty: (1) claim and commit, (2) right before the handler, check that the lease is
+still ours, renewing it (and committing) if less than ``FRESH_LEASE`` of it is left (so a
+batch's earlier handlers do not eat the later ones' lease), (3) after the handler, store its
+outcome if the lease is still ours.
 
-**Lease contract.** ``lease_seconds`` must exceed the longest run of any single handler; handlers
-bound their I/O with timeouts well below it (a handler that may legitimately run longer calls
-``store.extend_lease`` from its own session as it goes). A handler that outlives its lease can be
+**Lease contract.** ``lease_seconds`` must exceed the longest run of any single handler (which
+starts with at least ``FRESH_LEASE`` of its lease left); handlers bound their I/O with timeouts
+well below it (a handler that may legitimately run longer calls ``store.extend_lease`` from its
+own session as it goes). A handler that outlives its lease can be
 fired a second time by another replica; its own result is then refused (logged as a warning and
 observed as ``superseded``, never dropped silently), and its side effects must already be guarded
 by ``store.record_effect_once``. Handlers are therefore written to be safe to run again: the
@@ -88,6 +90,9 @@ _LOCKED_RECHECK_SECONDS = 1.0
 # A wake planned closer than this could fall due while this pass's job is still running, and
 # APScheduler would drop it (max_instances=1); sleeping that long and going round is cheaper.
 _MIN_WAKE_DELAY_SECONDS = 0.05
+# A handler starts with at least this share of its lease left: a fresher claim is only checked
+# before the handler runs, an older one renewed.
+FRESH_LEASE = 0.9
 
 Settle = Callable[[Session, datetime], bool]
 
@@ -253,8 +258,7 @@ class TimerRunner:
         started = self._clock()
         lateness = (started - timer.due_at).total_seconds()
         try:
-            with self._transaction() as session:
-                held = store.extend_lease(session, timer, started, self._lease_seconds)
+            held = self._still_held(timer, started)
         except Exception:
             log.exception("timer %s: could not renew its lease; not firing it now", timer.key)
             self._report(timer, lateness, "error")
@@ -264,6 +268,18 @@ class TimerRunner:
             self._report(timer, lateness, "superseded")
             return
         self._report(timer, lateness, self._run_handler(timer, started))
+
+    def _still_held(self, timer: ClaimedTimer, now: datetime) -> bool:
+        """Renew the lease right before the handler, or only check that it is still ours while
+        nearly all of it is left (most timers fire within milliseconds of their claim): on
+        SQLite a renewal is a turn at the one write lock, a read is not."""
+        if timer.lease_expires_at is not None:
+            left = (timer.lease_expires_at - now).total_seconds()
+            if left >= self._lease_seconds * FRESH_LEASE:
+                with self._session_factory() as session:
+                    return store.holds(session, timer)
+        with self._transaction() as session:
+            return store.extend_lease(session, timer, now, self._lease_seconds)
 
     def _say_superseded(self, timer: ClaimedTimer) -> None:
         """A claim that is no longer ours: usually its key was scheduled again after this batch

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.base import Executable
@@ -61,7 +61,8 @@ class ClaimedTimer:
     """A timer this process holds the lease on; pass it back to finish it.
 
     ``lease_owner`` is the stored lease, ``"<owner>#<claim token>"``; together with ``attempts``
-    (1 on the first claim) it fences the result of this particular claim.
+    (1 on the first claim) it fences the result of this particular claim. ``lease_expires_at``:
+    when the lease taken by the claim runs out (``None``: unknown).
     """
 
     id: int
@@ -71,6 +72,7 @@ class ClaimedTimer:
     due_at: datetime
     attempts: int
     lease_owner: str
+    lease_expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -298,13 +300,14 @@ def claim_due(
     if not candidates:
         return []
     lease = f"{owner}#{uuid.uuid4().hex[:12]}"
+    expires_at = now + timedelta(seconds=lease_seconds)
     # The guard is repeated so the UPDATE is a compare-and-set where FOR UPDATE is a no-op.
     rows = conn.execute(
         update(Timer)
         .where(Timer.id.in_(candidates), claimable)
         .values(
             lease_owner=lease,
-            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            lease_expires_at=expires_at,
             attempts=Timer.attempts + 1,
             updated_at=now,
         )
@@ -319,6 +322,7 @@ def claim_due(
             due_at=row.due_at,
             attempts=row.attempts,
             lease_owner=lease,
+            lease_expires_at=expires_at,
         )
         for row in rows
     ]
@@ -336,6 +340,13 @@ def extend_lease(
     """
     _require_aware(now=now)
     return _finish(session, claimed, now, lease_expires_at=now + timedelta(seconds=lease_seconds))
+
+
+def holds(session: Session, claimed: ClaimedTimer) -> bool:
+    """Whether ``claimed`` still holds its lease (the timer was not scheduled again, finished or
+    claimed by another): the check ``extend_lease`` makes, read without writing."""
+    row = _connection(session).execute(_HOLDS, _fence(claimed)).first()
+    return row is not None
 
 
 def complete(session: Session, claimed: ClaimedTimer, now: datetime) -> bool:
@@ -410,6 +421,18 @@ def fail(session: Session, claimed: ClaimedTimer, error: str, now: datetime) -> 
         lease_owner=None,
         lease_expires_at=None,
     )
+
+
+def _fence(claimed: ClaimedTimer) -> dict[str, Any]:
+    return {"id": claimed.id, "lease_owner": claimed.lease_owner, "attempts": claimed.attempts}
+
+
+_HOLDS = select(Timer.id).where(
+    Timer.id == bindparam("id"),
+    Timer.status == PENDING,
+    Timer.lease_owner == bindparam("lease_owner"),
+    Timer.attempts == bindparam("attempts"),
+)
 
 
 def _finish(session: Session, claimed: ClaimedTimer, now: datetime, **changes: Any) -> bool:
