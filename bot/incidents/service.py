@@ -377,13 +377,19 @@ class IncidentService:
         reply_to: tuple[str, str] | None = None,
         topic: str | None = None,
         card_ts: str | None = None,
-    ) -> None:
+        timer: timers.ClaimedTimer | None = None,
+    ) -> bool:
         """The channel is ready: commands work there and the update reminders start; the
         message it was declared from (``reply_to``: channel, ts) gets its reply. ``topic`` and
-        ``card_ts``: the channel topic just set and the card just posted, recorded in the same
-        transaction."""
-        _retrying_conflicts(lambda: self._provisioned(number, reply_to, topic, card_ts))
+        ``card_ts``: the channel topic just set and the card just posted, and ``timer``: the
+        provisioning timer, marked done, all in the same transaction. Returns whether the timer
+        still held its lease (True without one)."""
+        held: list[bool] = []
+        _retrying_conflicts(
+            lambda: held.append(self._provisioned(number, reply_to, topic, card_ts, timer))
+        )
         self._wake()
+        return held[-1]
 
     def _provisioned(
         self,
@@ -391,9 +397,11 @@ class IncidentService:
         reply_to: tuple[str, str] | None,
         topic: str | None,
         card_ts: str | None,
-    ) -> None:
+        timer: timers.ClaimedTimer | None,
+    ) -> bool:
         now = self._clock()
         with self._sessions.begin() as session:
+            held = timer is None or timers.complete(session, timer, now)
             row = _existing(session, number)
             row.topic = topic if topic is not None else row.topic
             row.card_ts = card_ts if card_ts is not None else row.card_ts
@@ -420,6 +428,7 @@ class IncidentService:
                 payload,
                 now,
             )
+        return held
 
     def bot_note(self, number: int, text: str, *, dedup_key: str) -> None:
         """A note from warroom itself (e.g. Slack refused to invite someone): on the timeline and

@@ -15,7 +15,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.kernel.storage.types import NaiveDatetimeError
 from bot.kernel.timers import store
 from bot.kernel.timers.backoff import Backoff
-from bot.kernel.timers.outcomes import Done, Handler, Observation, Outcome, Reschedule, TimerFailure
+from bot.kernel.timers.outcomes import (
+    Completed,
+    Done,
+    Handler,
+    Observation,
+    Outcome,
+    Reschedule,
+    TimerFailure,
+)
 from bot.kernel.timers.runner import TimerRunner, default_owner
 from bot.kernel.timers.store import ClaimedTimer
 from tests.timers.conftest import T0, FakeClock
@@ -489,3 +497,30 @@ def test_a_handler_starts_with_nearly_all_of_its_lease(
     assert runner.run_due_once() == 2
     assert leases == {"incident:1:a": T0 + 60 * S, "incident:1:b": lease_at_second_handler}
     assert _state(sessions, "incident:1:b").status == store.DONE
+
+
+@pytest.mark.parametrize("lease_kept", [True, False], ids=["lease kept", "lease lost"])
+def test_a_handler_can_complete_its_timer_in_its_own_transaction(
+    sessions: sessionmaker[Session], clock: FakeClock, lease_kept: bool
+) -> None:
+    """One write instead of two: the handler's last effect and the timer's end commit together;
+    what ``store.complete`` said there is what the runner reports."""
+    rec = Recorder()
+
+    def provision(timer: ClaimedTimer) -> Outcome:
+        if not lease_kept:  # meanwhile the key was scheduled again: this claim no longer holds
+            _schedule(sessions, timer.key, T0 + 5 * S, kind="provision")
+        with sessions.begin() as session:
+            store.record_effect_once(session, f"{timer.key}:ready", None, clock())
+            return Completed(store.complete(session, timer, clock()))
+
+    runner = _runner(sessions, clock, {"provision": provision}, rec)
+    _schedule(sessions, "incident:1:provision", T0, kind="provision")
+    assert runner.run_due_once() == 1
+    state = _state(sessions, "incident:1:provision")
+    if lease_kept:
+        assert (state.status, state.fired_at) == ("done", T0)
+        assert rec.observations[-1].outcome == "done"
+    else:
+        assert (state.status, state.due_at) == ("pending", T0 + 5 * S)
+        assert rec.observations[-1].outcome == "superseded"

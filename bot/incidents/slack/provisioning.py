@@ -28,7 +28,14 @@ from bot.incidents.service import CardView, IncidentService, Provisioning
 from bot.incidents.slack import blocks
 from bot.kernel.slack.marked import Mark, Poster
 from bot.kernel.slack.pooled import PooledWebhookClient
-from bot.kernel.timers.outcomes import Done, Handler, Outcome, Reschedule, TimerFailure
+from bot.kernel.timers.outcomes import (
+    Completed,
+    Done,
+    Handler,
+    Outcome,
+    Reschedule,
+    TimerFailure,
+)
 from bot.kernel.timers.store import ClaimedTimer
 
 log = logging.getLogger(__name__)
@@ -184,8 +191,10 @@ class IncidentEffects:
         # Told before the channel is marked ready: a crash in between tells them twice (an
         # ephemeral message), never not at all.
         self._tell_declarer(row, view, channel_id, refused)
-        self._incidents.provisioned(number, _source_of(timer), topic=topic, card_ts=card_ts)
-        return Done()
+        held = self._incidents.provisioned(
+            number, _source_of(timer), topic=topic, card_ts=card_ts, timer=timer
+        )
+        return Completed(held)
 
     def _invite_people(self, number: int, row: Provisioning, channel_id: str) -> dict[str, str]:
         """Invite the declarer and the lead; those Slack refuses, with its error code.

@@ -30,7 +30,17 @@ class Reschedule:
     payload: dict[str, Any] | None = None
 
 
-Outcome = Done | Reschedule
+@dataclass(frozen=True)
+class Completed:
+    """The handler marked the timer done itself, with ``store.complete`` in the transaction that
+    recorded its last effect: one write instead of two (on SQLite, one turn at its write lock).
+    ``stored`` is what ``store.complete`` returned (False: the lease was no longer this claim's,
+    and the runner reports the firing superseded)."""
+
+    stored: bool
+
+
+Outcome = Done | Reschedule | Completed
 Handler = Callable[[ClaimedTimer], Outcome]
 
 # done / rescheduled: the outcome was stored. retry: the handler raised and will run again.

@@ -24,7 +24,8 @@ A firing is short transactions, so no row lock or connection is held while a han
 Slack or PagerDuty: (1) claim and commit, (2) right before the handler, check that the lease is
 still ours, renewing it (and committing) if less than ``FRESH_LEASE`` of it is left (so a
 batch's earlier handlers do not eat the later ones' lease), (3) after the handler, store its
-outcome if the lease is still ours.
+outcome if the lease is still ours, unless the handler did so itself in the transaction of its
+last effect (``Completed``: one write fewer).
 
 **Lease contract.** ``lease_seconds`` must exceed the longest run of any single handler (which
 starts with at least ``FRESH_LEASE`` of its lease left); handlers bound their I/O with timeouts
@@ -67,6 +68,7 @@ from bot.kernel.storage.types import NaiveDatetimeError
 from bot.kernel.timers import store
 from bot.kernel.timers.backoff import Backoff
 from bot.kernel.timers.outcomes import (
+    Completed,
     Done,
     Handler,
     Observation,
@@ -335,6 +337,8 @@ class TimerRunner:
                 timer, lambda s, now: store.retry_later(s, timer, error, retry_at, now), "retry"
             )
         self._warn_if_overran(timer, started)
+        if isinstance(outcome, Completed):
+            return "done" if outcome.stored else self._discarded(timer, "done")
         if isinstance(outcome, Reschedule):
             due_at, payload = outcome.due_at, outcome.payload
             return self._settle(
@@ -366,21 +370,20 @@ class TimerRunner:
                 success,
             )
             return "error"
-        if not stored:
-            holder = self._holder(timer)
-            if holder is None:  # scheduled again or cancelled while it ran: normal
-                log.debug(
-                    "timer %s: scheduled again while it ran; %s not stored", timer.key, success
-                )
-            else:
-                log.warning(
-                    "timer %s: outcome %s discarded: its lease ran out and %s holds it now",
-                    timer.key,
-                    success,
-                    holder,
-                )
-            return "superseded"
-        return success
+        return success if stored else self._discarded(timer, success)
+
+    def _discarded(self, timer: ClaimedTimer, outcome: OutcomeName) -> OutcomeName:
+        holder = self._holder(timer)
+        if holder is None:  # scheduled again or cancelled while it ran: normal
+            log.debug("timer %s: scheduled again while it ran; %s not stored", timer.key, outcome)
+        else:
+            log.warning(
+                "timer %s: outcome %s discarded: its lease ran out and %s holds it now",
+                timer.key,
+                outcome,
+                holder,
+            )
+        return "superseded"
 
     def _warn_if_overran(self, timer: ClaimedTimer, started: datetime) -> None:
         took = (self._clock() - started).total_seconds()
@@ -498,6 +501,8 @@ def _checked(outcome: Outcome) -> Outcome:
         if due_at.tzinfo is None or due_at.utcoffset() is None:
             raise NaiveDatetimeError(f"Reschedule.due_at={due_at!r} is naive")
         return outcome
-    if isinstance(outcome, Done):
+    if isinstance(outcome, Done | Completed):
         return outcome
-    raise TypeError(f"handler returned {outcome!r}, expected Done() or Reschedule(...)")
+    raise TypeError(
+        f"handler returned {outcome!r}, expected Done(), Completed(...) or Reschedule(...)"
+    )
