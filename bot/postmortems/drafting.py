@@ -18,7 +18,7 @@ from bot.incidents import repo
 from bot.incidents.domain.incident import Incident
 from bot.incidents.domain.severity import Severity
 from bot.incidents.domain.timeline import TimelineEvent
-from bot.incidents.rows import ActionItemRow, TimelineEventRow
+from bot.incidents.rows import ActionItemRow
 from bot.postmortems.config import PostmortemConfig, load_postmortem_config
 from bot.postmortems.domain.blameless import Finding, Rule, check
 from bot.postmortems.domain.inputs import ActionItemRecord, PostmortemInputs, build_inputs
@@ -70,30 +70,13 @@ def read_record(session: Session, incident_number: int) -> Record:
     )
     return Record(
         repo.to_domain(row),
-        _timeline(session, incident_number),
+        repo.timeline(session, incident_number),
         [
             ActionItemRecord(i.text, i.owner_id, i.created_by, i.created_at, i.done_at)
             for i in items
         ],
         row.impact_started_at,
     )
-
-
-def _timeline(session: Session, incident_number: int) -> list[TimelineEvent]:
-    """``repo.timeline``'s events, read as columns rather than ORM rows: a long incident has
-    tens of thousands of events, and building ORM objects for them took most of the read."""
-    rows = session.execute(
-        select(
-            TimelineEventRow.kind,
-            TimelineEventRow.at,
-            TimelineEventRow.actor,
-            TimelineEventRow.data,
-            TimelineEventRow.dedup_key,
-        )
-        .where(TimelineEventRow.incident_id == incident_number)
-        .order_by(TimelineEventRow.at, TimelineEventRow.id)
-    )
-    return [repo.to_event(kind, at, actor, data, key) for kind, at, actor, data, key in rows]
 
 
 def load_inputs(
