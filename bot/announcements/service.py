@@ -12,13 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.announcements import timers as announcement_timers
 from bot.announcements.domain import Announcing, reannounces
 from bot.announcements.rows import AnnouncementRow
 from bot.incidents.domain.incident import Incident
+from bot.kernel.storage.db import read
 from bot.kernel.timers import store as timers
 
 
@@ -58,6 +59,11 @@ class Announcement:
         )
 
 
+_ANY_ROW = (
+    select(AnnouncementRow.id).where(AnnouncementRow.incident_id == bindparam("number")).limit(1)
+)
+
+
 class Announcements:
     def __init__(
         self,
@@ -83,11 +89,12 @@ class Announcements:
                     )
                 )
             return  # posted once the channel is ready (the next change, from provisioning)
-        rows = list(self._rows(session, number))
-        if not rows:
+        # Every change of every incident runs this inside its write transaction (on SQLite,
+        # holding the one write lock), most of them for incidents announced nowhere.
+        if read(session, _ANY_ROW, {"number": number}).first() is None:
             return
         if reannounces(before.severity, after.severity, self._announcing().reannounce_at):
-            for row in rows:
+            for row in self._rows(session, number):
                 row.generation += 1
                 row.headline, row.planned_at = f"escalated to {after.severity}", now
         key = announcement_timers.announce_key(number)
