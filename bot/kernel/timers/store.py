@@ -424,28 +424,28 @@ def fail(session: Session, claimed: ClaimedTimer, error: str, now: datetime) -> 
 
 
 def _fence(claimed: ClaimedTimer) -> dict[str, Any]:
-    return {"id": claimed.id, "lease_owner": claimed.lease_owner, "attempts": claimed.attempts}
+    return {
+        "fence_id": claimed.id,
+        "fence_owner": claimed.lease_owner,
+        "fence_attempts": claimed.attempts,
+    }
 
 
-_HOLDS = select(Timer.id).where(
-    Timer.id == bindparam("id"),
+_FENCE = (
+    Timer.id == bindparam("fence_id"),
     Timer.status == PENDING,
-    Timer.lease_owner == bindparam("lease_owner"),
-    Timer.attempts == bindparam("attempts"),
+    Timer.lease_owner == bindparam("fence_owner"),
+    Timer.attempts == bindparam("fence_attempts"),
 )
+_HOLDS = select(Timer.id).where(*_FENCE)
+# Its SET clause is the columns given with it: built once, for every change a handler's outcome
+# makes inside its write transaction (on SQLite, holding the one write lock).
+_FENCED_UPDATE = update(Timer).where(*_FENCE)
 
 
 def _finish(session: Session, claimed: ClaimedTimer, now: datetime, **changes: Any) -> bool:
-    result = _connection(session).execute(
-        update(Timer)
-        .where(
-            Timer.id == claimed.id,
-            Timer.status == PENDING,
-            Timer.lease_owner == claimed.lease_owner,
-            Timer.attempts == claimed.attempts,
-        )
-        .values(updated_at=now, **changes)
-    )
+    params = {"updated_at": now, **changes, **_fence(claimed)}
+    result = _connection(session).execute(_FENCED_UPDATE, params)
     return result.rowcount == 1
 
 
