@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.base import Executable
@@ -67,12 +67,14 @@ def _insert(dialect: str) -> Executable:
 
 def finish(session: Session, inbox_id: int, status: str, now: datetime) -> bool:
     """Move a pending request to ``status``; ``False`` if it was no longer pending."""
-    result = session.connection().execute(
-        update(SlackInboxRow)
-        .where(SlackInboxRow.id == inbox_id, SlackInboxRow.status == PENDING)
-        .values(status=status, finished_at=now)
-    )
-    return result.rowcount == 1
+    params = {"inbox_id": inbox_id, "status": status, "finished_at": now}
+    return session.connection().execute(_FINISH, params).rowcount == 1
+
+
+# Built once: every request applied runs it inside its write transaction.
+_FINISH = update(SlackInboxRow).where(
+    SlackInboxRow.id == bindparam("inbox_id"), SlackInboxRow.status == PENDING
+)
 
 
 def load(session: Session, inbox_id: int) -> StoredRequest | None:

@@ -217,7 +217,9 @@ def cancel(session: Session, key: str, now: datetime) -> bool:
     already have acted, so handlers re-check the state they act on in their own transaction.
     """
     _require_aware(now=now)
-    return _cancel_where(session, Timer.key == key, now) == 1
+    # Built once: every Slack request applied cancels its recovery timer in its write transaction.
+    result = _connection(session).execute(_CANCEL_KEY, {"cancel_key": key, "updated_at": now})
+    return result.rowcount == 1
 
 
 def cancel_prefix(session: Session, key_prefix: str, now: datetime) -> int:
@@ -233,12 +235,16 @@ def cancel_prefix(session: Session, key_prefix: str, now: datetime) -> int:
 
 
 def _cancel_where(session: Session, condition: ColumnElement[bool], now: datetime) -> int:
-    result = _connection(session).execute(
-        update(Timer)
-        .where(condition, Timer.status == PENDING)
-        .values(status=CANCELLED, lease_owner=None, lease_expires_at=None, updated_at=now)
-    )
-    return result.rowcount
+    statement = update(Timer).where(condition, Timer.status == PENDING).values(_CANCELLED)
+    return _connection(session).execute(statement, {"updated_at": now}).rowcount
+
+
+_CANCELLED = {"status": CANCELLED, "lease_owner": None, "lease_expires_at": None}
+_CANCEL_KEY = (
+    update(Timer)
+    .where(Timer.key == bindparam("cancel_key"), Timer.status == PENDING)
+    .values(_CANCELLED)
+)
 
 
 def get(session: Session, key: str) -> TimerState | None:
