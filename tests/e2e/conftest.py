@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from bot.composition import Warroom, build
+from bot.incidents.service import READY
 from bot.kernel.settings import Settings
 from warroom_sandbox import FakeSlackServer
 from warroom_sandbox.model import Channel, Message
@@ -106,8 +107,14 @@ class Bot:
         return eventually(created, what="the incident channel")
 
     def provisioned(self, channel: Channel) -> bool:
-        """The bot finished setting the channel up: card pinned, topic set."""
-        return bool(self.slack.state.pins(channel.id)) and bool(channel.topic)
+        """The bot finished setting the channel up: card pinned, topic set, and the channel
+        recorded ready (with its provisioning timer done: a test that moves the clock on before
+        that would see the timer's lease run out and provisioning run again)."""
+        if not (self.slack.state.pins(channel.id) and channel.topic):
+            return False
+        number = int(channel.name.split("-")[1])
+        state = self.app.incidents.provisioning(number)
+        return state is not None and state.provision_state == READY
 
     def card(self, channel_id: str) -> Message:
         return self.slack.state.pins(channel_id)[0]
