@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from bot.kernel.slack import inbox_store as rows
 from bot.kernel.timers import store as timers
@@ -47,9 +47,15 @@ class Entry:
 
     id: int
     recovering: bool = False  # replayed by its recovery timer, which the runner completes
-    claimed: bool = False
-    wrote: bool = False  # the open transaction executed a write
-    claiming: bool = False  # the open transaction's commit will mark the request applied
+    claimed: bool = False  # a committed transaction marked it applied
+
+
+# Kept on the transaction's own connection and session, not on the thread's ``Entry``: another
+# session opened and closed on the same thread (its rollback), or a savepoint, must not make a
+# writing transaction look clean, nor a savepoint's commit look like the claim.
+_WROTE = "inbox.wrote"  # in the DBAPI connection's info: its transaction executed a write
+_CONNECTION = "inbox.connection"  # in the session's info: the connection of its transaction
+_CLAIMING = "inbox.claiming"  # in the session's info: the Entry its commit marks applied
 
 
 _current: contextvars.ContextVar[Entry | None] = contextvars.ContextVar("inbox", default=None)
@@ -124,36 +130,46 @@ def _install(sessions: sessionmaker[Session], clock: Callable[[], datetime]) -> 
         event.listen(engine, _EXECUTED, _note_write)
     if event.contains(sessions, "after_commit", _after_commit):
         return
+    event.listen(sessions, "after_begin", _after_begin)
     event.listen(sessions, "before_commit", lambda session: _before_commit(session, clock))
     event.listen(sessions, "after_commit", _after_commit)
     event.listen(sessions, "after_rollback", _after_rollback)
 
 
 def _note_write(
-    _conn: Any, _cursor: Any, _statement: str, _params: Any, context: Any, _many: bool
+    conn: Connection, _cursor: Any, _statement: str, _params: Any, context: Any, _many: bool
 ) -> None:
-    entry = _current.get()
-    if entry is not None and (context.isinsert or context.isupdate or context.isdelete):
-        entry.wrote = True
+    if context.isinsert or context.isupdate or context.isdelete:
+        conn.info[_WROTE] = True
+
+
+def _after_begin(session: Session, transaction: SessionTransaction, conn: Connection) -> None:
+    if not transaction.nested:
+        conn.info[_WROTE] = False
+        session.info[_CONNECTION] = conn
 
 
 def _before_commit(session: Session, clock: Callable[[], datetime]) -> None:
     entry = _current.get()
-    if entry is None or entry.claimed:
-        return
-    if entry.wrote or session.new or session.dirty or session.deleted:
+    if entry is None or entry.claimed or session.in_nested_transaction():
+        return  # a savepoint's commit is not the transaction's: it may still roll back
+    conn: Connection | None = session.info.get(_CONNECTION)
+    wrote = conn is not None and conn.info.get(_WROTE, False)
+    if wrote or session.new or session.dirty or session.deleted:
         _claim(session, entry, clock())
-        entry.claiming = True
+        session.info[_CLAIMING] = entry
 
 
-def _after_commit(_session: Session) -> None:
-    entry = _current.get()
+def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    session.info.pop(_CONNECTION, None)
+    entry: Entry | None = session.info.pop(_CLAIMING, None)
     if entry is not None:
-        entry.claimed = entry.claimed or entry.claiming
-        entry.claiming = entry.wrote = False
+        entry.claimed = True
 
 
-def _after_rollback(_session: Session) -> None:
-    entry = _current.get()
-    if entry is not None:
-        entry.claiming = entry.wrote = False
+def _after_rollback(session: Session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(_CONNECTION, None)
+        session.info.pop(_CLAIMING, None)

@@ -1,0 +1,84 @@
+"""The first transaction that writes while a stored Slack request is applied marks it applied, in
+the same commit, savepoints or not: a request left pending after its effect was committed would
+be applied again by its recovery replay, and one marked applied by a savepoint whose transaction
+rolled back would never be applied."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.kernel.slack.inbox import Entry, Inbox, applying
+from bot.kernel.slack.inbox_rows import SlackInboxRow
+from bot.kernel.storage.db import make_session_factory
+
+NOW = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def inbox(sessions: sessionmaker[Session]) -> Inbox:
+    return Inbox(sessions, sessions, lambda: NOW, timedelta(seconds=30))
+
+
+def _stored(inbox: Inbox, key: str) -> Entry:
+    inbox_id = inbox.record(key, "application/x-www-form-urlencoded", "text=declare")
+    assert inbox_id is not None
+    return Entry(inbox_id)
+
+
+def _effect(session: Session, key: str) -> None:
+    """A listener's write that the ORM does not track (a Core statement)."""
+    values = {"key": key, "content_type": "", "body": "", "status": "x", "received_at": NOW}
+    session.execute(insert(SlackInboxRow), values)
+
+
+def _fails_in_a_savepoint(session: Session) -> None:
+    with session.begin_nested():
+        _effect(session, "effect-3")
+        raise RuntimeError("one item of a group failed")
+
+
+def _fails_after_a_savepoint(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        with session.begin_nested():
+            _effect(session, "effect-4")
+        raise RuntimeError("the listener failed after its savepoint")
+
+
+def _status(sessions: sessionmaker[Session], entry: Entry) -> str:
+    with sessions() as session:
+        return session.scalars(select(SlackInboxRow.status).filter_by(id=entry.id)).one()
+
+
+def test_a_write_is_the_claim_though_a_savepoint_in_it_rolled_back(
+    inbox: Inbox, sessions: sessionmaker[Session]
+) -> None:
+    entry = _stored(inbox, "savepoint-rolled-back")
+    with applying(entry), sessions.begin() as session:
+        _effect(session, "effect-2")
+        with pytest.raises(RuntimeError):
+            _fails_in_a_savepoint(session)
+
+    assert _status(sessions, entry) == "applied"
+
+
+def test_a_savepoint_committed_in_a_transaction_rolled_back_is_not_the_claim(
+    inbox: Inbox, sessions: sessionmaker[Session]
+) -> None:
+    entry = _stored(inbox, "outer-rolled-back")
+    with applying(entry):
+        with pytest.raises(RuntimeError):
+            _fails_after_a_savepoint(sessions)
+        assert _status(sessions, entry) == "pending"
+        with sessions.begin() as session:  # the listener's next attempt at writing
+            _effect(session, "effect-5")
+
+    assert _status(sessions, entry) == "applied"
