@@ -32,11 +32,16 @@ import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from functools import cache
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from threadpoolctl import threadpool_limits
 
 from bench.blameless import PARTS, SHIPPED, Part, load
 from bot.postmortems.domain.blame.hits import CHANGE
 from bot.postmortems.domain.blame_model import SKIPS, WEIGHTS, Model, Reader, short
-from bot.postmortems.domain.blameless import check
+from bot.postmortems.domain.blameless import Rule, check
 from bot.postmortems.drafting import DraftingSetup
 
 C = 1.0  # inverse regularisation strength: chosen by the leave-one-part-out table
@@ -64,8 +69,13 @@ class Scored:
     abstains: list[bool]  # left to the grammar: as ``Reader.probability`` returns None
 
 
+@cache
+def _grammar() -> list[Rule]:
+    return [rule for rule in DraftingSetup.load(SHIPPED).rules if not rule.model]
+
+
 def scored(part: Part) -> Scored:
-    shipped = [rule for rule in DraftingSetup.load(SHIPPED).rules if not rule.model]
+    shipped = _grammar()
     changes = {rule.id for rule in shipped if rule.grammar == CHANGE}
     reader = Reader(part.people)
     found = [{f.rule for f in check(s.text, shipped, part.people)} for s in part.sentences]
@@ -92,29 +102,52 @@ def _without(part: Scored, prefixes: tuple[str, ...]) -> Scored:
     return replace(part, features=kept)
 
 
-def train(parts: Sequence[Scored], c: float = C) -> tuple[float, dict[str, float]]:
-    """Bias and weights of the regression on ``parts`` (deterministic: L-BFGS from zero)."""
-    from sklearn.feature_extraction import DictVectorizer
-    from sklearn.linear_model import LogisticRegression
+@dataclass(frozen=True)
+class Matrix:
+    """Every sentence of ``parts`` as a 0/1 row over the features of all of them (sorted by
+    name), built once: a fold's training matrix is a slice of it, not a vectorisation."""
 
-    rows = [f for p in parts for f in p.features]
-    labels = [y for p in parts for y in p.labels]
-    counts: dict[str, int] = {}
-    for row in rows:
-        for f in set(row):
-            counts[f] = counts.get(f, 0) + 1
-    kept = [{f: 1 for f in row if counts[f] >= MIN_COUNT} for row in rows]
-    vectors = DictVectorizer(sort=True)
-    matrix = vectors.fit_transform(kept)
-    model = LogisticRegression(C=c, solver="lbfgs", max_iter=5000)
-    model.fit(matrix, labels)
-    names = vectors.get_feature_names_out()
-    weights = {
-        str(name): round(float(w), DIGITS)
-        for name, w in zip(names, model.coef_[0], strict=True)
-        if round(float(w), DIGITS) != 0.0
-    }
-    return round(float(model.intercept_[0]), DIGITS), weights
+    rows: csr_matrix
+    names: list[str]
+    labels: np.ndarray
+    spans: list[range]  # each part's rows
+
+    @classmethod
+    def of(cls, parts: Sequence[Scored]) -> Matrix:
+        features = [sorted(set(row)) for p in parts for row in p.features]
+        names = sorted({f for row in features for f in row})
+        column = {name: k for k, name in enumerate(names)}
+        indices = np.array([column[f] for row in features for f in row], dtype=np.int32)
+        indptr = np.cumsum([0] + [len(row) for row in features], dtype=np.int32)
+        data = np.ones(len(indices))
+        rows = csr_matrix((data, indices, indptr), shape=(len(features), len(names)))
+        spans, start = [], 0
+        for p in parts:
+            spans.append(range(start, start + len(p.labels)))
+            start += len(p.labels)
+        labels = np.array([y for p in parts for y in p.labels])
+        return cls(rows, names, labels, spans)
+
+    def train(self, c: float, held: int | None = None) -> tuple[float, dict[str, float]]:
+        """Bias and weights of the regression on every part but ``held`` (deterministic:
+        L-BFGS from zero), on the features in at least ``MIN_COUNT`` of its sentences."""
+        from sklearn.linear_model import LogisticRegression
+
+        kept = np.ones(self.rows.shape[0], dtype=bool)
+        if held is not None:
+            kept[self.spans[held].start : self.spans[held].stop] = False
+        sentences = self.rows[kept]
+        columns = np.flatnonzero(np.asarray(sentences.sum(axis=0)).ravel() >= MIN_COUNT)
+        model = LogisticRegression(C=c, solver="lbfgs", max_iter=5000)
+        # OpenBLAS threads cost more than they bring on vectors this size (4x, 2 cores)
+        with threadpool_limits(limits=1, user_api="blas"):
+            model.fit(sentences[:, columns], self.labels[kept])
+        weights = {
+            self.names[k]: round(float(w), DIGITS)
+            for k, w in zip(columns, model.coef_[0], strict=True)
+            if round(float(w), DIGITS) != 0.0
+        }
+        return round(float(model.intercept_[0]), DIGITS), weights
 
 
 def probabilities(bias: float, weights: dict[str, float], part: Scored) -> list[float]:
@@ -143,18 +176,30 @@ class Cuts:
         ]
 
 
-def _held_out(job: tuple[Sequence[Scored], int, float]) -> list[float]:
-    parts, held, c = job
-    bias, weights = train([p for k, p in enumerate(parts) if k != held], c)
+_corpus: tuple[Sequence[Scored], Matrix] | None = None  # a worker's, set once per pool
+
+
+def _load(parts: Sequence[Scored], matrix: Matrix) -> None:
+    global _corpus
+    _corpus = (parts, matrix)
+
+
+def _held_out(job: tuple[int, float]) -> list[float]:
+    held, c = job
+    assert _corpus is not None
+    parts, matrix = _corpus
+    bias, weights = matrix.train(c, held)
     return probabilities(bias, weights, parts[held])
 
 
 def out_of_fold(parts: Sequence[Scored], c: float, workers: int = 2) -> list[list[float]]:
     """Each part's probabilities from a model trained on the other parts."""
-    jobs = [(parts, k, c) for k in range(len(parts))]
+    corpus = (parts, Matrix.of(parts))
+    jobs = [(k, c) for k in range(len(parts))]
     if workers == 1:
+        _load(*corpus)
         return [_held_out(job) for job in jobs]
-    with ProcessPoolExecutor(workers) as pool:
+    with ProcessPoolExecutor(workers, initializer=_load, initargs=corpus) as pool:
         return list(pool.map(_held_out, jobs))
 
 
@@ -189,7 +234,7 @@ def _fold(job: tuple[Sequence[Scored], int, float, float]) -> tuple[Cuts, list[b
     parts, held, c, target = job
     rest = [p for k, p in enumerate(parts) if k != held]
     cuts = choose(rest, c, target, workers=1)
-    bias, weights = train(rest, c)
+    bias, weights = Matrix.of(rest).train(c)
     probability = probabilities(bias, weights, parts[held])
     model = [p >= cuts.threshold for p in probability]
     return cuts, model, cuts.flags(parts[held], probability)
@@ -228,7 +273,7 @@ def _cell(figures: tuple[float, float, float]) -> str:
 def shipped_weights(parts: Sequence[Scored], c: float = C, target: float = TARGET) -> str:
     """The weights file's text: trained on every part, cuts by leave-one-part-out."""
     cuts = choose(parts, c, target)
-    bias, weights = train(parts, c)
+    bias, weights = Matrix.of(parts).train(c)
     data = {
         "trained_on": [p.name for p in parts],
         "c": c,

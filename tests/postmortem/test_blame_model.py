@@ -141,7 +141,7 @@ def test_checking_needs_neither_scikit_learn_nor_numpy() -> None:
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.timeout(900)  # trains a model per corpus part to choose the cuts: a minute or two
+@pytest.mark.timeout(600)  # trains a model per corpus part to choose the cuts: about 20 s
 @pytest.mark.skipif(
     bool(os.environ.get("WARROOM_TEST_DATABASE_URL")),
     reason="needs no database: checked once, in the SQLite run (CI runs both)",
