@@ -299,7 +299,7 @@ class TimerRunner:
 
     def _holder(self, timer: ClaimedTimer) -> str | None:
         """Who holds the timer's lease now (None: nobody, it was scheduled again or ended)."""
-        with self._transaction() as session:
+        with self._session_factory() as session:
             state = store.get(session, timer.key)
         return state.lease_owner if state is not None else None
 
@@ -444,7 +444,7 @@ class TimerRunner:
             log.exception("timer pass failed; the sweep tries again in %g s", self._sweep_seconds)
 
     def _plan_wake(self, made_progress: bool) -> None:
-        with self._transaction() as session:
+        with self._session_factory() as session:  # a read: on SQLite, no turn at the write lock
             next_at = store.next_due_at(session)
         if next_at is None:
             return
