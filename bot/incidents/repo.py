@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, case, exists, func, or_, select
+from sqlalchemy import Row, Select, and_, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.incidents.domain import card
@@ -85,6 +85,27 @@ def by_channel(session: Session, channel_id: str, for_update: bool = False) -> I
 
 def by_number(session: Session, number: int) -> IncidentRow | None:
     return session.get(IncidentRow, number)
+
+
+def set_channel(session: Session, number: int, channel_id: str, name: str) -> None:
+    """Record the incident's channel in one statement, without loading the row first: on SQLite
+    a write transaction holds the one write lock, and loading and flushing a mapped row cost
+    most of this one. The version goes up as the ORM's would, so a writer that loaded the row
+    before this conflicts and retries. ``LookupError`` if there is no such incident."""
+    params = {"number": number, "channel_id": channel_id, "channel_name": name}
+    if session.connection().execute(_SET_CHANNEL, params).rowcount != 1:
+        raise LookupError(f"incident #{number} does not exist")
+
+
+_SET_CHANNEL = (
+    update(IncidentRow)
+    .where(IncidentRow.id == bindparam("number"))
+    .values(
+        channel_id=bindparam("channel_id"),
+        channel_name=bindparam("channel_name"),
+        version=IncidentRow.version + 1,
+    )
+)
 
 
 def card_row(

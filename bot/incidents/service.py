@@ -353,15 +353,11 @@ class IncidentService:
             return repo.by_channel(session, channel_id) is not None
 
     def channel_created(self, number: int, channel_id: str, name: str) -> None:
-        _retrying_conflicts(lambda: self._channel_created(number, channel_id, name))
-
-    def _channel_created(self, number: int, channel_id: str, name: str) -> None:
         now = self._clock()
+        created = ChannelCreated(channel_id, name)
+        event = TimelineEvent(now, BOT_ACTOR, created, dedup_key="channel_created")
         with self._sessions.begin() as session:
-            row = _existing(session, number)
-            row.channel_id, row.channel_name = channel_id, name
-            created = ChannelCreated(channel_id, name)
-            event = TimelineEvent(now, BOT_ACTOR, created, dedup_key="channel_created")
+            repo.set_channel(session, number, channel_id, name)
             repo.append(session, number, [event], now)
 
     def topic_set(self, number: int, topic: str) -> None:
