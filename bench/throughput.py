@@ -12,7 +12,10 @@ work they left (stored requests applied, timers fired, Slack quiet).
 - **acks/s**: requests over the time to answer them all (what Slack sees);
 - **done/s**: requests over that time plus the wait for the work after the acks (a declare's
   channel, card, pin, topic and answer; an update's post and card refresh);
-- **cpu ms**: CPU time of the server's processes (the supervisor and its workers) per request.
+- **cpu ms**: CPU time of the server's processes (the supervisor and its workers) per request;
+- **busy %**: how busy the machine's cores were through the rounds (client, fake Slack and
+  server share them: near 100% the machine, not the server, is the limit);
+- **top %**: the busiest worker's share of the workers' CPU (50% is an even split of 2).
 
 ``python -m bench.throughput --help``; ``bench/README.md`` explains the output.
 """
@@ -25,11 +28,13 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.ack_latency import SCENARIOS, Bench, Options, serve_env, tree_cpu_seconds
+from bench.ack_latency import SCENARIOS, Bench, Options, cpu_seconds, serve_env, tree_cpu_seconds
 from bench.ack_report import Result
 from bench.paging import Server
 from bench.slack_process import FakeSlack
@@ -46,41 +51,82 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
-def measure(
-    benches: dict[int, Bench], scenario: str, options: Options
-) -> dict[int, tuple[Result, float]]:
-    """Per worker count: the acks (samples, send time) and the time until the work was done."""
+@dataclass
+class Totals:
+    """One server's rounds of one scenario."""
+
+    acks: Result = field(default_factory=lambda: Result(cpu_seconds=0))
+    done_seconds: float = 0.0
+    machine: list[float] = field(default_factory=lambda: [0.0, 0.0])  # busy, all (jiffies)
+    workers: Counter[int] = field(default_factory=Counter)  # CPU seconds by worker pid
+
+    def busy(self) -> float:
+        return 100 * self.machine[0] / max(1.0, self.machine[1])
+
+    def top(self) -> float:
+        if not self.workers:
+            return 100.0  # one worker: the server's own process
+        return 100 * max(self.workers.values()) / max(1e-9, self.workers.total())
+
+
+def machine_jiffies() -> tuple[float, float]:
+    """Busy and total CPU time of the whole machine so far (``/proc/stat``); NaN off Linux."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return math.nan, math.nan
+    idle = fields[3] + fields[4]  # idle, iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def workers_cpu(pid: int) -> Counter[int]:
+    """CPU seconds of each worker process of the server ``pid``."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return Counter()
+    return Counter({int(child): cpu_seconds(int(child)) for child in children})
+
+
+def measure(benches: dict[int, Bench], scenario: str, options: Options) -> dict[int, Totals]:
+    """Per worker count: the acks, the time until the work was done, where the CPU went."""
     for bench in benches.values():
         if options.warmup:
             bench.send(APP, "closed", bench.build(scenario, options.warmup))
             bench.settle()
-    totals = {w: (Result(cpu_seconds=0), 0.0) for w in WORKERS}
+    totals = {w: Totals() for w in WORKERS}
     size = max(1, options.requests // options.rounds)
     for _ in range(options.rounds):
         for workers, bench in benches.items():
-            pid = bench.apps[APP][1]
+            pid, total = bench.apps[APP][1], totals[workers]
             cpu, started = tree_cpu_seconds(pid), time.monotonic()
+            machine, by_worker = machine_jiffies(), workers_cpu(pid)
             result = bench.send(APP, "closed", bench.build(scenario, size))
             bench.settle()
-            total, done = totals[workers]
-            total.samples += result.samples
-            total.wall_seconds += result.wall_seconds
-            total.cpu_seconds += tree_cpu_seconds(pid) - cpu
-            totals[workers] = (total, done + time.monotonic() - started)
+            total.done_seconds += time.monotonic() - started
+            total.acks.samples += result.samples
+            total.acks.wall_seconds += result.wall_seconds
+            total.acks.cpu_seconds += tree_cpu_seconds(pid) - cpu
+            for k, (after, before) in enumerate(zip(machine_jiffies(), machine, strict=True)):
+                total.machine[k] += after - before
+            total.workers.update(workers_cpu(pid))
+            total.workers.subtract(by_worker)
     return totals
 
 
-def report_rows(scenario: str, totals: dict[int, tuple[Result, float]]) -> list[str]:
+def report_rows(scenario: str, totals: dict[int, Totals]) -> list[str]:
     rows, rates = [], {}
-    for workers, (result, done) in totals.items():
+    for workers, total in totals.items():
+        result = total.acks
         latencies = [s.latency_ms for s in result.samples if s.latency_ms is not None]
         n = len(result.samples)
-        acks, finished = n / result.wall_seconds, n / done
+        acks, finished = n / result.wall_seconds, n / total.done_seconds
         rates[workers] = (acks, finished)
         rows.append(
             f"{scenario:<8} {workers:>7} {acks:>8.1f} {finished:>8.1f} "
             f"{percentile(latencies, 50):>8.1f} {percentile(latencies, 99):>8.1f} "
-            f"{result.cpu_seconds * 1000 / max(1, n):>7.1f} {len(result.errors):>6}"
+            f"{result.cpu_seconds * 1000 / max(1, n):>7.1f} {total.busy():>6.0f} "
+            f"{total.top():>5.0f} {len(result.errors):>6}"
         )
     (a1, d1), (a2, d2) = rates[1], rates[2]
     rows.append(f"{scenario:<8} {'x2/x1':>7} {a2 / a1:>7.2f}x {d2 / d1:>7.2f}x")
@@ -117,12 +163,12 @@ def run(options: Options) -> int:
         f"rounds; load average before {' '.join(f'{x:.2f}' for x in load)}, after "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; took {time.monotonic() - started:.0f} s"
     )
-    header = "scenario workers   acks/s   done/s   p50 ms   p99 ms  cpu ms errors"
+    header = "scenario workers   acks/s   done/s   p50 ms   p99 ms  cpu ms busy %  top % errors"
     print(header)
     print("-" * len(header))
     failed = False
     for scenario, totals in results.items():
-        failed = failed or any(result.errors for result, _ in totals.values())
+        failed = failed or any(total.acks.errors for total in totals.values())
         for row in report_rows(scenario, totals):
             print(row)
     return 1 if failed else 0
