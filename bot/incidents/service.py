@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -29,6 +30,7 @@ from bot.incidents.domain.naming import channel_name
 from bot.incidents.domain.severity import Severity
 from bot.incidents.domain.timeline import BOT_ACTOR, TimelineEvent
 from bot.incidents.rows import ActionItemRow, IncidentRow
+from bot.kernel.storage.db import aborted_for_another
 from bot.kernel.suggest import did_you_mean
 from bot.kernel.timers import store as timers
 from bot.oncall.domain.maintenance import Window
@@ -661,11 +663,15 @@ def _existing(session: Session, number: int) -> IncidentRow:
 
 def _retrying_conflicts(work: Callable[[], None]) -> None:
     """Run one write transaction, again after a conflict on the incident row's version (someone
-    changed the incident meanwhile): the retry re-reads it, so no change is lost."""
+    changed the incident meanwhile) or a deadlock PostgreSQL broke by aborting it (a resolve
+    and an escalation step lock a page and its timer in opposite orders): the retry re-reads
+    the incident, so no change is lost."""
     for attempt in range(1, CONFLICT_RETRIES + 1):
         try:
             work()
             return
-        except StaleDataError:
-            if attempt == CONFLICT_RETRIES:
+        except (StaleDataError, DBAPIError) as error:
+            if attempt == CONFLICT_RETRIES or not (
+                isinstance(error, StaleDataError) or aborted_for_another(error)
+            ):
                 raise

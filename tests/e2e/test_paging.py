@@ -3,6 +3,7 @@ fake Slack and to local fakes of PagerDuty, Opsgenie and a webhook receiver."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -10,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
 from bot.incidents.domain.timeline import EventKind
-from bot.incidents.rows import TimelineEventRow
+from bot.incidents.rows import IncidentRow, TimelineEventRow
 from bot.kernel.slack import marked
-from bot.paging.rows import DeliveryRow
+from bot.kernel.timers.rows import Timer
+from bot.paging.rows import DeliveryRow, PageRow
+from bot.paging.timers import escalation_key
 from tests.e2e.conftest import BOB, LEAD, MANAGER, ONCALL, Bot, eventually
 from warroom_sandbox.providers.opsgenie import FakeOpsgenie
 from warroom_sandbox.providers.pagerduty import FakePagerDuty
@@ -358,3 +361,46 @@ def test_a_dm_posted_before_a_crash_is_adopted_not_repeated(bot: Bot) -> None:
     bot.app.runner.run_due_once()
     pages = [m for m in state.dm_messages(ONCALL) if "You are paged" in m.all_text]
     assert len(pages) == 1
+
+
+def test_a_resolve_caught_in_a_deadlock_with_an_escalation_step_is_run_again(
+    bot: Bot, on_postgres: bool
+) -> None:
+    """PostgreSQL breaks a deadlock by aborting one of the transactions: a resolve that loses
+    one runs again instead of answering that it failed (seen in CI: a resolve locks the page's
+    timer, then the page; an escalation step the page, then its timer)."""
+    if not on_postgres:
+        pytest.skip("PostgreSQL's row locks: SQLite's one writer never deadlocks")
+    channel = bot.declare("Checkout down sev3 service:checkout-api")
+    with bot.app.sessions() as session:
+        page_id = session.scalars(select(PageRow.id)).one()
+    page_locked = threading.Event()
+
+    def escalation_step() -> None:
+        with bot.app.sessions.begin() as session:
+            session.execute(update(PageRow).where(PageRow.id == page_id).values(status="active"))
+            page_locked.set()
+            eventually(lambda: _waiting_for_a_lock(bot), what="the resolve waiting for the page")
+            timer = update(Timer).where(Timer.key == escalation_key(page_id))
+            session.execute(timer.values(due_at=Timer.due_at))  # the resolve holds it: deadlock
+
+    step = threading.Thread(target=escalation_step)
+    step.start()
+    assert page_locked.wait(10)
+    bot.command(channel, "resolve")
+    step.join(30)
+
+    eventually(lambda: _status(bot, channel.id) == "resolved", what="the resolve applied")
+    assert not [t for t in bot.slack.state.ephemerals(ONCALL) if "hit an error" in t.all_text]
+
+
+def _waiting_for_a_lock(bot: Bot) -> bool:
+    with bot.app.sessions() as session:  # a new transaction: PostgreSQL's activity view is cached
+        waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        return bool(session.scalar(text(waiting)))
+
+
+def _status(bot: Bot, channel_id: str) -> str | None:
+    with bot.app.sessions() as session:
+        query = select(IncidentRow.status).where(IncidentRow.channel_id == channel_id)
+        return session.scalar(query)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Executable, Result, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, SessionTransaction, SessionTransactionOrigin, sessionmaker
 
 from bot.kernel.storage import writer_gate
@@ -103,6 +103,17 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, urgent: bool) -> Non
         if record.info.pop("busy_shortened", False) and dbapi_connection is not None:
             with contextlib.suppress(sqlite3.Error):  # a broken connection is discarded anyway
                 dbapi_connection.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+
+
+# PostgreSQL's SQLSTATEs for a transaction it aborted so that another could go on (a deadlock
+# between row locks, a serialization failure): running it again is the documented remedy.
+_TRY_AGAIN = frozenset({"40P01", "40001"})
+
+
+def aborted_for_another(error: BaseException) -> bool:
+    """Whether the database aborted this transaction in favour of a concurrent one: it may
+    simply be run again (PostgreSQL; SQLite's one writer never deadlocks)."""
+    return isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) in _TRY_AGAIN
 
 
 def urgent_writer_waiting(session: Session) -> bool:
