@@ -131,14 +131,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU time of ``pid`` and its children (``warroom serve --workers N``'s workers)."""
-    total = cpu_seconds(pid)
+def children_cpu_seconds(pid: int) -> dict[int, float]:
+    """CPU time of each child of ``pid`` (``warroom serve --workers N``'s workers)."""
     try:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
-        return total
-    return total + sum(cpu_seconds(int(child)) for child in children)
+        return {}
+    return {int(child): cpu_seconds(int(child)) for child in children}
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of ``pid`` and its children."""
+    return cpu_seconds(pid) + sum(children_cpu_seconds(pid).values())
 
 
 def serve_env(database_url: str, api_url: str, config: Path) -> dict[str, str]:

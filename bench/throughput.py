@@ -34,7 +34,14 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.ack_latency import SCENARIOS, Bench, Options, cpu_seconds, serve_env, tree_cpu_seconds
+from bench.ack_latency import (
+    SCENARIOS,
+    Bench,
+    Options,
+    children_cpu_seconds,
+    serve_env,
+    tree_cpu_seconds,
+)
 from bench.ack_report import Result
 from bench.paging import Server
 from bench.slack_process import FakeSlack
@@ -79,15 +86,6 @@ def machine_jiffies() -> tuple[float, float]:
     return sum(fields) - idle, sum(fields)
 
 
-def workers_cpu(pid: int) -> Counter[int]:
-    """CPU seconds of each worker process of the server ``pid``."""
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return Counter()
-    return Counter({int(child): cpu_seconds(int(child)) for child in children})
-
-
 def measure(benches: dict[int, Bench], scenario: str, options: Options) -> dict[int, Totals]:
     """Per worker count: the acks, the time until the work was done, where the CPU went."""
     for bench in benches.values():
@@ -100,7 +98,7 @@ def measure(benches: dict[int, Bench], scenario: str, options: Options) -> dict[
         for workers, bench in benches.items():
             pid, total = bench.apps[APP][1], totals[workers]
             cpu, started = tree_cpu_seconds(pid), time.monotonic()
-            machine, by_worker = machine_jiffies(), workers_cpu(pid)
+            machine, by_worker = machine_jiffies(), children_cpu_seconds(pid)
             result = bench.send(APP, "closed", bench.build(scenario, size))
             bench.settle()
             total.done_seconds += time.monotonic() - started
@@ -109,7 +107,7 @@ def measure(benches: dict[int, Bench], scenario: str, options: Options) -> dict[
             total.acks.cpu_seconds += tree_cpu_seconds(pid) - cpu
             for k, (after, before) in enumerate(zip(machine_jiffies(), machine, strict=True)):
                 total.machine[k] += after - before
-            total.workers.update(workers_cpu(pid))
+            total.workers.update(children_cpu_seconds(pid))
             total.workers.subtract(by_worker)
     return totals
 
