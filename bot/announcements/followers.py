@@ -19,9 +19,9 @@ from bot.announcements.domain import Announcing
 from bot.announcements.domain.follow import change_lines, dm_text, welcome_text
 from bot.announcements.rows import FollowerRow
 from bot.incidents import repo
-from bot.incidents.domain.events import EventKind, UpdatePosted, parse
+from bot.incidents.domain.events import UpdatePosted
 from bot.incidents.domain.incident import Incident
-from bot.incidents.rows import IncidentRow, TimelineEventRow
+from bot.incidents.rows import IncidentRow
 from bot.kernel.timers import store as timers
 
 STAKEHOLDER = "stakeholder"
@@ -165,17 +165,5 @@ def _row(session: Session, number: int, user: str) -> FollowerRow | None:
 
 
 def _latest_update(session: Session, number: int) -> str | None:
-    query = (
-        select(TimelineEventRow.kind, TimelineEventRow.data)
-        .where(
-            TimelineEventRow.incident_id == number,
-            TimelineEventRow.kind == EventKind.UPDATE_POSTED.value,
-        )
-        .order_by(TimelineEventRow.id.desc())
-        .limit(1)
-    )
-    found = session.execute(query).first()
-    if found is None:
-        return None
-    payload = parse(found.kind, found.data)
-    return payload.text if isinstance(payload, UpdatePosted) else None
+    update = repo.last_update(session, number)
+    return update.payload.text if update and isinstance(update.payload, UpdatePosted) else None

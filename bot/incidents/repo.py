@@ -213,7 +213,7 @@ def card_facts(session: Session, incident_id: int) -> card.CardFacts:
     updates = [e for e in events if isinstance(e.payload, payloads.UpdatePosted)]
     stored = [r for r in rows if r.kind == payloads.EventKind.UPDATE_POSTED.value]
     if stored and not updates:  # the latest update is malformed (rare): the latest that reads
-        updates = _last_update(session, incident_id)
+        updates = [e for e in [last_update(session, incident_id)] if e is not None]
     notes = (card.maintenance_note(e) for e in events)
     return card.CardFacts(
         events=rows[0].total if rows else 0,
@@ -243,13 +243,13 @@ def _card_query() -> Select[Any]:
         .limit(1)
         .scalar_subquery()
     )
-    shown = and_(
-        event.incident_id == IncidentRow.id,
-        or_(
-            event.kind.in_([kind.value for kind in sorted(card.PLAYBOOK_KINDS)]),
-            event.dedup_key == card.IN_MAINTENANCE,
-            event.id == latest_update,
-        ),
+    # The incident in each branch of the OR, so that SQLite finds each branch's rows by an index
+    # (kind, dedup key, id) instead of reading every event of the incident to test the OR.
+    of_this = event.incident_id == IncidentRow.id
+    shown = or_(
+        and_(of_this, event.kind.in_([kind.value for kind in sorted(card.PLAYBOOK_KINDS)])),
+        and_(of_this, event.dedup_key == card.IN_MAINTENANCE),
+        and_(of_this, event.id == latest_update),
     )
     count = select(func.count()).select_from(event).where(of_incident).scalar_subquery()
     alerts = exists().where(of_incident, event.kind.in_(_ALERT_KINDS))  # else no tally to read
@@ -321,18 +321,25 @@ _CARD_QUERY = _card_query()
 _ALERTS_QUERY = _alerts_query()
 
 
-def _last_update(session: Session, incident_id: int) -> list[TimelineEvent]:
-    """The latest update that reads as one."""
-    rows = session.scalars(
-        select(TimelineEventRow)
-        .where(
-            TimelineEventRow.incident_id == incident_id,
-            TimelineEventRow.kind == payloads.EventKind.UPDATE_POSTED.value,
-        )
-        .order_by(TimelineEventRow.at.desc(), TimelineEventRow.id.desc())
+def last_update(session: Session, incident_id: int) -> TimelineEvent | None:
+    """The incident's latest update that reads as one (a malformed row is passed over), read
+    from the (incident_id, kind, at) index backwards: the first row, however long the timeline."""
+    result = read(session, _UPDATES_NEWEST_FIRST, {"incident_id": incident_id})
+    try:
+        events = (to_event(r.kind, r.at, r.actor, r.data, r.dedup_key) for r in result)
+        return next((e for e in events if isinstance(e.payload, payloads.UpdatePosted)), None)
+    finally:
+        result.close()
+
+
+_UPDATES_NEWEST_FIRST = (
+    select(*_EVENT_COLUMNS)
+    .where(
+        TimelineEventRow.incident_id == bindparam("incident_id"),
+        TimelineEventRow.kind == payloads.EventKind.UPDATE_POSTED.value,
     )
-    events = (to_event(r.kind, r.at, r.actor, r.data, r.dedup_key) for r in rows)
-    return [e for e in events if isinstance(e.payload, payloads.UpdatePosted)][:1]
+    .order_by(TimelineEventRow.at.desc(), TimelineEventRow.id.desc())
+)
 
 
 def event_by_id(session: Session, event_id: int) -> TimelineEvent | None:

@@ -79,6 +79,8 @@ class TimelineEventRow(Base):
     __table_args__ = (
         UniqueConstraint("incident_id", "dedup_key", name="uq_timeline_events_incident_dedup"),
         Index("ix_timeline_events_incident_at", "incident_id", "at"),
+        # A change reads a few kinds of its incident's events, however long its timeline (0022).
+        Index("ix_timeline_events_incident_kind", "incident_id", "kind", "at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
