@@ -211,15 +211,16 @@ def card_facts(session: Session, incident_id: int) -> card.CardFacts:
     events = [to_event(r.kind, r.at, r.actor, r.data, r.dedup_key) for r in rows if r.kind]
     playbook_events = tuple(e for e in events if e.kind in card.PLAYBOOK_KINDS)
     updates = [e for e in events if isinstance(e.payload, payloads.UpdatePosted)]
-    stored = [r for r in rows if r.kind == payloads.EventKind.UPDATE_POSTED.value]
-    if stored and not updates:  # the latest update is malformed (rare): the latest that reads
-        updates = [e for e in [last_update(session, incident_id)] if e is not None]
+    latest = updates[-1] if updates else None
+    stored = any(r.kind == payloads.EventKind.UPDATE_POSTED.value for r in rows)
+    if stored and latest is None:  # the latest update is malformed (rare): the latest that reads
+        latest = last_update(session, incident_id)
     notes = (card.maintenance_note(e) for e in events)
     return card.CardFacts(
         events=rows[0].total if rows else 0,
         alerts=_alert_tally(session, incident_id) if rows and rows[0].alerts else card.AlertTally(),
         playbook_events=playbook_events,
-        last_update=updates[-1] if updates else None,
+        last_update=latest,
         maintenance=next((note for note in notes if note is not None), None),
     )
 
