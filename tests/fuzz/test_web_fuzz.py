@@ -38,6 +38,8 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.alerts.rows import PROCESSED, AlertPayloadRow
+from bot.alerts.service import process_key
+from bot.kernel.timers.rows import Timer
 from bot.oncall.web.ical import CalendarFeeds
 from bot.paging.notify.signing import signed_headers
 from bot.postmortems.web.links import derived_secret
@@ -378,9 +380,29 @@ def processed(bot: Bot, accepted: set[int], caplog: pytest.LogCaptureFixture) ->
         return found if all(found.get(p) not in (None, "pending") for p in accepted) else None
 
     with caplog.at_level(logging.WARNING):
-        found = eventually(statuses, timeout=120, what="every accepted payload processed")
+        try:
+            found = eventually(statuses, timeout=120, what="every accepted payload processed")
+        except AssertionError as error:
+            raise AssertionError(f"{error}; still pending: {stuck(bot, accepted)}") from None
     assert {p: found[p] for p in accepted} == dict.fromkeys(accepted, PROCESSED)
     no_tracebacks(caplog)
+
+
+def stuck(bot: Bot, accepted: set[int]) -> list[tuple[Any, ...]]:
+    """Each accepted payload still pending, with its processing timer as it stands: what a
+    failure needs to be told apart (no timer, a cancelled one, one backing off, one leased)."""
+    with bot.app.sessions() as session:
+        pending = session.execute(
+            select(AlertPayloadRow.id, AlertPayloadRow.attempts, AlertPayloadRow.error).where(
+                AlertPayloadRow.status == "pending", AlertPayloadRow.id.in_(accepted)
+            )
+        ).all()
+        keys = {process_key(row.id): row.id for row in pending}
+        timers = {
+            keys[t.key]: (t.status, t.due_at, t.attempts, t.lease_owner)
+            for t in session.scalars(select(Timer).where(Timer.key.in_(keys)))
+        }
+    return [(*row, timers.get(row.id)) for row in pending]
 
 
 # -- the post-mortem review page ------------------------------------------------------------------
