@@ -374,24 +374,29 @@ def test_alert_webhooks_answer_any_request_with_a_4xx_or_store_it(
 def processed(bot: Bot, accepted: set[int], caplog: pytest.LogCaptureFixture) -> None:
     """Every accepted payload is processed: a 200 means it is recorded, and can be applied."""
 
-    def statuses() -> dict[int, str] | None:
+    found: dict[int, str] = {}
+
+    def settled() -> bool:
+        # True, not the statuses: a run that accepted nothing has none, and {} would read as
+        # "not yet" until the wait ran out.
         with bot.app.sessions() as session:
-            found = dict(session.execute(select(AlertPayloadRow.id, AlertPayloadRow.status)).all())
-        return found if all(found.get(p) not in (None, "pending") for p in accepted) else None
+            found.update(session.execute(select(AlertPayloadRow.id, AlertPayloadRow.status)).all())
+        return all(found.get(p) not in (None, "pending") for p in accepted)
 
     with caplog.at_level(logging.WARNING):
         try:
-            found = eventually(statuses, timeout=120, what="every accepted payload processed")
+            eventually(settled, timeout=120, what="every accepted payload processed")
         except AssertionError as error:
-            raise AssertionError(f"{error}; still pending: {stuck(bot, accepted)}") from None
+            raise AssertionError(f"{error}; {stuck(bot, accepted)}") from None
     assert {p: found[p] for p in accepted} == dict.fromkeys(accepted, PROCESSED)
     no_tracebacks(caplog)
 
 
-def stuck(bot: Bot, accepted: set[int]) -> list[tuple[Any, ...]]:
-    """Each accepted payload still pending, with its processing timer as it stands: what a
-    failure needs to be told apart (no timer, a cancelled one, one backing off, one leased)."""
+def stuck(bot: Bot, accepted: set[int]) -> str:
+    """The accepted payloads that are not processed: those not stored at all, and those still
+    pending with their processing timer as it stands (none, cancelled, backing off, leased)."""
     with bot.app.sessions() as session:
+        stored = dict(session.execute(select(AlertPayloadRow.id, AlertPayloadRow.status)).all())
         pending = session.execute(
             select(AlertPayloadRow.id, AlertPayloadRow.attempts, AlertPayloadRow.error).where(
                 AlertPayloadRow.status == "pending", AlertPayloadRow.id.in_(accepted)
@@ -402,7 +407,11 @@ def stuck(bot: Bot, accepted: set[int]) -> list[tuple[Any, ...]]:
             keys[t.key]: (t.status, t.due_at, t.attempts, t.lease_owner)
             for t in session.scalars(select(Timer).where(Timer.key.in_(keys)))
         }
-    return [(*row, timers.get(row.id)) for row in pending]
+    missing = sorted(accepted - stored.keys())
+    return (
+        f"accepted but not stored: {missing} (stored: {sorted(stored)}); "
+        f"pending: {[(*row, timers.get(row.id)) for row in pending]}"
+    )
 
 
 # -- the post-mortem review page ------------------------------------------------------------------
