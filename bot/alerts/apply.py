@@ -385,9 +385,9 @@ class Drain:
         event = TimelineEvent(
             self._now, BOT_ACTOR, AlertsNotice(text), dedup_key=f"alerts:truncated:{payload.row.id}"
         )
-        for added in repo.append(self._session, number, [event], self._now):
-            data = {"incident": number, "event_id": added.id}
-            key = incident_timers.announce_key(number, added.id)
+        for event_id in repo.append(self._session, number, [event], self._now):
+            data = {"incident": number, "event_id": event_id}
+            key = incident_timers.announce_key(number, event_id)
             timers.schedule(
                 self._session, key, incident_timers.ANNOUNCE, self._now, data, self._now
             )

@@ -6,7 +6,19 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, case, exists, func, or_, select, update
+from sqlalchemy import (
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from bot.incidents.domain import card
@@ -127,31 +139,37 @@ _ROW_BY_NUMBER = select(IncidentRow.__table__).where(IncidentRow.id == bindparam
 
 def append(
     session: Session, incident_id: int, events: list[TimelineEvent], now: datetime
-) -> list[TimelineEventRow]:
-    """Append events; one whose ``dedup_key`` is already on this incident's timeline (or earlier
-    in ``events``) is skipped. The keys are looked up in one query, the rows written in one
-    flush: an alert storm appends dozens of events at once."""
+) -> list[int]:
+    """Append events; the ids of those added. One whose ``dedup_key`` is already on this
+    incident's timeline (or earlier in ``events``) is skipped. The keys are looked up in one
+    query, the rows written in one statement built once: every change of an incident appends
+    inside its write transaction (on SQLite, holding the one write lock), where the ORM's flush
+    of the new rows cost more CPU than the database did, and an alert storm appends dozens."""
     taken = _taken_keys(session, incident_id, [e.dedup_key for e in events if e.dedup_key])
-    added = []
+    rows = []
     for event in events:
         if event.dedup_key:
             if event.dedup_key in taken:
                 continue
             taken.add(event.dedup_key)
         kind, data = payloads.dump(event.payload)
-        row = TimelineEventRow(
-            incident_id=incident_id,
-            at=event.at,
-            recorded_at=now,
-            actor=event.actor,
-            kind=kind,
-            data=data,
-            dedup_key=event.dedup_key,
+        rows.append(
+            {
+                "incident_id": incident_id,
+                "at": event.at,
+                "recorded_at": now,
+                "actor": event.actor,
+                "kind": kind,
+                "data": data,
+                "dedup_key": event.dedup_key,
+            }
         )
-        session.add(row)
-        added.append(row)
-    session.flush()
-    return added
+    if not rows:
+        return []
+    return list(session.connection().execute(_APPEND, rows).scalars())
+
+
+_APPEND = insert(TimelineEventRow).returning(TimelineEventRow.id, sort_by_parameter_order=True)
 
 
 def _taken_keys(session: Session, incident_id: int, keys: list[str]) -> set[str]:

@@ -319,9 +319,9 @@ class IncidentService:
             after, events = self._apply(session, row, before, command, user, now)
             repo.write(row, after)
             added = repo.append(session, row.id, events, now)
-            for event_row in added:
-                key = incident_timers.announce_key(row.id, event_row.id)
-                payload = {"incident": row.id, "event_id": event_row.id}
+            for event_id in added:
+                key = incident_timers.announce_key(row.id, event_id)
+                payload = {"incident": row.id, "event_id": event_id}
                 timers.schedule(session, key, incident_timers.ANNOUNCE, now, payload, now)
             self._schedule_reminder(session, before, after, now)
             self._refresh_card(session, row.id, now)
@@ -434,9 +434,9 @@ class IncidentService:
         now = self._clock()
         event = TimelineEvent(now, BOT_ACTOR, NoteAdded(text), dedup_key)
         with self._sessions.begin() as session:
-            for added in repo.append(session, number, [event], now):
-                key = incident_timers.announce_key(number, added.id)
-                payload = {"incident": number, "event_id": added.id}
+            for event_id in repo.append(session, number, [event], now):
+                key = incident_timers.announce_key(number, event_id)
+                payload = {"incident": number, "event_id": event_id}
                 timers.schedule(session, key, incident_timers.ANNOUNCE, now, payload, now)
                 self._refresh_card(session, number, now)
         self._wake()

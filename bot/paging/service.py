@@ -487,9 +487,9 @@ class PagingService:
     def _record(
         session: Session, incident_id: int, events: list[TimelineEvent], now: datetime
     ) -> None:
-        for event_row in repo.append(session, incident_id, events, now):
-            payload = {"incident": incident_id, "event_id": event_row.id}
-            key = incident_timers.announce_key(incident_id, event_row.id)
+        for event_id in repo.append(session, incident_id, events, now):
+            payload = {"incident": incident_id, "event_id": event_id}
+            key = incident_timers.announce_key(incident_id, event_id)
             timers.schedule(session, key, incident_timers.ANNOUNCE, now, payload, now)
         incident_timers.refresh_card(session, incident_id, now)
 
