@@ -7,7 +7,7 @@ Slack side effects (see ``effects``); ``wake`` then lets the local timer runner 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,7 +26,6 @@ from bot.incidents.domain.events import ChannelCreated, Invited, MessageAdded, N
 from bot.incidents.domain.from_message import SourceMessage
 from bot.incidents.domain.incident import Incident, InvalidChange
 from bot.incidents.domain.lifecycle import Status
-from bot.incidents.domain.naming import channel_name
 from bot.incidents.domain.severity import Severity
 from bot.incidents.domain.timeline import BOT_ACTOR, TimelineEvent
 from bot.incidents.rows import ActionItemRow, IncidentRow
@@ -36,7 +35,7 @@ from bot.kernel.timers import store as timers
 from bot.oncall.domain.maintenance import Window
 from bot.paging.service import PageSummary, PagingService
 
-READY = "ready"
+READY = repo.READY
 CONFLICT_RETRIES = 5
 
 # Called inside the transaction that moved an incident to a new status, so what a feature schedules
@@ -226,23 +225,19 @@ class IncidentService:
         if service is not None:
             self.check_service(service)  # refuse an unknown service before writing anything
             events += self._maintenance_note(session, service, now)
-        row = repo.new_row(incident, channel_name="")
-        row.origin_channel_id = origin_channel_id
-        row.response_url = response_url
-        session.add(row)
-        session.flush()
-        row.channel_name = channel_name(row.id, incident.title)
+        number = repo.insert(session, incident, origin_channel_id, response_url)
+        incident = replace(incident, number=number)
         if service is not None:
-            events += self._paging.start(session, row.id, service, declarer, "", now)
-        payload: dict[str, Any] = {"incident": row.id}
+            events += self._paging.start(session, number, service, declarer, "", now)
+        payload: dict[str, Any] = {"incident": number}
         if source is not None:
             events.append(_linked(source, declarer))
             payload["source"] = {"channel": source.channel_id, "ts": source.reply_thread}
-        repo.append(session, row.id, events, now)
-        key = incident_timers.provision_key(row.id)
+        repo.append(session, number, events, now)
+        key = incident_timers.provision_key(number)
         timers.schedule(session, key, incident_timers.PROVISION, now, payload, now)
-        self._changed(session, None, repo.to_domain(row), now)
-        return row.id
+        self._changed(session, None, incident, now)
+        return number
 
     def _maintenance_note(
         self, session: Session, service: str, now: datetime
@@ -400,9 +395,10 @@ class IncidentService:
         now = self._clock()
         with self._sessions.begin() as session:
             held = timer is None or timers.complete(session, timer, now)
-            row = _existing(session, number)
-            row.topic = topic if topic is not None else row.topic
-            row.card_ts = card_ts if card_ts is not None else row.card_ts
+            row = repo.card_row(session, number=number)
+            if row is None:
+                raise LookupError(f"incident #{number} does not exist")
+            repo.set_ready(session, number, row.version, topic=topic, card_ts=card_ts)
             if reply_to is not None and row.provision_state != READY:  # planned once
                 channel, ts = reply_to
                 timers.schedule(
@@ -413,7 +409,6 @@ class IncidentService:
                     {"incident": number, "channel": channel, "ts": ts},
                     now,
                 )
-            row.provision_state = READY
             incident = repo.to_domain(row)
             self._changed(session, incident, incident, now)
             due = self.next_reminder_at(incident, now)

@@ -33,7 +33,7 @@ from bot.incidents.domain.incident import Incident
 from bot.incidents.domain.lifecycle import Status
 from bot.incidents.domain.severity import Severity
 from bot.incidents.domain.timeline import BOT_ACTOR, TimelineEvent
-from bot.incidents.rows import ActionItemRow
+from bot.incidents.rows import ActionItemRow, IncidentRow
 from bot.postmortems.domain.inputs import ActionItemRecord
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -200,8 +200,10 @@ def _playbook_events() -> list[TimelineEvent]:
 
 def store(session: Session, recorded: Recorded) -> int:
     """Write the recorded incident as the bot stores it: its row, timeline and action items."""
-    row = repo.new_row(recorded.incident, channel_name="inc-1-checkout-errors-after-deploy")
-    row.id = recorded.incident.number
+    incident = recorded.incident
+    row = IncidentRow(id=incident.number, channel_name="inc-1-checkout-errors-after-deploy")
+    row.declarer_id, row.private = incident.declarer, incident.private
+    repo.write(row, incident)
     session.add(row)
     session.flush()
     repo.append(session, row.id, recorded.events, recorded.events[-1].at)

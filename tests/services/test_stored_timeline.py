@@ -18,7 +18,7 @@ from bot.incidents.domain import incident as domain
 from bot.incidents.domain.events import EventKind, Unknown
 from bot.incidents.domain.severity import Severity
 from bot.incidents.domain.timeline import TimelineEvent
-from bot.incidents.rows import TimelineEventRow
+from bot.incidents.rows import IncidentRow, TimelineEventRow
 from bot.kernel.storage.db import make_session_factory
 from bot.postmortems.drafting import read_record
 from tests.domain.stored_events import ALERT_DATA, STORED, UNREADABLE
@@ -35,8 +35,9 @@ def _incident(session: Session, number: int) -> None:
     incident, _ = domain.declare(
         number=number, title="Checkout errors", severity=Severity.SEV2, declarer="U0DECL", now=T0
     )
-    row = repo.new_row(incident, channel_name=f"inc-{number}-checkout-errors")
-    row.id = number
+    row = IncidentRow(id=number, channel_name=f"inc-{number}-checkout-errors")
+    row.declarer_id, row.private = incident.declarer, incident.private
+    repo.write(row, incident)
     session.add(row)
     session.flush()
 
