@@ -24,7 +24,7 @@ from slack_sdk.errors import SlackApiError
 from bot.incidents import timers as incident_timers
 from bot.incidents.domain.naming import channel_name
 from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, Person, describe, mention
-from bot.incidents.service import CardView, IncidentService, Provisioning
+from bot.incidents.service import READY, CardView, IncidentService, Provisioning
 from bot.incidents.slack import blocks
 from bot.kernel.slack.marked import Mark, Poster
 from bot.kernel.slack.pooled import PooledWebhookClient
@@ -183,7 +183,7 @@ class IncidentEffects:
             lambda: self._client.pins_add(channel=channel_id, timestamp=card_ts), "already_pinned"
         )
         topic = blocks.topic(view.incident)
-        if row.provision_state == "ready":
+        if row.provision_state == READY:
             self._set_topic(number, channel_id, topic, row.topic)
             return Done()
         if topic != row.topic:  # recorded with "ready" below: setting it again is harmless
