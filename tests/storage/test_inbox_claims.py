@@ -1,17 +1,18 @@
 """The first transaction that writes while a stored Slack request is applied marks it applied, in
 the same commit, savepoints or not: a request left pending after its effect was committed would
 be applied again by its recovery replay, and one marked applied by a savepoint whose transaction
-rolled back would never be applied."""
+rolled back would never be applied. Replays racing each other: one effect, whatever the timing."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.kernel.slack.inbox import Entry, Inbox, applying
+from bot.kernel.slack.inbox import AlreadyApplied, Entry, Inbox
 from bot.kernel.slack.inbox_rows import SlackInboxRow
 from bot.kernel.storage.db import make_session_factory
 
@@ -62,7 +63,7 @@ def test_a_write_is_the_claim_though_a_savepoint_in_it_rolled_back(
     inbox: Inbox, sessions: sessionmaker[Session]
 ) -> None:
     entry = _stored(inbox, "savepoint-rolled-back")
-    with applying(entry), sessions.begin() as session:
+    with inbox.applying(entry), sessions.begin() as session:
         _effect(session, "effect-2")
         with pytest.raises(RuntimeError):
             _fails_in_a_savepoint(session)
@@ -74,7 +75,7 @@ def test_a_savepoint_committed_in_a_transaction_rolled_back_is_not_the_claim(
     inbox: Inbox, sessions: sessionmaker[Session]
 ) -> None:
     entry = _stored(inbox, "outer-rolled-back")
-    with applying(entry):
+    with inbox.applying(entry):
         with pytest.raises(RuntimeError):
             _fails_after_a_savepoint(sessions)
         assert _status(sessions, entry) == "pending"
@@ -82,3 +83,75 @@ def test_a_savepoint_committed_in_a_transaction_rolled_back_is_not_the_claim(
             _effect(session, "effect-5")
 
     assert _status(sessions, entry) == "applied"
+
+
+def test_a_claim_made_in_a_savepoint_that_rolled_back_is_made_again(
+    inbox: Inbox, sessions: sessionmaker[Session]
+) -> None:
+    entry = _stored(inbox, "claimed-in-a-savepoint")
+    with inbox.applying(entry), sessions.begin() as session:
+        with pytest.raises(RuntimeError):
+            _fails_in_a_savepoint(session)  # the first write, and its claim, undone
+        _effect(session, "effect-6")
+
+    assert _status(sessions, entry) == "applied"
+
+
+def test_a_replay_of_an_applied_request_is_stopped_before_its_first_write(
+    inbox: Inbox, sessions: sessionmaker[Session]
+) -> None:
+    entry = _stored(inbox, "applied-once")
+    with inbox.applying(entry), sessions.begin() as session:
+        _effect(session, "effect-7")
+    replay = Entry(entry.id, recovering=True)
+    with inbox.applying(replay), pytest.raises(AlreadyApplied), sessions.begin() as session:
+        _effect(session, "effect-8")
+
+    assert _effects(sessions, "effect-%") == 1
+
+
+def test_replays_racing_each_other_write_one_effect(
+    inbox: Inbox, sessions: sessionmaker[Session]
+) -> None:
+    """Many rounds of four replays of one request at once, each in its own transaction."""
+    for round_ in range(25):
+        entry = _stored(inbox, f"raced-{round_}")
+        failures = _race(inbox, sessions, entry, replays=4)
+        assert not failures, f"round {round_}: {failures}"
+        assert _effects(sessions, f"race-{entry.id}-%") == 1, f"round {round_}"
+        assert _status(sessions, entry) == "applied"
+
+
+def _race(
+    inbox: Inbox, sessions: sessionmaker[Session], entry: Entry, replays: int
+) -> list[BaseException]:
+    """Replay ``entry`` on ``replays`` threads at once; what they raised besides the expected
+    ``AlreadyApplied``."""
+    start = threading.Barrier(replays)
+    failures: list[BaseException] = []
+
+    def replay(n: int) -> None:
+        start.wait()
+        try:
+            with (
+                inbox.applying(Entry(entry.id, recovering=True)),
+                sessions.begin() as session,
+            ):
+                _effect(session, f"race-{entry.id}-{n}")
+        except AlreadyApplied:
+            pass
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=replay, args=(n,)) for n in range(replays)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return failures
+
+
+def _effects(sessions: sessionmaker[Session], pattern: str) -> int:
+    with sessions() as session:
+        count = select(func.count()).where(SlackInboxRow.key.like(pattern))
+        return session.scalars(count).one()

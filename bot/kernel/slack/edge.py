@@ -50,7 +50,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from bot.kernel.slack import payloads as p
-from bot.kernel.slack.inbox import RECOVER, AlreadyApplied, Entry, Inbox, applying
+from bot.kernel.slack.inbox import RECOVER, AlreadyApplied, Entry, Inbox
 from bot.kernel.slack.inbox_store import PENDING
 from bot.kernel.slack.pooled import PooledWebhookClient
 from bot.kernel.slack.signature import is_signed
@@ -354,7 +354,7 @@ class SlackEdge:
         context = {"request": parsed, "ack": ack, "respond": respond}
         body = p.as_bolt_body(parsed)
         bolt_request = BoltRequest(body=body, mode="socket_mode", context=context)
-        with applying(entry):
+        with self._inbox.applying(entry):
             response = self._bolt.dispatch(bolt_request)
         failure = bolt_request.context.get(_FAILURE)
         if isinstance(failure, AlreadyApplied):

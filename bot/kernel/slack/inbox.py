@@ -3,16 +3,20 @@
 The edge (``bot.kernel.slack.edge``) stores such a request, with a recovery timer due one lease
 later, in one small transaction on the *intake* sessions (short database timeouts, so a database
 that is down or locked is reported within Slack's 3 s instead of acking a request it lost). Then it
-dispatches the request to its listener in-process, inside ``applying(entry)``.
+dispatches the request to its listener in-process, inside ``Inbox.applying(entry)``.
 
-Exactly once rests on one rule: the first transaction that writes anything while a stored
-request is being applied also marks that request applied and cancels its recovery timer, in the
-same commit (a ``before_commit`` hook on the app's sessions). If the request was applied already
-(a crash after the commit, then the recovery replay; or two replicas replaying at once), the
-mark fails, the hook raises ``AlreadyApplied`` and the whole transaction rolls back. A listener
-that wrote nothing (a refusal, a read) marks the request applied when it returns. If the
-process dies before any of that, the recovery timer fires a lease later on any replica and
-replays the stored request through the same listener.
+Exactly once rests on one rule: the first write statement of a transaction run while a stored
+request is being applied is preceded, in that transaction, by marking the request applied and
+cancelling its recovery timer (hooks on the engine's connections). If the request was applied
+already (a crash after the commit, then the recovery replay; or two replicas replaying at once),
+the mark fails, ``AlreadyApplied`` is raised before anything is written and the transaction rolls
+back. A listener that wrote nothing (a refusal, a read) marks the request applied when it
+returns. If the process dies before any of that, the recovery timer fires a lease later on any
+replica and replays the stored request through the same listener.
+
+The claim lives with the connection that executes the write, from its ``BEGIN`` to its
+``COMMIT`` or ``ROLLBACK`` (or the rollback of the savepoint it was made in, which undoes it):
+nothing has to find that connection again from the session at commit time.
 
 A listener that writes in two separate transactions is covered up to its first commit: a crash
 between the two loses the second. Listeners keep one write transaction per request.
@@ -28,13 +32,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event
-from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.kernel.slack import inbox_store as rows
 from bot.kernel.timers import store as timers
 
 RECOVER = "slack.inbox"  # the recovery timer's kind
-_EXECUTED = "after_cursor_execute"
 
 
 class AlreadyApplied(RuntimeError):
@@ -50,15 +53,15 @@ class Entry:
     claimed: bool = False  # a committed transaction marked it applied
 
 
-# Kept on the transaction's own connection and session, not on the thread's ``Entry``: another
-# session opened and closed on the same thread (its rollback), or a savepoint, must not make a
-# writing transaction look clean, nor a savepoint's commit look like the claim.
-_WROTE = "inbox.wrote"  # in the DBAPI connection's info: its transaction executed a write
-_CONNECTION = "inbox.connection"  # in the session's info: the connection of its transaction
-_CLAIMING = "inbox.claiming"  # in the session's info: the Entry its commit marks applied
+# In the DBAPI connection's ``info``, for its current transaction only.
+_CLAIMED = "inbox.claimed"  # (the Entry its commit marks applied, the savepoint depth of the claim)
+_DEPTH = "inbox.savepoints"  # savepoints open in the transaction
+_CLAIMING = "inbox.claiming"  # the claim's own statements are running: not writes to claim for
 
 
-_current: contextvars.ContextVar[Entry | None] = contextvars.ContextVar("inbox", default=None)
+# The request being applied on this thread, with the clock its claim is stamped by.
+_Applying = tuple["Entry", Callable[[], datetime]]
+_current: contextvars.ContextVar[_Applying | None] = contextvars.ContextVar("inbox", default=None)
 
 
 class Inbox:
@@ -73,7 +76,7 @@ class Inbox:
         self._intake = intake
         self._clock = clock
         self._recover_after = recover_after
-        _install(sessions, clock)
+        _install(sessions)
 
     def record(self, key: str, content_type: str, body: str) -> int | None:
         """Store a request with its recovery timer; its id, or ``None`` for a replay.
@@ -98,78 +101,90 @@ class Inbox:
         if entry.claimed:
             return
         with self._sessions.begin() as session:
-            _claim(session, entry, self._clock())
+            _claim(session.connection(), entry, self._clock())
+
+    @contextmanager
+    def applying(self, entry: Entry | None) -> Iterator[None]:
+        """Run a listener for ``entry``: its first write claims the request (module docstring)."""
+        token = _current.set(None if entry is None else (entry, self._clock))
+        try:
+            yield
+        finally:
+            _current.reset(token)
 
     def give_up(self, inbox_id: int) -> None:
         with self._sessions.begin() as session:
-            rows.finish(session, inbox_id, rows.FAILED, self._clock())
+            rows.finish(session.connection(), inbox_id, rows.FAILED, self._clock())
 
 
-@contextmanager
-def applying(entry: Entry | None) -> Iterator[None]:
-    """Run a listener for ``entry``: its first writing commit marks the request applied."""
-    token = _current.set(entry)
-    try:
-        yield
-    finally:
-        _current.reset(token)
-
-
-def _claim(session: Session, entry: Entry, now: datetime) -> None:
-    if not rows.finish(session, entry.id, rows.APPLIED, now):
+def _claim(conn: Connection, entry: Entry, now: datetime) -> None:
+    if not rows.finish(conn, entry.id, rows.APPLIED, now):
         raise AlreadyApplied(f"Slack request {entry.id} was applied before")
     if not entry.recovering:
-        timers.cancel(session, rows.recovery_key(entry.id), now)
+        timers.cancel(conn, rows.recovery_key(entry.id), now)
 
 
-def _install(sessions: sessionmaker[Session], clock: Callable[[], datetime]) -> None:
-    """Hook the inbox into ``sessions`` and their engine, once each."""
+def _install(sessions: sessionmaker[Session]) -> None:
+    """Hook the inbox into the connections of ``sessions``'s engine, once."""
     engine = sessions.kw.get("bind")
-    hooked = isinstance(engine, Engine) and event.contains(engine, _EXECUTED, _note_write)
-    if isinstance(engine, Engine) and not hooked:
-        event.listen(engine, _EXECUTED, _note_write)
-    if event.contains(sessions, "after_commit", _after_commit):
+    if not isinstance(engine, Engine) or event.contains(engine, "commit", _on_commit):
         return
-    event.listen(sessions, "after_begin", _after_begin)
-    event.listen(sessions, "before_commit", lambda session: _before_commit(session, clock))
-    event.listen(sessions, "after_commit", _after_commit)
-    event.listen(sessions, "after_rollback", _after_rollback)
+    event.listen(engine, "before_cursor_execute", _claim_before_write)
+    event.listen(engine, "begin", _on_begin)
+    event.listen(engine, "commit", _on_commit)
+    event.listen(engine, "rollback", _on_rollback)
+    event.listen(engine, "savepoint", _on_savepoint)
+    event.listen(engine, "release_savepoint", _on_release_savepoint)
+    event.listen(engine, "rollback_savepoint", _on_rollback_savepoint)
 
 
-def _note_write(
+def _claim_before_write(
     conn: Connection, _cursor: Any, _statement: str, _params: Any, context: Any, _many: bool
 ) -> None:
-    if context.isinsert or context.isupdate or context.isdelete:
-        conn.info[_WROTE] = True
-
-
-def _after_begin(session: Session, transaction: SessionTransaction, conn: Connection) -> None:
-    if not transaction.nested:
-        conn.info[_WROTE] = False
-        session.info[_CONNECTION] = conn
-
-
-def _before_commit(session: Session, clock: Callable[[], datetime]) -> None:
-    entry = _current.get()
-    if entry is None or entry.claimed or session.in_nested_transaction():
-        return  # a savepoint's commit is not the transaction's: it may still roll back
-    conn: Connection | None = session.info.get(_CONNECTION)
-    wrote = conn is not None and conn.info.get(_WROTE, False)
-    if wrote or session.new or session.dirty or session.deleted:
-        _claim(session, entry, clock())
-        session.info[_CLAIMING] = entry
-
-
-def _after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
+    if not (context.isinsert or context.isupdate or context.isdelete):
         return
-    session.info.pop(_CONNECTION, None)
-    entry: Entry | None = session.info.pop(_CLAIMING, None)
-    if entry is not None:
-        entry.claimed = True
+    applying = _current.get()
+    info = conn.info
+    if applying is None or _CLAIMED in info or info.get(_CLAIMING):
+        return
+    entry, clock = applying
+    if entry.claimed:
+        return
+    info[_CLAIMING] = True
+    try:
+        _claim(conn, entry, clock())
+    finally:
+        info[_CLAIMING] = False
+    info[_CLAIMED] = (entry, info.get(_DEPTH, 0))
 
 
-def _after_rollback(session: Session) -> None:
-    if not session.in_nested_transaction():
-        session.info.pop(_CONNECTION, None)
-        session.info.pop(_CLAIMING, None)
+def _on_begin(conn: Connection) -> None:
+    _on_rollback(conn)  # a transaction starts with no claim, whatever the last one left
+
+
+def _on_commit(conn: Connection) -> None:
+    conn.info[_DEPTH] = 0
+    claimed: tuple[Entry, int] | None = conn.info.pop(_CLAIMED, None)
+    if claimed is not None:
+        claimed[0].claimed = True
+
+
+def _on_rollback(conn: Connection) -> None:
+    conn.info[_DEPTH] = 0
+    conn.info.pop(_CLAIMED, None)
+
+
+def _on_savepoint(conn: Connection, _name: str) -> None:
+    conn.info[_DEPTH] = conn.info.get(_DEPTH, 0) + 1
+
+
+def _on_release_savepoint(conn: Connection, _name: str, _context: Any) -> None:
+    conn.info[_DEPTH] = max(0, conn.info.get(_DEPTH, 0) - 1)
+
+
+def _on_rollback_savepoint(conn: Connection, _name: str, _context: Any) -> None:
+    depth = max(0, conn.info.get(_DEPTH, 0) - 1)
+    conn.info[_DEPTH] = depth
+    claimed: tuple[Entry, int] | None = conn.info.get(_CLAIMED)
+    if claimed is not None and claimed[1] > depth:
+        del conn.info[_CLAIMED]  # the claim was made in the savepoint: rolled back with it

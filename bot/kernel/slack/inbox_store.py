@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import Connection, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.base import Executable
@@ -65,10 +65,10 @@ def _insert(dialect: str) -> Executable:
     return statement
 
 
-def finish(session: Session, inbox_id: int, status: str, now: datetime) -> bool:
+def finish(conn: Connection, inbox_id: int, status: str, now: datetime) -> bool:
     """Move a pending request to ``status``; ``False`` if it was no longer pending."""
     params = {"inbox_id": inbox_id, "status": status, "finished_at": now}
-    return session.connection().execute(_FINISH, params).rowcount == 1
+    return conn.execute(_FINISH, params).rowcount == 1
 
 
 # Built once: every request applied runs it inside its write transaction.

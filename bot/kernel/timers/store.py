@@ -210,7 +210,7 @@ def _reset_from(excluded: Any) -> dict[str, Any]:
     }
 
 
-def cancel(session: Session, key: str, now: datetime) -> bool:
+def cancel(session: Session | Connection, key: str, now: datetime) -> bool:
     """Cancel the pending timer ``key``; ``False`` if there is none (absent or finished).
 
     Cancelling a timer whose handler is running refuses that handler's result. The handler may
@@ -518,10 +518,10 @@ def record_effect_once(
     return inserted is not None
 
 
-def _connection(session: Session) -> Connection:
+def _connection(session: Session | Connection) -> Connection:
     # Core statements on the session's connection: same transaction, and no ORM identity map
     # that could hand stale ``Timer`` objects back after these bulk updates.
-    return session.connection()
+    return session if isinstance(session, Connection) else session.connection()
 
 
 def _check_key(key: str) -> None:
