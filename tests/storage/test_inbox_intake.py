@@ -1,5 +1,5 @@
-"""Slack requests arriving together are stored together (one transaction for the group), and
-each is still stored once, with its own recovery timer; a replay in the same group is a replay."""
+"""Slack requests arriving at once are each stored once, with their own recovery timer; the
+second arrival of one (Slack's retry racing the first) is told it is a replay."""
 
 from __future__ import annotations
 
