@@ -35,7 +35,6 @@ from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.kernel.slack import inbox_store as rows
-from bot.kernel.storage.group_commit import GroupCommit
 from bot.kernel.timers import store as timers
 
 RECOVER = "slack.inbox"  # the recovery timer's kind
@@ -43,13 +42,6 @@ RECOVER = "slack.inbox"  # the recovery timer's kind
 
 class AlreadyApplied(RuntimeError):
     """This stored request's effect was committed before: the current attempt is discarded."""
-
-
-@dataclass(frozen=True)
-class _Received:
-    key: str
-    content_type: str
-    body: str
 
 
 @dataclass
@@ -81,9 +73,7 @@ class Inbox:
         recover_after: timedelta,
     ) -> None:
         self._sessions = sessions
-        # Requests arriving together are stored in one transaction: under load, one turn at
-        # SQLite's write lock for a group instead of one per request.
-        self._intake = GroupCommit(intake, self._store)
+        self._intake = intake
         self._clock = clock
         self._recover_after = recover_after
         _install(sessions)
@@ -93,15 +83,13 @@ class Inbox:
 
         Raises ``SQLAlchemyError`` when the database cannot store it within the intake budget.
         """
-        return self._intake.submit(_Received(key, content_type, body))
-
-    def _store(self, session: Session, received: _Received) -> int | None:
         now = self._clock()
-        inbox_id = rows.record(session, received.key, received.content_type, received.body, now)
-        if inbox_id is not None:
-            due = now + self._recover_after
-            key = rows.recovery_key(inbox_id)
-            timers.schedule(session, key, RECOVER, due, {"id": inbox_id}, now)
+        with self._intake.begin() as session:
+            inbox_id = rows.record(session, key, content_type, body, now)
+            if inbox_id is not None:
+                due = now + self._recover_after
+                key = rows.recovery_key(inbox_id)
+                timers.schedule(session, key, RECOVER, due, {"id": inbox_id}, now)
         return inbox_id
 
     def load(self, inbox_id: int) -> rows.StoredRequest | None:
