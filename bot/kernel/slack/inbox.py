@@ -163,6 +163,8 @@ def _on_begin(conn: Connection) -> None:
 
 
 def _on_commit(conn: Connection) -> None:
+    # Runs just before the driver's COMMIT. Should that fail, the listener raises and the
+    # request stays pending for its recovery timer: ``claimed`` only spares it a ``settle``.
     conn.info[_DEPTH] = 0
     claimed: tuple[Entry, int] | None = conn.info.pop(_CLAIMED, None)
     if claimed is not None:
