@@ -59,14 +59,21 @@ def _status(sessions: sessionmaker[Session], entry: Entry) -> str:
         return session.scalars(select(SlackInboxRow.status).filter_by(id=entry.id)).one()
 
 
-def test_a_write_is_the_claim_though_a_savepoint_in_it_rolled_back(
-    inbox: Inbox, sessions: sessionmaker[Session]
+@pytest.mark.parametrize(
+    "savepoint_first", [False, True], ids=["write-then-savepoint", "savepoint-then-write"]
+)
+def test_the_write_outside_a_savepoint_that_rolled_back_is_the_claim(
+    inbox: Inbox, sessions: sessionmaker[Session], savepoint_first: bool
 ) -> None:
-    entry = _stored(inbox, "savepoint-rolled-back")
+    """Before or after it: a claim made in the savepoint is undone with it, and made again."""
+    entry = _stored(inbox, f"savepoint-rolled-back-{savepoint_first}")
     with inbox.applying(entry), sessions.begin() as session:
-        _effect(session, "effect-2")
+        if not savepoint_first:
+            _effect(session, "effect-2")
         with pytest.raises(RuntimeError):
             _fails_in_a_savepoint(session)
+        if savepoint_first:
+            _effect(session, "effect-6")
 
     assert _status(sessions, entry) == "applied"
 
@@ -81,18 +88,6 @@ def test_a_savepoint_committed_in_a_transaction_rolled_back_is_not_the_claim(
         assert _status(sessions, entry) == "pending"
         with sessions.begin() as session:  # the listener's next attempt at writing
             _effect(session, "effect-5")
-
-    assert _status(sessions, entry) == "applied"
-
-
-def test_a_claim_made_in_a_savepoint_that_rolled_back_is_made_again(
-    inbox: Inbox, sessions: sessionmaker[Session]
-) -> None:
-    entry = _stored(inbox, "claimed-in-a-savepoint")
-    with inbox.applying(entry), sessions.begin() as session:
-        with pytest.raises(RuntimeError):
-            _fails_in_a_savepoint(session)  # the first write, and its claim, undone
-        _effect(session, "effect-6")
 
     assert _status(sessions, entry) == "applied"
 
