@@ -385,12 +385,8 @@ class Drain:
         event = TimelineEvent(
             self._now, BOT_ACTOR, AlertsNotice(text), dedup_key=f"alerts:truncated:{payload.row.id}"
         )
-        for event_id in repo.append(self._session, number, [event], self._now):
-            data = {"incident": number, "event_id": event_id}
-            key = incident_timers.announce_key(number, event_id)
-            timers.schedule(
-                self._session, key, incident_timers.ANNOUNCE, self._now, data, self._now
-            )
+        added = repo.append(self._session, number, [event], self._now)
+        incident_timers.announce(self._session, number, added, self._now)
 
     def _maybe_prompt(self, number: int) -> None:
         """Once per all-resolved episode (named by how many firings the timeline holds), while

@@ -314,10 +314,7 @@ class IncidentService:
             after, events = self._apply(session, row, before, command, user, now)
             repo.write(row, after)
             added = repo.append(session, row.id, events, now)
-            for event_id in added:
-                key = incident_timers.announce_key(row.id, event_id)
-                payload = {"incident": row.id, "event_id": event_id}
-                timers.schedule(session, key, incident_timers.ANNOUNCE, now, payload, now)
+            incident_timers.announce(session, row.id, added, now)
             self._schedule_reminder(session, before, after, now)
             self._refresh_card(session, row.id, now)
             self._changed(session, before, after, now)
@@ -429,10 +426,9 @@ class IncidentService:
         now = self._clock()
         event = TimelineEvent(now, BOT_ACTOR, NoteAdded(text), dedup_key)
         with self._sessions.begin() as session:
-            for event_id in repo.append(session, number, [event], now):
-                key = incident_timers.announce_key(number, event_id)
-                payload = {"incident": number, "event_id": event_id}
-                timers.schedule(session, key, incident_timers.ANNOUNCE, now, payload, now)
+            added = repo.append(session, number, [event], now)
+            incident_timers.announce(session, number, added, now)
+            if added:
                 self._refresh_card(session, number, now)
         self._wake()
 

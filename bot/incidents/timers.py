@@ -52,6 +52,13 @@ def reminder_payload(number: int, due: datetime) -> dict[str, Any]:
     return {"incident": number, "due": due.isoformat()}
 
 
+def announce(session: Session, number: int, event_ids: list[int], now: datetime) -> None:
+    """Post each of these events, just added to the incident's timeline, in its channel."""
+    for event_id in event_ids:
+        payload = {"incident": number, "event_id": event_id}
+        timers.schedule(session, announce_key(number, event_id), ANNOUNCE, now, payload, now)
+
+
 def refresh_card(session: Session, number: int, now: datetime) -> None:
     """Have the pinned card show this transaction's change (coalesced: ``CARD_WINDOW``)."""
     payload = {"incident": number}

@@ -487,10 +487,8 @@ class PagingService:
     def _record(
         session: Session, incident_id: int, events: list[TimelineEvent], now: datetime
     ) -> None:
-        for event_id in repo.append(session, incident_id, events, now):
-            payload = {"incident": incident_id, "event_id": event_id}
-            key = incident_timers.announce_key(incident_id, event_id)
-            timers.schedule(session, key, incident_timers.ANNOUNCE, now, payload, now)
+        added = repo.append(session, incident_id, events, now)
+        incident_timers.announce(session, incident_id, added, now)
         incident_timers.refresh_card(session, incident_id, now)
 
 
