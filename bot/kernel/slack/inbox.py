@@ -159,20 +159,19 @@ def _claim_before_write(
 
 
 def _on_begin(conn: Connection) -> None:
-    _on_rollback(conn)  # a transaction starts with no claim, whatever the last one left
+    conn.info[_DEPTH] = 0
+    conn.info.pop(_CLAIMED, None)  # a transaction starts with no claim, whatever the last one left
 
 
 def _on_commit(conn: Connection) -> None:
     # Runs just before the driver's COMMIT. Should that fail, the listener raises and the
     # request stays pending for its recovery timer: ``claimed`` only spares it a ``settle``.
-    conn.info[_DEPTH] = 0
     claimed: tuple[Entry, int] | None = conn.info.pop(_CLAIMED, None)
     if claimed is not None:
         claimed[0].claimed = True
 
 
 def _on_rollback(conn: Connection) -> None:
-    conn.info[_DEPTH] = 0
     conn.info.pop(_CLAIMED, None)
 
 
