@@ -146,13 +146,27 @@ _SET_CHANNEL = (
 
 
 def set_ready(
-    session: Session, number: int, version: int, *, topic: str | None, card_ts: str | None
+    session: Session,
+    number: int,
+    version: int,
+    *,
+    topic: str | None,
+    card_ts: str | None,
+    channel: tuple[str, str] | None = None,
 ) -> None:
-    """Mark the incident's channel ready, with its topic and card when given, in one statement
-    on the row as read at ``version`` (the ORM's load and flush cost this transaction most of
-    its time under the write lock). ``StaleDataError`` if someone changed the incident since:
-    the caller reads it again, as with the ORM's version check."""
-    params = {"number": number, "version": version, "topic": topic, "card_ts": card_ts}
+    """Mark the incident's channel ready, with its topic, card and channel (id, name) when
+    given, in one statement on the row as read at ``version`` (the ORM's load and flush cost
+    this transaction most of its time under the write lock). ``StaleDataError`` if someone
+    changed the incident since: the caller reads it again, as with the ORM's version check."""
+    channel_id, channel_name = channel or (None, None)
+    params = {
+        "number": number,
+        "version": version,
+        "topic": topic,
+        "card_ts": card_ts,
+        "channel_id": channel_id,
+        "channel_name": channel_name,
+    }
     if session.connection().execute(_SET_READY, params).rowcount != 1:
         raise StaleDataError(f"incident #{number} changed since version {version}")
 
@@ -164,6 +178,10 @@ _SET_READY = (
         provision_state=READY,
         topic=func.coalesce(bindparam("topic", type_=String), IncidentRow.topic),
         card_ts=func.coalesce(bindparam("card_ts", type_=String), IncidentRow.card_ts),
+        channel_id=func.coalesce(bindparam("channel_id", type_=String), IncidentRow.channel_id),
+        channel_name=func.coalesce(
+            bindparam("channel_name", type_=String), IncidentRow.channel_name
+        ),
         version=IncidentRow.version + 1,
     )
 )

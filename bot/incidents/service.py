@@ -95,6 +95,19 @@ class IncidentView:
 
 
 @dataclass(frozen=True)
+class NewChannel:
+    """A channel provisioning just created for an incident, and when."""
+
+    id: str
+    name: str
+    at: datetime
+
+    def event(self) -> TimelineEvent:
+        created = ChannelCreated(self.id, self.name)
+        return TimelineEvent(self.at, BOT_ACTOR, created, dedup_key="channel_created")
+
+
+@dataclass(frozen=True)
 class Provisioning:
     """An incident's Slack side (its channel, card, who declared it from where) and how far
     provisioning got, for the timers that carry it out."""
@@ -346,13 +359,12 @@ class IncidentService:
         with self._sessions() as session:
             return repo.by_channel(session, channel_id) is not None
 
-    def channel_created(self, number: int, channel_id: str, name: str) -> None:
-        now = self._clock()
-        created = ChannelCreated(channel_id, name)
-        event = TimelineEvent(now, BOT_ACTOR, created, dedup_key="channel_created")
+    def channel_created(self, number: int, channel: NewChannel) -> None:
+        """Record the channel on its own, when provisioning stops before "ready" (which records
+        it otherwise): a retry then uses it, and giving up keeps the incident that has one."""
         with self._sessions.begin() as session:
-            repo.set_channel(session, number, channel_id, name)
-            repo.append(session, number, [event], now)
+            repo.set_channel(session, number, channel.id, channel.name)
+            repo.append(session, number, [channel.event()], self._clock())
 
     def topic_set(self, number: int, topic: str) -> None:
         _retrying_conflicts(lambda: self._topic_set(number, topic))
@@ -368,15 +380,17 @@ class IncidentService:
         topic: str | None = None,
         card_ts: str | None = None,
         timer: timers.ClaimedTimer | None = None,
+        channel: NewChannel | None = None,
     ) -> bool:
         """The channel is ready: commands work there and the update reminders start; the
-        message it was declared from (``reply_to``: channel, ts) gets its reply. ``topic`` and
-        ``card_ts``: the channel topic just set and the card just posted, and ``timer``: the
-        provisioning timer, marked done, all in the same transaction. Returns whether the timer
-        still held its lease (True without one)."""
+        message it was declared from (``reply_to``: channel, ts) gets its reply. ``topic``,
+        ``card_ts`` and ``channel``: the channel topic just set, the card just posted and the
+        channel just created, and ``timer``: the provisioning timer, marked done, all in the
+        same transaction (on SQLite, one turn at the write lock for all of them). Returns
+        whether the timer still held its lease (True without one)."""
         held: list[bool] = []
         _retrying_conflicts(
-            lambda: held.append(self._provisioned(number, reply_to, topic, card_ts, timer))
+            lambda: held.append(self._provisioned(number, reply_to, topic, card_ts, timer, channel))
         )
         self._wake()
         return held[-1]
@@ -388,6 +402,7 @@ class IncidentService:
         topic: str | None,
         card_ts: str | None,
         timer: timers.ClaimedTimer | None,
+        channel: NewChannel | None,
     ) -> bool:
         now = self._clock()
         with self._sessions.begin() as session:
@@ -395,15 +410,18 @@ class IncidentService:
             row = repo.card_row(session, number=number)
             if row is None:
                 raise LookupError(f"incident #{number} does not exist")
-            repo.set_ready(session, number, row.version, topic=topic, card_ts=card_ts)
+            made = (channel.id, channel.name) if channel is not None else None
+            repo.set_ready(session, number, row.version, topic=topic, card_ts=card_ts, channel=made)
+            if channel is not None:
+                repo.append(session, number, [channel.event()], now)
             if reply_to is not None and row.provision_state != READY:  # planned once
-                channel, ts = reply_to
+                source, ts = reply_to
                 timers.schedule(
                     session,
                     incident_timers.source_reply_key(number),
                     incident_timers.SOURCE_REPLY,
                     now,
-                    {"incident": number, "channel": channel, "ts": ts},
+                    {"incident": number, "channel": source, "ts": ts},
                     now,
                 )
             incident = repo.to_domain(row)

@@ -61,3 +61,22 @@ def test_a_card_refresh_that_keeps_failing_is_reported_in_the_channel(bot: Bot) 
     bot.command(channel, "sev sev1")
     text = bot.posted(channel.id, "warroom could not refresh the incident card after retries")
     assert "fatal_error" in text.all_text
+
+
+def test_a_permanent_failure_after_the_channel_exists_keeps_the_incident_and_says_so_there(
+    bot: Bot,
+) -> None:
+    bot.slack.fail("pins.add", times=50, error="fatal_error")
+    bot.driver.slash_command(text="declare DB down sev1", user_id=ONCALL)
+    channel = eventually(
+        lambda: next(
+            (c for c in bot.slack.state.conversations() if c.name == "inc-1-db-down"), None
+        ),
+        what="#inc-1-db-down",
+    )
+    text = bot.posted(channel.id, "warroom could not finish setting up this channel after retries")
+    assert "fatal_error" in text.all_text
+    with bot.app.sessions() as session:
+        (row,) = session.scalars(select(IncidentRow)).all()
+        assert row.channel_id == channel.id
+    assert incident_channels(bot) == ["inc-1-db-down"]

@@ -17,7 +17,7 @@ from bot.incidents.domain.lifecycle import Status
 from bot.incidents.domain.severity import Severity
 from bot.incidents.domain.timeline import EventKind
 from bot.incidents.rows import ActionItemRow
-from bot.incidents.service import IncidentService
+from bot.incidents.service import IncidentService, NewChannel
 from bot.kernel.storage.db import make_session_factory
 from bot.kernel.timers.rows import Timer
 from bot.paging.service import PagingService
@@ -133,8 +133,8 @@ def build_world(
     number = incidents.declare(
         title="Checkout latency high", severity=Severity.SEV2, declarer=OLIVIA
     )
-    incidents.channel_created(number, CHANNEL, "inc-1-checkout-latency-high")
-    incidents.provisioned(number)
+    channel = NewChannel(CHANNEL, "inc-1-checkout-latency-high", clock())
+    incidents.provisioned(number, channel=channel)
     world.note("Rolled back deploy 42")
     return world
 

@@ -16,18 +16,20 @@ from bot.incidents.domain.lifecycle import Status, TransitionRefused
 from bot.incidents.domain.severity import Severity
 from bot.incidents.domain.timeline import EventKind
 from bot.incidents.rows import IncidentRow
-from bot.incidents.service import IncidentService, NotAnIncidentChannel
-from bot.incidents.slack.provisioning import CARD_PATIENCE, IncidentEffects
+from bot.incidents.service import IncidentService, NewChannel, NotAnIncidentChannel
+from bot.incidents.slack.provisioning import PENDING_RETRY, PROVISION_PATIENCE, IncidentEffects
 from bot.kernel.storage.db import make_session_factory
 from bot.kernel.timers.outcomes import Done, Reschedule
 from bot.kernel.timers.rows import Timer
 from bot.kernel.timers.store import ClaimedTimer
 from bot.paging.service import PagingService
 
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
 
 class Clock:
     def __init__(self) -> None:
-        self.now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+        self.now = START
 
     def __call__(self) -> datetime:
         return self.now
@@ -54,8 +56,7 @@ def timers(engine: Engine) -> dict[str, Timer]:
 
 
 def ready(service: IncidentService, number: int, channel: str = "C1") -> None:
-    service.channel_created(number, channel, f"inc-{number}")
-    service.provisioned(number)
+    service.provisioned(number, channel=NewChannel(channel, f"inc-{number}", START))
 
 
 def test_declare_writes_the_incident_and_schedules_its_provisioning(
@@ -94,8 +95,8 @@ def test_commands_need_a_ready_incident_channel(service: IncidentService) -> Non
     number = service.declare(title="DB down", severity=Severity.SEV1, declarer="U1")
     with pytest.raises(NotAnIncidentChannel, match="works in an incident channel"):
         service.execute(cmd.AddNote("hello"), channel_id="C-general", user="U1")
-    service.channel_created(number, "C1", "inc-1-db-down")
-    service.execute(cmd.AddNote("the channel exists: commands work"), channel_id="C1", user="U1")
+    ready(service, number)
+    service.execute(cmd.AddNote("the channel is ready: commands work"), channel_id="C1", user="U1")
 
 
 def test_provisioned_starts_the_update_reminder_by_severity(
@@ -235,18 +236,24 @@ def test_one_message_added_by_several_people_at_once_is_on_the_timeline_once(
     assert len(messages) == 1
 
 
-def test_a_card_change_while_the_channel_is_set_up_waits_for_the_card_to_be_recorded(
-    service: IncidentService, clock: Clock
+@pytest.mark.parametrize(
+    "kind", [incident_timers.CARD, incident_timers.ANNOUNCE, incident_timers.INVITE]
+)
+def test_channel_work_before_the_channel_is_ready_waits_for_it(
+    service: IncidentService, engine: Engine, clock: Clock, kind: str
 ) -> None:
-    """Provisioning records the card it posted only with "ready": a change before then (an
-    alert, a page) draws the card again once it is recorded, not never."""
+    """Provisioning records the channel and the card it posted only with "ready": a change
+    before then (an alert, a page, Slack refusing a guest) refreshes the card, is announced and
+    invites its people once they are recorded, not never; until provisioning has given up."""
     number = service.declare(title="Checkout latency high", severity=Severity.SEV2, declarer="U1")
-    service.channel_created(number, "C1", "inc-1")
-    slack = WebClient(base_url="http://127.0.0.1:9/")  # never called: there is no card yet
+    service.bot_note(number, "Slack would not add <@U2>", dedup_key="refused")
+    service.invite(number, "U2", "role")
+    payload = next(t.payload for t in timers(engine).values() if t.kind == kind)
+    slack = WebClient(base_url="http://127.0.0.1:9/")  # never called: there is no channel yet
     effects = IncidentEffects(service, slack, "UBOT", clock)
-    key = incident_timers.card_key(number)
-    timer = ClaimedTimer(1, key, incident_timers.CARD, {"incident": number}, clock.now, 1, "me#1")
+    timer = ClaimedTimer(1, f"incident:{number}:x", kind, payload, clock.now, 1, "me#1")
+    handler = effects.handlers()[kind]
 
-    assert effects.refresh_card(timer) == Reschedule(clock.now + incident_timers.CARD_WINDOW)
-    clock.now += CARD_PATIENCE  # provisioning gave up long ago: no card will come
-    assert isinstance(effects.refresh_card(timer), Done)
+    assert handler(timer) == Reschedule(clock.now + PENDING_RETRY)
+    clock.now += PROVISION_PATIENCE  # provisioning gave up long ago: no channel will come
+    assert isinstance(handler(timer), Done)

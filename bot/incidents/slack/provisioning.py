@@ -24,7 +24,7 @@ from slack_sdk.errors import SlackApiError
 from bot.incidents import timers as incident_timers
 from bot.incidents.domain.naming import channel_name
 from bot.incidents.domain.timeline import BOT_ACTOR, EventKind, Person, describe, mention
-from bot.incidents.service import READY, CardView, IncidentService, Provisioning
+from bot.incidents.service import READY, CardView, IncidentService, NewChannel, Provisioning
 from bot.incidents.slack import blocks
 from bot.kernel.slack.marked import Mark, Poster
 from bot.kernel.slack.pooled import PooledWebhookClient
@@ -50,9 +50,11 @@ _WHAT_FAILED = {
     incident_timers.SOURCE_REPLY: "reply under the message this incident was declared from",
 }
 REMINDER_SLACK = timedelta(seconds=5)
-# How long a card refresh waits for provisioning to record the card; past it provisioning has
-# given up (and said so in the channel), and there is no card to refresh.
-CARD_PATIENCE = timedelta(minutes=15)
+# How long a card refresh, an announcement or an invite waits for provisioning to record the
+# channel and its card, trying again every ``PENDING_RETRY``; past it provisioning has given up
+# (and said so in the channel, or removed the incident that never got one).
+PROVISION_PATIENCE = timedelta(minutes=15)
+PENDING_RETRY = timedelta(seconds=1)
 _EMOJI = {
     EventKind.STATUS_CHANGED: ":arrows_counterclockwise:",
     EventKind.SEVERITY_CHANGED: ":rotating_light:",
@@ -163,10 +165,22 @@ class IncidentEffects:
         row = self._incidents.provisioning(number)
         if row is None:
             return Done()
-        channel_id = row.channel_id
-        if channel_id is None:
-            channel_id, name = self._create_channel(number, row.title, row.private)
-            self._incidents.channel_created(number, channel_id, name)
+        made = None
+        if row.channel_id is None:
+            made = self._create_channel(number, row.title, row.private)
+        try:
+            return self._furnish(timer, row, made)
+        except Exception:
+            if made is not None:
+                self._keep_channel(number, made)
+            raise
+
+    def _furnish(self, timer: ClaimedTimer, row: Provisioning, made: NewChannel | None) -> Outcome:
+        """Everything after the channel exists; a channel just ``made`` is recorded with "ready"
+        (one write transaction for both), so commands there answer once the channel is ready."""
+        number = row.id
+        channel_id = made.id if made is not None else row.channel_id
+        assert channel_id is not None
         refused = self._invite_people(number, row, channel_id)
         view = self._incidents.card_view_by_number(number)
         assert view is not None
@@ -192,9 +206,17 @@ class IncidentEffects:
         # ephemeral message), never not at all.
         self._tell_declarer(row, view, channel_id, refused)
         held = self._incidents.provisioned(
-            number, _source_of(timer), topic=topic, card_ts=card_ts, timer=timer
+            number, _source_of(timer), topic=topic, card_ts=card_ts, timer=timer, channel=made
         )
         return Completed(held)
+
+    def _keep_channel(self, number: int, made: NewChannel) -> None:
+        """Provisioning failed after creating the channel: record it, so the retry uses it
+        and giving up keeps the incident (a crash instead leaves the retry to adopt it by name)."""
+        try:
+            self._incidents.channel_created(number, made)
+        except Exception:
+            log.exception("could not record channel %s of incident #%s", made.id, number)
 
     def _invite_people(self, number: int, row: Provisioning, channel_id: str) -> dict[str, str]:
         """Invite the declarer and the lead; those Slack refuses, with its error code.
@@ -230,12 +252,12 @@ class IncidentEffects:
             dedup_key=f"invite_refused:{user}",
         )
 
-    def _create_channel(self, number: int, title: str, private: bool) -> tuple[str, str]:
+    def _create_channel(self, number: int, title: str, private: bool) -> NewChannel:
         for attempt in range(MAX_NAME_ATTEMPTS):
             name = channel_name(number, title, attempt)
             try:
                 created = self._client.conversations_create(name=name, is_private=private)
-                return str(created["channel"]["id"]), name
+                return NewChannel(str(created["channel"]["id"]), name, self._clock())
             except SlackApiError as exc:
                 if exc.response.get("error") != "name_taken":
                     raise
@@ -244,7 +266,7 @@ class IncidentEffects:
             adoptable = self._adoptable(name, private)
             if adoptable:
                 log.info("adopting channel %s created by an earlier attempt", name)
-                return adoptable, name
+                return NewChannel(adoptable, name, self._clock())
         raise RuntimeError(f"every channel name from inc-{number}-... is taken")
 
     def _adoptable(self, name: str, private: bool) -> str | None:
@@ -329,15 +351,12 @@ class IncidentEffects:
         number = int(timer.payload["incident"])
         view = self._incidents.card_view_by_number(number)
         row = self._incidents.provisioning(number)
-        if view is None or row is None or row.channel_id is None:
-            return Done()  # provisioning posts the card with the current state
-        if row.card_ts is None:
-            # Provisioning has posted the card, or is posting it, from a state that may predate
-            # this change: draw it again once the card is recorded (with "ready").
-            now = self._clock()
-            if now - row.declared_at < CARD_PATIENCE:
-                return Reschedule(now + incident_timers.CARD_WINDOW)
+        if view is None or row is None:
             return Done()
+        if row.channel_id is None or row.card_ts is None:
+            # Provisioning may have posted the card from a state that predates this change:
+            # draw it again once the card is recorded (with "ready").
+            return self._until_provisioned(row)
         self._client.chat_update(
             channel=row.channel_id,
             ts=row.card_ts,
@@ -351,8 +370,10 @@ class IncidentEffects:
         number, event_id = int(timer.payload["incident"]), int(timer.payload["event_id"])
         row = self._incidents.provisioning(number)
         event = self._incidents.event(event_id)
-        if row is None or row.channel_id is None or event is None:
+        if row is None or event is None:
             return Done()
+        if row.channel_id is None:
+            return self._until_provisioned(row)
         text = f"{_EMOJI.get(event.kind, ':information_source:')} {describe(event, self._people)}"
         self._poster.post(Mark.of(timer, since=min(event.at, timer.due_at)), row.channel_id, text)
         return Done()
@@ -361,11 +382,21 @@ class IncidentEffects:
         number = int(timer.payload["incident"])
         row = self._incidents.provisioning(number)
         user = str(timer.payload["user"])
-        if row is None or row.channel_id is None or user == self._bot_user_id:
+        if row is None or user == self._bot_user_id:
             return Done()
+        if row.channel_id is None:
+            return self._until_provisioned(row)
         error = self._invite(row.channel_id, user)
         if error is not None:
             self._record_refusal(number, user, error)
+        return Done()
+
+    def _until_provisioned(self, row: Provisioning) -> Outcome:
+        """Provisioning has not recorded the channel (or its card) yet, and may be setting it up
+        right now: try again shortly, unless provisioning has surely given up."""
+        now = self._clock()
+        if now - row.declared_at < PROVISION_PATIENCE:
+            return Reschedule(now + PENDING_RETRY)
         return Done()
 
     def remind(self, timer: ClaimedTimer) -> Outcome:
