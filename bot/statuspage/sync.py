@@ -82,6 +82,10 @@ class StatuspagePlans:
     ) -> None:
         if before is None:
             return
+        published = after.last_update_at == now
+        resolved_at = after.resolved_at if before.is_open and not after.is_open else None
+        if not published and resolved_at is None:
+            return  # most changes (a note, a role, "ready"): nothing to read under the write lock
         # Every change of every incident runs this inside its write transaction: read only the
         # customer-facing updates, not the whole timeline (which grows with every update).
         events = repo.timeline(session, after.number, _PUBLIC)
@@ -93,12 +97,12 @@ class StatuspagePlans:
         if not chosen:
             return
         at, last = chosen[-1]
-        if at == now and after.last_update_at == now:  # this change published it
+        if published and at == now:  # this change published it
             state = COMPONENT_STATUS[after.severity.public_state]
             key = f"statuspage:{after.number}:update:{len(chosen)}"
             self._plan(session, key, after, _STATUS[after.status], last.text, state, now)
-        if before.is_open and not after.is_open and after.resolved_at is not None:
-            key = f"statuspage:{after.number}:resolved:{after.resolved_at.timestamp():.6f}"
+        if resolved_at is not None:
+            key = f"statuspage:{after.number}:resolved:{resolved_at.timestamp():.6f}"
             self._plan(session, key, after, "resolved", RESOLVED_TEXT, "operational", now)
 
     def _plan(
