@@ -73,7 +73,7 @@ class BackgroundServer:
             access_log=False,
             lifespan="on",  # the app starts its timer runner in its lifespan
             ws="none",
-            http="h11",
+            http="auto",
             timeout_graceful_shutdown=2,
         )
         self._server = uvicorn.Server(config)
