@@ -60,9 +60,9 @@ class BackgroundServer:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # Accepted connections inherit it. asyncio sets it only on sockets whose proto is
-        # IPPROTO_TCP (this one's is 0), and uvicorn's h11 writes a response's headers and body
-        # separately: on a kept-alive connection Nagle held the body for the client's delayed
-        # ACK, 40 ms a call, where Slack answers at once.
+        # IPPROTO_TCP (this one's is 0), and uvicorn (h11 or httptools) writes a response's
+        # headers and body separately: on a kept-alive connection Nagle held the body for the
+        # client's delayed ACK, 40 ms a call, where Slack answers at once.
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((self.host, self._requested_port))
         self._socket = sock
