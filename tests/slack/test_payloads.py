@@ -92,6 +92,7 @@ def test_a_message_shortcut_and_an_event() -> None:
         ("application/json", b"\xff\xfe", "not UTF-8"),
         ("application/json", b"[" * 100_000, "not valid JSON"),
         (FORM, urlencode({"command": "/incident", "user_id": "U1"}).encode(), "channel_id"),
+        (FORM, b"command=%2Fincident" + b"&x=1" * 200, "more than 200 form fields"),
     ],
 )
 def test_what_is_not_a_slack_request_is_named(content_type: str, body: bytes, said: str) -> None:

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any, Literal, TypeVar, cast
-from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from bot.kernel.web.forms import TooManyFields, form_pairs
 
 # Slack ids, trigger ids and timestamps are short printable ASCII; bounds keep hostile input small.
 Id = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")]
@@ -26,6 +27,7 @@ Id = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$
 Text = Annotated[str, Field(max_length=40_000, pattern=r"^[^\x00]*$")]
 # Database ids carried in button values and modal metadata: what a 32-bit integer column holds.
 RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+MAX_FORM_FIELDS = 200  # a slash command has fifteen, an interaction one
 
 
 class MalformedRequest(ValueError):
@@ -236,7 +238,10 @@ def parse_request(content_type: str, body: bytes) -> SlackRequest:
         raise MalformedRequest("the body is not UTF-8") from None
     if content_type.split(";")[0].strip().lower() == "application/json":
         return _validate(_EVENTS, _json_object(text, "the body"))
-    form = dict(parse_qsl(text, keep_blank_values=True, max_num_fields=200))
+    try:
+        form = dict(form_pairs(text, max_fields=MAX_FORM_FIELDS))
+    except TooManyFields as error:
+        raise MalformedRequest(str(error)) from None
     if "payload" in form and "command" not in form:
         return _validate(_INTERACTIONS, _json_object(form["payload"], "the payload field"))
     if "command" in form:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -28,6 +27,7 @@ from starlette.routing import Route
 
 from bot.kernel.web.bodies import BodyCutOff, BodyTooLarge, read_limited
 from bot.kernel.web.bounded import Bounded, Unavailable, first_line
+from bot.kernel.web.forms import form_pairs
 from bot.paging.notify.twilio import SMS_PATH, STATUS_PATH, VOICE_PATH
 from bot.paging.phones import PhoneAcks
 from bot.paging.web.signature import signature_matches
@@ -73,7 +73,7 @@ def _endpoint(
         except BodyCutOff as error:
             return PlainTextResponse(str(error), status_code=400)
         try:
-            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+            pairs = form_pairs(body.decode("utf-8"))
         except UnicodeDecodeError:
             pairs = []
         url = base + path + (f"?{request.url.query}" if request.url.query else "")
