@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    ColumnElement,
     Row,
     Select,
     String,
@@ -20,7 +21,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import insert as insert_into
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.incidents.domain import card, naming
@@ -286,13 +287,36 @@ _TIMELINE = (
 _TIMELINE_OF_KINDS = _TIMELINE.where(TimelineEventRow.kind.in_(bindparam("kinds", expanding=True)))
 
 
-def card_facts(session: Session, incident_id: int) -> card.CardFacts:
-    """What the card shows of the timeline (``card.facts`` over the whole timeline gives the
-    same), reading only the events it shows: the playbook events, the maintenance note, the
-    latest update and how many events there are in one query; the alerts counted by another,
-    which returns only the few the card lists. Its cost no longer grows with every update, and
-    an alert storm's thousands of events are counted by the database, not parsed here."""
-    rows = read(session, _CARD_QUERY, {"incident_id": incident_id}).all()
+class CardRead(NamedTuple):
+    """An incident as the card and ``/incident status`` show it."""
+
+    row: Row[Any]  # the incident's columns, as ``card_row`` reads them
+    facts: card.CardFacts
+    open_actions: list[tuple[str, str | None]]
+
+
+def card_read(
+    session: Session, *, channel_id: str | None = None, number: int | None = None
+) -> CardRead | None:
+    """The incident (by its channel or its number) with what the card shows of its timeline
+    (``card.facts`` over the whole timeline gives the same), in one statement: its columns, the
+    playbook events, the maintenance note, the latest update and how many events there are.
+    The alerts are counted by another statement only when there are some, which returns only
+    the few the card lists; the open action items are read only when there are some. Its cost
+    no longer grows with every update, and an alert storm's thousands of events are counted by
+    the database, not parsed here."""
+    if channel_id is not None:
+        rows = read(session, _CARD_BY_CHANNEL, {"channel_id": channel_id}).all()
+    else:
+        rows = read(session, _CARD_BY_NUMBER, {"number": number}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    actions = open_action_items(session, first.id) if first.open_actions else []
+    return CardRead(first, _card_facts(session, first.id, rows), actions)
+
+
+def _card_facts(session: Session, incident_id: int, rows: Sequence[Row[Any]]) -> card.CardFacts:
     events = [to_event(r.kind, r.at, r.actor, r.data, r.dedup_key) for r in rows if r.kind]
     playbook_events = tuple(e for e in events if e.kind in card.PLAYBOOK_KINDS)
     updates = [e for e in events if isinstance(e.payload, payloads.UpdatePosted)]
@@ -302,8 +326,8 @@ def card_facts(session: Session, incident_id: int) -> card.CardFacts:
         latest = last_update(session, incident_id)
     notes = (card.maintenance_note(e) for e in events)
     return card.CardFacts(
-        events=rows[0].total if rows else 0,
-        alerts=_alert_tally(session, incident_id) if rows and rows[0].alerts else card.AlertTally(),
+        events=rows[0].total,
+        alerts=_alert_tally(session, incident_id) if rows[0].alerts else card.AlertTally(),
         playbook_events=playbook_events,
         last_update=latest,
         maintenance=next((note for note in notes if note is not None), None),
@@ -318,15 +342,17 @@ def _alert_tally(session: Session, incident_id: int) -> card.AlertTally:
     return card.AlertTally(rows[0].firing, rows[0].alerts - rows[0].firing, latest)
 
 
-def _card_query() -> Select[Any]:
-    """``card_facts``'s statement, built once (building it cost more CPU than running it)."""
-    event = TimelineEventRow
-    of_incident = event.incident_id == bindparam("incident_id")
+def _card_query(incident: ColumnElement[bool]) -> Select[Any]:
+    """``card_read``'s statement for the incident ``incident`` picks, built once (building it
+    cost more CPU than running it)."""
+    event, other = TimelineEventRow, aliased(TimelineEventRow)
+    of_incident = other.incident_id == IncidentRow.id
     latest_update = (
-        select(event.id)
-        .where(of_incident, event.kind == payloads.EventKind.UPDATE_POSTED.value)
-        .order_by(event.at.desc(), event.id.desc())
+        select(other.id)
+        .where(of_incident, other.kind == payloads.EventKind.UPDATE_POSTED.value)
+        .order_by(other.at.desc(), other.id.desc())
         .limit(1)
+        .correlate(IncidentRow)
         .scalar_subquery()
     )
     # The incident in each branch of the OR, so that SQLite finds each branch's rows by an index
@@ -337,14 +363,24 @@ def _card_query() -> Select[Any]:
         and_(of_this, event.dedup_key == card.IN_MAINTENANCE),
         and_(of_this, event.id == latest_update),
     )
-    count = select(func.count()).select_from(event).where(of_incident).scalar_subquery()
-    alerts = exists().where(of_incident, event.kind.in_(_ALERT_KINDS))  # else no tally to read
-    # From the incident, so the count comes back even when no event is shown.
+    count = select(func.count()).where(of_incident).correlate(IncidentRow).scalar_subquery()
+    alerts = exists().where(of_incident, other.kind.in_(_ALERT_KINDS)).correlate(IncidentRow)
+    open_actions = (
+        exists()
+        .where(ActionItemRow.incident_id == IncidentRow.id, ActionItemRow.done_at.is_(None))
+        .correlate(IncidentRow)
+    )
+    # From the incident, so its row and the count come back even when no event is shown.
     return (
-        select(count.label("total"), alerts.label("alerts"), *_EVENT_COLUMNS)
-        .select_from(IncidentRow)
+        select(
+            IncidentRow.__table__,
+            count.label("total"),
+            alerts.label("alerts"),  # else no tally to read
+            open_actions.label("open_actions"),  # else none to read
+            *_EVENT_COLUMNS,
+        )
         .outerjoin(event, shown)
-        .where(IncidentRow.id == bindparam("incident_id"))
+        .where(incident)
         .order_by(event.at, event.id)
     )
 
@@ -403,7 +439,8 @@ _EVENT_COLUMNS = (
     TimelineEventRow.dedup_key,
 )
 _ALERT_KINDS = [kind.value for kind in sorted(card.ALERT_KINDS)]
-_CARD_QUERY = _card_query()
+_CARD_BY_CHANNEL = _card_query(IncidentRow.channel_id == bindparam("channel_id"))
+_CARD_BY_NUMBER = _card_query(IncidentRow.id == bindparam("number"))
 _ALERTS_QUERY = _alerts_query()
 
 

@@ -300,15 +300,15 @@ class IncidentService:
     def card_view(self, channel_id: str) -> CardView:
         """``view`` as the card shows it: reads a few timeline events, not all of them."""
         with self._sessions() as session:
-            row = repo.card_row(session, channel_id=channel_id)
-            if row is None:
+            shown = repo.card_read(session, channel_id=channel_id)
+            if shown is None:
                 raise _not_an_incident_channel()
-            return self._card_view(session, row)
+            return self._card_view(session, shown)
 
     def card_view_by_number(self, number: int) -> CardView | None:
         with self._sessions() as session:
-            row = repo.card_row(session, number=number)
-            return self._card_view(session, row) if row else None
+            shown = repo.card_read(session, number=number)
+            return self._card_view(session, shown) if shown else None
 
     def execute(self, command: cmd.Command, *, channel_id: str, user: str) -> None:
         """Apply a changing command in an incident channel (``InvalidChange`` when refused).
@@ -627,13 +627,14 @@ class IncidentService:
             self._call_url(row),
         )
 
-    def _card_view(self, session: Session, row: IncidentRow | Row[Any]) -> CardView:
+    def _card_view(self, session: Session, shown: repo.CardRead) -> CardView:
+        row = shown.row
         return CardView(
             repo.to_domain(row),
             row.channel_id,
             row.card_ts,
-            repo.card_facts(session, row.id),
-            repo.open_action_items(session, row.id),
+            shown.facts,
+            shown.open_actions,
             self._paging.summaries(session, row.id),
             self._call_url(row),
         )

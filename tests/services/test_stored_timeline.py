@@ -114,7 +114,7 @@ def test_rows_it_cannot_read_load_as_unknown(sessions: sessionmaker[Session]) ->
 def test_the_card_reads_the_same_facts_as_the_whole_timeline_gives(
     sessions: sessionmaker[Session],
 ) -> None:
-    """``repo.card_facts`` reads only the events the card shows; the card it makes must be the
+    """``repo.card_read`` reads only the events the card shows; the card it makes must be the
     one the whole timeline makes, malformed rows included (the last update stored is one)."""
     note = {"text": "checkout is in maintenance until 15:00 UTC"}
     stored = [(k, d) for k, d, _ in STORED] + list(UNREADABLE)
@@ -126,7 +126,7 @@ def test_the_card_reads_the_same_facts_as_the_whole_timeline_gives(
 
     with sessions() as session:
         whole = repo.timeline(session, 4)
-        read = repo.card_facts(session, 4)
+        read = _card_facts(session, 4)
         public = repo.timeline(session, 4, [EventKind.PUBLIC_UPDATE])
 
     assert read == card.facts(whole)
@@ -174,9 +174,15 @@ def test_the_card_counts_a_storms_alerts_as_the_whole_timeline_does(
 
     with sessions() as session:
         whole = repo.timeline(session, 10 + seed)
-        read = repo.card_facts(session, 10 + seed).alerts
+        read = _card_facts(session, 10 + seed).alerts
 
     assert read == card.facts(whole).alerts
     assert read.firing > 0
     assert read.resolved > 0
     assert len(read.latest) == card.LATEST_ALERTS
+
+
+def _card_facts(session: Session, number: int) -> card.CardFacts:
+    shown = repo.card_read(session, number=number)
+    assert shown is not None
+    return shown.facts
