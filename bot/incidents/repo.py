@@ -38,7 +38,7 @@ READY = "ready"  # the provisioning state of an incident whose channel is set up
 
 
 def to_domain(row: IncidentRow | Row[Any]) -> Incident:
-    """The incident of its row (mapped, or as ``card_row`` reads it)."""
+    """The incident of its row (mapped, or a plain row of its columns)."""
     return Incident(
         number=row.id,
         title=row.title,
@@ -188,20 +188,13 @@ _SET_READY = (
 )
 
 
-def card_row(
-    session: Session, *, channel_id: str | None = None, number: int | None = None
-) -> Row[Any] | None:
-    """The incident's columns for reading only (the card, ``/incident status``), by its channel
-    or its number: a plain row from a statement built once, not a mapped object, which cost
-    the status read more CPU than the database did."""
-    if channel_id is not None:
-        return read(session, _ROW_BY_CHANNEL, {"channel_id": channel_id}).first()
+def plain_row(session: Session, number: int) -> Row[Any] | None:
+    """The incident's columns for reading only: a plain row from a statement built once, not a
+    mapped object, whose loading cost more CPU than the database did (provisioning reads it
+    inside its write transaction, ``set_ready`` writes it)."""
     return read(session, _ROW_BY_NUMBER, {"number": number}).first()
 
 
-_ROW_BY_CHANNEL = select(IncidentRow.__table__).where(
-    IncidentRow.channel_id == bindparam("channel_id")
-)
 _ROW_BY_NUMBER = select(IncidentRow.__table__).where(IncidentRow.id == bindparam("number"))
 
 
@@ -290,7 +283,7 @@ _TIMELINE_OF_KINDS = _TIMELINE.where(TimelineEventRow.kind.in_(bindparam("kinds"
 class CardRead(NamedTuple):
     """An incident as the card and ``/incident status`` show it."""
 
-    row: Row[Any]  # the incident's columns, as ``card_row`` reads them
+    row: Row[Any]  # the incident's columns
     facts: card.CardFacts
     open_actions: list[tuple[str, str | None]]
 

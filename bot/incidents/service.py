@@ -407,7 +407,7 @@ class IncidentService:
         now = self._clock()
         with self._sessions.begin() as session:
             held = timer is None or timers.complete(session, timer, now)
-            row = repo.card_row(session, number=number)
+            row = repo.plain_row(session, number)
             if row is None:
                 raise LookupError(f"incident #{number} does not exist")
             made = (channel.id, channel.name) if channel is not None else None
