@@ -4,10 +4,15 @@
 from __future__ import annotations
 
 import json
+import random
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from bot.kernel.slack import payloads as p
 
@@ -78,6 +83,57 @@ def test_a_message_shortcut_and_an_event() -> None:
     assert isinstance(event, p.EventCallback)
     assert isinstance(event.event, p.ReactionAdded)
     assert (event.event_id, event.event.reaction) == ("Ev08MFMKH6", "pushpin")
+
+
+ODD_VALUES = [None, True, 0, -1, 2**70, 1.5, "", "x", "é" * 300, [], [{}], {}, {"id": "U1"}]
+
+
+def _damaged(value: object, rng: random.Random) -> object:
+    """``value`` with some of its fields, at any depth, removed or given an odd value."""
+    if isinstance(value, dict):
+        kept = {k: v for k, v in value.items() if rng.random() > 0.1}
+        return {
+            k: rng.choice(ODD_VALUES) if rng.random() < 0.1 else _damaged(v, rng)
+            for k, v in kept.items()
+        }
+    if isinstance(value, list):
+        return [_damaged(v, rng) for v in value]
+    return value
+
+
+INTERACTION = (FORM, p._INTERACTIONS, "the payload field")
+EVENT = ("application/json", p._EVENTS, "the body")
+
+
+@given(
+    st.sampled_from(
+        [
+            ("block-actions.json", INTERACTION),
+            ("view-submission.json", INTERACTION),
+            ("message-shortcut.json", INTERACTION),
+            ("event-reaction-added.json", EVENT),
+        ]
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_a_request_read_straight_into_its_model_reads_as_the_decoded_json_does(
+    fixture: tuple[str, tuple[str, dict[str, type[BaseModel]], str]], rng: random.Random
+) -> None:
+    """JSON is read straight into the model its type names (in Rust); the request, or the error
+    named, is the one of decoding the JSON first and then validating the object."""
+    name, (content_type, models, what) = fixture
+    text = json.dumps(_damaged(json.loads(_fixture(name)), rng))
+    body = urlencode({"payload": text}).encode() if content_type == FORM else text.encode()
+    assert _outcome(lambda: p.parse_request(content_type, body)) == _outcome(
+        lambda: p._validate(models, p._json_object(text, what))
+    )
+
+
+def _outcome(read: Callable[[], object]) -> object:
+    try:
+        return read()
+    except p.MalformedRequest as error:
+        return str(error)
 
 
 @pytest.mark.parametrize(
