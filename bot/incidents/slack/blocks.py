@@ -401,7 +401,7 @@ def update_modal(channel_id: str) -> dict[str, Any]:
 @functools.cache
 def _update_modal() -> dict[str, Any]:
     """The same for every incident but its metadata: built once (building the Block Kit objects
-    was a tenth of a click's CPU)."""
+    was a fifth of a click's CPU)."""
     view = View(
         type="modal",
         callback_id=UPDATE_CALLBACK,

@@ -4,9 +4,8 @@ slack-sdk sends every Web API call and every ``response_url`` post with ``urllib
 a new TCP (and, against Slack, TLS) connection each time: under load that was a quarter of the
 timer runner's CPU (``socket.create_connection``, ``getaddrinfo``, the handshake). These
 subclasses send through one pool of ``http.client`` connections per process, kept open between
-calls. Everything else stays slack-sdk's: the request it builds, its retry
-handlers (which see the same ``HTTPError`` and ``URLError`` types urllib raises) and the
-response objects.
+calls. Everything else stays slack-sdk's: the request it builds, its retry handlers (which see
+the same ``HTTPError`` and ``URLError`` types urllib raises) and the response objects.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """URL-encoded form bodies (``application/x-www-form-urlencoded``), decoded as ``parse_qsl`` does.
 
 A button click or a modal submission carries the whole card or modal as percent-encoded JSON:
-10-15 KB with thousands of ``%XX`` escapes, which ``urllib.parse.unquote`` decodes one at a
+often over 10 KB, thousands of ``%XX`` escapes, which ``urllib.parse.unquote`` decodes one at a
 time in Python (a quarter of the CPU of a click's ack). ``binascii.a2b_qp`` decodes
 quoted-printable's ``=XX`` escapes in C, and a well-formed ASCII value's percent escapes are
 exactly those once ``%`` reads ``=``; anything else (a bare ``=``, a line break, a broken
