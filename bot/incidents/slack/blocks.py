@@ -107,6 +107,11 @@ def clock_lines(incident: Incident) -> list[str]:
 
 
 def card(view: CardView, person: Person = mention) -> list[Block]:
+    return [*_shown(view, person), _card_buttons(view.incident)]
+
+
+def _shown(view: CardView, person: Person) -> list[Block]:
+    """What the card and ``/incident status`` both show: the card without its buttons."""
     incident, facts = view.incident, view.facts
     fields = [
         _md(f"*Severity*\n{incident.severity} ({incident.severity.label})"),
@@ -148,7 +153,7 @@ def card(view: CardView, person: Person = mention) -> list[Block]:
         text = f"*Last update* ({when(last.at)}, <@{last.actor}>)\n{last.payload.text}"
         blocks.append(SectionBlock(text=_md(text)))
     summary = f"{facts.events} timeline events · {len(view.open_actions)} open action items"
-    blocks += [ContextBlock(elements=[_md(summary)]), _card_buttons(incident)]
+    blocks.append(ContextBlock(elements=[_md(summary)]))
     return blocks
 
 
@@ -197,7 +202,7 @@ def _confirm(title: str, text: str) -> ConfirmObject:
 
 
 def status(view: CardView, person: Person = mention) -> list[Block]:
-    blocks = card(view, person)[:-1]  # the same facts as the card, without its buttons
+    blocks = _shown(view, person)
     if view.open_actions:
         lines = [
             f"• {text}" + (f" (<@{owner}>)" if owner else "") for text, owner in view.open_actions
