@@ -148,6 +148,13 @@ class Workshop:
         state = self.slack.state
         return len(state.call_log) + len(state.response_posts)
 
+    def last_call_at(self) -> float:
+        """When (``time.time``) the fake answered its latest call or post; 0 before any."""
+        state = self.slack.state
+        with state.lock:
+            latest = [log[-1].at for log in (state.call_log, state.response_posts) if log]
+        return max(latest, default=0.0)
+
 
 def _call(
     method: str, at: float, ok: bool, params: Mapping[str, Any], response: Mapping[str, Any]
@@ -239,6 +246,9 @@ class FakeSlack:
 
     def activity(self) -> int:
         return int(self._ask("activity"))
+
+    def last_call_at(self) -> float:
+        return float(self._ask("last_call_at"))
 
     def wait_quiet(self, quiet: float, timeout: float) -> bool:
         """Until the fake has seen no call for ``quiet`` seconds; False after ``timeout``."""
