@@ -18,6 +18,7 @@ fake is never laxer than the app's own tooling.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -117,6 +118,18 @@ def block_problem(block: Any) -> str | None:
     if not isinstance(block, dict) or "type" not in block:
         return "must provide an object with a type"
     try:
+        text = json.dumps(block, sort_keys=True)
+    except (TypeError, ValueError):  # a value no JSON request could carry
+        return "must provide a JSON object"
+    return _block_problem(text)
+
+
+# The same blocks come again and again (a modal, a card's buttons): the models' verdict on each
+# is kept, by the block's JSON, since building and rendering them costs a hundred times more.
+@functools.lru_cache(maxsize=4096)
+def _block_problem(text: str) -> str | None:
+    block = json.loads(text)
+    try:
         parsed = Block.parse(block)
         if parsed is None:
             return f"unsupported type: {block['type']}"
@@ -152,11 +165,11 @@ def validate_view(value: Any, *, new_block_id: Callable[[], str]) -> dict[str, A
             messages=["[ERROR] missing required field: title [json-pointer:/view]"],
         )
     try:
-        View(**view).validate_json()
-    except Exception as exc:
-        raise ApiError(
-            "invalid_arguments", messages=[f"[ERROR] {exc} [json-pointer:/view]"]
-        ) from None
+        problem = _view_problem(json.dumps(view, sort_keys=True))
+    except (TypeError, ValueError):  # a value no JSON request could carry
+        problem = "must provide a JSON object"
+    if problem is not None:
+        raise ApiError("invalid_arguments", messages=[f"[ERROR] {problem} [json-pointer:/view]"])
     blocks = validate_blocks(
         view.get("blocks") or [],
         new_block_id=new_block_id,
@@ -165,6 +178,16 @@ def validate_view(value: Any, *, new_block_id: Callable[[], str]) -> dict[str, A
         error="invalid_arguments",
     )
     return {**view, "blocks": blocks}
+
+
+@functools.lru_cache(maxsize=1024)
+def _view_problem(text: str) -> str | None:
+    """Why slack-sdk's ``View`` model rejects the view (its JSON), or None (kept: see above)."""
+    try:
+        View(**json.loads(text)).validate_json()
+    except Exception as exc:
+        return str(exc)
+    return None
 
 
 def _decode_list(value: Any, error: str) -> list[Any]:
