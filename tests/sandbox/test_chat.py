@@ -113,6 +113,22 @@ def test_blocks_the_models_reject_are_invalid_blocks(
     assert slack.state.messages(GENERAL) == []
 
 
+def test_a_block_refused_once_is_refused_again_with_the_same_explanation(
+    client: WebClient, slack: FakeSlackServer
+) -> None:
+    block = {"type": "header", "text": {"type": "plain_text", "text": "y" * 151}}
+    explanations = []
+    for _ in range(2):  # the second time the verdict comes from the fake's memory of the first
+        with pytest.raises(SlackApiError) as raised:
+            client.chat_postMessage(channel=GENERAL, text="t", blocks=[section("ok"), block])
+        assert raised.value.response["error"] == "invalid_blocks"
+        explanations.append(raised.value.response["response_metadata"]["messages"])
+
+    assert explanations[0] == explanations[1]
+    assert explanations[0][0].endswith("[json-pointer:/blocks/1]")
+    assert slack.state.messages(GENERAL) == []
+
+
 def test_more_than_50_blocks_is_invalid_blocks(client: WebClient) -> None:
     with pytest.raises(SlackApiError) as raised:
         client.chat_postMessage(channel=GENERAL, text="t", blocks=[section("b")] * 51)
