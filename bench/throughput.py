@@ -10,12 +10,16 @@ falls on both. Each round sends ``-n / --rounds`` requests of one scenario, ``-c
 work they left (stored requests applied, timers fired, Slack quiet).
 
 - **acks/s**: requests over the time to answer them all (what Slack sees);
-- **done/s**: requests over that time plus the wait for the work after the acks (a declare's
-  channel, card, pin, topic and answer; an update's post and card refresh);
+- **done/s**: requests over the time until the round's last ack or last Slack call was answered
+  (a declare's channel, card, pin, topic and answer; an update's post and card refresh);
 - **cpu ms**: CPU time of the server's processes (the supervisor and its workers) per request;
-- **busy %**: how busy the machine's cores were through the rounds (client, fake Slack and
-  server share them: near 100% the machine, not the server, is the limit);
-- **top %**: the busiest worker's share of the workers' CPU (50% is an even split of 2).
+- **mach ms**: CPU time of the whole machine per request (the server, the client, the fake
+  Slack, the database server and whatever else runs);
+- **busy %**: how busy the machine's cores were while the work went on (near 100% the machine,
+  not the server, is the limit);
+- **top %**: the busiest worker's share of the workers' CPU (50% is an even split of 2);
+- **the machine's ceiling**: the x2/x1 of done/s with every core busy at one worker's machine
+  CPU per request; more workers pass it only by costing the machine less per request.
 
 ``python -m bench.throughput --help``; ``bench/README.md`` explains the output.
 """
@@ -143,7 +147,7 @@ def report_rows(scenario: str, totals: dict[int, Totals]) -> list[str]:
             f"{total.busy():>6.0f} {total.top():>5.0f} {len(result.errors):>6}"
         )
     (a1, d1), (a2, d2) = rates[1], rates[2]
-    # All cores busy at one worker's machine CPU per request: done/s no number of workers passes.
+    # Every core busy at one worker's machine CPU per request.
     ceiling = (os.cpu_count() or 1) * 1000 / machine_ms[1] / d1
     rows.append(
         f"{scenario:<8} {'x2/x1':>7} {a2 / a1:>7.2f}x {d2 / d1:>7.2f}x"
