@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.announcements import timers as announcement_timers
@@ -22,6 +22,7 @@ from bot.incidents import repo
 from bot.incidents.domain.events import UpdatePosted
 from bot.incidents.domain.incident import Incident
 from bot.incidents.rows import IncidentRow
+from bot.kernel.storage.db import read
 from bot.kernel.timers import store as timers
 
 STAKEHOLDER = "stakeholder"
@@ -49,6 +50,11 @@ class Followers:
             self._plan_groups(session, after, now)
         if before is None:
             return
+        # Every change of every incident runs this in its write transaction, most of them for
+        # incidents nobody follows: who follows is read first, the update only for them.
+        users = [user for user in self._active(session, after.number) if user not in added]
+        if not users:
+            return
         updated = after.last_update_at != before.last_update_at
         lines = change_lines(
             before, after, _latest_update(session, after.number) if updated else None
@@ -56,9 +62,8 @@ class Followers:
         if not lines:
             return
         text = dm_text(after, lines)
-        for user in self._active(session, after.number):
-            if user not in added:
-                self._plan_dm(session, after.number, user, stamp, text, now)
+        for user in users:
+            self._plan_dm(session, after.number, user, stamp, text, now)
 
     def follow(self, number: int, user: str, source: str) -> bool:
         """Follow incident ``number``; False when ``user`` already did. ``LookupError`` when
@@ -143,10 +148,7 @@ class Followers:
 
     @staticmethod
     def _active(session: Session, number: int) -> list[str]:
-        query = select(FollowerRow.user_id).where(
-            FollowerRow.incident_id == number, FollowerRow.active.is_(True)
-        )
-        return list(session.scalars(query.order_by(FollowerRow.id)))
+        return list(read(session, _ACTIVE, {"number": number}).scalars())
 
     @staticmethod
     def _plan_dm(
@@ -155,6 +157,14 @@ class Followers:
         key = announcement_timers.follow_dm_key(number, user, change)
         payload = {"incident": number, "user": user, "text": text}
         timers.schedule(session, key, announcement_timers.FOLLOW_DM, now, payload, now)
+
+
+# Built once, run on every change of every incident.
+_ACTIVE = (
+    select(FollowerRow.user_id)
+    .where(FollowerRow.incident_id == bindparam("number"), FollowerRow.active.is_(True))
+    .order_by(FollowerRow.id)
+)
 
 
 def _row(session: Session, number: int, user: str) -> FollowerRow | None:
