@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -11,6 +12,7 @@ from sqlalchemy import (
     Row,
     Select,
     String,
+    Update,
     and_,
     bindparam,
     case,
@@ -59,14 +61,41 @@ def to_domain(row: IncidentRow | Row[Any]) -> Incident:
     )
 
 
-def write(row: IncidentRow, incident: Incident) -> None:
-    """Copy the aggregate's state onto its row (only what the domain owns)."""
-    for column, value in _owned(incident).items():
-        setattr(row, column, value)
+def save_change(
+    session: Session, number: int, version: int, before: Incident, after: Incident
+) -> None:
+    """Write what a change changed of the incident's row as read at ``version``, in one
+    statement (the ORM's load and flush cost a change's write transaction, on SQLite under the
+    one write lock, more than the database did); only the changed columns, so that the title's
+    search index is rewritten only when the title changes. Nothing changed, nothing written.
+    ``StaleDataError`` if someone changed the incident since: the caller reads it again."""
+    old, new = owned_columns(before), owned_columns(after)
+    changed = tuple(column for column, value in new.items() if value != old[column])
+    if not changed:
+        return
+    params = {f"new_{column}": new[column] for column in changed}
+    params.update(number=number, version=version)
+    if session.connection().execute(_update_of(changed), params).rowcount != 1:
+        raise StaleDataError(f"incident #{number} changed since version {version}")
 
 
-def _owned(incident: Incident) -> dict[str, Any]:
-    """The row's columns that the aggregate owns, by name."""
+@functools.cache  # a few column sets recur (an update, a transition, a role...): built once each
+def _update_of(columns: tuple[str, ...]) -> Update:
+    table = IncidentRow.__table__
+    values: dict[str, Any] = {
+        column: bindparam(f"new_{column}", type_=table.c[column].type) for column in columns
+    }
+    values["version"] = IncidentRow.version + 1
+    return (
+        update(IncidentRow)
+        .where(IncidentRow.id == bindparam("number"), IncidentRow.version == bindparam("version"))
+        .values(values)
+    )
+
+
+def owned_columns(incident: Incident) -> dict[str, Any]:
+    """The row's columns that the aggregate owns, by name (the rest are the channel's and
+    provisioning's)."""
     return {
         "title": incident.title,
         "description": incident.description,
@@ -91,7 +120,7 @@ def insert(
     cost the declare's write transaction (on SQLite, under the one write lock) more CPU than
     the database did. The planned channel name needs the number the first one gives."""
     values = {
-        **_owned(incident),
+        **owned_columns(incident),
         "declarer_id": incident.declarer,
         "private": incident.private,  # fixed at declaration: a channel cannot change its kind
         "channel_name": "",
@@ -119,6 +148,19 @@ def by_channel(session: Session, channel_id: str, for_update: bool = False) -> I
     transactions are serial already)."""
     query = select(IncidentRow).where(IncidentRow.channel_id == channel_id)
     return session.scalars(query.with_for_update() if for_update else query).first()
+
+
+def plain_row_by_channel(session: Session, channel_id: str) -> Row[Any] | None:
+    """The incident of a channel as a plain row, locked until the transaction ends on
+    PostgreSQL (``by_channel``'s ``for_update``), for a change written by ``save_change``."""
+    return read(session, _ROW_BY_CHANNEL_FOR_UPDATE, {"channel_id": channel_id}).first()
+
+
+_ROW_BY_CHANNEL_FOR_UPDATE = (
+    select(IncidentRow.__table__)
+    .where(IncidentRow.channel_id == bindparam("channel_id"))
+    .with_for_update()
+)
 
 
 def by_number(session: Session, number: int) -> IncidentRow | None:

@@ -322,18 +322,20 @@ class IncidentService:
     def _execute_once(self, command: cmd.Command, channel_id: str, user: str) -> None:
         now = self._clock()
         with self._sessions.begin() as session:
-            row = self._row(session, channel_id, for_update=True)
-            before = repo.to_domain(row)
-            after, events = self._apply(session, row, before, command, user, now)
-            repo.write(row, after)
-            added = repo.append(session, row.id, events, now)
-            incident_timers.announce(session, row.id, added, now)
+            row = repo.plain_row_by_channel(session, channel_id)
+            if row is None:
+                raise _not_an_incident_channel()
+            number, before = row.id, repo.to_domain(row)
+            after, events = self._apply(session, number, before, command, user, now)
+            repo.save_change(session, number, row.version, before, after)
+            added = repo.append(session, number, events, now)
+            incident_timers.announce(session, number, added, now)
             self._schedule_reminder(session, before, after, now)
-            self._refresh_card(session, row.id, now)
+            self._refresh_card(session, number, now)
             self._changed(session, before, after, now)
             if after.status is not before.status:
                 for hook in self._transition_hooks:
-                    hook(session, row.id, after.status, now)
+                    hook(session, number, after.status, now)
 
     def add_transition_hook(self, hook: TransitionHook) -> None:
         self._transition_hooks.append(hook)
@@ -490,7 +492,7 @@ class IncidentService:
     def _apply(
         self,
         session: Session,
-        row: IncidentRow,
+        number: int,
         incident: Incident,
         command: cmd.Command,
         user: str,
@@ -498,14 +500,14 @@ class IncidentService:
     ) -> tuple[Incident, list[TimelineEvent]]:
         match command:
             case cmd.ChangeSeverity(severity):
-                self._paging.refresh_dms(session, row.id, now)
+                self._paging.refresh_dms(session, number, now)
                 return domain.change_severity(incident, severity, user, now)
             case cmd.ChangeLead(lead):
                 changed, events = domain.change_lead(incident, lead, user, now)
-                return changed, events + self._invited(session, row.id, lead, "made the lead", now)
+                return changed, events + self._invited(session, number, lead, "made the lead", now)
             case cmd.AssignRole(role, member):
                 assigned, events = domain.assign_role(incident, role, member, user, now)
-                invited = self._invited(session, row.id, member, f"assigned {role}", now)
+                invited = self._invited(session, number, member, f"assigned {role}", now)
                 return assigned, events + invited
             case cmd.PostUpdate(text, public, components, statuspage):
                 for component in components:
@@ -516,7 +518,7 @@ class IncidentService:
             case cmd.AddAction(text, owner):
                 session.add(
                     ActionItemRow(
-                        incident_id=row.id,
+                        incident_id=number,
                         text=text,
                         owner_id=owner,
                         created_by=user,
@@ -525,23 +527,23 @@ class IncidentService:
                 )
                 return domain.add_action(incident, text, owner, user, now)
             case cmd.Acknowledge():
-                events = self._paging.acknowledge(session, row.id, user, now)
+                events = self._paging.acknowledge(session, number, user, now)
                 acknowledged = domain.acknowledge(incident, now)
                 if acknowledged.lead == BOT_ACTOR:  # opened by an alert: the first to ack leads
                     acknowledged, led = domain.change_lead(acknowledged, user, user, now)
                     events += led
-                events += self._invited(session, row.id, user, "acknowledged the page", now)
+                events += self._invited(session, number, user, "acknowledged the page", now)
                 return acknowledged, events
             case cmd.Page(target, message):
                 domain.require_open(incident, "page")
-                events = self._paging.start(session, row.id, target, user, message, now)
+                events = self._paging.start(session, number, target, user, message, now)
                 if target.startswith("user:"):  # a person paged directly joins at once
                     paged = target.removeprefix("user:")
-                    events += self._invited(session, row.id, paged, "paged directly", now)
+                    events += self._invited(session, number, paged, "paged directly", now)
                 return incident, events
             case cmd.Transition(target, note):
                 if target is Status.RESOLVED:
-                    self._paging.stop(session, row.id, now)
+                    self._paging.stop(session, number, now)
                 return domain.transition(incident, target, user, now, note)
         raise InvalidChange(f"{type(command).__name__} does not change an incident")
 

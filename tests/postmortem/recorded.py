@@ -201,9 +201,13 @@ def _playbook_events() -> list[TimelineEvent]:
 def store(session: Session, recorded: Recorded) -> int:
     """Write the recorded incident as the bot stores it: its row, timeline and action items."""
     incident = recorded.incident
-    row = IncidentRow(id=incident.number, channel_name="inc-1-checkout-errors-after-deploy")
-    row.declarer_id, row.private = incident.declarer, incident.private
-    repo.write(row, incident)
+    row = IncidentRow(
+        id=incident.number,
+        channel_name="inc-1-checkout-errors-after-deploy",
+        declarer_id=incident.declarer,
+        private=incident.private,
+        **repo.owned_columns(incident),
+    )
     session.add(row)
     session.flush()
     repo.append(session, row.id, recorded.events, recorded.events[-1].at)

@@ -35,9 +35,13 @@ def _incident(session: Session, number: int) -> None:
     incident, _ = domain.declare(
         number=number, title="Checkout errors", severity=Severity.SEV2, declarer="U0DECL", now=T0
     )
-    row = IncidentRow(id=number, channel_name=f"inc-{number}-checkout-errors")
-    row.declarer_id, row.private = incident.declarer, incident.private
-    repo.write(row, incident)
+    row = IncidentRow(
+        id=number,
+        channel_name=f"inc-{number}-checkout-errors",
+        declarer_id=incident.declarer,
+        private=incident.private,
+        **repo.owned_columns(incident),
+    )
     session.add(row)
     session.flush()
 
