@@ -65,10 +65,10 @@ def save_change(
     session: Session, number: int, version: int, before: Incident, after: Incident
 ) -> None:
     """Write what a change changed of the incident's row as read at ``version``, in one
-    statement (the ORM's load and flush cost a change's write transaction, on SQLite under the
-    one write lock, more than the database did); only the changed columns, so that the title's
-    search index is rewritten only when the title changes. Nothing changed, nothing written.
-    ``StaleDataError`` if someone changed the incident since: the caller reads it again."""
+    statement (the ORM's load and flush were a fifth of a change's hold on the write lock, on
+    SQLite); only the changed columns, so that the title's search index is rewritten only when
+    the title changes. Nothing changed, nothing written. ``StaleDataError`` if someone changed
+    the incident since: the caller reads it again, as after the ORM's version check."""
     old, new = owned_columns(before), owned_columns(after)
     changed = tuple(column for column, value in new.items() if value != old[column])
     if not changed:

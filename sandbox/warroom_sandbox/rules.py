@@ -125,7 +125,8 @@ def block_problem(block: Any) -> str | None:
 
 
 # The same blocks come again and again (a modal, a card's buttons): the models' verdict on each
-# is kept, by the block's JSON, since building and rendering them costs a hundred times more.
+# is kept, by the block's JSON (an actions block of four buttons: 7 us to write as JSON, 120
+# us through the models).
 @functools.lru_cache(maxsize=4096)
 def _block_problem(text: str) -> str | None:
     block = json.loads(text)
