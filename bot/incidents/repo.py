@@ -142,17 +142,14 @@ _NAME = (
 )
 
 
-def by_channel(session: Session, channel_id: str, for_update: bool = False) -> IncidentRow | None:
-    """``for_update``: lock the row until the transaction ends (PostgreSQL), so concurrent
-    changes of one incident queue instead of failing on its version (SQLite's write
-    transactions are serial already)."""
-    query = select(IncidentRow).where(IncidentRow.channel_id == channel_id)
-    return session.scalars(query.with_for_update() if for_update else query).first()
+def by_channel(session: Session, channel_id: str) -> IncidentRow | None:
+    return session.scalars(select(IncidentRow).where(IncidentRow.channel_id == channel_id)).first()
 
 
 def plain_row_by_channel(session: Session, channel_id: str) -> Row[Any] | None:
     """The incident of a channel as a plain row, locked until the transaction ends on
-    PostgreSQL (``by_channel``'s ``for_update``), for a change written by ``save_change``."""
+    PostgreSQL, so that concurrent changes of one incident queue instead of failing on its
+    version (SQLite's write transactions are serial already)."""
     return read(session, _ROW_BY_CHANNEL_FOR_UPDATE, {"channel_id": channel_id}).first()
 
 

@@ -322,9 +322,7 @@ class IncidentService:
     def _execute_once(self, command: cmd.Command, channel_id: str, user: str) -> None:
         now = self._clock()
         with self._sessions.begin() as session:
-            row = repo.plain_row_by_channel(session, channel_id)
-            if row is None:
-                raise _not_an_incident_channel()
+            row = self._locked(session, channel_id)
             number, before = row.id, repo.to_domain(row)
             after, events = self._apply(session, number, before, command, user, now)
             repo.save_change(session, number, row.version, before, after)
@@ -481,10 +479,10 @@ class IncidentService:
         event = TimelineEvent(at, actor, message, dedup_key=f"message:{channel_id}:{ts}")
         with self._sessions.begin() as session:
             # Locked: the same message added twice at once (two people pin it) is added once.
-            row = self._row(session, channel_id, for_update=True)
-            added = repo.append(session, row.id, [event], now)
+            number = self._locked(session, channel_id).id
+            added = repo.append(session, number, [event], now)
             if added:
-                self._refresh_card(session, row.id, now)
+                self._refresh_card(session, number, now)
         if added:
             self._wake()
         return bool(added)
@@ -612,8 +610,17 @@ class IncidentService:
         incident_timers.refresh_card(session, number, now)
 
     @staticmethod
-    def _row(session: Session, channel_id: str, for_update: bool = False) -> IncidentRow:
-        row = repo.by_channel(session, channel_id, for_update)
+    def _row(session: Session, channel_id: str) -> IncidentRow:
+        row = repo.by_channel(session, channel_id)
+        if row is None:
+            raise _not_an_incident_channel()
+        return row
+
+    @staticmethod
+    def _locked(session: Session, channel_id: str) -> Row[Any]:
+        """The channel's incident as a plain row, locked until the transaction ends (on
+        PostgreSQL: concurrent changes of one incident queue instead of conflicting)."""
+        row = repo.plain_row_by_channel(session, channel_id)
         if row is None:
             raise _not_an_incident_channel()
         return row
