@@ -39,6 +39,7 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, func, select
@@ -83,6 +84,7 @@ class Options:
     timeout: float
     verbose: bool
     workers: int = 1  # warroom serve --workers
+    incidents: int = 1  # the in-channel requests go to these in turn
 
 
 class Floor:
@@ -224,14 +226,21 @@ class Bench:
         return Result(samples, wall)
 
     def stage(self) -> None:
-        """Declare the incident the in-channel scenarios aim at, and open its update modal."""
-        self._until(self.slack.find_stage, "stage", "the stage incident's channel")
+        """Declare the incidents the in-channel scenarios aim at, and open their update modal."""
+        count = self.options.incidents
+        found = partial(self.slack.find_stages, count)
+        self._until(found, "stage", "the stage incidents' channels", count)
         if {"button", "modal"} & set(self.options.scenarios):
-            self._until(self.slack.find_update_modal, "button", "the status-update modal")
+            for opened in range(count):  # a click on each card in turn (by request index)
+                self._until(
+                    lambda opened=opened: self.slack.find_update_modals() > opened,
+                    "button",
+                    "the status-update modal",
+                )
         self.settle()
 
-    def _until(self, found: Callable[[], bool], scenario: str, what: str) -> None:
-        for request in self.build(scenario, 1):
+    def _until(self, found: Callable[[], bool], scenario: str, what: str, count: int = 1) -> None:
+        for request in self.build(scenario, count):
             result = self.send("warroom", "closed", [request])
             if result.errors:
                 raise RuntimeError(f"{what}: {result.errors[0]}")

@@ -15,10 +15,11 @@ it (``signed_headers``), as Slack signs at delivery.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -77,15 +78,24 @@ class Capture(SlackDriver):
         return httpx.Response(200)  # an empty ack: what warroom and the floor answer
 
 
+@dataclass
+class Stage:
+    """An incident the in-channel requests aim at: its channel, its pinned card and the
+    status-update modal opened on it."""
+
+    channel: str
+    card_ts: str
+    update_view: dict[str, Any] = field(default_factory=dict)
+
+
 class Workshop:
-    """In the child: the fake, the incident the in-channel requests aim at, and the builders."""
+    """In the child: the fake, the incidents the in-channel requests aim at (in turn, by the
+    request's index), and the builders."""
 
     def __init__(self, slack: FakeSlackServer) -> None:
         self.slack = slack
         self.driver = Capture(slack)
-        self.stage_channel = ""
-        self.card_ts = ""
-        self.update_view: dict[str, Any] = {}
+        self.stages: list[Stage] = []
 
     def requests(self, scenario: str, first: int, count: int) -> list[Request]:
         return [self._one(scenario, first + i) for i in range(count)]
@@ -99,38 +109,51 @@ class Workshop:
             )
             token = str(self.driver.last_response_url).rsplit("/", 1)[-1]
         elif scenario == "stage":
-            self.driver.slash_command(text=f"declare {STAGE_TITLE} sev3", channel_id=GENERAL)
+            self.driver.slash_command(
+                text=f"declare {STAGE_TITLE} {index:05d} sev3", channel_id=GENERAL
+            )
         elif scenario == "status":
-            self.driver.slash_command(text="status", channel_id=self.stage_channel)
+            channel = self._stage(index).channel
+            self.driver.slash_command(text="status", channel_id=channel)
             token = str(self.driver.last_response_url).rsplit("/", 1)[-1]
         elif scenario == "button":  # "Post update" on the card: warroom opens the update modal
-            self.driver.block_action(ONCALL, self.stage_channel, self.card_ts, ACTION_UPDATE)
+            stage = self._stage(index)
+            self.driver.block_action(ONCALL, stage.channel, stage.card_ts, ACTION_UPDATE)
         elif scenario == "modal":  # that modal, submitted: warroom posts the update
             values = {"text": {"value": f"Bench update {index}"}}
-            self.driver.view_submission(ONCALL, self.update_view, values)
+            self.driver.view_submission(ONCALL, self._stage(index).update_view, values)
         else:
             raise ValueError(f"unknown scenario {scenario!r}")
         body, content_type = self.driver.kept[-1]
         return Request(body, content_type, index, token)
 
-    def find_stage(self) -> bool:
-        """True once warroom has set the stage incident's channel up (card pinned, topic)."""
-        state = self.slack.state
+    def _stage(self, index: int) -> Stage:
+        return self.stages[index % len(self.stages)]
+
+    def find_stages(self, count: int) -> bool:
+        """True once warroom has set ``count`` stage incidents' channels up (card pinned,
+        topic)."""
+        state, found = self.slack.state, []
         for channel in state.conversations():
-            if channel.name.endswith("-bench-stage") and channel.topic:
+            if "-bench-stage-" in channel.name and channel.topic:
                 pins = state.pins(channel.id)
                 if pins:
-                    self.stage_channel, self.card_ts = channel.id, pins[0].ts
-                    return True
-        return False
+                    found.append(Stage(channel.id, pins[0].ts))
+        if len(found) < count:
+            return False
+        self.stages = sorted(found, key=lambda stage: stage.channel)
+        return True
 
-    def find_update_modal(self) -> bool:
-        """True once warroom has opened the status-update modal for the on-call user."""
+    def find_update_modals(self) -> int:
+        """How many stage incidents have had their status-update modal opened for the on-call
+        user (each click replaces the one before, so each is kept when first seen)."""
         for view in self.slack.state.open_views(ONCALL):
             if view.get("callback_id") == UPDATE_CALLBACK:
-                self.update_view = view
-                return True
-        return False
+                channel = json.loads(view.get("private_metadata") or "{}").get("channel_id")
+                for stage in self.stages:
+                    if stage.channel == channel and not stage.update_view:
+                        stage.update_view = view
+        return sum(1 for stage in self.stages if stage.update_view)
 
     def calls_since(self, mark: tuple[int, int]) -> tuple[tuple[int, int], list[Call]]:
         """Web API calls and response_url posts after ``mark``; and the new mark."""
@@ -234,11 +257,11 @@ class FakeSlack:
         result: list[Request] = self._ask("requests", scenario, first, count)
         return result
 
-    def find_stage(self) -> bool:
-        return bool(self._ask("find_stage"))
+    def find_stages(self, count: int) -> bool:
+        return bool(self._ask("find_stages", count))
 
-    def find_update_modal(self) -> bool:
-        return bool(self._ask("find_update_modal"))
+    def find_update_modals(self) -> int:
+        return int(self._ask("find_update_modals"))
 
     def calls_since(self, mark: tuple[int, int]) -> tuple[tuple[int, int], list[Call]]:
         result: tuple[tuple[int, int], list[Call]] = self._ask("calls_since", mark)

@@ -15,6 +15,8 @@ work they left (stored requests applied, timers fired, Slack quiet).
 - **cpu ms**: CPU time of the server's processes (the supervisor and its workers) per request;
 - **mach ms**: CPU time of the whole machine per request (the server, the client, the fake
   Slack, the database server and whatever else runs);
+- **slack ms** and **client ms**: the fake Slack's process and this one (the client) per
+  request: the part of mach ms that is the bench's own;
 - **busy %**: how busy the machine's cores were while the work went on (near 100% the machine,
   not the server, is the limit);
 - **top %**: the busiest worker's share of the workers' CPU (50% is an even split of 2);
@@ -43,6 +45,7 @@ from bench.ack_latency import (
     Bench,
     Options,
     children_cpu_seconds,
+    cpu_seconds,
     serve_env,
     tree_cpu_seconds,
 )
@@ -53,6 +56,7 @@ from bench.timers import database
 
 WORKERS = (1, 2)
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100  # /proc/stat's unit
+INCIDENTS = 8  # at saturation, several incidents are open: one alone serialises its posts
 APP = "warroom"  # each Bench drives one server, under the name its staging requests go to
 
 
@@ -71,13 +75,18 @@ class Totals:
     done_seconds: float = 0.0
     machine: list[float] = field(default_factory=lambda: [0.0, 0.0])  # busy, all (jiffies)
     workers: Counter[int] = field(default_factory=Counter)  # CPU seconds by worker pid
+    slack_seconds: float = 0.0  # CPU of the fake Slack's process
+    client_seconds: float = 0.0  # CPU of this process
+
+    def per_request_ms(self, seconds: float) -> float:
+        return seconds * 1000 / max(1, len(self.acks.samples))
 
     def busy(self) -> float:
         return 100 * self.machine[0] / max(1.0, self.machine[1])
 
     def machine_ms(self) -> float:
         """The whole machine's CPU (server, client, fake Slack and the rest) per request."""
-        return self.machine[0] / CLOCK_TICKS * 1000 / max(1, len(self.acks.samples))
+        return self.per_request_ms(self.machine[0] / CLOCK_TICKS)
 
     def top(self) -> float:
         if not self.workers:
@@ -107,11 +116,13 @@ def measure(benches: dict[int, Bench], scenario: str, options: Options) -> dict[
         for workers, bench in benches.items():
             pid, total = bench.apps[APP][1], totals[workers]
             requests = bench.build(scenario, size)
+            slack_pid = bench.slack.process.pid or 0
             cpu, machine, by_worker = (
                 tree_cpu_seconds(pid),
                 machine_jiffies(),
                 children_cpu_seconds(pid),
             )
+            slack_cpu, client_cpu = cpu_seconds(slack_pid), time.process_time()
             started, wall = time.monotonic(), time.time()
             result = bench.send(APP, "closed", requests)
             bench.settle()
@@ -124,6 +135,8 @@ def measure(benches: dict[int, Bench], scenario: str, options: Options) -> dict[
             total.acks.samples += result.samples
             total.acks.wall_seconds += result.wall_seconds
             total.acks.cpu_seconds += tree_cpu_seconds(pid) - cpu
+            total.slack_seconds += cpu_seconds(slack_pid) - slack_cpu
+            total.client_seconds += time.process_time() - client_cpu
             busy, everything = (a - b for a, b in zip(machine_jiffies(), machine, strict=True))
             total.machine[0] += busy
             total.machine[1] += everything * done / elapsed  # the cores' time while working
@@ -143,8 +156,10 @@ def report_rows(scenario: str, totals: dict[int, Totals]) -> list[str]:
         rows.append(
             f"{scenario:<8} {workers:>7} {acks:>8.1f} {finished:>8.1f} "
             f"{percentile(latencies, 50):>8.1f} {percentile(latencies, 99):>8.1f} "
-            f"{result.cpu_seconds * 1000 / max(1, n):>7.1f} {total.machine_ms():>7.1f} "
-            f"{total.busy():>6.0f} {total.top():>5.0f} {len(result.errors):>6}"
+            f"{total.per_request_ms(result.cpu_seconds):>7.1f} {total.machine_ms():>7.1f} "
+            f"{total.per_request_ms(total.slack_seconds):>8.1f} "
+            f"{total.per_request_ms(total.client_seconds):>9.1f} {total.busy():>6.0f} "
+            f"{total.top():>5.0f} {len(result.errors):>6}"
         )
     (a1, d1), (a2, d2) = rates[1], rates[2]
     # Every core busy at one worker's machine CPU per request.
@@ -187,7 +202,8 @@ def run(options: Options) -> int:
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; took {time.monotonic() - started:.0f} s"
     )
     header = (
-        "scenario workers   acks/s   done/s   p50 ms   p99 ms  cpu ms mach ms busy %  top % errors"
+        "scenario workers   acks/s   done/s   p50 ms   p99 ms  cpu ms mach ms slack ms "
+        "client ms busy %  top % errors"
     )
     print(header)
     print("-" * len(header))
@@ -209,11 +225,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (3)")
     parser.add_argument("--warmup", type=int, default=20, help="unmeasured, per server (20)")
     parser.add_argument("--scenario", choices=[*SCENARIOS, "all"], default="all")
+    parser.add_argument(
+        "--incidents",
+        type=int,
+        default=INCIDENTS,
+        help=f"status, clicks and submissions go to this many incidents in turn ({INCIDENTS})",
+    )
     parser.add_argument("--database-url", help="a PostgreSQL server (default: SQLite)")
     parser.add_argument("--timeout", type=float, default=120.0, help="s without progress (120)")
     args = parser.parse_args(argv)
     if not 1 <= args.rounds <= args.requests:
         parser.error("--rounds must be 1..N")
+    if args.incidents < 1:
+        parser.error("--incidents must be at least 1")
     options = Options(
         requests=args.requests,
         concurrency=args.concurrency,
@@ -226,6 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         database_url=args.database_url,
         timeout=args.timeout,
         verbose=False,
+        incidents=args.incidents,
     )
     return run(options)
 
