@@ -150,15 +150,7 @@ def schedule_coalesced(
     caller's commit and read the state from before this change; SQLite serialises writers.
     """
     _require_aware(now=now)
-    found = (
-        _connection(session)
-        .execute(
-            select(Timer.status, Timer.due_at, Timer.lease_owner, Timer.fired_at, Timer.payload)
-            .where(Timer.key == key)
-            .with_for_update()
-        )
-        .one_or_none()
-    )
+    found = _connection(session).execute(_COALESCED_STATE, {"key": key}).one_or_none()
     due = now
     if found is not None and found.status == PENDING and found.lease_owner is None:
         if found.due_at <= now + window and dict(found.payload or {}) == dict(payload or {}):
@@ -168,6 +160,15 @@ def schedule_coalesced(
     elif found is not None and found.status == DONE and found.fired_at is not None:
         due = max(now, found.fired_at + window)
     schedule(session, key, kind, due, payload, now)
+
+
+# Built once: every change of an incident refreshes its card inside the write transaction (on
+# SQLite, holding the one write lock), where building the statement cost more than running it.
+_COALESCED_STATE = (
+    select(Timer.status, Timer.due_at, Timer.lease_owner, Timer.fired_at, Timer.payload)
+    .where(Timer.key == bindparam("key"))
+    .with_for_update()
+)
 
 
 # One statement per dialect, its values bound at execution: building it per call (the
