@@ -231,13 +231,13 @@ class Bench:
         found = partial(self.slack.find_stages, count)
         self._until(found, "stage", "the stage incidents' channels", count)
         if {"button", "modal"} & set(self.options.scenarios):
-            for opened in range(count):  # a click on each card in turn (by request index)
-                self._until(
-                    lambda opened=opened: self.slack.find_update_modals() > opened,
-                    "button",
-                    "the status-update modal",
-                )
+            for opened in range(1, count + 1):  # a click on each card in turn (by request index)
+                found = partial(self._modals_opened, opened)
+                self._until(found, "button", "the status-update modal")
         self.settle()
+
+    def _modals_opened(self, at_least: int) -> bool:
+        return self.slack.find_update_modals() >= at_least
 
     def _until(self, found: Callable[[], bool], scenario: str, what: str, count: int = 1) -> None:
         for request in self.build(scenario, count):

@@ -5,9 +5,10 @@ scratch database on the PostgreSQL server named by ``--database-url``) and a fak
 (its own process, as in ``bench.ack_latency``): on one database the idle server's timer runner
 would take a share of the other's work after the acks (they would be replicas), and both servers'
 done/s would measure the pair. Rounds alternate between them, so whatever else the machine does
-falls on both. Each round sends ``-n / --rounds`` requests of one scenario, ``-c`` in flight
-(closed loop, enough to keep every worker busy), then waits until the server has done all the
-work they left (stored requests applied, timers fired, Slack quiet).
+falls on both. Each round sends ``-n / --rounds`` requests of one scenario (status, clicks and
+submissions to ``--incidents`` incidents in turn), ``-c`` in flight (closed loop, enough to keep
+every worker busy), then waits until the server has done all the work they left (stored
+requests applied, timers fired, Slack quiet).
 
 - **acks/s**: requests over the time to answer them all (what Slack sees);
 - **done/s**: requests over the time until the round's last ack or last Slack call was answered
@@ -56,7 +57,7 @@ from bench.timers import database
 
 WORKERS = (1, 2)
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100  # /proc/stat's unit
-INCIDENTS = 8  # at saturation, several incidents are open: one alone serialises its posts
+INCIDENTS = 8  # at saturation, several incidents are open at once
 APP = "warroom"  # each Bench drives one server, under the name its staging requests go to
 
 
