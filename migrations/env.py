@@ -22,6 +22,9 @@ def _run(connection: Connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things; batch mode rebuilds the table
+        # One transaction per migration: a migration may build an index outside one
+        # (``create_index_online``), which commits what ran before it.
+        transaction_per_migration=True,
         compare_type=True,
         include_object=_modelled,
     )
@@ -34,5 +37,5 @@ if connection is not None:
     _run(connection)
 else:
     engine = make_engine(context.config.get_main_option("sqlalchemy.url") or "sqlite:///warroom.db")
-    with engine.begin() as conn:
+    with engine.connect() as conn:  # not in a transaction: each migration begins its own
         _run(conn)

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
+from bot.kernel.storage.migrate import create_index_online
+
 revision: str = "0018"
 down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
@@ -16,8 +18,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_alerts_starts_at", "alerts", ["starts_at"])
-    op.create_index("ix_pages_started_at", "pages", ["started_at"])
+    create_index_online("ix_alerts_starts_at", "alerts", ["starts_at"])
+    create_index_online("ix_pages_started_at", "pages", ["started_at"])
 
 
 def downgrade() -> None:

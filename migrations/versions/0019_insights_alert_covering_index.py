@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
+from bot.kernel.storage.migrate import create_index_online
+
 revision: str = "0019"
 down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
@@ -23,7 +25,7 @@ COLUMNS = ["starts_at", "group_id", "name", "fingerprint", "ends_at", "incident_
 
 
 def upgrade() -> None:
-    op.create_index("ix_alerts_starts_at_covering", "alerts", COLUMNS)
+    create_index_online("ix_alerts_starts_at_covering", "alerts", COLUMNS)
     op.drop_index("ix_alerts_starts_at", table_name="alerts")
 
 

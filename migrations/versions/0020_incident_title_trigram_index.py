@@ -15,6 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from bot.kernel.storage.migrate import create_index_online
+
 revision: str = "0020"
 down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
@@ -31,7 +33,7 @@ def upgrade() -> None:
     if not available:
         return
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    op.create_index(
+    create_index_online(
         "ix_incidents_title_trgm",
         "incidents",
         ["title"],

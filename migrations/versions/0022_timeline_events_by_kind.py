@@ -17,6 +17,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
+from bot.kernel.storage.migrate import create_index_online
+
 revision: str = "0022"
 down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
@@ -24,7 +26,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_index(
+    create_index_online(
         "ix_timeline_events_incident_kind", "timeline_events", ["incident_id", "kind", "at"]
     )
 

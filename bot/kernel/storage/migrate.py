@@ -1,17 +1,23 @@
 """Alembic, run from code: ``warroom migrate`` and the automatic upgrade at ``serve`` start.
 
-On PostgreSQL the upgrade runs under an advisory lock, so replicas starting together migrate once.
+Each migration runs in a transaction of its own. On PostgreSQL the upgrade holds an advisory
+lock, so replicas starting together migrate once, and an index on a table the running replicas
+write to is built ``CONCURRENTLY`` (``create_index_online``): a plain build blocks every write
+to the table until its transaction ends, a rolling upgrade's running replicas included.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import Any
 
-from alembic import command
+from alembic import command, op
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 import bot
 
@@ -41,11 +47,62 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+LOCK_POLL_SECONDS = 0.5  # how often a replica tries the lock while another one migrates
+
+
 def upgrade_to_head(engine: Engine) -> None:
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
-        command.upgrade(alembic_config(connection), "head")
+    with engine.connect() as connection:
+        if connection.dialect.name != "postgresql":
+            command.upgrade(alembic_config(connection), "head")
+            return
+        _lock(connection)
+        try:
+            command.upgrade(alembic_config(connection), "head")
+        finally:
+            _unlock(connection)
+
+
+def _lock(connection: Connection) -> None:
+    """Take the session's migration lock, held across the migrations' transactions.
+
+    Tried, not waited for: a replica blocked in ``pg_advisory_lock`` holds a snapshot, which an
+    index build ``CONCURRENTLY`` in the migrating replica waits out, while that replica holds
+    the lock the first waits for: a deadlock PostgreSQL breaks by cancelling one of them.
+    """
+    while True:
+        taken = connection.execute(
+            text("SELECT pg_try_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID}
+        ).scalar()
+        connection.commit()
+        if taken:
+            return
+        time.sleep(LOCK_POLL_SECONDS)
+
+
+def _unlock(connection: Connection) -> None:
+    try:
+        connection.rollback()  # whatever a failed migration left open
+        connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID})
+        connection.commit()
+    except SQLAlchemyError:
+        # Closed, not put back in the pool: its session, and the lock with it, end.
+        connection.invalidate()
+
+
+def create_index_online(name: str, table: str, columns: list[str], **kw: Any) -> None:
+    """``op.create_index`` in a migration, for a table the running replicas write to.
+
+    On PostgreSQL the index is built ``CONCURRENTLY``, outside the migration's transaction,
+    after dropping any index of that name: a build cut short (a crash, a cancel) leaves an
+    invalid one behind, and the migration runs again. Elsewhere a plain build (SQLite has one
+    writer at a time anyway).
+    """
+    if op.get_bind().dialect.name != "postgresql":
+        op.create_index(name, table, columns, **kw)
+        return
+    with op.get_context().autocommit_block():
+        op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
+        op.create_index(name, table, columns, postgresql_concurrently=True, **kw)
 
 
 def head_revision() -> str | None:
