@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from bot.kernel.storage.migrate import create_index_online
+from bot.kernel.storage.migrate import create_index_online, drop_index_online
 
 revision: str = "0019"
 down_revision: str | None = "0018"
@@ -26,7 +26,7 @@ COLUMNS = ["starts_at", "group_id", "name", "fingerprint", "ends_at", "incident_
 
 def upgrade() -> None:
     create_index_online("ix_alerts_starts_at_covering", "alerts", COLUMNS)
-    op.drop_index("ix_alerts_starts_at", table_name="alerts")
+    drop_index_online("ix_alerts_starts_at", "alerts")
 
 
 def downgrade() -> None:

@@ -125,6 +125,22 @@ def test_an_index_left_behind_by_a_build_cut_short_is_built_again(postgres_url: 
         engine.dispose()
 
 
+def test_an_index_replaced_on_a_table_in_use_is_dropped_concurrently(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    try:
+        with engine.connect() as connection:
+            command.upgrade(alembic_config(connection), "0018")
+        statements: list[str] = []
+        event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        upgrade_to_head(engine)
+        assert 'DROP INDEX CONCURRENTLY IF EXISTS "ix_alerts_starts_at"' in statements
+        with engine.connect() as connection:
+            gone = text("SELECT to_regclass('ix_alerts_starts_at') IS NULL")
+            assert connection.execute(gone).scalar() is True
+    finally:
+        engine.dispose()
+
+
 def _index(engine: Engine, name: str) -> tuple[str, bool]:
     """The index's columns as its definition lists them, and whether it is valid (usable)."""
     with engine.connect() as connection:

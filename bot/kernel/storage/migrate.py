@@ -2,8 +2,9 @@
 
 Each migration runs in a transaction of its own. On PostgreSQL the upgrade holds an advisory
 lock, so replicas starting together migrate once, and an index on a table the running replicas
-write to is built ``CONCURRENTLY`` (``create_index_online``): a plain build blocks every write
-to the table until its transaction ends, a rolling upgrade's running replicas included.
+write to is built and dropped ``CONCURRENTLY`` (``create_index_online``, ``drop_index_online``):
+a plain build or drop blocks every write to the table until its transaction ends, a rolling
+upgrade's running replicas included.
 """
 
 from __future__ import annotations
@@ -101,8 +102,22 @@ def create_index_online(name: str, table: str, columns: list[str], **kw: Any) ->
         op.create_index(name, table, columns, **kw)
         return
     with op.get_context().autocommit_block():
-        op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
+        _drop_concurrently(name)
         op.create_index(name, table, columns, postgresql_concurrently=True, **kw)
+
+
+def drop_index_online(name: str, table: str) -> None:
+    """``op.drop_index`` in a migration, for a table the running replicas write to: on
+    PostgreSQL ``CONCURRENTLY`` (a plain drop locks the table until the migration commits)."""
+    if op.get_bind().dialect.name != "postgresql":
+        op.drop_index(name, table_name=table)
+        return
+    with op.get_context().autocommit_block():
+        _drop_concurrently(name)
+
+
+def _drop_concurrently(name: str) -> None:
+    op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
 
 
 def head_revision() -> str | None:
