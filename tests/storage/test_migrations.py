@@ -101,17 +101,13 @@ def test_the_migration_lock_is_free_once_an_upgrade_is_over(postgres_url: str) -
 
 
 def test_an_index_left_behind_by_a_build_cut_short_is_built_again(postgres_url: str) -> None:
-    engine = make_engine(postgres_url)
+    engine = _at_revision(postgres_url, "0021")
     try:
-        with engine.connect() as connection:
-            command.upgrade(alembic_config(connection), "0021")
         with engine.begin() as connection:  # what a crash between the build and the stamp left
             connection.execute(
                 text("CREATE INDEX ix_timeline_events_incident_kind ON timeline_events (actor)")
             )
-        statements: list[str] = []
-        event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-        upgrade_to_head(engine)
+        statements = _upgrade_recording(engine)
         assert current_revision(engine) == head_revision()
         assert _index(engine, "ix_timeline_events_incident_kind") == (
             "(incident_id, kind, at)",
@@ -126,19 +122,30 @@ def test_an_index_left_behind_by_a_build_cut_short_is_built_again(postgres_url: 
 
 
 def test_an_index_replaced_on_a_table_in_use_is_dropped_concurrently(postgres_url: str) -> None:
-    engine = make_engine(postgres_url)
+    engine = _at_revision(postgres_url, "0018")
     try:
-        with engine.connect() as connection:
-            command.upgrade(alembic_config(connection), "0018")
-        statements: list[str] = []
-        event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-        upgrade_to_head(engine)
+        statements = _upgrade_recording(engine)
         assert 'DROP INDEX CONCURRENTLY IF EXISTS "ix_alerts_starts_at"' in statements
         with engine.connect() as connection:
             gone = text("SELECT to_regclass('ix_alerts_starts_at') IS NULL")
             assert connection.execute(gone).scalar() is True
     finally:
         engine.dispose()
+
+
+def _at_revision(url: str, revision: str) -> Engine:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        command.upgrade(alembic_config(connection), revision)
+    return engine
+
+
+def _upgrade_recording(engine: Engine) -> list[str]:
+    """Upgrade to head; the statements it ran."""
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    upgrade_to_head(engine)
+    return statements
 
 
 def _index(engine: Engine, name: str) -> tuple[str, bool]:
